@@ -1,0 +1,260 @@
+#include "config.h"
+#include "settingspec.h"
+
+#include <QCommandLineParser>
+#include <QFile>
+#include <QStandardPaths>
+#include <QTextStream>
+#include <QUrl>
+#include <cmath>
+
+namespace {
+
+TallyError configError(const QString &message)
+{
+    return TallyError::invalid(QStringLiteral("invalid_config"), message);
+}
+
+QCommandLineOption optionFor(const SettingSpec &spec)
+{
+    QString help = spec.help;
+    if (spec.type != SettingSpec::Type::Flag && spec.defaultValue.isValid() &&
+        !spec.defaultValue.toString().isEmpty())
+        help += QStringLiteral(" Default: %1.").arg(spec.defaultValue.toString());
+    help += QStringLiteral(" Env: %1").arg(spec.envName());
+    for (const QString &legacy : spec.legacyEnv)
+        help += QStringLiteral(", %1").arg(legacy);
+    help += u'.';
+    if (spec.type == SettingSpec::Type::Flag)
+        return QCommandLineOption(spec.name, help);
+    return QCommandLineOption(spec.name, help, spec.valueName.isEmpty() ? QStringLiteral("value")
+                                                                        : spec.valueName);
+}
+
+void addOptions(QCommandLineParser &parser)
+{
+    parser.setApplicationDescription(
+        QStringLiteral("Tally: a live-polling server with an operator console.\n"
+                       "Settings resolve as flag > environment > config file > default."));
+    parser.addHelpOption();
+    parser.addVersionOption();
+    for (const SettingSpec &spec : SettingSpec::table())
+        parser.addOption(optionFor(spec));
+    parser.addOption(QCommandLineOption(
+        QStringLiteral("config"),
+        QStringLiteral("Read settings from FILE (lines of 'name = value'). Env: TALLY_CONFIG."),
+        QStringLiteral("file")));
+    parser.addOption(QCommandLineOption(QStringLiteral("check-config"),
+                                        QStringLiteral("Validate the settings, print them, exit.")));
+}
+
+} // namespace
+
+Config Config::defaults()
+{
+    Config config;
+    for (const SettingSpec &spec : SettingSpec::table()) {
+        config.m_values.insert(spec.name, spec.defaultValue);
+        config.m_sources.insert(spec.name, QStringLiteral("default"));
+    }
+    return config;
+}
+
+QString Config::helpText()
+{
+    QCommandLineParser parser;
+    addOptions(parser);
+    return parser.helpText();
+}
+
+void Config::set(const QString &name, const QVariant &value)
+{
+    m_values.insert(name, value);
+    m_sources.insert(name, QStringLiteral("override"));
+}
+
+Outcome<QHash<QString, QString>> Config::readFile(const QString &path)
+{
+    QFile file(path);
+    if (!file.open(QIODevice::ReadOnly | QIODevice::Text))
+        return configError(QStringLiteral("cannot read config file %1: %2").arg(path, file.errorString()));
+    QHash<QString, QString> entries;
+    QTextStream in(&file);
+    int lineNumber = 0;
+    while (!in.atEnd()) {
+        const QString line = in.readLine().trimmed();
+        ++lineNumber;
+        if (line.isEmpty() || line.startsWith(u'#') || line.startsWith(u';') || line.startsWith(u'['))
+            continue;
+        const qsizetype equals = line.indexOf(u'=');
+        if (equals <= 0)
+            return configError(QStringLiteral("%1:%2: expected 'name = value'").arg(path).arg(lineNumber));
+        QString key = line.left(equals).trimmed().replace(u'_', u'-').toLower();
+        QString value = line.mid(equals + 1).trimmed();
+        if (value.size() >= 2 && value.startsWith(u'"') && value.endsWith(u'"'))
+            value = value.mid(1, value.size() - 2);
+        if (!SettingSpec::find(key))
+            return configError(QStringLiteral("%1:%2: unknown setting '%3'").arg(path).arg(lineNumber).arg(key));
+        entries.insert(key, value);
+    }
+    return entries;
+}
+
+Outcome<Config> Config::resolve(const QStringList &arguments,
+                                const QProcessEnvironment &environment, QString *exitRequest)
+{
+    QCommandLineParser parser;
+    addOptions(parser);
+    if (!parser.parse(arguments))
+        return configError(parser.errorText());
+    if (!parser.positionalArguments().isEmpty())
+        return configError(QStringLiteral("unexpected argument '%1'")
+                               .arg(parser.positionalArguments().constFirst()));
+    if (parser.isSet(QStringLiteral("help")) || parser.isSet(QStringLiteral("version"))) {
+        if (exitRequest)
+            *exitRequest = parser.isSet(QStringLiteral("help"))
+                               ? parser.helpText()
+                               : QStringLiteral("tally %1\n").arg(QStringLiteral(TALLY_VERSION));
+        return defaults();
+    }
+
+    QHash<QString, QString> fileValues;
+    QString configPath = parser.value(QStringLiteral("config"));
+    if (configPath.isEmpty())
+        configPath = environment.value(QStringLiteral("TALLY_CONFIG"));
+    if (!configPath.isEmpty()) {
+        Outcome<QHash<QString, QString>> file = readFile(configPath);
+        if (!file)
+            return file.error();
+        fileValues = file.value();
+    }
+
+    Config config = defaults();
+    config.m_checkOnly = parser.isSet(QStringLiteral("check-config"));
+    for (const SettingSpec &spec : SettingSpec::table()) {
+        QString text;
+        QString source;
+        if (parser.isSet(spec.name)) {
+            text = spec.type == SettingSpec::Type::Flag ? QStringLiteral("true")
+                                                        : parser.value(spec.name);
+            source = QStringLiteral("flag --%1").arg(spec.name);
+        } else if (environment.contains(spec.envName())) {
+            text = environment.value(spec.envName());
+            source = QStringLiteral("env %1").arg(spec.envName());
+        } else {
+            for (const QString &legacy : spec.legacyEnv) {
+                if (environment.contains(legacy)) {
+                    text = environment.value(legacy);
+                    source = QStringLiteral("env %1").arg(legacy);
+                    break;
+                }
+            }
+            if (source.isEmpty() && fileValues.contains(spec.name)) {
+                text = fileValues.value(spec.name);
+                source = QStringLiteral("file %1").arg(configPath);
+            }
+        }
+        if (source.isEmpty())
+            continue;
+        QString error;
+        const QVariant value = spec.parse(text, &error);
+        if (!value.isValid())
+            return configError(QStringLiteral("%1 (from %2)").arg(error, source));
+        config.m_values.insert(spec.name, value);
+        config.m_sources.insert(spec.name, source);
+    }
+    const Outcome<bool> valid = config.validate();
+    if (!valid)
+        return valid.error();
+    return config;
+}
+
+Outcome<bool> Config::validate() const
+{
+    const Outcome<QList<RedisNode>> nodes = parseRedisNodes(value(QStringLiteral("redis-nodes")).toString());
+    if (!nodes)
+        return nodes.error();
+    const QString prefix = apiPrefix();
+    if (!prefix.isEmpty() && (!prefix.startsWith(u'/') || prefix.endsWith(u'/') || prefix.contains(u' ')))
+        return configError(QStringLiteral("api-prefix must start with '/' and not end with '/', not '%1'").arg(prefix));
+    const QString id = instanceId();
+    for (QChar c : id)
+        if (!c.isLetterOrNumber() && c != u'-' && c != u'_' && c != u'.')
+            return configError(QStringLiteral("instance-id may hold letters, digits, '-', '_' and '.', not '%1'").arg(id));
+    const QString connect = connectUrl();
+    if (!connect.isEmpty()) {
+        const QUrl url(connect);
+        if (!url.isValid() || (url.scheme() != u"http" && url.scheme() != u"https") || url.host().isEmpty())
+            return configError(QStringLiteral("connect must be an http:// or https:// URL, not '%1'").arg(connect));
+    }
+    return true;
+}
+
+Outcome<QList<Config::RedisNode>> Config::parseRedisNodes(const QString &text)
+{
+    QList<RedisNode> nodes;
+    const QStringList entries = text.split(u',', Qt::SkipEmptyParts);
+    for (QString entry : entries) {
+        entry = entry.trimmed();
+        QString name;
+        const qsizetype equals = entry.indexOf(u'=');
+        if (equals > 0 && !entry.left(equals).contains(u':')) {
+            name = entry.left(equals);
+            entry = entry.mid(equals + 1);
+        }
+        if (!entry.contains(QStringLiteral("://")))
+            entry.prepend(QStringLiteral("redis://"));
+        const QUrl url(entry);
+        if (!url.isValid() || url.scheme() != u"redis" || url.host().isEmpty() ||
+            (!url.path().isEmpty() && url.path() != u"/"))
+            return configError(QStringLiteral("redis-nodes: '%1' is not of the form redis://host:port").arg(entry));
+        RedisNode node;
+        node.host = url.host();
+        node.port = quint16(url.port(6379));
+        node.name = name.isEmpty() ? QStringLiteral("%1:%2").arg(node.host).arg(node.port) : name;
+        for (const RedisNode &other : nodes)
+            if (other.name == node.name)
+                return configError(QStringLiteral("redis-nodes: shard name '%1' is used twice").arg(node.name));
+        nodes.append(node);
+    }
+    return nodes;
+}
+
+QString Config::dataDir() const
+{
+    const QString dir = value(QStringLiteral("data-dir")).toString();
+    if (!dir.isEmpty())
+        return dir;
+    return QStandardPaths::writableLocation(QStandardPaths::GenericDataLocation) +
+           QStringLiteral("/tally");
+}
+
+QList<Config::RedisNode> Config::redisNodes() const
+{
+    const Outcome<QList<RedisNode>> nodes = parseRedisNodes(value(QStringLiteral("redis-nodes")).toString());
+    return nodes ? nodes.value() : QList<RedisNode>{};
+}
+
+int Config::batchIntervalMs() const
+{
+    return int(std::lround(value(QStringLiteral("batch-interval")).toDouble() * 1000.0));
+}
+
+int Config::cacheTtlMs() const
+{
+    return int(std::lround(value(QStringLiteral("cache-ttl")).toDouble() * 1000.0));
+}
+
+QString Config::describe() const
+{
+    QString text;
+    for (const SettingSpec &spec : SettingSpec::table()) {
+        QString shown = value(spec.name).toString();
+        if (spec.name == u"admin-token" && !shown.isEmpty())
+            shown = QStringLiteral("(set)");
+        if (spec.name == u"data-dir" && shown.isEmpty())
+            shown = dataDir();
+        text += QStringLiteral("%1 = %2  [%3]\n").arg(spec.name, -16).arg(shown, source(spec.name));
+    }
+    return text;
+}

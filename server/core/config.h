@@ -1,0 +1,64 @@
+#pragma once
+
+#include "outcome.h"
+
+#include <QHash>
+#include <QProcessEnvironment>
+#include <QStringList>
+#include <QVariant>
+
+// Resolved settings. Every value comes from the SettingSpec table with the
+// precedence flag > environment > config file > default.
+class Config {
+public:
+    struct RedisNode {
+        QString name;
+        QString host;
+        quint16 port = 6379;
+    };
+
+    // Parses a command line (argv[0] first) and environment. Help and version
+    // requests are reported through `exitRequest` with the text to print.
+    static Outcome<Config> resolve(const QStringList &arguments,
+                                   const QProcessEnvironment &environment,
+                                   QString *exitRequest = nullptr);
+    static Config defaults();
+    static QString helpText();
+
+    QVariant value(const QString &name) const { return m_values.value(name); }
+    QString source(const QString &name) const { return m_sources.value(name); }
+    void set(const QString &name, const QVariant &value);
+
+    bool headless() const { return value(QStringLiteral("headless")).toBool(); }
+    bool checkOnly() const { return m_checkOnly; }
+    QString bindAddress() const { return value(QStringLiteral("bind")).toString(); }
+    quint16 port() const { return quint16(value(QStringLiteral("port")).toInt()); }
+    int workers() const { return value(QStringLiteral("workers")).toInt(); }
+    QString dataDir() const;
+    QList<RedisNode> redisNodes() const;
+    int embeddedShards() const { return value(QStringLiteral("embedded-shards")).toInt(); }
+    int virtualNodes() const { return value(QStringLiteral("virtual-nodes")).toInt(); }
+    int batchIntervalMs() const;
+    qint64 batchMaxVotes() const { return value(QStringLiteral("batch-max-votes")).toLongLong(); }
+    int cacheTtlMs() const;
+    int cacheEntries() const { return value(QStringLiteral("cache-entries")).toInt(); }
+    int liveIntervalMs() const { return value(QStringLiteral("live-interval")).toInt(); }
+    QString adminToken() const { return value(QStringLiteral("admin-token")).toString(); }
+    QString instanceId() const { return value(QStringLiteral("instance-id")).toString(); }
+    QString apiPrefix() const { return value(QStringLiteral("api-prefix")).toString(); }
+    int maxBodyBytes() const { return value(QStringLiteral("max-body")).toInt(); }
+    QString connectUrl() const { return value(QStringLiteral("connect")).toString(); }
+
+    // One line per setting with its value and where it came from.
+    QString describe() const;
+
+    static Outcome<QList<RedisNode>> parseRedisNodes(const QString &text);
+
+private:
+    Outcome<bool> validate() const;
+    static Outcome<QHash<QString, QString>> readFile(const QString &path);
+
+    QHash<QString, QVariant> m_values;
+    QHash<QString, QString> m_sources;
+    bool m_checkOnly = false;
+};

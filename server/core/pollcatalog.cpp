@@ -1,0 +1,110 @@
+#include "pollcatalog.h"
+
+#include <QMap>
+#include <algorithm>
+
+std::optional<Poll> PollCatalog::find(const QString &id) const
+{
+    QReadLocker locker(&m_lock);
+    const auto it = m_polls.constFind(id);
+    if (it == m_polls.cend())
+        return std::nullopt;
+    return *it;
+}
+
+bool PollCatalog::contains(const QString &id) const
+{
+    QReadLocker locker(&m_lock);
+    return m_polls.contains(id);
+}
+
+Outcome<int> PollCatalog::validateVote(const QString &pollId, QStringView optionId) const
+{
+    QReadLocker locker(&m_lock);
+    const auto it = m_polls.constFind(pollId);
+    if (it == m_polls.cend())
+        return TallyError::pollNotFound(pollId);
+    if (!it->open)
+        return TallyError::conflict(QStringLiteral("poll_closed"),
+                                    QStringLiteral("Poll '%1' is closed for voting.").arg(pollId));
+    const int index = it->optionIndex(optionId);
+    if (index < 0)
+        return TallyError::invalid(
+            QStringLiteral("unknown_option"),
+            QStringLiteral("Poll '%1' has no option '%2'; valid options are A to %3.")
+                .arg(pollId, optionId.toString(), Poll::optionId(int(it->options.size()) - 1)));
+    return index;
+}
+
+int PollCatalog::optionCount(const QString &id) const
+{
+    QReadLocker locker(&m_lock);
+    const auto it = m_polls.constFind(id);
+    return it == m_polls.cend() ? -1 : int(it->options.size());
+}
+
+QList<Poll> PollCatalog::list(const QString &theme, const QString &status) const
+{
+    QList<Poll> result;
+    {
+        QReadLocker locker(&m_lock);
+        for (const Poll &poll : m_polls) {
+            if (!theme.isEmpty() && poll.theme != theme)
+                continue;
+            if (!status.isEmpty() && poll.status() != status)
+                continue;
+            result.append(poll);
+        }
+    }
+    std::sort(result.begin(), result.end(), [](const Poll &a, const Poll &b) {
+        return a.createdAt != b.createdAt ? a.createdAt < b.createdAt : a.id < b.id;
+    });
+    return result;
+}
+
+QList<PollCatalog::Theme> PollCatalog::themes() const
+{
+    QMap<QString, int> counts;
+    {
+        QReadLocker locker(&m_lock);
+        for (const Poll &poll : m_polls)
+            ++counts[poll.theme];
+    }
+    QList<Theme> result;
+    for (auto it = counts.cbegin(); it != counts.cend(); ++it)
+        result.append({it.key(), it.value()});
+    return result;
+}
+
+int PollCatalog::size() const
+{
+    QReadLocker locker(&m_lock);
+    return int(m_polls.size());
+}
+
+QHash<QString, int> PollCatalog::pollsPerShard() const
+{
+    QHash<QString, int> counts;
+    QReadLocker locker(&m_lock);
+    for (const Poll &poll : m_polls)
+        ++counts[poll.shard];
+    return counts;
+}
+
+void PollCatalog::upsert(const Poll &poll)
+{
+    QWriteLocker locker(&m_lock);
+    m_polls.insert(poll.id, poll);
+}
+
+bool PollCatalog::remove(const QString &id)
+{
+    QWriteLocker locker(&m_lock);
+    return m_polls.remove(id) > 0;
+}
+
+void PollCatalog::clear()
+{
+    QWriteLocker locker(&m_lock);
+    m_polls.clear();
+}

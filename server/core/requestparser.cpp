@@ -1,0 +1,158 @@
+#include "requestparser.h"
+
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonParseError>
+#include <QSet>
+
+namespace {
+
+TallyError wrongType(const QString &field, const QString &expected)
+{
+    return TallyError::invalid(QStringLiteral("invalid_field"),
+                               QStringLiteral("Field '%1' must be %2.").arg(field, expected));
+}
+
+TallyError missing(const QString &field)
+{
+    return TallyError::invalid(QStringLiteral("missing_field"),
+                               QStringLiteral("Field '%1' is required.").arg(field));
+}
+
+// Optional string field: absent and null are "not given".
+Outcome<QString> optionalString(const QJsonObject &json, const QString &field)
+{
+    const QJsonValue value = json.value(field);
+    if (value.isUndefined() || value.isNull())
+        return QString();
+    if (!value.isString())
+        return wrongType(field, QStringLiteral("a string"));
+    return value.toString();
+}
+
+} // namespace
+
+Outcome<QJsonObject> RequestParser::parseObject(const QByteArray &body)
+{
+    QJsonParseError error;
+    const QJsonDocument document = QJsonDocument::fromJson(body, &error);
+    if (error.error != QJsonParseError::NoError)
+        return TallyError::malformed(QStringLiteral("malformed_json"),
+                                     QStringLiteral("The body is not valid JSON: %1 at offset %2.")
+                                         .arg(error.errorString())
+                                         .arg(error.offset));
+    if (!document.isObject())
+        return TallyError::malformed(QStringLiteral("malformed_json"),
+                                     QStringLiteral("The body must be a JSON object."));
+    return document.object();
+}
+
+Outcome<Poll> RequestParser::parseNewPoll(const QJsonObject &json)
+{
+    Poll poll;
+    const QJsonValue question = json.value(QStringLiteral("question"));
+    if (question.isUndefined() || question.isNull())
+        return missing(QStringLiteral("question"));
+    if (!question.isString())
+        return wrongType(QStringLiteral("question"), QStringLiteral("a string"));
+    poll.question = question.toString().trimmed();
+    if (poll.question.isEmpty() || poll.question.size() > Poll::MaxQuestionLength)
+        return TallyError::invalid(
+            QStringLiteral("invalid_question"),
+            QStringLiteral("The question must have 1 to %1 characters.").arg(Poll::MaxQuestionLength));
+
+    const Outcome<QString> theme = optionalString(json, QStringLiteral("theme"));
+    if (!theme)
+        return theme.error();
+    poll.theme = theme.value().trimmed();
+    if (poll.theme.isEmpty())
+        poll.theme = QStringLiteral("general");
+    if (poll.theme.size() > Poll::MaxThemeLength)
+        return TallyError::invalid(
+            QStringLiteral("invalid_theme"),
+            QStringLiteral("The theme must have at most %1 characters.").arg(Poll::MaxThemeLength));
+
+    const QJsonValue options = json.value(QStringLiteral("options"));
+    if (options.isUndefined() || options.isNull())
+        return missing(QStringLiteral("options"));
+    if (!options.isArray())
+        return wrongType(QStringLiteral("options"), QStringLiteral("an array of strings"));
+    const QJsonArray optionArray = options.toArray();
+    if (optionArray.size() < Poll::MinOptions || optionArray.size() > Poll::MaxOptions)
+        return TallyError::invalid(QStringLiteral("invalid_options"),
+                                   QStringLiteral("A poll needs %1 to %2 options, got %3.")
+                                       .arg(Poll::MinOptions)
+                                       .arg(Poll::MaxOptions)
+                                       .arg(optionArray.size()));
+    QSet<QString> seen;
+    for (const QJsonValue &option : optionArray) {
+        if (!option.isString())
+            return wrongType(QStringLiteral("options"), QStringLiteral("an array of strings"));
+        const QString text = option.toString().trimmed();
+        if (text.isEmpty() || text.size() > Poll::MaxOptionLength)
+            return TallyError::invalid(
+                QStringLiteral("invalid_options"),
+                QStringLiteral("Each option must have 1 to %1 characters.").arg(Poll::MaxOptionLength));
+        if (seen.contains(text.toCaseFolded()))
+            return TallyError::invalid(QStringLiteral("invalid_options"),
+                                       QStringLiteral("Option '%1' is given twice.").arg(text));
+        seen.insert(text.toCaseFolded());
+        poll.options.append(text);
+    }
+
+    const QJsonValue oneVote = json.value(QStringLiteral("one_vote_per_voter"));
+    if (!oneVote.isUndefined() && !oneVote.isNull() && !oneVote.isBool())
+        return wrongType(QStringLiteral("one_vote_per_voter"), QStringLiteral("a boolean"));
+    poll.oneVotePerVoter = oneVote.toBool(false);
+
+    const QJsonValue id = json.value(QStringLiteral("id"));
+    if (id.isUndefined() || id.isNull()) {
+        poll.id = Poll::generateId();
+    } else if (id.isString() || id.isDouble()) {
+        // Integers are accepted for compatibility with numeric poll ids ("id": 7).
+        poll.id = id.isString() ? id.toString() : QString::number(id.toInteger());
+        if (id.isDouble() && id.toDouble() != double(id.toInteger()))
+            poll.id.clear();
+        if (!Poll::isValidId(poll.id))
+            return TallyError::invalid(
+                QStringLiteral("invalid_id"),
+                QStringLiteral("Poll ids use 1 to 64 characters from A-Z, a-z, 0-9, '_' and '-'."));
+    } else {
+        return wrongType(QStringLiteral("id"), QStringLiteral("a string"));
+    }
+    return poll;
+}
+
+Outcome<VoteRequest> RequestParser::parseVote(const QString &pollId, const QJsonObject &json)
+{
+    const QJsonValue option = json.value(QStringLiteral("option_id"));
+    if (option.isUndefined() || option.isNull())
+        return missing(QStringLiteral("option_id"));
+    if (!option.isString())
+        return wrongType(QStringLiteral("option_id"), QStringLiteral("a string such as \"A\""));
+    const Outcome<QString> voter = optionalString(json, QStringLiteral("voter_id"));
+    if (!voter)
+        return voter.error();
+    if (voter.value().size() > 128)
+        return TallyError::invalid(QStringLiteral("invalid_voter_id"),
+                                   QStringLiteral("voter_id must have at most 128 characters."));
+    return VoteRequest{pollId, option.toString(), voter.value()};
+}
+
+Outcome<VoteRequest> RequestParser::parseBulkItem(const QJsonValue &item)
+{
+    if (!item.isObject())
+        return wrongType(QStringLiteral("votes[]"), QStringLiteral("an object"));
+    const QJsonObject json = item.toObject();
+    const QJsonValue pollId = json.value(QStringLiteral("poll_id"));
+    if (pollId.isUndefined() || pollId.isNull())
+        return missing(QStringLiteral("poll_id"));
+    QString id;
+    if (pollId.isString())
+        id = pollId.toString();
+    else if (pollId.isDouble() && pollId.toDouble() == double(pollId.toInteger()))
+        id = QString::number(pollId.toInteger());
+    else
+        return wrongType(QStringLiteral("poll_id"), QStringLiteral("a string"));
+    return parseVote(id, json);
+}

@@ -1,0 +1,126 @@
+#include "settingspec.h"
+
+#include <QThread>
+
+QString SettingSpec::envName() const
+{
+    return QStringLiteral("TALLY_") + QString(name).replace(u'-', u'_').toUpper();
+}
+
+QVariant SettingSpec::parse(const QString &text, QString *error) const
+{
+    const QString value = text.trimmed();
+    switch (type) {
+    case Type::Flag: {
+        const QString lower = value.toLower();
+        if (lower.isEmpty() || lower == u"1" || lower == u"true" || lower == u"yes" || lower == u"on")
+            return true;
+        if (lower == u"0" || lower == u"false" || lower == u"no" || lower == u"off")
+            return false;
+        *error = QStringLiteral("%1 must be true or false, not '%2'").arg(name, text);
+        return {};
+    }
+    case Type::Int: {
+        bool ok = false;
+        const qlonglong number = value.toLongLong(&ok);
+        if (!ok || number < min || number > max) {
+            *error = QStringLiteral("%1 must be a whole number from %2 to %3, not '%4'")
+                         .arg(name)
+                         .arg(qlonglong(min))
+                         .arg(qlonglong(max))
+                         .arg(text);
+            return {};
+        }
+        return number;
+    }
+    case Type::Seconds: {
+        bool ok = false;
+        const double number = value.toDouble(&ok);
+        if (!ok || number < min || number > max) {
+            *error = QStringLiteral("%1 must be a number from %2 to %3, not '%4'")
+                         .arg(name)
+                         .arg(min)
+                         .arg(max)
+                         .arg(text);
+            return {};
+        }
+        return number;
+    }
+    case Type::Choice:
+        if (!choices.contains(value)) {
+            *error = QStringLiteral("%1 must be one of %2, not '%3'")
+                         .arg(name, choices.join(QStringLiteral(", ")), text);
+            return {};
+        }
+        return value;
+    case Type::String:
+        return value;
+    }
+    return {};
+}
+
+const QList<SettingSpec> &SettingSpec::table()
+{
+    using T = Type;
+    static const QList<SettingSpec> settings = {
+        {QStringLiteral("headless"), T::Flag, QStringLiteral("Run the server without the console."),
+         false},
+        {QStringLiteral("bind"), T::String, QStringLiteral("Address to listen on."),
+         QStringLiteral("127.0.0.1"), {}, 0, 0, {}, QStringLiteral("address")},
+        {QStringLiteral("port"), T::Int, QStringLiteral("TCP port (0 picks a free one)."), 8000, {},
+         0, 65535, {}, QStringLiteral("port")},
+        {QStringLiteral("workers"), T::Int, QStringLiteral("HTTP worker threads."),
+         std::max(1, QThread::idealThreadCount()), {}, 1, 64, {}, QStringLiteral("n")},
+        {QStringLiteral("data-dir"), T::String,
+         QStringLiteral("Directory for embedded shards, lock and instance id."), QString(), {}, 0,
+         0, {}, QStringLiteral("path")},
+        {QStringLiteral("redis-nodes"), T::String,
+         QStringLiteral("Comma-separated Redis shards ([name=]redis://host:port); empty uses "
+                        "embedded shards."),
+         QString(), {QStringLiteral("REDIS_NODES")}, 0, 0, {}, QStringLiteral("urls")},
+        {QStringLiteral("embedded-shards"), T::Int,
+         QStringLiteral("Number of embedded shards when no Redis is configured."), 2, {}, 1, 16,
+         {}, QStringLiteral("n")},
+        {QStringLiteral("virtual-nodes"), T::Int, QStringLiteral("Ring points per shard."), 100,
+         {QStringLiteral("VIRTUAL_NODES")}, 1, 10000, {}, QStringLiteral("n")},
+        {QStringLiteral("batch-interval"), T::Seconds,
+         QStringLiteral("Seconds between flushes of buffered votes."), 1.0,
+         {QStringLiteral("BATCH_INTERVAL_SECONDS")}, 0.01, 3600, {}, QStringLiteral("seconds")},
+        {QStringLiteral("batch-max-votes"), T::Int,
+         QStringLiteral("Flush early once this many votes are buffered."), 50000, {}, 1,
+         100000000, {}, QStringLiteral("n")},
+        {QStringLiteral("cache-ttl"), T::Seconds,
+         QStringLiteral("Seconds a result read from storage is served from cache."), 5.0, {}, 0,
+         3600, {}, QStringLiteral("seconds")},
+        {QStringLiteral("cache-entries"), T::Int,
+         QStringLiteral("Most polls kept in the result cache."), 10000, {}, 1, 10000000, {},
+         QStringLiteral("n")},
+        {QStringLiteral("live-interval"), T::Int,
+         QStringLiteral("Milliseconds between live result pushes per poll."), 100, {}, 10, 60000,
+         {}, QStringLiteral("ms")},
+        {QStringLiteral("admin-token"), T::String,
+         QStringLiteral("Bearer token required for poll administration."), QString(), {}, 0, 0,
+         {}, QStringLiteral("token")},
+        {QStringLiteral("instance-id"), T::String,
+         QStringLiteral("Stable name of this instance (default: generated and kept in the data "
+                        "directory)."),
+         QString(), {}, 0, 0, {}, QStringLiteral("id")},
+        {QStringLiteral("api-prefix"), T::String, QStringLiteral("Path prefix of the REST API."),
+         QStringLiteral("/api/v1"), {QStringLiteral("API_PREFIX")}, 0, 0, {},
+         QStringLiteral("path")},
+        {QStringLiteral("max-body"), T::Int, QStringLiteral("Largest accepted request body, bytes."),
+         16384, {}, 256, 16777216, {}, QStringLiteral("bytes")},
+        {QStringLiteral("connect"), T::String,
+         QStringLiteral("Console only: watch the server at this URL instead of starting one."),
+         QString(), {}, 0, 0, {}, QStringLiteral("url")},
+    };
+    return settings;
+}
+
+const SettingSpec *SettingSpec::find(const QString &name)
+{
+    for (const SettingSpec &spec : table())
+        if (spec.name == name)
+            return &spec;
+    return nullptr;
+}

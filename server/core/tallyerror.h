@@ -1,0 +1,48 @@
+#pragma once
+
+#include <QString>
+
+// A domain error: a category the transport maps to a status, a stable machine
+// code and a sentence for humans.
+struct TallyError {
+    enum class Kind {
+        Malformed,      // the request cannot be parsed
+        Invalid,        // parsed, but a field is wrong
+        NotFound,       // unknown poll or route
+        Conflict,       // poll closed, duplicate id
+        Unavailable,    // storage cannot serve right now
+        Unauthorized,   // credentials missing
+        Forbidden,      // credentials wrong
+        TooLarge,       // the request body exceeds the limit
+        UnsupportedType // the body is not JSON
+    };
+    Kind kind = Kind::Invalid;
+    QString code;
+    QString message;
+
+    static TallyError malformed(const QString &code, const QString &message)
+    {
+        return {Kind::Malformed, code, message};
+    }
+    static TallyError invalid(const QString &code, const QString &message)
+    {
+        return {Kind::Invalid, code, message};
+    }
+    static TallyError notFound(const QString &code, const QString &message)
+    {
+        return {Kind::NotFound, code, message};
+    }
+    static TallyError conflict(const QString &code, const QString &message)
+    {
+        return {Kind::Conflict, code, message};
+    }
+    static TallyError unavailable(const QString &code, const QString &message)
+    {
+        return {Kind::Unavailable, code, message};
+    }
+    static TallyError pollNotFound(const QString &pollId)
+    {
+        return notFound(QStringLiteral("poll_not_found"),
+                        QStringLiteral("No poll with id '%1' exists.").arg(pollId));
+    }
+};

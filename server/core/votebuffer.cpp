@@ -1,0 +1,43 @@
+#include "votebuffer.h"
+
+qint64 VoteBuffer::add(const QString &pollId, int option, int optionCount, qint64 votes)
+{
+    QMutexLocker locker(&m_mutex);
+    OptionCounts &counts = m_counts[pollId];
+    if (counts.size() < optionCount)
+        counts.resize(optionCount);
+    counts[option] += votes;
+    m_size += votes;
+    return m_size;
+}
+
+void VoteBuffer::addPendingTo(const QString &pollId, OptionCounts &into) const
+{
+    QMutexLocker locker(&m_mutex);
+    const auto it = m_counts.constFind(pollId);
+    if (it != m_counts.cend())
+        VoteCounts::add(into, *it);
+}
+
+PollCounts VoteBuffer::takeAll()
+{
+    QMutexLocker locker(&m_mutex);
+    m_size = 0;
+    return std::exchange(m_counts, {});
+}
+
+void VoteBuffer::discard(const QString &pollId)
+{
+    QMutexLocker locker(&m_mutex);
+    const auto it = m_counts.find(pollId);
+    if (it == m_counts.end())
+        return;
+    m_size -= VoteCounts::total(*it);
+    m_counts.erase(it);
+}
+
+qint64 VoteBuffer::size() const
+{
+    QMutexLocker locker(&m_mutex);
+    return m_size;
+}

@@ -1,0 +1,100 @@
+#include "httpexchange.h"
+
+#include <QJsonDocument>
+
+HttpExchange::HttpExchange(const QHttpServerRequest &request, QHttpServerResponder &&responder)
+    : m_method(request.method()), m_path(request.url().path()), m_body(request.body()),
+      m_headers(request.headers()), m_query(request.query()),
+      m_responder(std::make_shared<QHttpServerResponder>(std::move(responder))),
+      m_socket(m_responder->socket()), m_answered(std::make_shared<bool>(false))
+{
+}
+
+QByteArray HttpExchange::header(const QByteArray &name) const
+{
+    for (const auto &[key, value] : m_headers)
+        if (key.compare(name, Qt::CaseInsensitive) == 0)
+            return value;
+    return {};
+}
+
+QString HttpExchange::queryValue(const QString &key) const
+{
+    return m_query.queryItemValue(key, QUrl::FullyDecoded);
+}
+
+bool HttpExchange::claim() const
+{
+    if (*m_answered)
+        return false;
+    *m_answered = true;
+    return !m_socket.isNull();
+}
+
+HttpExchange::Status HttpExchange::statusFor(TallyError::Kind kind)
+{
+    switch (kind) {
+    case TallyError::Kind::Malformed:
+        return Status::BadRequest;
+    case TallyError::Kind::Invalid:
+        return Status::UnprocessableEntity;
+    case TallyError::Kind::NotFound:
+        return Status::NotFound;
+    case TallyError::Kind::Conflict:
+        return Status::Conflict;
+    case TallyError::Kind::Unavailable:
+        return Status::ServiceUnavailable;
+    case TallyError::Kind::Unauthorized:
+        return Status::Unauthorized;
+    case TallyError::Kind::Forbidden:
+        return Status::Forbidden;
+    case TallyError::Kind::TooLarge:
+        return Status::PayloadTooLarge;
+    case TallyError::Kind::UnsupportedType:
+        return Status::UnsupportedMediaType;
+    }
+    return Status::InternalServerError;
+}
+
+void HttpExchange::replyRaw(Status status, const QByteArray &mimeType, const QByteArray &body) const
+{
+    if (claim())
+        m_responder->write(body, mimeType, status);
+}
+
+void HttpExchange::replyJson(Status status, const QJsonObject &body) const
+{
+    replyRaw(status, QByteArrayLiteral("application/json"),
+             QJsonDocument(body).toJson(QJsonDocument::Compact));
+}
+
+void HttpExchange::replyError(const TallyError &error) const
+{
+    const Status status = statusFor(error.kind);
+    if (status == Status::ServiceUnavailable)
+        replyError(status, error.code, error.message, QByteArrayLiteral("Retry-After"),
+                   QByteArrayLiteral("1"));
+    else
+        replyError(status, error.code, error.message);
+}
+
+void HttpExchange::replyError(Status status, const QString &code, const QString &message,
+                              const QByteArray &headerName, const QByteArray &headerValue) const
+{
+    if (!claim())
+        return;
+    const QJsonObject error{{QStringLiteral("code"), code}, {QStringLiteral("message"), message}};
+    const QByteArray body =
+        QJsonDocument(QJsonObject{{QStringLiteral("error"), error}}).toJson(QJsonDocument::Compact);
+    if (headerName.isEmpty())
+        m_responder->write(body, {{"Content-Type", "application/json"}}, status);
+    else
+        m_responder->write(body, {{"Content-Type", "application/json"}, {headerName, headerValue}},
+                           status);
+}
+
+void HttpExchange::replyEmpty(Status status) const
+{
+    if (claim())
+        m_responder->write(status);
+}

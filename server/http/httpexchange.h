@@ -1,0 +1,49 @@
+#pragma once
+
+#include "core/tallyerror.h"
+
+#include <QHttpServerRequest>
+#include <QHttpServerResponder>
+#include <QJsonObject>
+#include <QPointer>
+#include <QTcpSocket>
+#include <memory>
+
+// One request and the means to answer it, now or later. Copies share the same
+// responder, so an exchange can be captured by a callback that answers after an
+// asynchronous storage call; the answer is dropped if the client has gone.
+// Use on the worker thread that received the request.
+class HttpExchange {
+public:
+    using Status = QHttpServerResponder::StatusCode;
+
+    HttpExchange(const QHttpServerRequest &request, QHttpServerResponder &&responder);
+
+    QHttpServerRequest::Method method() const { return m_method; }
+    const QString &path() const { return m_path; }
+    const QByteArray &body() const { return m_body; }
+    QByteArray header(const QByteArray &name) const;
+    QString queryValue(const QString &key) const;
+
+    bool answered() const { return *m_answered; }
+    void replyJson(Status status, const QJsonObject &body) const;
+    void replyError(const TallyError &error) const;
+    void replyError(Status status, const QString &code, const QString &message,
+                    const QByteArray &headerName = {}, const QByteArray &headerValue = {}) const;
+    void replyEmpty(Status status) const;
+    void replyRaw(Status status, const QByteArray &mimeType, const QByteArray &body) const;
+
+    static Status statusFor(TallyError::Kind kind);
+
+private:
+    bool claim() const;
+
+    QHttpServerRequest::Method m_method;
+    QString m_path;
+    QByteArray m_body;
+    QList<QPair<QByteArray, QByteArray>> m_headers;
+    QUrlQuery m_query;
+    std::shared_ptr<QHttpServerResponder> m_responder;
+    QPointer<QTcpSocket> m_socket;
+    std::shared_ptr<bool> m_answered;
+};

@@ -1,0 +1,54 @@
+#include "httpworker.h"
+#include "core/config.h"
+#include "core/serverstats.h"
+#include "listensocket.h"
+
+#include <QHttpServer>
+#include <QTcpServer>
+
+HttpWorker::HttpWorker(const ServerContext &server, int index, int socketDescriptor)
+    : m_server(server), m_socketDescriptor(socketDescriptor), m_scope{server, index, this},
+      m_polls(m_scope), m_votes(m_scope), m_results(m_scope), m_ops(m_scope)
+{
+    const QString prefix = server.config->apiPrefix();
+    m_polls.registerRoutes(m_router, prefix);
+    m_votes.registerRoutes(m_router, prefix);
+    m_results.registerRoutes(m_router, prefix);
+    m_ops.registerRoutes(m_router, prefix);
+}
+
+HttpWorker::~HttpWorker()
+{
+    if (!m_tcp)
+        ListenSocket::close(m_socketDescriptor);
+}
+
+void HttpWorker::start()
+{
+    m_tcp = new QTcpServer(this);
+    if (!m_tcp->setSocketDescriptor(m_socketDescriptor)) {
+        qWarning("HTTP worker %d: cannot take over the listening socket: %s", m_scope.workerIndex,
+                 qPrintable(m_tcp->errorString()));
+        return;
+    }
+    m_http = new QHttpServer(this);
+    // Every request goes through our own router (see Router for why).
+    m_http->setMissingHandler([this](const QHttpServerRequest &request, QHttpServerResponder &&responder) {
+        handle(request, std::move(responder));
+    });
+    m_http->bind(m_tcp);
+}
+
+void HttpWorker::stop()
+{
+    // Deleting the server closes the listening socket and every client connection.
+    delete m_http;
+    m_http = nullptr;
+    delete m_tcp.data();
+}
+
+void HttpWorker::handle(const QHttpServerRequest &request, QHttpServerResponder &&responder)
+{
+    ServerStats::bump(m_server.stats->requests);
+    m_router.dispatch(HttpExchange(request, std::move(responder)));
+}

@@ -1,0 +1,40 @@
+#pragma once
+
+#include "opscontroller.h"
+#include "pollcontroller.h"
+#include "resultcontroller.h"
+#include "router.h"
+#include "votecontroller.h"
+
+#include <QObject>
+#include <QPointer>
+#include <QTcpServer>
+
+class QHttpServer;
+
+// One HTTP worker: a QHttpServer on its own thread, accepting on its own
+// SO_REUSEPORT socket, with its own vote buffer.
+class HttpWorker : public QObject {
+    Q_OBJECT
+public:
+    HttpWorker(const ServerContext &server, int index, int socketDescriptor);
+    ~HttpWorker() override;
+
+    // Called on the worker's thread.
+    void start();
+    void stop();
+
+private:
+    void handle(const QHttpServerRequest &request, QHttpServerResponder &&responder);
+
+    ServerContext m_server;
+    int m_socketDescriptor;
+    WorkerScope m_scope;
+    Router m_router;
+    PollController m_polls;
+    VoteController m_votes;
+    ResultController m_results;
+    OpsController m_ops;
+    QHttpServer *m_http = nullptr;
+    QPointer<QTcpServer> m_tcp; // QHttpServer::bind() may take ownership
+};

@@ -1,0 +1,14 @@
+#pragma once
+
+#include "core/outcome.h"
+#include "httpexchange.h"
+
+#include <QJsonObject>
+
+// The checks every JSON request body goes through: size (413), media type (415),
+// syntax (400), top-level object (400).
+class JsonBody {
+public:
+    static Outcome<QJsonObject> parse(const HttpExchange &exchange, int maxBytes);
+    static bool isJsonMediaType(const QByteArray &contentType);
+};

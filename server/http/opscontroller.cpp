@@ -1,0 +1,130 @@
+#include "opscontroller.h"
+#include "core/config.h"
+#include "core/pollcatalog.h"
+#include "core/serverstats.h"
+#include "core/voteledger.h"
+#include "storage/storageengine.h"
+
+#include <QJsonArray>
+
+void OpsController::registerRoutes(Router &router, const QString &prefix)
+{
+    using M = Router::Method;
+    router.add(M::Get, QStringLiteral("/health"), [](const HttpExchange &e, const QStringList &) {
+        e.replyJson(HttpExchange::Status::Ok, {{QStringLiteral("status"), QStringLiteral("healthy")}});
+    });
+    router.add(M::Get, QStringLiteral("/ready"), [this](const HttpExchange &e, const QStringList &) {
+        QJsonArray shards;
+        QStringList down;
+        for (const StorageEngine::ShardInfo &shard : m_scope.server.storage->shardInfo()) {
+            shards.append(QJsonObject{{QStringLiteral("name"), shard.name},
+                                      {QStringLiteral("kind"), shard.kind},
+                                      {QStringLiteral("state"), shard.state}});
+            if (shard.state != u"up")
+                down.append(shard.name);
+        }
+        const bool ready = down.isEmpty() && !shards.isEmpty();
+        QJsonObject body{{QStringLiteral("status"), ready ? QStringLiteral("ready") : QStringLiteral("unavailable")},
+                         {QStringLiteral("shards"), shards}};
+        if (!ready)
+            body.insert(QStringLiteral("unavailable_shards"), QJsonArray::fromStringList(down));
+        e.replyJson(ready ? HttpExchange::Status::Ok : HttpExchange::Status::ServiceUnavailable, body);
+    });
+    router.add(M::Get, QStringLiteral("/metrics"), [this](const HttpExchange &e, const QStringList &) {
+        e.replyRaw(HttpExchange::Status::Ok, QByteArrayLiteral("text/plain; version=0.0.4"),
+                   metricsText(m_scope.server));
+    });
+    router.add(M::Get, prefix + QStringLiteral("/stats"), [this](const HttpExchange &e, const QStringList &) {
+        e.replyJson(HttpExchange::Status::Ok, statsJson(m_scope.server));
+    });
+    router.add(M::Get, prefix + QStringLiteral("/ring"), [this](const HttpExchange &e, const QStringList &) {
+        e.replyJson(HttpExchange::Status::Ok, ringJson(m_scope.server));
+    });
+}
+
+QJsonObject OpsController::statsJson(const ServerContext &server)
+{
+    const ServerStats &stats = *server.stats;
+    const quint64 hits = server.ledger->cacheHits();
+    const quint64 misses = server.ledger->cacheMisses();
+    const QHash<QString, int> polls = server.catalog->pollsPerShard();
+    QJsonArray shards;
+    for (const StorageEngine::ShardInfo &shard : server.storage->shardInfo())
+        shards.append(QJsonObject{{QStringLiteral("name"), shard.name},
+                                  {QStringLiteral("kind"), shard.kind},
+                                  {QStringLiteral("address"), shard.address},
+                                  {QStringLiteral("state"), shard.state},
+                                  {QStringLiteral("polls"), polls.value(shard.name)},
+                                  {QStringLiteral("votes"), shard.storedVotes},
+                                  {QStringLiteral("queued_batches"), shard.queuedBatches}});
+    return {
+        {QStringLiteral("instance_id"), server.storage->instanceId()},
+        {QStringLiteral("version"), QStringLiteral(TALLY_VERSION)},
+        {QStringLiteral("workers"), server.ledger->workerCount()},
+        {QStringLiteral("polls"), server.catalog->size()},
+        {QStringLiteral("requests"), qint64(stats.requests.loadRelaxed())},
+        {QStringLiteral("votes"),
+         QJsonObject{{QStringLiteral("accepted"), qint64(stats.votesAccepted.loadRelaxed())},
+                     {QStringLiteral("rejected"), qint64(stats.votesRejected.loadRelaxed())},
+                     {QStringLiteral("flushed"), qint64(stats.votesFlushed.loadRelaxed())}}},
+        {QStringLiteral("buffer"),
+         QJsonObject{{QStringLiteral("depth"), server.ledger->bufferedVotes()},
+                     {QStringLiteral("in_flight"), server.ledger->inflightVotes()}}},
+        {QStringLiteral("flush"),
+         QJsonObject{{QStringLiteral("count"), qint64(stats.flushes.loadRelaxed())},
+                     {QStringLiteral("failures"), qint64(stats.flushFailures.loadRelaxed())},
+                     {QStringLiteral("last_votes"), qint64(stats.lastFlushVotes.loadRelaxed())},
+                     {QStringLiteral("last_ms"), double(stats.lastFlushMicros.loadRelaxed()) / 1000.0},
+                     {QStringLiteral("interval_ms"), server.config->batchIntervalMs()},
+                     {QStringLiteral("max_votes"), server.config->batchMaxVotes()}}},
+        {QStringLiteral("cache"),
+         QJsonObject{{QStringLiteral("hits"), qint64(hits)},
+                     {QStringLiteral("misses"), qint64(misses)},
+                     {QStringLiteral("hit_ratio"), hits + misses == 0 ? 0.0 : double(hits) / double(hits + misses)},
+                     {QStringLiteral("entries"), server.ledger->cacheEntries()},
+                     {QStringLiteral("ttl_ms"), server.config->cacheTtlMs()}}},
+        {QStringLiteral("shards"), shards},
+    };
+}
+
+QJsonObject OpsController::ringJson(const ServerContext &server)
+{
+    const QHash<QString, int> polls = server.catalog->pollsPerShard();
+    QJsonArray nodes;
+    for (const StorageEngine::ShardInfo &shard : server.storage->shardInfo())
+        nodes.append(QJsonObject{{QStringLiteral("name"), shard.name},
+                                 {QStringLiteral("kind"), shard.kind},
+                                 {QStringLiteral("address"), shard.address},
+                                 {QStringLiteral("state"), shard.state},
+                                 {QStringLiteral("virtual_nodes"), shard.points},
+                                 {QStringLiteral("share"), shard.ringShare},
+                                 {QStringLiteral("polls"), polls.value(shard.name)}});
+    return {{QStringLiteral("hash"), QStringLiteral("md5")},
+            {QStringLiteral("virtual_nodes"), server.config->virtualNodes()},
+            {QStringLiteral("nodes"), nodes}};
+}
+
+QByteArray OpsController::metricsText(const ServerContext &server)
+{
+    const ServerStats &stats = *server.stats;
+    QByteArray out;
+    auto metric = [&out](const char *name, const char *type, const char *help, double value) {
+        out += QByteArray("# HELP ") + name + ' ' + help + "\n# TYPE " + name + ' ' + type + '\n' +
+               name + ' ' + QByteArray::number(value, 'g', 15) + '\n';
+    };
+    metric("tally_requests_total", "counter", "HTTP requests received.", double(stats.requests.loadRelaxed()));
+    metric("tally_votes_accepted_total", "counter", "Votes accepted.", double(stats.votesAccepted.loadRelaxed()));
+    metric("tally_votes_rejected_total", "counter", "Votes rejected.", double(stats.votesRejected.loadRelaxed()));
+    metric("tally_votes_flushed_total", "counter", "Votes applied to shards.", double(stats.votesFlushed.loadRelaxed()));
+    metric("tally_flushes_total", "counter", "Flushes that moved votes.", double(stats.flushes.loadRelaxed()));
+    metric("tally_flush_failures_total", "counter", "Failed batch attempts.", double(stats.flushFailures.loadRelaxed()));
+    metric("tally_buffer_depth", "gauge", "Votes buffered, not yet sent to a shard.", double(server.ledger->bufferedVotes()));
+    metric("tally_votes_in_flight", "gauge", "Votes sent to shards, not yet confirmed.", double(server.ledger->inflightVotes()));
+    metric("tally_cache_hits_total", "counter", "Result reads served from cache.", double(server.ledger->cacheHits()));
+    metric("tally_cache_misses_total", "counter", "Result reads that went to a shard.", double(server.ledger->cacheMisses()));
+    metric("tally_polls", "gauge", "Polls in the catalog.", double(server.catalog->size()));
+    out += "# HELP tally_shard_up Whether a shard is reachable.\n# TYPE tally_shard_up gauge\n";
+    for (const StorageEngine::ShardInfo &shard : server.storage->shardInfo())
+        out += "tally_shard_up{shard=\"" + shard.name.toUtf8() + "\"} " + (shard.state == u"up" ? "1" : "0") + '\n';
+    return out;
+}

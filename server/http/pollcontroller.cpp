@@ -1,0 +1,133 @@
+#include "pollcontroller.h"
+#include "core/config.h"
+#include "core/pollcatalog.h"
+#include "core/requestparser.h"
+#include "jsonbody.h"
+#include "storage/storageengine.h"
+
+#include <QJsonArray>
+
+void PollController::registerRoutes(Router &router, const QString &prefix)
+{
+    using M = Router::Method;
+    router.add(M::Post, prefix + QStringLiteral("/polls"), [this](const HttpExchange &e, const QStringList &) { create(e); });
+    router.add(M::Get, prefix + QStringLiteral("/polls"), [this](const HttpExchange &e, const QStringList &) { list(e); });
+    router.add(M::Get, prefix + QStringLiteral("/polls/{id}"),
+               [this](const HttpExchange &e, const QStringList &p) { get(e, p[0]); });
+    router.add(M::Delete, prefix + QStringLiteral("/polls/{id}"),
+               [this](const HttpExchange &e, const QStringList &p) { remove(e, p[0]); });
+    router.add(M::Post, prefix + QStringLiteral("/polls/{id}/close"),
+               [this](const HttpExchange &e, const QStringList &p) { setOpen(e, p[0], false); });
+    router.add(M::Post, prefix + QStringLiteral("/polls/{id}/open"),
+               [this](const HttpExchange &e, const QStringList &p) { setOpen(e, p[0], true); });
+    router.add(M::Get, prefix + QStringLiteral("/themes"), [this](const HttpExchange &e, const QStringList &) { themes(e); });
+}
+
+std::optional<TallyError> PollController::checkAdmin(const HttpExchange &exchange, const QString &token)
+{
+    if (token.isEmpty())
+        return std::nullopt;
+    const QByteArray header = exchange.header(QByteArrayLiteral("Authorization"));
+    if (!header.startsWith("Bearer "))
+        return TallyError{TallyError::Kind::Unauthorized, QStringLiteral("unauthorized"),
+                          QStringLiteral("This operation needs 'Authorization: Bearer <admin token>'.")};
+    const QByteArray given = header.mid(7).trimmed();
+    const QByteArray expected = token.toUtf8();
+    // Constant time in the token's length: every byte is compared whatever differs.
+    unsigned char difference = given.size() == expected.size() ? 0 : 1;
+    for (qsizetype i = 0; i < expected.size(); ++i)
+        difference |= static_cast<unsigned char>(expected[i] ^ (i < given.size() ? given[i] : 0));
+    if (difference != 0)
+        return TallyError{TallyError::Kind::Forbidden, QStringLiteral("forbidden"),
+                          QStringLiteral("The admin token is not valid.")};
+    return std::nullopt;
+}
+
+bool PollController::authorized(const HttpExchange &exchange) const
+{
+    if (const std::optional<TallyError> error = checkAdmin(exchange, m_scope.server.config->adminToken())) {
+        exchange.replyError(*error);
+        return false;
+    }
+    return true;
+}
+
+void PollController::create(const HttpExchange &exchange) const
+{
+    if (!authorized(exchange))
+        return;
+    const Outcome<QJsonObject> body = JsonBody::parse(exchange, m_scope.server.config->maxBodyBytes());
+    if (!body) {
+        exchange.replyError(body.error());
+        return;
+    }
+    const Outcome<Poll> draft = RequestParser::parseNewPoll(body.value());
+    if (!draft) {
+        exchange.replyError(draft.error());
+        return;
+    }
+    m_scope.server.storage->createPoll(
+        draft.value(), m_scope.onWorker<Outcome<Poll>>([exchange](Outcome<Poll> created) {
+            if (created)
+                exchange.replyJson(HttpExchange::Status::Created, created.value().toJson());
+            else
+                exchange.replyError(created.error());
+        }));
+}
+
+void PollController::list(const HttpExchange &exchange) const
+{
+    const QString status = exchange.queryValue(QStringLiteral("status"));
+    if (!status.isEmpty() && status != u"open" && status != u"closed") {
+        exchange.replyError(TallyError::invalid(QStringLiteral("invalid_filter"),
+                                                QStringLiteral("status must be 'open' or 'closed'.")));
+        return;
+    }
+    QJsonArray polls;
+    for (const Poll &poll : m_scope.server.catalog->list(exchange.queryValue(QStringLiteral("theme")), status))
+        polls.append(poll.toJson());
+    exchange.replyJson(HttpExchange::Status::Ok, {{QStringLiteral("polls"), polls}});
+}
+
+void PollController::get(const HttpExchange &exchange, const QString &id) const
+{
+    const std::optional<Poll> poll = m_scope.server.catalog->find(id);
+    if (!poll)
+        exchange.replyError(TallyError::pollNotFound(id.left(Poll::MaxIdLength)));
+    else
+        exchange.replyJson(HttpExchange::Status::Ok, poll->toJson());
+}
+
+void PollController::setOpen(const HttpExchange &exchange, const QString &id, bool open) const
+{
+    if (!authorized(exchange))
+        return;
+    m_scope.server.storage->setPollOpen(
+        id, open, m_scope.onWorker<Outcome<Poll>>([exchange](Outcome<Poll> updated) {
+            if (updated)
+                exchange.replyJson(HttpExchange::Status::Ok, updated.value().toJson());
+            else
+                exchange.replyError(updated.error());
+        }));
+}
+
+void PollController::remove(const HttpExchange &exchange, const QString &id) const
+{
+    if (!authorized(exchange))
+        return;
+    m_scope.server.storage->deletePoll(
+        id, m_scope.onWorker<Outcome<bool>>([exchange](Outcome<bool> deleted) {
+            if (deleted)
+                exchange.replyEmpty(HttpExchange::Status::NoContent);
+            else
+                exchange.replyError(deleted.error());
+        }));
+}
+
+void PollController::themes(const HttpExchange &exchange) const
+{
+    QJsonArray themes;
+    for (const PollCatalog::Theme &theme : m_scope.server.catalog->themes())
+        themes.append(QJsonObject{{QStringLiteral("theme"), theme.name}, {QStringLiteral("polls"), theme.polls}});
+    exchange.replyJson(HttpExchange::Status::Ok, {{QStringLiteral("themes"), themes}});
+}

@@ -1,0 +1,25 @@
+#pragma once
+
+#include "router.h"
+#include "workerscope.h"
+
+// Poll administration and listing: /polls, /polls/{id}, /polls/{id}/open|close, /themes.
+class PollController {
+public:
+    explicit PollController(const WorkerScope &scope) : m_scope(scope) {}
+    void registerRoutes(Router &router, const QString &prefix);
+
+    // Empty when allowed; otherwise the 401/403 error to send.
+    static std::optional<TallyError> checkAdmin(const HttpExchange &exchange, const QString &token);
+
+private:
+    void create(const HttpExchange &exchange) const;
+    void list(const HttpExchange &exchange) const;
+    void get(const HttpExchange &exchange, const QString &id) const;
+    void setOpen(const HttpExchange &exchange, const QString &id, bool open) const;
+    void remove(const HttpExchange &exchange, const QString &id) const;
+    void themes(const HttpExchange &exchange) const;
+    bool authorized(const HttpExchange &exchange) const;
+
+    WorkerScope m_scope;
+};

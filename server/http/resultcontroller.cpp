@@ -1,0 +1,50 @@
+#include "resultcontroller.h"
+#include "core/pollcatalog.h"
+#include "core/voteledger.h"
+#include "storage/storageengine.h"
+
+void ResultController::registerRoutes(Router &router, const QString &prefix)
+{
+    router.add(Router::Method::Get, prefix + QStringLiteral("/results/{poll_id}"),
+               [this](const HttpExchange &e, const QStringList &p) { results(e, p[0]); });
+}
+
+QJsonObject ResultController::resultsJson(const QString &pollId, const OptionCounts &counts,
+                                          int optionCount, const QString &servedVia)
+{
+    QJsonObject results;
+    qint64 total = 0;
+    for (int i = 0; i < optionCount; ++i) {
+        const qint64 votes = i < counts.size() ? counts[i] : 0;
+        results.insert(Poll::optionId(i), votes);
+        total += votes;
+    }
+    return {{QStringLiteral("poll_id"), pollId},
+            {QStringLiteral("results"), results},
+            {QStringLiteral("total"), total},
+            {QStringLiteral("served_via"), servedVia}};
+}
+
+void ResultController::results(const HttpExchange &exchange, const QString &pollId) const
+{
+    const int optionCount = m_scope.server.catalog->optionCount(pollId);
+    if (optionCount < 0) {
+        exchange.replyError(TallyError::pollNotFound(pollId.left(Poll::MaxIdLength)));
+        return;
+    }
+    if (const std::optional<OptionCounts> cached = m_scope.server.ledger->readCached(pollId, optionCount)) {
+        exchange.replyJson(HttpExchange::Status::Ok,
+                           resultsJson(pollId, *cached, optionCount, QStringLiteral("app_cache")));
+        return;
+    }
+    using Read = Outcome<StorageEngine::ResultRead>;
+    m_scope.server.storage->readResults(
+        pollId, m_scope.onWorker<Read>([exchange, pollId, optionCount](Read read) {
+            if (read)
+                exchange.replyJson(HttpExchange::Status::Ok,
+                                   resultsJson(pollId, read.value().counts, optionCount,
+                                               read.value().servedVia));
+            else
+                exchange.replyError(read.error());
+        }));
+}

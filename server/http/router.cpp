@@ -1,0 +1,83 @@
+#include "router.h"
+
+void Router::add(Method method, const QString &pattern, Handler handler)
+{
+    m_routes.append({method, pattern.split(u'/', Qt::SkipEmptyParts), std::move(handler)});
+}
+
+bool Router::match(const Route &route, const QStringList &segments, QStringList *params)
+{
+    if (route.segments.size() != segments.size())
+        return false;
+    params->clear();
+    for (qsizetype i = 0; i < segments.size(); ++i) {
+        const QString &expected = route.segments[i];
+        if (expected.startsWith(u'{'))
+            params->append(segments[i]);
+        else if (expected != segments[i])
+            return false;
+    }
+    return true;
+}
+
+void Router::dispatch(const HttpExchange &exchange) const
+{
+    const QString &path = exchange.path();
+    // Empty segments are not collapsed: "/api//v1" is a different (unknown) path.
+    QStringList segments = path.split(u'/');
+    if (!segments.isEmpty() && segments.constFirst().isEmpty())
+        segments.removeFirst();
+    if (!segments.isEmpty() && segments.constLast().isEmpty() && segments.size() > 1)
+        segments.removeLast();
+    if (segments.size() == 1 && segments.constFirst().isEmpty())
+        segments.clear();
+
+    QStringList params;
+    QStringList allowed;
+    for (const Route &route : m_routes) {
+        if (!match(route, segments, &params))
+            continue;
+        if (route.method == exchange.method()) {
+            route.handler(exchange, params);
+            return;
+        }
+        allowed.append(methodName(route.method));
+    }
+    if (!allowed.isEmpty()) {
+        exchange.replyError(HttpExchange::Status::MethodNotAllowed,
+                            QStringLiteral("method_not_allowed"),
+                            QStringLiteral("%1 is not allowed on %2; use %3.")
+                                .arg(methodName(exchange.method()), path,
+                                     allowed.join(QStringLiteral(", "))),
+                            QByteArrayLiteral("Allow"), allowed.join(QStringLiteral(", ")).toLatin1());
+        return;
+    }
+    exchange.replyError(HttpExchange::Status::NotFound, QStringLiteral("not_found"),
+                        QStringLiteral("There is no resource at %1.").arg(path.left(200)));
+}
+
+QString Router::methodName(Method method)
+{
+    switch (method) {
+    case Method::Get:
+        return QStringLiteral("GET");
+    case Method::Put:
+        return QStringLiteral("PUT");
+    case Method::Delete:
+        return QStringLiteral("DELETE");
+    case Method::Post:
+        return QStringLiteral("POST");
+    case Method::Head:
+        return QStringLiteral("HEAD");
+    case Method::Options:
+        return QStringLiteral("OPTIONS");
+    case Method::Patch:
+        return QStringLiteral("PATCH");
+    case Method::Connect:
+        return QStringLiteral("CONNECT");
+    case Method::Trace:
+        return QStringLiteral("TRACE");
+    default:
+        return QStringLiteral("UNKNOWN");
+    }
+}

@@ -1,0 +1,31 @@
+#pragma once
+
+#include "httpexchange.h"
+
+#include <QHttpServerRequest>
+#include <QStringList>
+#include <functional>
+
+// Method + path routing with `{name}` segments. Unlike QHttpServer 6.4's own routing
+// it tells a wrong method (405 with Allow) from an unknown path (404), and lets every
+// handler answer later through the exchange.
+class Router {
+public:
+    using Method = QHttpServerRequest::Method;
+    using Handler = std::function<void(const HttpExchange &, const QStringList &params)>;
+
+    void add(Method method, const QString &pattern, Handler handler);
+    void dispatch(const HttpExchange &exchange) const;
+
+    static QString methodName(Method method);
+
+private:
+    struct Route {
+        Method method;
+        QStringList segments;
+        Handler handler;
+    };
+    static bool match(const Route &route, const QStringList &segments, QStringList *params);
+
+    QList<Route> m_routes;
+};

@@ -1,0 +1,107 @@
+#include "votecontroller.h"
+#include "core/config.h"
+#include "core/pollcatalog.h"
+#include "core/serverstats.h"
+#include "core/voteledger.h"
+#include "jsonbody.h"
+#include "storage/storageengine.h"
+
+#include <QJsonArray>
+
+void VoteController::registerRoutes(Router &router, const QString &prefix)
+{
+    using M = Router::Method;
+    router.add(M::Post, prefix + QStringLiteral("/vote/{poll_id}"),
+               [this](const HttpExchange &e, const QStringList &p) { vote(e, p[0]); });
+    router.add(M::Post, prefix + QStringLiteral("/votes"), [this](const HttpExchange &e, const QStringList &) { bulk(e); });
+}
+
+Outcome<int> VoteController::cast(const VoteRequest &vote) const
+{
+    const ServerContext &server = m_scope.server;
+    const Outcome<int> option = server.catalog->validateVote(vote.pollId, vote.optionId);
+    if (!option) {
+        ServerStats::bump(server.stats->votesRejected);
+        return option;
+    }
+    const int optionCount = server.catalog->optionCount(vote.pollId);
+    const qint64 buffered =
+        server.ledger->buffer(m_scope.workerIndex).add(vote.pollId, option.value(), optionCount);
+    ServerStats::bump(server.stats->votesAccepted);
+    if (buffered >= server.config->batchMaxVotes())
+        server.storage->requestFlush();
+    return option;
+}
+
+void VoteController::vote(const HttpExchange &exchange, const QString &pollId) const
+{
+    const Outcome<QJsonObject> body = JsonBody::parse(exchange, m_scope.server.config->maxBodyBytes());
+    if (!body) {
+        exchange.replyError(body.error());
+        return;
+    }
+    // An unknown poll is reported before field errors, as a client would expect.
+    if (!m_scope.server.catalog->contains(pollId)) {
+        exchange.replyError(TallyError::pollNotFound(pollId.left(Poll::MaxIdLength)));
+        return;
+    }
+    const Outcome<VoteRequest> request = RequestParser::parseVote(pollId, body.value());
+    if (!request) {
+        exchange.replyError(request.error());
+        return;
+    }
+    const Outcome<int> cast = this->cast(request.value());
+    if (!cast) {
+        exchange.replyError(cast.error());
+        return;
+    }
+    exchange.replyJson(HttpExchange::Status::Accepted,
+                       {{QStringLiteral("status"), QStringLiteral("accepted")},
+                        {QStringLiteral("message"), QStringLiteral("Vote accepted")},
+                        {QStringLiteral("poll_id"), pollId},
+                        {QStringLiteral("option_id"), request.value().optionId}});
+}
+
+void VoteController::bulk(const HttpExchange &exchange) const
+{
+    const Outcome<QJsonObject> body = JsonBody::parse(exchange, m_scope.server.config->maxBodyBytes());
+    if (!body) {
+        exchange.replyError(body.error());
+        return;
+    }
+    const QJsonValue votes = body.value().value(QStringLiteral("votes"));
+    if (!votes.isArray()) {
+        exchange.replyError(TallyError::invalid(QStringLiteral("invalid_field"),
+                                                QStringLiteral("Field 'votes' must be an array of votes.")));
+        return;
+    }
+    const QJsonArray items = votes.toArray();
+    if (items.size() > MaxBulkVotes) {
+        exchange.replyError(TallyError::invalid(
+            QStringLiteral("too_many_votes"),
+            QStringLiteral("A bulk request holds at most %1 votes.").arg(MaxBulkVotes)));
+        return;
+    }
+    QJsonArray results;
+    int accepted = 0;
+    for (const QJsonValue &item : items) {
+        Outcome<VoteRequest> request = RequestParser::parseBulkItem(item);
+        Outcome<int> cast = request ? this->cast(request.value()) : Outcome<int>(request.error());
+        if (cast) {
+            ++accepted;
+            results.append(QJsonObject{{QStringLiteral("status"), QStringLiteral("accepted")},
+                                       {QStringLiteral("poll_id"), request.value().pollId},
+                                       {QStringLiteral("option_id"), request.value().optionId}});
+        } else {
+            const TallyError &error = cast.error();
+            results.append(QJsonObject{
+                {QStringLiteral("status"), QStringLiteral("rejected")},
+                {QStringLiteral("error"), QJsonObject{{QStringLiteral("code"), error.code},
+                                                      {QStringLiteral("message"), error.message}}}});
+        }
+    }
+    exchange.replyJson(HttpExchange::Status::Accepted,
+                       {{QStringLiteral("accepted"), accepted},
+                        {QStringLiteral("rejected"), int(items.size()) - accepted},
+                        {QStringLiteral("results"), results}});
+}

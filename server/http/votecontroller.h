@@ -1,0 +1,25 @@
+#pragma once
+
+#include "core/outcome.h"
+#include "core/requestparser.h"
+#include "router.h"
+#include "workerscope.h"
+
+// The hot path: POST /vote/{poll_id} and POST /votes (bulk). A vote is validated
+// against the catalog and added to this worker's buffer; storage happens later.
+class VoteController {
+public:
+    explicit VoteController(const WorkerScope &scope) : m_scope(scope) {}
+    void registerRoutes(Router &router, const QString &prefix);
+
+    // Validates and buffers one vote; returns the option index.
+    Outcome<int> cast(const VoteRequest &vote) const;
+
+    static constexpr int MaxBulkVotes = 1000;
+
+private:
+    void vote(const HttpExchange &exchange, const QString &pollId) const;
+    void bulk(const HttpExchange &exchange) const;
+
+    WorkerScope m_scope;
+};

@@ -1,0 +1,16 @@
+#pragma once
+
+class Config;
+class PollCatalog;
+class VoteLedger;
+class StorageEngine;
+struct ServerStats;
+
+// What every HTTP worker shares; owned by TallyServer, which outlives the workers.
+struct ServerContext {
+    const Config *config = nullptr;
+    PollCatalog *catalog = nullptr;
+    VoteLedger *ledger = nullptr;
+    StorageEngine *storage = nullptr;
+    ServerStats *stats = nullptr;
+};

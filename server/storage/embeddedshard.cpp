@@ -1,0 +1,197 @@
+#include "embeddedshard.h"
+
+#include <QJsonDocument>
+#include <QSqlError>
+#include <QSqlQuery>
+#include <QUuid>
+
+EmbeddedShard::EmbeddedShard(const QString &name, const QString &filePath, QObject *parent)
+    : Shard(parent), m_name(name), m_filePath(filePath),
+      m_connectionName(QStringLiteral("tally-shard-%1-%2")
+                           .arg(name, QUuid::createUuid().toString(QUuid::Id128)))
+{
+}
+
+EmbeddedShard::~EmbeddedShard()
+{
+    m_db.close();
+    m_db = QSqlDatabase();
+    QSqlDatabase::removeDatabase(m_connectionName);
+}
+
+TallyError EmbeddedShard::storageError(const QString &what) const
+{
+    return TallyError::unavailable(
+        QStringLiteral("shard_unavailable"),
+        QStringLiteral("Shard %1 failed to %2: %3").arg(m_name, what, m_db.lastError().text()));
+}
+
+bool EmbeddedShard::exec(const QString &sql)
+{
+    QSqlQuery query(m_db);
+    return query.exec(sql);
+}
+
+void EmbeddedShard::open(Reply<bool> done)
+{
+    m_db = QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), m_connectionName);
+    m_db.setDatabaseName(m_filePath);
+    const bool ok = m_db.open() && exec(QStringLiteral("PRAGMA journal_mode=WAL")) &&
+                    exec(QStringLiteral("PRAGMA synchronous=FULL")) &&
+                    exec(QStringLiteral("CREATE TABLE IF NOT EXISTS polls ("
+                                        "id TEXT PRIMARY KEY, meta TEXT NOT NULL)")) &&
+                    exec(QStringLiteral("CREATE TABLE IF NOT EXISTS counts (poll_id TEXT NOT NULL, "
+                                        "option INTEGER NOT NULL, votes INTEGER NOT NULL, "
+                                        "PRIMARY KEY (poll_id, option)) WITHOUT ROWID")) &&
+                    exec(QStringLiteral("CREATE TABLE IF NOT EXISTS flushed ("
+                                        "instance TEXT PRIMARY KEY, sequence INTEGER NOT NULL)"));
+    if (!ok) {
+        m_state = State::Down;
+        Q_EMIT stateChanged(m_state);
+        done(storageError(QStringLiteral("open %1").arg(m_filePath)));
+        return;
+    }
+    QSqlQuery total(m_db);
+    if (total.exec(QStringLiteral("SELECT COALESCE(SUM(votes), 0) FROM counts")) && total.next())
+        m_storedVotes = total.value(0).toLongLong();
+    m_state = State::Up;
+    Q_EMIT stateChanged(m_state);
+    done(true);
+}
+
+void EmbeddedShard::loadPolls(Reply<QList<Poll>> done)
+{
+    QSqlQuery query(m_db);
+    if (!query.exec(QStringLiteral("SELECT meta FROM polls"))) {
+        done(storageError(QStringLiteral("load polls")));
+        return;
+    }
+    QList<Poll> polls;
+    while (query.next()) {
+        const QJsonObject meta = QJsonDocument::fromJson(query.value(0).toByteArray()).object();
+        if (std::optional<Poll> poll = Poll::fromJson(meta))
+            polls.append(*poll);
+        else
+            qWarning("Shard %s: skipping unreadable poll record", qPrintable(m_name));
+    }
+    done(polls);
+}
+
+void EmbeddedShard::savePoll(const Poll &poll, bool create, Reply<bool> done)
+{
+    QSqlQuery query(m_db);
+    query.prepare(create ? QStringLiteral("INSERT OR IGNORE INTO polls (id, meta) VALUES (?, ?)")
+                         : QStringLiteral("INSERT OR REPLACE INTO polls (id, meta) VALUES (?, ?)"));
+    query.addBindValue(poll.id);
+    query.addBindValue(QJsonDocument(poll.toJson()).toJson(QJsonDocument::Compact));
+    if (!query.exec()) {
+        done(storageError(QStringLiteral("save poll %1").arg(poll.id)));
+        return;
+    }
+    if (create && query.numRowsAffected() == 0) {
+        done(TallyError::conflict(QStringLiteral("poll_exists"),
+                                  QStringLiteral("A poll with id '%1' already exists.").arg(poll.id)));
+        return;
+    }
+    done(true);
+}
+
+void EmbeddedShard::deletePoll(const QString &pollId, Reply<bool> done)
+{
+    if (!m_db.transaction()) {
+        done(storageError(QStringLiteral("delete poll %1").arg(pollId)));
+        return;
+    }
+    qint64 removedVotes = 0;
+    QSqlQuery sum(m_db);
+    sum.prepare(QStringLiteral("SELECT COALESCE(SUM(votes), 0) FROM counts WHERE poll_id = ?"));
+    sum.addBindValue(pollId);
+    if (sum.exec() && sum.next())
+        removedVotes = sum.value(0).toLongLong();
+    QSqlQuery counts(m_db);
+    counts.prepare(QStringLiteral("DELETE FROM counts WHERE poll_id = ?"));
+    counts.addBindValue(pollId);
+    QSqlQuery polls(m_db);
+    polls.prepare(QStringLiteral("DELETE FROM polls WHERE id = ?"));
+    polls.addBindValue(pollId);
+    if (!counts.exec() || !polls.exec() || !m_db.commit()) {
+        m_db.rollback();
+        done(storageError(QStringLiteral("delete poll %1").arg(pollId)));
+        return;
+    }
+    m_storedVotes -= removedVotes;
+    done(true);
+}
+
+void EmbeddedShard::readCounts(const QString &pollId, Reply<OptionCounts> done)
+{
+    QSqlQuery query(m_db);
+    query.prepare(QStringLiteral("SELECT option, votes FROM counts WHERE poll_id = ?"));
+    query.addBindValue(pollId);
+    if (!query.exec()) {
+        done(storageError(QStringLiteral("read poll %1").arg(pollId)));
+        return;
+    }
+    OptionCounts counts;
+    while (query.next()) {
+        const int option = query.value(0).toInt();
+        if (option < 0 || option >= 64)
+            continue;
+        if (counts.size() <= option)
+            counts.resize(option + 1);
+        counts[option] = query.value(1).toLongLong();
+    }
+    done(counts);
+}
+
+void EmbeddedShard::applyBatch(const QString &instance, quint64 sequence,
+                               const PollCounts &counts, Reply<bool> done)
+{
+    if (!m_db.transaction()) {
+        done(storageError(QStringLiteral("begin a batch")));
+        return;
+    }
+    QSqlQuery upsert(m_db);
+    upsert.prepare(QStringLiteral("INSERT INTO counts (poll_id, option, votes) VALUES (?, ?, ?) "
+                                  "ON CONFLICT (poll_id, option) DO UPDATE SET votes = votes + "
+                                  "excluded.votes"));
+    qint64 added = 0;
+    bool ok = true;
+    for (auto it = counts.cbegin(); ok && it != counts.cend(); ++it) {
+        for (qsizetype option = 0; ok && option < it->size(); ++option) {
+            const qint64 votes = it->at(option);
+            if (votes == 0)
+                continue;
+            upsert.bindValue(0, it.key());
+            upsert.bindValue(1, int(option));
+            upsert.bindValue(2, votes);
+            ok = upsert.exec();
+            added += votes;
+        }
+    }
+    QSqlQuery mark(m_db);
+    mark.prepare(QStringLiteral("INSERT INTO flushed (instance, sequence) VALUES (?, ?) "
+                                "ON CONFLICT (instance) DO UPDATE SET sequence = excluded.sequence"));
+    mark.addBindValue(instance);
+    mark.addBindValue(qint64(sequence));
+    if (!ok || !mark.exec() || !m_db.commit()) {
+        const TallyError error = storageError(QStringLiteral("apply batch %1").arg(sequence));
+        m_db.rollback();
+        done(error);
+        return;
+    }
+    m_storedVotes += added;
+    done(true);
+}
+
+void EmbeddedShard::appliedSequence(const QString &instance, Reply<quint64> done)
+{
+    QSqlQuery query(m_db);
+    query.prepare(QStringLiteral("SELECT sequence FROM flushed WHERE instance = ?"));
+    query.addBindValue(instance);
+    if (!query.exec()) {
+        done(storageError(QStringLiteral("read the flush sequence")));
+        return;
+    }
+    done(query.next() ? quint64(query.value(0).toLongLong()) : quint64(0));
+}

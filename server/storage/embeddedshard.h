@@ -1,0 +1,41 @@
+#pragma once
+
+#include "shard.h"
+
+#include <QSqlDatabase>
+
+// A shard inside the process: one SQLite database per shard in the data directory
+// (WAL journal, synchronous=FULL), so polls and counts survive restarts with
+// nothing else running. Each batch is one transaction.
+class EmbeddedShard : public Shard {
+    Q_OBJECT
+public:
+    EmbeddedShard(const QString &name, const QString &filePath, QObject *parent = nullptr);
+    ~EmbeddedShard() override;
+
+    QString name() const override { return m_name; }
+    QString kind() const override { return QStringLiteral("embedded"); }
+    QString address() const override { return m_filePath; }
+    State state() const override { return m_state; }
+    qint64 storedVotes() const override { return m_storedVotes; }
+
+    void open(Reply<bool> done) override;
+    void loadPolls(Reply<QList<Poll>> done) override;
+    void savePoll(const Poll &poll, bool create, Reply<bool> done) override;
+    void deletePoll(const QString &pollId, Reply<bool> done) override;
+    void readCounts(const QString &pollId, Reply<OptionCounts> done) override;
+    void applyBatch(const QString &instance, quint64 sequence, const PollCounts &counts,
+                    Reply<bool> done) override;
+    void appliedSequence(const QString &instance, Reply<quint64> done) override;
+
+private:
+    TallyError storageError(const QString &what) const;
+    bool exec(const QString &sql);
+
+    QString m_name;
+    QString m_filePath;
+    QString m_connectionName;
+    QSqlDatabase m_db;
+    State m_state = State::Connecting;
+    qint64 m_storedVotes = 0;
+};

@@ -1,0 +1,49 @@
+#pragma once
+
+#include "core/outcome.h"
+#include "core/poll.h"
+#include "core/votecounts.h"
+
+#include <QList>
+#include <QObject>
+#include <functional>
+
+// One storage node. All calls are made on the storage thread and answer through a
+// callback on that thread, possibly before the call returns (embedded) or later
+// (Redis). Calls on one shard take effect in the order they were made, which is
+// what lets the VoteLedger keep reads exact.
+class Shard : public QObject {
+    Q_OBJECT
+public:
+    enum class State { Connecting, Up, Down };
+    Q_ENUM(State)
+
+    template <typename T>
+    using Reply = std::function<void(Outcome<T>)>;
+
+    using QObject::QObject;
+
+    virtual QString name() const = 0;
+    virtual QString kind() const = 0;
+    virtual QString address() const = 0;
+    virtual State state() const = 0;
+    // Votes stored on this shard, as far as this instance knows.
+    virtual qint64 storedVotes() const = 0;
+
+    virtual void open(Reply<bool> done) = 0;
+    virtual void loadPolls(Reply<QList<Poll>> done) = 0;
+    // Stores a poll; with `create`, fails with a conflict when the id exists.
+    virtual void savePoll(const Poll &poll, bool create, Reply<bool> done) = 0;
+    virtual void deletePoll(const QString &pollId, Reply<bool> done) = 0;
+    virtual void readCounts(const QString &pollId, Reply<OptionCounts> done) = 0;
+    // Adds `counts` and records `sequence` as the instance's last applied batch, atomically.
+    virtual void applyBatch(const QString &instance, quint64 sequence, const PollCounts &counts,
+                            Reply<bool> done) = 0;
+    // The last batch sequence of `instance` applied here (0 when none).
+    virtual void appliedSequence(const QString &instance, Reply<quint64> done) = 0;
+
+    static QString stateName(State state);
+
+Q_SIGNALS:
+    void stateChanged(Shard::State state);
+};

@@ -1,0 +1,409 @@
+#include "storageengine.h"
+#include "core/pollcatalog.h"
+#include "core/serverstats.h"
+#include "core/voteledger.h"
+#include "embeddedshard.h"
+
+#include <QDir>
+#include <QRandomGenerator>
+#include <QThread>
+#include <QTimer>
+
+namespace {
+
+QStringList shardNames(const Config &config)
+{
+    QStringList names;
+    const QList<Config::RedisNode> nodes = config.redisNodes();
+    for (const Config::RedisNode &node : nodes)
+        names.append(node.name);
+    if (names.isEmpty())
+        for (int i = 0; i < config.embeddedShards(); ++i)
+            names.append(QStringLiteral("shard-%1").arg(i));
+    return names;
+}
+
+// Backoff for a failing shard: 50 ms doubling to 5 s, with up to 25% jitter so
+// several instances do not retry in lockstep.
+int retryDelayMs(int failures)
+{
+    const int base = std::min(5000, 50 << std::min(failures, 7));
+    return base + int(QRandomGenerator::global()->bounded(base / 4 + 1));
+}
+
+} // namespace
+
+StorageEngine::StorageEngine(const Config &config, const QString &instanceId,
+                             PollCatalog &catalog, VoteLedger &ledger, ServerStats &stats,
+                             QObject *parent)
+    : QObject(parent), m_config(config), m_instanceId(instanceId), m_catalog(catalog),
+      m_ledger(ledger), m_stats(stats), m_router(shardNames(config), config.virtualNodes())
+{
+}
+
+StorageEngine::~StorageEngine() = default;
+
+void StorageEngine::start()
+{
+    QMetaObject::invokeMethod(this, &StorageEngine::startOnThread, Qt::QueuedConnection);
+}
+
+void StorageEngine::startOnThread()
+{
+    m_flushTimer = new QTimer(this);
+    m_flushTimer->setInterval(m_config.batchIntervalMs());
+    connect(m_flushTimer, &QTimer::timeout, this, &StorageEngine::flush);
+
+    const QString dataDir = m_config.dataDir();
+    for (const QString &name : m_router.shardNames()) {
+        auto lane = std::make_unique<Lane>();
+        // Redis shards plug in here; without them the shards are embedded files.
+        lane->shard = new EmbeddedShard(name, QDir(dataDir).filePath(name + QStringLiteral(".sqlite")), this);
+        lane->retryTimer = new QTimer(this);
+        lane->retryTimer->setSingleShot(true);
+        Lane *raw = lane.get();
+        connect(lane->retryTimer, &QTimer::timeout, this, [this, raw] { pump(raw); });
+        connect(lane->shard, &Shard::stateChanged, this, &StorageEngine::publishShardInfo);
+        m_router.attach(lane->shard);
+        m_lanes.push_back(std::move(lane));
+    }
+    publishShardInfo();
+    openShards(0);
+}
+
+void StorageEngine::openShards(int index)
+{
+    if (index == int(m_lanes.size())) {
+        loadCatalog(0);
+        return;
+    }
+    Lane *lane = m_lanes[size_t(index)].get();
+    lane->shard->open([this, lane, index](Outcome<bool> opened) {
+        if (!opened) {
+            Q_EMIT started(false, opened.error().message);
+            return;
+        }
+        lane->shard->appliedSequence(m_instanceId, [this, lane, index](Outcome<quint64> applied) {
+            if (!applied) {
+                Q_EMIT started(false, applied.error().message);
+                return;
+            }
+            // Sequences continue across restarts, so an old batch is never mistaken
+            // for a new one.
+            lane->nextSequence = applied.value() + 1;
+            openShards(index + 1);
+        });
+    });
+}
+
+void StorageEngine::loadCatalog(int index)
+{
+    if (index == int(m_lanes.size())) {
+        finishStart();
+        return;
+    }
+    Shard *shard = m_lanes[size_t(index)]->shard;
+    shard->loadPolls([this, shard, index](Outcome<QList<Poll>> polls) {
+        if (!polls) {
+            Q_EMIT started(false, polls.error().message);
+            return;
+        }
+        for (Poll poll : polls.value()) {
+            poll.shard = shard->name();
+            m_catalog.upsert(poll);
+        }
+        loadCatalog(index + 1);
+    });
+}
+
+void StorageEngine::finishStart()
+{
+    m_started = true;
+    m_flushTimer->start();
+    publishShardInfo();
+    Q_EMIT started(true, QString());
+}
+
+StorageEngine::Lane *StorageEngine::laneFor(const QString &pollId) const
+{
+    const QString name = m_router.shardNameFor(pollId);
+    for (const auto &lane : m_lanes)
+        if (lane->shard->name() == name)
+            return lane.get();
+    return nullptr;
+}
+
+void StorageEngine::requestFlush()
+{
+    // Many workers may ask at once; one queued flush serves them all.
+    if (m_flushRequested.testAndSetRelaxed(0, 1))
+        QMetaObject::invokeMethod(this, &StorageEngine::flush, Qt::QueuedConnection);
+}
+
+void StorageEngine::flush()
+{
+    m_flushRequested.storeRelaxed(0);
+    if (!m_started)
+        return;
+    const PollCounts taken =
+        m_ledger.takeBuffered([this](const QString &pollId) { return m_catalog.contains(pollId); });
+    if (!taken.isEmpty()) {
+        const quint64 flushId = m_nextFlushId++;
+        FlushRecord &record = m_flushes[flushId];
+        record.timer.start();
+        QHash<Lane *, Batch> batches;
+        qint64 votes = 0;
+        for (auto it = taken.cbegin(); it != taken.cend(); ++it) {
+            Batch &batch = batches[laneFor(it.key())];
+            batch.counts.insert(it.key(), it.value());
+            const qint64 pollVotes = VoteCounts::total(it.value());
+            batch.votes += pollVotes;
+            votes += pollVotes;
+        }
+        for (auto it = batches.begin(); it != batches.end(); ++it) {
+            it->sequence = it.key()->nextSequence++;
+            it->flushId = flushId;
+            it.key()->queue.push_back(std::move(*it));
+            ++record.remainingBatches;
+        }
+        ServerStats::bump(m_stats.flushes);
+        m_stats.lastFlushVotes.storeRelaxed(quint64(votes));
+    }
+    for (const auto &lane : m_lanes)
+        pump(lane.get());
+    checkDrained();
+}
+
+void StorageEngine::pump(Lane *lane)
+{
+    if (lane->busy || lane->queue.empty() || lane->retryTimer->isActive())
+        return;
+    Batch &batch = lane->queue.front();
+    const quint64 sequence = batch.sequence;
+    lane->busy = true;
+    if (batch.checkApplied) {
+        // The last attempt may have landed: the shard's recorded sequence decides.
+        lane->shard->appliedSequence(m_instanceId, [this, lane, sequence](Outcome<quint64> applied) {
+            lane->busy = false;
+            if (!applied) {
+                onFailed(lane, applied.error());
+            } else if (applied.value() >= sequence) {
+                onApplied(lane);
+            } else {
+                lane->queue.front().checkApplied = false;
+                pump(lane);
+            }
+        });
+        return;
+    }
+    batch.sent = true;
+    lane->shard->applyBatch(m_instanceId, sequence, batch.counts,
+                            [this, lane](Outcome<bool> applied) {
+                                lane->busy = false;
+                                if (applied) {
+                                    onApplied(lane);
+                                    return;
+                                }
+                                Batch &failed = lane->queue.front();
+                                const bool unknown =
+                                    applied.error().code == QStringLiteral("outcome_unknown");
+                                failed.checkApplied = unknown;
+                                failed.sent = unknown;
+                                onFailed(lane, applied.error());
+                            });
+}
+
+void StorageEngine::onApplied(Lane *lane)
+{
+    Batch batch = std::move(lane->queue.front());
+    lane->queue.pop_front();
+    m_ledger.confirmApplied(batch.counts);
+    ServerStats::bump(m_stats.votesFlushed, quint64(batch.votes));
+    if (lane->failures > 0)
+        qInfo("Shard %s: batch %llu applied after %d failed attempts",
+              qPrintable(lane->shard->name()), batch.sequence, lane->failures);
+    lane->failures = 0;
+    const auto record = m_flushes.find(batch.flushId);
+    if (record != m_flushes.end() && --record->remainingBatches == 0) {
+        m_stats.lastFlushMicros.storeRelaxed(quint64(record->timer.nsecsElapsed() / 1000));
+        m_flushes.erase(record);
+    }
+    publishShardInfo();
+    pump(lane);
+    checkDrained();
+}
+
+void StorageEngine::onFailed(Lane *lane, const TallyError &error)
+{
+    ServerStats::bump(m_stats.flushFailures);
+    if (lane->failures == 0)
+        qWarning("Shard %s: batch %llu failed, retrying with backoff: %s",
+                 qPrintable(lane->shard->name()), lane->queue.front().sequence,
+                 qPrintable(error.message));
+    lane->retryTimer->start(retryDelayMs(lane->failures++));
+    publishShardInfo();
+}
+
+void StorageEngine::createPoll(const Poll &draft, Reply<Poll> reply)
+{
+    QMetaObject::invokeMethod(this, [this, draft, reply] {
+        if (m_catalog.contains(draft.id)) {
+            reply(TallyError::conflict(QStringLiteral("poll_exists"),
+                                       QStringLiteral("A poll with id '%1' already exists.").arg(draft.id)));
+            return;
+        }
+        Poll poll = draft;
+        poll.shard = m_router.shardNameFor(poll.id);
+        poll.createdAt = QDateTime::currentDateTimeUtc();
+        m_router.shard(poll.shard)->savePoll(poll, true, [this, poll, reply](Outcome<bool> saved) {
+            if (!saved) {
+                reply(saved.error());
+                return;
+            }
+            m_catalog.upsert(poll);
+            reply(poll);
+        });
+    });
+}
+
+void StorageEngine::setPollOpen(const QString &pollId, bool open, Reply<Poll> reply)
+{
+    QMetaObject::invokeMethod(this, [this, pollId, open, reply] {
+        std::optional<Poll> poll = m_catalog.find(pollId);
+        if (!poll) {
+            reply(TallyError::pollNotFound(pollId));
+            return;
+        }
+        poll->open = open;
+        const Poll updated = *poll;
+        m_router.shard(updated.shard)->savePoll(updated, false, [this, updated, reply](Outcome<bool> saved) {
+            if (!saved) {
+                reply(saved.error());
+                return;
+            }
+            m_catalog.upsert(updated);
+            reply(updated);
+        });
+    });
+}
+
+void StorageEngine::deletePoll(const QString &pollId, Reply<bool> reply)
+{
+    QMetaObject::invokeMethod(this, [this, pollId, reply] {
+        const std::optional<Poll> poll = m_catalog.find(pollId);
+        if (!poll) {
+            reply(TallyError::pollNotFound(pollId));
+            return;
+        }
+        // Batches already sent are ordered before the delete on the shard; batches
+        // not yet sent must not bring the counts back afterwards.
+        stripUnsent(pollId);
+        m_router.shard(poll->shard)->deletePoll(pollId, [this, pollId, reply](Outcome<bool> deleted) {
+            if (!deleted) {
+                reply(deleted.error());
+                return;
+            }
+            m_catalog.remove(pollId);
+            m_ledger.forget(pollId);
+            stripUnsent(pollId);
+            publishShardInfo();
+            reply(true);
+        });
+    });
+}
+
+void StorageEngine::stripUnsent(const QString &pollId)
+{
+    for (const auto &lane : m_lanes) {
+        for (size_t i = 0; i < lane->queue.size(); ++i) {
+            Batch &batch = lane->queue[i];
+            if (batch.sent || (i == 0 && lane->busy))
+                continue;
+            const auto it = batch.counts.find(pollId);
+            if (it == batch.counts.end())
+                continue;
+            m_ledger.abandon(PollCounts{{pollId, *it}});
+            batch.votes -= VoteCounts::total(*it);
+            batch.counts.erase(it);
+        }
+    }
+}
+
+void StorageEngine::readResults(const QString &pollId, Reply<ResultRead> reply)
+{
+    QMetaObject::invokeMethod(this, [this, pollId, reply] {
+        const int optionCount = m_catalog.optionCount(pollId);
+        if (optionCount < 0) {
+            reply(TallyError::pollNotFound(pollId));
+            return;
+        }
+        Shard *shard = m_router.shardFor(pollId);
+        shard->readCounts(pollId, [this, shard, pollId, optionCount, reply](Outcome<OptionCounts> stored) {
+            if (!stored) {
+                reply(stored.error());
+                return;
+            }
+            reply(ResultRead{m_ledger.storeRead(pollId, stored.value(), optionCount),
+                             shard->kind() + u':' + shard->name()});
+        });
+    });
+}
+
+void StorageEngine::drain()
+{
+    QMetaObject::invokeMethod(this, [this] {
+        m_draining = true;
+        if (m_flushTimer)
+            m_flushTimer->stop();
+        flush();
+        checkDrained();
+    });
+}
+
+void StorageEngine::checkDrained()
+{
+    if (!m_draining || m_ledger.bufferedVotes() > 0)
+        return;
+    for (const auto &lane : m_lanes)
+        if (!lane->queue.empty())
+            return;
+    m_draining = false;
+    Q_EMIT drained();
+}
+
+void StorageEngine::publishShardInfo()
+{
+    QList<ShardInfo> info;
+    for (const auto &lane : m_lanes) {
+        const Shard *shard = lane->shard;
+        ShardInfo item;
+        item.name = shard->name();
+        item.kind = shard->kind();
+        item.address = shard->address();
+        item.state = Shard::stateName(shard->state());
+        item.ringShare = m_router.ring().share(item.name);
+        item.points = m_router.ring().virtualNodes();
+        item.storedVotes = shard->storedVotes();
+        item.queuedBatches = int(lane->queue.size());
+        info.append(item);
+    }
+    QMutexLocker locker(&m_infoMutex);
+    m_info = info;
+}
+
+QList<StorageEngine::ShardInfo> StorageEngine::shardInfo() const
+{
+    QMutexLocker locker(&m_infoMutex);
+    return m_info;
+}
+
+bool StorageEngine::allShardsUp() const
+{
+    QMutexLocker locker(&m_infoMutex);
+    if (m_info.isEmpty())
+        return false;
+    for (const ShardInfo &shard : m_info)
+        if (shard.state != u"up")
+            return false;
+    return true;
+}

@@ -1,0 +1,124 @@
+#pragma once
+
+#include "core/config.h"
+#include "core/outcome.h"
+#include "core/poll.h"
+#include "core/votecounts.h"
+#include "shardrouter.h"
+
+#include <QAtomicInt>
+#include <QElapsedTimer>
+#include <QMutex>
+#include <QObject>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <vector>
+
+class PollCatalog;
+class VoteLedger;
+struct ServerStats;
+class QTimer;
+
+// Owns every shard and runs on the storage thread: loads the catalog at start,
+// flushes buffered votes in per-shard batches (in order, retried with backoff until
+// applied exactly once), performs poll changes and serves cache misses.
+// The public request methods may be called from any thread; their replies run on
+// the storage thread, so callers hop back to their own thread themselves.
+class StorageEngine : public QObject {
+    Q_OBJECT
+public:
+    template <typename T>
+    using Reply = std::function<void(Outcome<T>)>;
+
+    struct ShardInfo {
+        QString name;
+        QString kind;
+        QString address;
+        QString state;
+        double ringShare = 0;
+        int points = 0;
+        qint64 storedVotes = 0;
+        int queuedBatches = 0;
+    };
+    struct ResultRead {
+        OptionCounts counts;
+        QString servedVia;
+    };
+
+    StorageEngine(const Config &config, const QString &instanceId, PollCatalog &catalog,
+                  VoteLedger &ledger, ServerStats &stats, QObject *parent = nullptr);
+    ~StorageEngine() override;
+
+    // Any thread.
+    void start();
+    void createPoll(const Poll &poll, Reply<Poll> reply);
+    void setPollOpen(const QString &pollId, bool open, Reply<Poll> reply);
+    void deletePoll(const QString &pollId, Reply<bool> reply);
+    void readResults(const QString &pollId, Reply<ResultRead> reply);
+    void requestFlush();
+    // Flushes everything pending, then emits drained().
+    void drain();
+
+    QString shardNameFor(const QString &pollId) const { return m_router.shardNameFor(pollId); }
+    const ShardRouter &router() const { return m_router; }
+    QList<ShardInfo> shardInfo() const;
+    bool allShardsUp() const;
+    QString instanceId() const { return m_instanceId; }
+
+Q_SIGNALS:
+    void started(bool ok, const QString &error);
+    void drained();
+
+private:
+    struct Batch {
+        quint64 sequence = 0;
+        PollCounts counts;
+        qint64 votes = 0;
+        quint64 flushId = 0;
+        bool sent = false;           // its outcome may be on the shard
+        bool checkApplied = false;   // ask the shard before sending again
+    };
+    struct Lane {
+        Shard *shard = nullptr;
+        std::deque<Batch> queue;
+        quint64 nextSequence = 1;
+        bool busy = false;
+        int failures = 0;
+        QTimer *retryTimer = nullptr;
+    };
+    struct FlushRecord {
+        int remainingBatches = 0;
+        QElapsedTimer timer;
+    };
+
+    void startOnThread();
+    void openShards(int index);
+    void loadCatalog(int index);
+    void finishStart();
+    void flush();
+    void pump(Lane *lane);
+    void onApplied(Lane *lane);
+    void onFailed(Lane *lane, const TallyError &error);
+    void stripUnsent(const QString &pollId);
+    void publishShardInfo();
+    void checkDrained();
+    Lane *laneFor(const QString &pollId) const;
+
+    const Config m_config;
+    const QString m_instanceId;
+    PollCatalog &m_catalog;
+    VoteLedger &m_ledger;
+    ServerStats &m_stats;
+    ShardRouter m_router;
+    std::vector<std::unique_ptr<Lane>> m_lanes;
+    QTimer *m_flushTimer = nullptr;
+    QAtomicInt m_flushRequested = 0;
+    quint64 m_nextFlushId = 1;
+    QHash<quint64, FlushRecord> m_flushes;
+    bool m_draining = false;
+    bool m_started = false;
+
+    mutable QMutex m_infoMutex;
+    QList<ShardInfo> m_info;
+};

@@ -1,0 +1,199 @@
+#include "tallyserver.h"
+#include "core/pollcatalog.h"
+#include "core/serverstats.h"
+#include "core/voteledger.h"
+#include "http/httpworker.h"
+#include "http/listensocket.h"
+#include "storage/storageengine.h"
+
+#include <QDir>
+#include <QFile>
+#include <QRandomGenerator>
+#include <QThread>
+#include <QTimer>
+
+namespace {
+constexpr int DrainTimeoutMs = 15000;
+}
+
+TallyServer::TallyServer(const Config &config, QObject *parent)
+    : QObject(parent), m_config(config)
+{
+}
+
+TallyServer::~TallyServer()
+{
+    for (QThread *thread : m_workerThreads) {
+        thread->quit();
+        thread->wait();
+    }
+    if (m_storageThread) {
+        m_storageThread->quit();
+        m_storageThread->wait();
+    }
+    for (int fd : m_sockets)
+        ListenSocket::close(fd);
+}
+
+QString TallyServer::resolveInstanceId(QString *error) const
+{
+    if (!m_config.instanceId().isEmpty())
+        return m_config.instanceId();
+    // Kept in the data directory so a restart continues the same flush sequences.
+    QFile file(QDir(m_config.dataDir()).filePath(QStringLiteral("instance-id")));
+    if (file.open(QIODevice::ReadOnly)) {
+        const QString id = QString::fromUtf8(file.readAll()).trimmed();
+        if (!id.isEmpty())
+            return id;
+        file.close();
+    }
+    const QString id = QStringLiteral("tally-%1").arg(QRandomGenerator::global()->generate64(), 16, 16, QLatin1Char('0'));
+    if (!file.open(QIODevice::WriteOnly | QIODevice::Truncate) || file.write(id.toUtf8() + '\n') < 0) {
+        *error = QStringLiteral("cannot write %1: %2").arg(file.fileName(), file.errorString());
+        return {};
+    }
+    return id;
+}
+
+bool TallyServer::prepare(QString *error)
+{
+    const QString dataDir = m_config.dataDir();
+    if (!QDir().mkpath(dataDir)) {
+        *error = QStringLiteral("cannot create the data directory %1").arg(dataDir);
+        return false;
+    }
+    m_dataLock = std::make_unique<QLockFile>(QDir(dataDir).filePath(QStringLiteral("tally.lock")));
+    m_dataLock->setStaleLockTime(0);
+    if (!m_dataLock->tryLock(0)) {
+        qint64 pid = 0;
+        QString host, app;
+        m_dataLock->getLockInfo(&pid, &host, &app);
+        *error = QStringLiteral("another Tally (pid %1) is already using the data directory %2; "
+                                "stop it or choose another --data-dir")
+                     .arg(pid)
+                     .arg(dataDir);
+        return false;
+    }
+    m_instanceId = resolveInstanceId(error);
+    if (m_instanceId.isEmpty())
+        return false;
+
+    // SO_REUSEPORT would let a second instance share the port silently: a lock per
+    // port makes that a clear error instead.
+    const Outcome<int> first = ListenSocket::open(m_config.bindAddress(), m_config.port());
+    if (!first) {
+        *error = first.error().message;
+        return false;
+    }
+    m_sockets.push_back(first.value());
+    const quint16 port = ListenSocket::boundPort(first.value());
+    m_portLock = std::make_unique<QLockFile>(
+        QDir(QDir::tempPath()).filePath(QStringLiteral("tally-port-%1.lock").arg(port)));
+    m_portLock->setStaleLockTime(0);
+    if (!m_portLock->tryLock(0)) {
+        qint64 pid = 0;
+        QString host, app;
+        m_portLock->getLockInfo(&pid, &host, &app);
+        *error = QStringLiteral("another Tally (pid %1) is already listening on port %2").arg(pid).arg(port);
+        return false;
+    }
+    for (int i = 1; i < m_config.workers(); ++i) {
+        const Outcome<int> socket = ListenSocket::open(m_config.bindAddress(), port);
+        if (!socket) {
+            *error = socket.error().message;
+            return false;
+        }
+        m_sockets.push_back(socket.value());
+    }
+    QString host = m_config.bindAddress();
+    if (host == u"0.0.0.0" || host == u"*")
+        host = QStringLiteral("127.0.0.1");
+    m_url.setScheme(QStringLiteral("http"));
+    m_url.setHost(host);
+    m_url.setPort(port);
+    return true;
+}
+
+void TallyServer::start()
+{
+    QString error;
+    if (!prepare(&error)) {
+        QTimer::singleShot(0, this, [this, error] { Q_EMIT failed(error); });
+        return;
+    }
+    m_catalog = std::make_unique<PollCatalog>();
+    m_ledger = std::make_unique<VoteLedger>(m_config.workers(), m_config.cacheTtlMs(), m_config.cacheEntries());
+    m_stats = std::make_unique<ServerStats>();
+    m_storage = new StorageEngine(m_config, m_instanceId, *m_catalog, *m_ledger, *m_stats);
+    m_storageThread = new QThread(this);
+    m_storageThread->setObjectName(QStringLiteral("tally-storage"));
+    m_storage->moveToThread(m_storageThread);
+    connect(m_storageThread, &QThread::finished, m_storage, &QObject::deleteLater);
+    connect(m_storage, &StorageEngine::started, this, [this](bool ok, const QString &reason) {
+        if (!ok) {
+            Q_EMIT failed(QStringLiteral("storage could not start: %1").arg(reason));
+            return;
+        }
+        startWorkers();
+    });
+    connect(m_storage, &StorageEngine::drained, this, &TallyServer::finishStop);
+    m_storageThread->start();
+    m_storage->start();
+    m_context = ServerContext{&m_config, m_catalog.get(), m_ledger.get(), m_storage, m_stats.get()};
+}
+
+void TallyServer::startWorkers()
+{
+    for (int i = 0; i < int(m_sockets.size()); ++i) {
+        auto *thread = new QThread(this);
+        thread->setObjectName(QStringLiteral("tally-http-%1").arg(i));
+        auto *worker = new HttpWorker(m_context, i, m_sockets[size_t(i)]);
+        worker->moveToThread(thread);
+        connect(thread, &QThread::finished, worker, &QObject::deleteLater);
+        thread->start();
+        QMetaObject::invokeMethod(worker, &HttpWorker::start, Qt::BlockingQueuedConnection);
+        m_workers.push_back(worker);
+        m_workerThreads.push_back(thread);
+    }
+    m_sockets.clear(); // the workers own them now
+    m_running = true;
+    Q_EMIT started(m_url);
+}
+
+void TallyServer::stop()
+{
+    if (m_stopping)
+        return;
+    m_stopping = true;
+    if (!m_running) {
+        QTimer::singleShot(0, this, [this] { Q_EMIT stopped(); });
+        return;
+    }
+    // Workers stop first, so no vote arrives after the final flush.
+    for (HttpWorker *worker : m_workers)
+        QMetaObject::invokeMethod(worker, &HttpWorker::stop, Qt::BlockingQueuedConnection);
+    m_storage->drain();
+    QTimer::singleShot(DrainTimeoutMs, this, [this] {
+        if (m_running) {
+            qWarning("Shutdown: shards did not take every pending vote within %d s", DrainTimeoutMs / 1000);
+            finishStop();
+        }
+    });
+}
+
+void TallyServer::finishStop()
+{
+    if (!m_running)
+        return;
+    m_running = false;
+    for (QThread *thread : m_workerThreads) {
+        thread->quit();
+        thread->wait();
+    }
+    m_workerThreads.clear();
+    m_workers.clear();
+    m_storageThread->quit();
+    m_storageThread->wait();
+    m_storageThread = nullptr;
+    Q_EMIT stopped();
+}

@@ -1,0 +1,64 @@
+#pragma once
+
+#include "core/config.h"
+#include "servercontext.h"
+
+#include <QLockFile>
+#include <QObject>
+#include <QUrl>
+#include <memory>
+#include <vector>
+
+class PollCatalog;
+class VoteLedger;
+class StorageEngine;
+class HttpWorker;
+class QThread;
+struct ServerStats;
+
+// The whole voting server: storage thread, HTTP workers and the state they share.
+// Lives on the thread that creates it (the main thread); never serves requests there.
+class TallyServer : public QObject {
+    Q_OBJECT
+public:
+    explicit TallyServer(const Config &config, QObject *parent = nullptr);
+    ~TallyServer() override;
+
+    // Starts asynchronously; emits started() once the shards are loaded and every
+    // worker accepts, or failed() with a sentence for the operator.
+    void start();
+    // Stops accepting, flushes every pending vote, then emits stopped().
+    void stop();
+
+    QUrl url() const { return m_url; }
+    QString instanceId() const { return m_instanceId; }
+    QString dataDir() const { return m_config.dataDir(); }
+
+Q_SIGNALS:
+    void started(const QUrl &url);
+    void failed(const QString &reason);
+    void stopped();
+
+private:
+    bool prepare(QString *error);
+    QString resolveInstanceId(QString *error) const;
+    void startWorkers();
+    void finishStop();
+
+    Config m_config;
+    QString m_instanceId;
+    QUrl m_url;
+    std::unique_ptr<QLockFile> m_dataLock;
+    std::unique_ptr<QLockFile> m_portLock;
+    std::unique_ptr<PollCatalog> m_catalog;
+    std::unique_ptr<VoteLedger> m_ledger;
+    std::unique_ptr<ServerStats> m_stats;
+    StorageEngine *m_storage = nullptr; // lives on m_storageThread, deleted there
+    QThread *m_storageThread = nullptr;
+    std::vector<int> m_sockets;
+    std::vector<HttpWorker *> m_workers; // each lives on its own thread
+    std::vector<QThread *> m_workerThreads;
+    ServerContext m_context;
+    bool m_stopping = false;
+    bool m_running = false;
+};
