@@ -235,14 +235,19 @@ QList<Config::RedisNode> Config::redisNodes() const
     return nodes ? nodes.value() : QList<RedisNode>{};
 }
 
+int Config::secondsToMs(const QString &name) const
+{
+    return int(std::lround(value(name).toDouble() * 1000.0));
+}
+
 int Config::batchIntervalMs() const
 {
-    return int(std::lround(value(QStringLiteral("batch-interval")).toDouble() * 1000.0));
+    return secondsToMs(QStringLiteral("batch-interval"));
 }
 
 int Config::cacheTtlMs() const
 {
-    return int(std::lround(value(QStringLiteral("cache-ttl")).toDouble() * 1000.0));
+    return secondsToMs(QStringLiteral("cache-ttl"));
 }
 
 QString Config::describe() const

@@ -41,6 +41,12 @@ public:
     int batchIntervalMs() const;
     qint64 batchMaxVotes() const { return value(QStringLiteral("batch-max-votes")).toLongLong(); }
     int cacheTtlMs() const;
+    qint64 maxPendingVotes() const { return value(QStringLiteral("max-pending-votes")).toLongLong(); }
+    int redisConnectTimeoutMs() const { return value(QStringLiteral("redis-connect-timeout")).toInt(); }
+    int redisCommandTimeoutMs() const { return value(QStringLiteral("redis-command-timeout")).toInt(); }
+    int breakerFailures() const { return value(QStringLiteral("breaker-failures")).toInt(); }
+    int breakerResetMs() const { return secondsToMs(QStringLiteral("breaker-reset")); }
+    int catalogRefreshMs() const { return secondsToMs(QStringLiteral("catalog-refresh")); }
     int cacheEntries() const { return value(QStringLiteral("cache-entries")).toInt(); }
     int liveIntervalMs() const { return value(QStringLiteral("live-interval")).toInt(); }
     QString adminToken() const { return value(QStringLiteral("admin-token")).toString(); }
@@ -55,6 +61,7 @@ public:
     static Outcome<QList<RedisNode>> parseRedisNodes(const QString &text);
 
 private:
+    int secondsToMs(const QString &name) const;
     Outcome<bool> validate() const;
     static Outcome<QHash<QString, QString>> readFile(const QString &path);
 

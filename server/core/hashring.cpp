@@ -60,6 +60,8 @@ double HashRing::share(const QString &name) const
     const int node = m_nodes.indexOf(name);
     if (node < 0 || m_points.isEmpty())
         return 0.0;
+    if (m_points.size() == 1)
+        return 1.0; // a lone point is its own predecessor and owns the whole circle
     // A point owns the arc from its predecessor (exclusive) up to itself.
     quint64 owned = 0;
     for (int i = 0; i < m_points.size(); ++i) {

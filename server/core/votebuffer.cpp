@@ -26,14 +26,16 @@ PollCounts VoteBuffer::takeAll()
     return std::exchange(m_counts, {});
 }
 
-void VoteBuffer::discard(const QString &pollId)
+qint64 VoteBuffer::discard(const QString &pollId)
 {
     QMutexLocker locker(&m_mutex);
     const auto it = m_counts.find(pollId);
     if (it == m_counts.end())
-        return;
-    m_size -= VoteCounts::total(*it);
+        return 0;
+    const qint64 votes = VoteCounts::total(*it);
+    m_size -= votes;
     m_counts.erase(it);
+    return votes;
 }
 
 qint64 VoteBuffer::size() const

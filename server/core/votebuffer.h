@@ -14,7 +14,8 @@ public:
     // Adds this buffer's votes for `pollId` into `into`.
     void addPendingTo(const QString &pollId, OptionCounts &into) const;
     PollCounts takeAll();
-    void discard(const QString &pollId);
+    // Drops the poll's votes; returns how many there were.
+    qint64 discard(const QString &pollId);
     qint64 size() const;
 
 private:

@@ -8,6 +8,12 @@ VoteLedger::VoteLedger(int workers, qint64 cacheTtlMs, int cacheCapacity,
         m_buffers.push_back(std::make_unique<VoteBuffer>());
 }
 
+qint64 VoteLedger::addVote(int worker, const QString &pollId, int option, int optionCount)
+{
+    m_pendingVotes.fetchAndAddRelaxed(1);
+    return m_buffers[size_t(worker)]->add(pollId, option, optionCount);
+}
+
 void VoteLedger::addPendingLocked(const QString &pollId, OptionCounts &counts) const
 {
     const auto inflight = m_inflight.constFind(pollId);
@@ -50,6 +56,7 @@ PollCounts VoteLedger::takeBuffered(const std::function<bool(const QString &)> &
         VoteCounts::merge(merged, buffer->takeAll());
     for (auto it = merged.begin(); it != merged.end();) {
         if (!keep(it.key())) {
+            m_pendingVotes.fetchAndAddRelaxed(-VoteCounts::total(it.value()));
             it = merged.erase(it);
             continue;
         }
@@ -70,6 +77,7 @@ void VoteLedger::removeInflightLocked(const PollCounts &batch)
                 m_inflight.erase(inflight);
         }
         m_inflightVotes -= VoteCounts::total(it.value());
+        m_pendingVotes.fetchAndAddRelaxed(-VoteCounts::total(it.value()));
     }
 }
 
@@ -102,7 +110,7 @@ void VoteLedger::forget(const QString &pollId)
 {
     QMutexLocker locker(&m_mutex);
     for (const auto &buffer : m_buffers)
-        buffer->discard(pollId);
+        m_pendingVotes.fetchAndAddRelaxed(-buffer->discard(pollId));
     m_cache.remove(pollId);
 }
 

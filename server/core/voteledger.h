@@ -22,7 +22,10 @@ public:
                ResultCache::Clock clock = {});
 
     int workerCount() const { return int(m_buffers.size()); }
-    VoteBuffer &buffer(int worker) { return *m_buffers[size_t(worker)]; }
+    // Worker `worker`'s thread. Buffers one vote; returns that worker's buffer size.
+    qint64 addVote(int worker, const QString &pollId, int option, int optionCount);
+    // Votes accepted and not yet confirmed stored (buffered + in flight); lock-free.
+    qint64 pendingVotes() const { return m_pendingVotes.loadRelaxed(); }
 
     // Any thread. Fresh cached counts plus everything pending, or nullopt on a miss.
     std::optional<OptionCounts> readCached(const QString &pollId, int optionCount);
@@ -58,6 +61,7 @@ private:
     PollCounts m_inflight;
     qint64 m_inflightVotes = 0;
     ResultCache m_cache;
+    QAtomicInteger<qint64> m_pendingVotes = 0;
     QAtomicInteger<quint64> m_hits = 0;
     QAtomicInteger<quint64> m_misses = 0;
 };

@@ -24,9 +24,15 @@ Outcome<int> VoteController::cast(const VoteRequest &vote) const
         ServerStats::bump(server.stats->votesRejected);
         return option;
     }
+    // A shard outage must not grow memory without bound: refuse, lose nothing.
+    if (server.ledger->pendingVotes() >= server.config->maxPendingVotes()) {
+        ServerStats::bump(server.stats->votesRejected);
+        return TallyError::unavailable(QStringLiteral("overloaded"),
+                                       QStringLiteral("Too many votes are waiting for storage; retry shortly."));
+    }
     const int optionCount = server.catalog->optionCount(vote.pollId);
     const qint64 buffered =
-        server.ledger->buffer(m_scope.workerIndex).add(vote.pollId, option.value(), optionCount);
+        server.ledger->addVote(m_scope.workerIndex, vote.pollId, option.value(), optionCount);
     ServerStats::bump(server.stats->votesAccepted);
     if (buffered >= server.config->batchMaxVotes())
         server.storage->requestFlush();

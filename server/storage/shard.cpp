@@ -9,6 +9,10 @@ QString Shard::stateName(State state)
         return QStringLiteral("up");
     case State::Down:
         return QStringLiteral("down");
+    case State::Open:
+        return QStringLiteral("open");
+    case State::HalfOpen:
+        return QStringLiteral("half-open");
     }
     return {};
 }

@@ -15,7 +15,7 @@
 class Shard : public QObject {
     Q_OBJECT
 public:
-    enum class State { Connecting, Up, Down };
+    enum class State { Connecting, Up, Down, Open, HalfOpen };
     Q_ENUM(State)
 
     template <typename T>

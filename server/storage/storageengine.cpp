@@ -3,8 +3,10 @@
 #include "core/serverstats.h"
 #include "core/voteledger.h"
 #include "embeddedshard.h"
+#include "redisshard.h"
 
 #include <QDir>
+#include <QSet>
 #include <QRandomGenerator>
 #include <QThread>
 #include <QTimer>
@@ -55,15 +57,31 @@ void StorageEngine::startOnThread()
     connect(m_flushTimer, &QTimer::timeout, this, &StorageEngine::flush);
 
     const QString dataDir = m_config.dataDir();
-    for (const QString &name : m_router.shardNames()) {
+    const QList<Config::RedisNode> redisNodes = m_config.redisNodes();
+    RedisShard::Options redisOptions;
+    redisOptions.connectTimeoutMs = m_config.redisConnectTimeoutMs();
+    redisOptions.commandTimeoutMs = m_config.redisCommandTimeoutMs();
+    redisOptions.breakerFailures = m_config.breakerFailures();
+    redisOptions.breakerResetMs = m_config.breakerResetMs();
+    for (int i = 0; i < m_router.shardNames().size(); ++i) {
+        const QString &name = m_router.shardNames()[i];
         auto lane = std::make_unique<Lane>();
-        // Redis shards plug in here; without them the shards are embedded files.
-        lane->shard = new EmbeddedShard(name, QDir(dataDir).filePath(name + QStringLiteral(".sqlite")), this);
+        if (redisNodes.isEmpty())
+            lane->shard = new EmbeddedShard(name, QDir(dataDir).filePath(name + QStringLiteral(".sqlite")), this);
+        else
+            lane->shard = new RedisShard(name, redisNodes[i].host, redisNodes[i].port, redisOptions, this);
         lane->retryTimer = new QTimer(this);
         lane->retryTimer->setSingleShot(true);
         Lane *raw = lane.get();
         connect(lane->retryTimer, &QTimer::timeout, this, [this, raw] { pump(raw); });
-        connect(lane->shard, &Shard::stateChanged, this, &StorageEngine::publishShardInfo);
+        connect(lane->shard, &Shard::stateChanged, this, [this, raw](Shard::State state) {
+            publishShardInfo();
+            // A shard that is back takes its queued batches now, not after the backoff.
+            if (state == Shard::State::Up && raw->retryTimer->isActive()) {
+                raw->retryTimer->stop();
+                pump(raw);
+            }
+        });
         m_router.attach(lane->shard);
         m_lanes.push_back(std::move(lane));
     }
@@ -78,6 +96,8 @@ void StorageEngine::openShards(int index)
         return;
     }
     Lane *lane = m_lanes[size_t(index)].get();
+    qInfo("Opening shard %s (%s %s)", qPrintable(lane->shard->name()), qPrintable(lane->shard->kind()),
+          qPrintable(lane->shard->address()));
     lane->shard->open([this, lane, index](Outcome<bool> opened) {
         if (!opened) {
             Q_EMIT started(false, opened.error().message);
@@ -116,10 +136,44 @@ void StorageEngine::loadCatalog(int index)
     });
 }
 
+void StorageEngine::refreshCatalog()
+{
+    for (const auto &lane : m_lanes) {
+        Shard *shard = lane->shard;
+        if (shard->state() != Shard::State::Up)
+            continue;
+        shard->loadPolls([this, shard](Outcome<QList<Poll>> polls) {
+            if (!polls)
+                return;
+            // Replies arrive in command order, so a create or delete made by this
+            // instance after the read is applied after this reconciliation.
+            QSet<QString> present;
+            for (Poll poll : polls.value()) {
+                poll.shard = shard->name();
+                present.insert(poll.id);
+                const std::optional<Poll> known = m_catalog.find(poll.id);
+                if (!known || known->open != poll.open)
+                    m_catalog.upsert(poll);
+            }
+            for (const Poll &known : m_catalog.list())
+                if (known.shard == shard->name() && !present.contains(known.id)) {
+                    m_catalog.remove(known.id);
+                    m_ledger.forget(known.id);
+                }
+        });
+    }
+}
+
 void StorageEngine::finishStart()
 {
     m_started = true;
     m_flushTimer->start();
+    if (!m_config.redisNodes().isEmpty()) {
+        // Other instances may create, close or delete polls on the same nodes.
+        auto *refresh = new QTimer(this);
+        connect(refresh, &QTimer::timeout, this, &StorageEngine::refreshCatalog);
+        refresh->start(m_config.catalogRefreshMs());
+    }
     publishShardInfo();
     Q_EMIT started(true, QString());
 }
@@ -340,7 +394,12 @@ void StorageEngine::readResults(const QString &pollId, Reply<ResultRead> reply)
         Shard *shard = m_router.shardFor(pollId);
         shard->readCounts(pollId, [this, shard, pollId, optionCount, reply](Outcome<OptionCounts> stored) {
             if (!stored) {
-                reply(stored.error());
+                // The shard is unreachable: the last counts we had plus what is pending
+                // are still a lower bound worth showing, and say so.
+                if (std::optional<OptionCounts> stale = m_ledger.readStale(pollId, optionCount))
+                    reply(ResultRead{*stale, QStringLiteral("stale_cache")});
+                else
+                    reply(stored.error());
                 return;
             }
             reply(ResultRead{m_ledger.storeRead(pollId, stored.value(), optionCount),

@@ -96,6 +96,7 @@ private:
     void openShards(int index);
     void loadCatalog(int index);
     void finishStart();
+    void refreshCatalog();
     void flush();
     void pump(Lane *lane);
     void onApplied(Lane *lane);

@@ -1,0 +1,330 @@
+#include "redisshard.h"
+
+#include <QHostAddress>
+#include <QHostInfo>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QRandomGenerator>
+#include <QTimer>
+#include <memory>
+
+namespace {
+
+// Creates the poll only if its metadata does not exist yet, and indexes it, atomically.
+const QByteArray CreatePollScript = QByteArrayLiteral(
+    "if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end\n"
+    "redis.call('HSET', KEYS[1], unpack(ARGV))\n"
+    "redis.call('SADD', KEYS[2], ARGV[2])\n"
+    "return 1\n");
+
+QString resolveHost(const QString &host)
+{
+    if (!QHostAddress(host).isNull())
+        return host;
+    // hiredis resolves synchronously inside its connect call; do it once, here.
+    const QHostInfo info = QHostInfo::fromName(host);
+    for (const QHostAddress &address : info.addresses())
+        if (address.protocol() == QAbstractSocket::IPv4Protocol)
+            return address.toString();
+    return info.addresses().isEmpty() ? host : info.addresses().constFirst().toString();
+}
+
+} // namespace
+
+RedisShard::RedisShard(const QString &name, const QString &host, quint16 port,
+                       const Options &options, QObject *parent)
+    : Shard(parent), m_name(name), m_host(resolveHost(host)), m_port(port), m_options(options),
+      m_breaker(options.breakerFailures, options.breakerResetMs), m_reconnectTimer(new QTimer(this))
+{
+    m_reconnectTimer->setSingleShot(true);
+    connect(m_reconnectTimer, &QTimer::timeout, this, &RedisShard::connectNow);
+}
+
+TallyError RedisShard::unavailable(const QString &detail) const
+{
+    QString message = QStringLiteral("Shard %1 (redis %2) is unavailable").arg(m_name, address());
+    const QString reason = detail.isEmpty() ? m_lastError : detail;
+    if (!reason.isEmpty())
+        message += QStringLiteral(": ") + reason;
+    return TallyError::unavailable(QStringLiteral("shard_unavailable"), message + u'.');
+}
+
+void RedisShard::setState(State state)
+{
+    if (state == m_state)
+        return;
+    m_state = state;
+    Q_EMIT stateChanged(state);
+}
+
+void RedisShard::open(Reply<bool> done)
+{
+    m_openWaiters.append(std::move(done));
+    if (!m_connection && !m_reconnectTimer->isActive())
+        connectNow();
+}
+
+void RedisShard::connectNow()
+{
+    if (m_connection)
+        return;
+    if (!m_breaker.allowAttempt()) {
+        scheduleReconnect();
+        return;
+    }
+    if (m_breaker.state() == CircuitBreaker::State::HalfOpen)
+        setState(State::HalfOpen);
+    m_connection = new RedisConnection(m_host, m_port, m_options.connectTimeoutMs,
+                                       m_options.commandTimeoutMs, this);
+    connect(m_connection, &RedisConnection::connected, this, &RedisShard::onConnected);
+    connect(m_connection, &RedisConnection::disconnected, this, &RedisShard::onDisconnected);
+    m_connection->open();
+}
+
+void RedisShard::onConnected()
+{
+    m_breaker.recordSuccess();
+    if (m_reconnectAttempts > 0)
+        qInfo("Shard %s: connected to redis %s after %d attempts", qPrintable(m_name),
+              qPrintable(address()), m_reconnectAttempts + 1);
+    m_reconnectAttempts = 0;
+    m_lastError.clear();
+    setState(State::Up);
+    const QList<Reply<bool>> waiters = std::exchange(m_openWaiters, {});
+    for (const Reply<bool> &waiter : waiters)
+        waiter(true);
+}
+
+void RedisShard::onDisconnected(const QString &reason)
+{
+    if (m_connection) {
+        m_connection->deleteLater();
+        m_connection = nullptr;
+    }
+    if (m_reconnectAttempts == 0)
+        qWarning("Shard %s: redis %s unreachable (%s); reconnecting", qPrintable(m_name),
+                 qPrintable(address()), qPrintable(reason));
+    m_lastError = reason;
+    m_breaker.recordFailure();
+    ++m_reconnectAttempts;
+    setState(m_breaker.state() == CircuitBreaker::State::Open ? State::Open : State::Down);
+    scheduleReconnect();
+}
+
+void RedisShard::scheduleReconnect()
+{
+    if (m_reconnectTimer->isActive())
+        return;
+    qint64 delay = m_breaker.msUntilProbe();
+    if (delay == 0) {
+        // 100 ms doubling to 5 s, plus up to 25% jitter so instances spread out.
+        const int base = std::min(5000, 100 << std::min(m_reconnectAttempts, 6));
+        delay = base + QRandomGenerator::global()->bounded(base / 4 + 1);
+    }
+    m_reconnectTimer->start(int(delay));
+}
+
+void RedisShard::send(const QList<QByteArray> &arguments, RedisConnection::Handler handler)
+{
+    if (!m_connection || !m_connection->isConnected()) {
+        QTimer::singleShot(0, this, [handler] { handler(std::nullopt); });
+        return;
+    }
+    m_connection->command(arguments, std::move(handler));
+}
+
+QList<QByteArray> RedisShard::metaFields(const Poll &poll)
+{
+    QJsonArray options;
+    for (const QString &option : poll.options)
+        options.append(option);
+    return {"id", poll.id.toUtf8(),
+            "question", poll.question.toUtf8(),
+            "theme", poll.theme.toUtf8(),
+            "options", QJsonDocument(options).toJson(QJsonDocument::Compact),
+            "status", poll.status().toUtf8(),
+            "created_at", poll.createdAt.toUTC().toString(Qt::ISODateWithMs).toUtf8(),
+            "one_vote_per_voter", poll.oneVotePerVoter ? "1" : "0"};
+}
+
+std::optional<Poll> RedisShard::pollFromMeta(const RedisReply &reply)
+{
+    QHash<QByteArray, QByteArray> fields;
+    for (const auto &[field, value] : reply.pairs())
+        fields.insert(field, value);
+    if (!fields.contains("id"))
+        return std::nullopt;
+    Poll poll;
+    poll.id = QString::fromUtf8(fields.value("id"));
+    poll.question = QString::fromUtf8(fields.value("question"));
+    poll.theme = QString::fromUtf8(fields.value("theme"));
+    const QJsonArray options = QJsonDocument::fromJson(fields.value("options")).array();
+    for (const QJsonValue &option : options)
+        poll.options.append(option.toString());
+    poll.open = fields.value("status") != "closed";
+    poll.createdAt = QDateTime::fromString(QString::fromUtf8(fields.value("created_at")), Qt::ISODateWithMs);
+    poll.oneVotePerVoter = fields.value("one_vote_per_voter") == "1";
+    if (!Poll::isValidId(poll.id) || poll.options.size() < Poll::MinOptions)
+        return std::nullopt;
+    return poll;
+}
+
+void RedisShard::loadPolls(Reply<QList<Poll>> done)
+{
+    send({"SMEMBERS", "polls"}, [this, done](std::optional<RedisReply> ids) {
+        if (!ids || ids->isError()) {
+            done(unavailable(ids ? QString::fromUtf8(ids->text) : QString()));
+            return;
+        }
+        if (ids->elements.isEmpty()) {
+            done(QList<Poll>{});
+            return;
+        }
+        // One pipelined round trip for every poll's metadata and counts.
+        struct Load {
+            QList<Poll> polls;
+            qint64 votes = 0;
+            int remaining = 0;
+            bool failed = false;
+        };
+        auto load = std::make_shared<Load>();
+        load->remaining = int(ids->elements.size()) * 2;
+        auto finishOne = [this, load, done] {
+            if (--load->remaining > 0)
+                return;
+            if (load->failed) {
+                done(unavailable());
+                return;
+            }
+            m_storedVotes = load->votes;
+            done(load->polls);
+        };
+        for (const RedisReply &id : std::as_const(ids->elements)) {
+            const QString pollId = QString::fromUtf8(id.text);
+            send({"HGETALL", metaKey(pollId)}, [load, finishOne](std::optional<RedisReply> meta) {
+                if (!meta || meta->isError())
+                    load->failed = true;
+                else if (std::optional<Poll> poll = pollFromMeta(*meta))
+                    load->polls.append(*poll);
+                finishOne();
+            });
+            send({"HVALS", countsKey(pollId)}, [load, finishOne](std::optional<RedisReply> counts) {
+                if (!counts || counts->isError())
+                    load->failed = true;
+                else
+                    for (const RedisReply &value : std::as_const(counts->elements))
+                        load->votes += value.text.toLongLong();
+                finishOne();
+            });
+        }
+    });
+}
+
+void RedisShard::savePoll(const Poll &poll, bool create, Reply<bool> done)
+{
+    QList<QByteArray> arguments;
+    if (create)
+        arguments = {"EVAL", CreatePollScript, "2", metaKey(poll.id), "polls"};
+    else
+        arguments = {"HSET", metaKey(poll.id)};
+    arguments.append(metaFields(poll));
+    send(arguments, [this, create, id = poll.id, done](std::optional<RedisReply> reply) {
+        if (!reply || reply->isError()) {
+            done(unavailable(reply ? QString::fromUtf8(reply->text) : QString()));
+            return;
+        }
+        if (create && reply->integer == 0) {
+            done(TallyError::conflict(QStringLiteral("poll_exists"),
+                                      QStringLiteral("A poll with id '%1' already exists.").arg(id)));
+            return;
+        }
+        done(true);
+    });
+}
+
+void RedisShard::deletePoll(const QString &pollId, Reply<bool> done)
+{
+    send({"HVALS", countsKey(pollId)}, [this](std::optional<RedisReply> counts) {
+        if (counts && !counts->isError())
+            for (const RedisReply &value : std::as_const(counts->elements))
+                m_storedVotes -= value.text.toLongLong();
+    });
+    send({"MULTI"}, [](std::optional<RedisReply>) {});
+    send({"DEL", countsKey(pollId), metaKey(pollId), "poll:" + pollId.toUtf8() + ":voters"},
+         [](std::optional<RedisReply>) {});
+    send({"SREM", "polls", pollId.toUtf8()}, [](std::optional<RedisReply>) {});
+    send({"EXEC"}, [this, done](std::optional<RedisReply> reply) {
+        if (!reply || reply->isError())
+            done(unavailable(reply ? QString::fromUtf8(reply->text) : QString()));
+        else
+            done(true);
+    });
+}
+
+void RedisShard::readCounts(const QString &pollId, Reply<OptionCounts> done)
+{
+    send({"HGETALL", countsKey(pollId)}, [this, done](std::optional<RedisReply> reply) {
+        if (!reply || reply->isError()) {
+            done(unavailable(reply ? QString::fromUtf8(reply->text) : QString()));
+            return;
+        }
+        OptionCounts counts;
+        for (const auto &[field, value] : reply->pairs()) {
+            if (field.size() != 1 || field[0] < 'A' || field[0] >= 'A' + Poll::MaxOptions)
+                continue;
+            const int index = field[0] - 'A';
+            if (counts.size() <= index)
+                counts.resize(index + 1);
+            counts[index] = value.toLongLong();
+        }
+        done(counts);
+    });
+}
+
+void RedisShard::applyBatch(const QString &instance, quint64 sequence, const PollCounts &counts,
+                            Reply<bool> done)
+{
+    if (!m_connection || !m_connection->isConnected()) {
+        QTimer::singleShot(0, this, [this, done] { done(unavailable()); });
+        return;
+    }
+    // One MULTI/EXEC: the counts and the instance's sequence land together or not at all.
+    qint64 votes = 0;
+    send({"MULTI"}, [](std::optional<RedisReply>) {});
+    for (auto it = counts.cbegin(); it != counts.cend(); ++it) {
+        for (qsizetype option = 0; option < it->size(); ++option) {
+            const qint64 delta = it->at(option);
+            if (delta == 0)
+                continue;
+            votes += delta;
+            send({"HINCRBY", countsKey(it.key()), Poll::optionId(int(option)).toUtf8(), QByteArray::number(delta)},
+                 [](std::optional<RedisReply>) {});
+        }
+    }
+    send({"SET", flushedKey(instance), QByteArray::number(sequence)}, [](std::optional<RedisReply>) {});
+    send({"EXEC"}, [this, votes, done](std::optional<RedisReply> reply) {
+        if (!reply) {
+            // Sent, but no answer: it may or may not have been applied.
+            done(TallyError::unavailable(QStringLiteral("outcome_unknown"),
+                                         QStringLiteral("Shard %1: connection lost during a batch").arg(m_name)));
+            return;
+        }
+        if (reply->isError() || reply->type != RedisReply::Type::Array) {
+            done(unavailable(QString::fromUtf8(reply->text)));
+            return;
+        }
+        m_storedVotes += votes;
+        done(true);
+    });
+}
+
+void RedisShard::appliedSequence(const QString &instance, Reply<quint64> done)
+{
+    send({"GET", flushedKey(instance)}, [this, done](std::optional<RedisReply> reply) {
+        if (!reply || reply->isError()) {
+            done(unavailable(reply ? QString::fromUtf8(reply->text) : QString()));
+            return;
+        }
+        done(reply->type == RedisReply::Type::Nil ? quint64(0) : reply->text.toULongLong());
+    });
+}

@@ -1,0 +1,69 @@
+#pragma once
+
+#include "circuitbreaker.h"
+#include "redisconnection.h"
+#include "shard.h"
+
+class QTimer;
+
+// A shard on a Redis node (DESIGN §6 keys), spoken to through one asynchronous
+// connection on the storage thread. Reconnects with exponential backoff and jitter
+// (a new hiredis context each time) behind a circuit breaker; while the node is
+// unreachable every call fails fast with "shard_unavailable".
+class RedisShard : public Shard {
+    Q_OBJECT
+public:
+    struct Options {
+        int connectTimeoutMs = 1000;
+        int commandTimeoutMs = 2000;
+        int breakerFailures = 3;
+        int breakerResetMs = 5000;
+    };
+
+    RedisShard(const QString &name, const QString &host, quint16 port, const Options &options,
+               QObject *parent = nullptr);
+
+    QString name() const override { return m_name; }
+    QString kind() const override { return QStringLiteral("redis"); }
+    QString address() const override { return QStringLiteral("%1:%2").arg(m_host).arg(m_port); }
+    State state() const override { return m_state; }
+    qint64 storedVotes() const override { return m_storedVotes; }
+
+    void open(Reply<bool> done) override;
+    void loadPolls(Reply<QList<Poll>> done) override;
+    void savePoll(const Poll &poll, bool create, Reply<bool> done) override;
+    void deletePoll(const QString &pollId, Reply<bool> done) override;
+    void readCounts(const QString &pollId, Reply<OptionCounts> done) override;
+    void applyBatch(const QString &instance, quint64 sequence, const PollCounts &counts,
+                    Reply<bool> done) override;
+    void appliedSequence(const QString &instance, Reply<quint64> done) override;
+
+    static QByteArray countsKey(const QString &pollId) { return "poll:" + pollId.toUtf8(); }
+    static QByteArray metaKey(const QString &pollId) { return "poll:" + pollId.toUtf8() + ":meta"; }
+    static QByteArray flushedKey(const QString &instance) { return "tally:flushed:" + instance.toUtf8(); }
+    static QList<QByteArray> metaFields(const Poll &poll);
+    static std::optional<Poll> pollFromMeta(const RedisReply &reply);
+
+private:
+    void connectNow();
+    void scheduleReconnect();
+    void onConnected();
+    void onDisconnected(const QString &reason);
+    void setState(State state);
+    // Sends a command, or fails at once when the node is unreachable.
+    void send(const QList<QByteArray> &arguments, RedisConnection::Handler handler);
+    TallyError unavailable(const QString &detail = {}) const;
+
+    QString m_name;
+    QString m_host;
+    quint16 m_port;
+    Options m_options;
+    CircuitBreaker m_breaker;
+    RedisConnection *m_connection = nullptr;
+    QTimer *m_reconnectTimer;
+    int m_reconnectAttempts = 0;
+    State m_state = State::Connecting;
+    qint64 m_storedVotes = 0;
+    QList<Reply<bool>> m_openWaiters;
+    QString m_lastError;
+};
