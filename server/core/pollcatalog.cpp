@@ -36,6 +36,13 @@ Outcome<int> PollCatalog::validateVote(const QString &pollId, QStringView option
     return index;
 }
 
+QString PollCatalog::shardOf(const QString &id) const
+{
+    QReadLocker locker(&m_lock);
+    const auto it = m_polls.constFind(id);
+    return it == m_polls.cend() ? QString() : it->shard;
+}
+
 int PollCatalog::optionCount(const QString &id) const
 {
     QReadLocker locker(&m_lock);

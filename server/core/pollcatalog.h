@@ -20,6 +20,8 @@ public:
     bool contains(const QString &id) const;
     // Checks that a vote may be cast; returns the option index.
     Outcome<int> validateVote(const QString &pollId, QStringView optionId) const;
+    // Shard holding a poll, or empty when unknown.
+    QString shardOf(const QString &id) const;
     // Option count of a poll, or -1 when unknown.
     int optionCount(const QString &id) const;
 

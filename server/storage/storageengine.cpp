@@ -180,7 +180,10 @@ void StorageEngine::finishStart()
 
 StorageEngine::Lane *StorageEngine::laneFor(const QString &pollId) const
 {
-    const QString name = m_router.shardNameFor(pollId);
+    // A poll stays on the shard it was created on, even if the ring changed since.
+    QString name = m_catalog.shardOf(pollId);
+    if (name.isEmpty() || !m_router.shard(name))
+        name = m_router.shardNameFor(pollId);
     for (const auto &lane : m_lanes)
         if (lane->shard->name() == name)
             return lane.get();
@@ -391,7 +394,7 @@ void StorageEngine::readResults(const QString &pollId, Reply<ResultRead> reply)
             reply(TallyError::pollNotFound(pollId));
             return;
         }
-        Shard *shard = m_router.shardFor(pollId);
+        Shard *shard = laneFor(pollId)->shard;
         shard->readCounts(pollId, [this, shard, pollId, optionCount, reply](Outcome<OptionCounts> stored) {
             if (!stored) {
                 // The shard is unreachable: the last counts we had plus what is pending
