@@ -4,6 +4,7 @@ class Config;
 class PollCatalog;
 class VoteLedger;
 class StorageEngine;
+class LiveFeed;
 struct ServerStats;
 
 // What every HTTP worker shares; owned by TallyServer, which outlives the workers.
@@ -13,4 +14,5 @@ struct ServerContext {
     VoteLedger *ledger = nullptr;
     StorageEngine *storage = nullptr;
     ServerStats *stats = nullptr;
+    LiveFeed *live = nullptr;
 };

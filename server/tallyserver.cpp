@@ -4,6 +4,7 @@
 #include "core/voteledger.h"
 #include "http/httpworker.h"
 #include "http/listensocket.h"
+#include "live/livefeed.h"
 #include "storage/storageengine.h"
 
 #include <QDir>
@@ -137,9 +138,15 @@ void TallyServer::start()
         startWorkers();
     });
     connect(m_storage, &StorageEngine::drained, this, &TallyServer::finishStop);
+    m_context = ServerContext{&m_config, m_catalog.get(), m_ledger.get(), m_storage, m_stats.get(), nullptr};
+    m_live = new LiveFeed(m_context, m_config.liveIntervalMs());
+    m_live->moveToThread(m_storageThread);
+    connect(m_storageThread, &QThread::finished, m_live, &QObject::deleteLater);
+    connect(m_storage, &StorageEngine::pollEvent, m_live, &LiveFeed::publishPollEvent);
+    m_context.live = m_live;
     m_storageThread->start();
     m_storage->start();
-    m_context = ServerContext{&m_config, m_catalog.get(), m_ledger.get(), m_storage, m_stats.get()};
+    m_live->start();
 }
 
 void TallyServer::startWorkers()

@@ -12,6 +12,7 @@
 class PollCatalog;
 class VoteLedger;
 class StorageEngine;
+class LiveFeed;
 class HttpWorker;
 class QThread;
 struct ServerStats;
@@ -54,6 +55,7 @@ private:
     std::unique_ptr<VoteLedger> m_ledger;
     std::unique_ptr<ServerStats> m_stats;
     StorageEngine *m_storage = nullptr; // lives on m_storageThread, deleted there
+    LiveFeed *m_live = nullptr;         // likewise
     QThread *m_storageThread = nullptr;
     std::vector<int> m_sockets;
     std::vector<HttpWorker *> m_workers; // each lives on its own thread

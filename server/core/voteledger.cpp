@@ -23,15 +23,18 @@ void VoteLedger::addPendingLocked(const QString &pollId, OptionCounts &counts) c
         buffer->addPendingTo(pollId, counts);
 }
 
-std::optional<OptionCounts> VoteLedger::readCached(const QString &pollId, int optionCount)
+std::optional<OptionCounts> VoteLedger::readCached(const QString &pollId, int optionCount,
+                                                   bool countStats)
 {
     QMutexLocker locker(&m_mutex);
     std::optional<OptionCounts> counts = m_cache.fresh(pollId);
     if (!counts) {
-        m_misses.fetchAndAddRelaxed(1);
+        if (countStats)
+            m_misses.fetchAndAddRelaxed(1);
         return std::nullopt;
     }
-    m_hits.fetchAndAddRelaxed(1);
+    if (countStats)
+        m_hits.fetchAndAddRelaxed(1);
     counts->resize(std::max<qsizetype>(counts->size(), optionCount));
     addPendingLocked(pollId, *counts);
     return counts;

@@ -28,7 +28,9 @@ public:
     qint64 pendingVotes() const { return m_pendingVotes.loadRelaxed(); }
 
     // Any thread. Fresh cached counts plus everything pending, or nullopt on a miss.
-    std::optional<OptionCounts> readCached(const QString &pollId, int optionCount);
+    // Internal readers (live updates) pass countStats=false to keep the hit ratio honest.
+    std::optional<OptionCounts> readCached(const QString &pollId, int optionCount,
+                                           bool countStats = true);
     // Any thread. Last known counts (any age) plus pending; for degraded reads.
     std::optional<OptionCounts> readStale(const QString &pollId, int optionCount);
 

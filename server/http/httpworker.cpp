@@ -2,6 +2,7 @@
 #include "core/config.h"
 #include "core/serverstats.h"
 #include "listensocket.h"
+#include "live/livehub.h"
 
 #include <QHttpServer>
 #include <QTcpServer>
@@ -36,11 +37,31 @@ void HttpWorker::start()
     m_http->setMissingHandler([this](const QHttpServerRequest &request, QHttpServerResponder &&responder) {
         handle(request, std::move(responder));
     });
+    // The WebSocket endpoint is a real route: QHttpServer only upgrades requests a
+    // route claims. It must not answer an upgrade request itself.
+    const QString wsPath = m_server.config->apiPrefix() + QStringLiteral("/ws");
+    m_http->route(wsPath, [wsPath](const QHttpServerRequest &request, QHttpServerResponder &&responder) {
+        if (request.value("Upgrade").compare("websocket", Qt::CaseInsensitive) == 0)
+            return;
+        HttpExchange(request, std::move(responder))
+            .replyError(HttpExchange::Status::UpgradeRequired, QStringLiteral("upgrade_required"),
+                        QStringLiteral("%1 speaks WebSocket only.").arg(wsPath),
+                        QByteArrayLiteral("Upgrade"), QByteArrayLiteral("websocket"));
+    });
+    if (m_server.live) {
+        m_live = new LiveHub(m_server.live, m_server.catalog, &m_votes, this);
+        m_live->acceptFrom(m_http);
+    }
     m_http->bind(m_tcp);
 }
 
 void HttpWorker::stop()
 {
+    if (m_live) {
+        m_live->closeAll(1001, QStringLiteral("server shutting down"));
+        delete m_live;
+        m_live = nullptr;
+    }
     // Deleting the server closes the listening socket and every client connection.
     delete m_http;
     m_http = nullptr;

@@ -11,6 +11,7 @@
 #include <QTcpServer>
 
 class QHttpServer;
+class LiveHub;
 
 // One HTTP worker: a QHttpServer on its own thread, accepting on its own
 // SO_REUSEPORT socket, with its own vote buffer.
@@ -35,6 +36,7 @@ private:
     VoteController m_votes;
     ResultController m_results;
     OpsController m_ops;
+    LiveHub *m_live = nullptr;
     QHttpServer *m_http = nullptr;
     QPointer<QTcpServer> m_tcp; // QHttpServer::bind() may take ownership
 };

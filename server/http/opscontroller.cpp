@@ -3,6 +3,7 @@
 #include "core/pollcatalog.h"
 #include "core/serverstats.h"
 #include "core/voteledger.h"
+#include "live/livefeed.h"
 #include "storage/storageengine.h"
 
 #include <QJsonArray>
@@ -83,6 +84,7 @@ QJsonObject OpsController::statsJson(const ServerContext &server)
                      {QStringLiteral("hit_ratio"), hits + misses == 0 ? 0.0 : double(hits) / double(hits + misses)},
                      {QStringLiteral("entries"), server.ledger->cacheEntries()},
                      {QStringLiteral("ttl_ms"), server.config->cacheTtlMs()}}},
+        {QStringLiteral("websocket_clients"), server.live ? server.live->clientCount() : 0},
         {QStringLiteral("shards"), shards},
     };
 }

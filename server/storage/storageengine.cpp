@@ -152,13 +152,17 @@ void StorageEngine::refreshCatalog()
                 poll.shard = shard->name();
                 present.insert(poll.id);
                 const std::optional<Poll> known = m_catalog.find(poll.id);
-                if (!known || known->open != poll.open)
+                if (!known || known->open != poll.open) {
                     m_catalog.upsert(poll);
+                    Q_EMIT pollEvent(known ? QStringLiteral("poll_updated") : QStringLiteral("poll_created"),
+                                     poll.toJson());
+                }
             }
             for (const Poll &known : m_catalog.list())
                 if (known.shard == shard->name() && !present.contains(known.id)) {
                     m_catalog.remove(known.id);
                     m_ledger.forget(known.id);
+                    Q_EMIT pollEvent(QStringLiteral("poll_deleted"), QJsonObject{{QStringLiteral("id"), known.id}});
                 }
         });
     }
@@ -318,6 +322,7 @@ void StorageEngine::createPoll(const Poll &draft, Reply<Poll> reply)
                 return;
             }
             m_catalog.upsert(poll);
+            Q_EMIT pollEvent(QStringLiteral("poll_created"), poll.toJson());
             reply(poll);
         });
     });
@@ -339,6 +344,7 @@ void StorageEngine::setPollOpen(const QString &pollId, bool open, Reply<Poll> re
                 return;
             }
             m_catalog.upsert(updated);
+            Q_EMIT pollEvent(QStringLiteral("poll_updated"), updated.toJson());
             reply(updated);
         });
     });
@@ -364,6 +370,7 @@ void StorageEngine::deletePoll(const QString &pollId, Reply<bool> reply)
             m_ledger.forget(pollId);
             stripUnsent(pollId);
             publishShardInfo();
+            Q_EMIT pollEvent(QStringLiteral("poll_deleted"), QJsonObject{{QStringLiteral("id"), pollId}});
             reply(true);
         });
     });

@@ -69,6 +69,8 @@ public:
 Q_SIGNALS:
     void started(bool ok, const QString &error);
     void drained();
+    // "poll_created", "poll_updated" or "poll_deleted", with the poll (just its id when deleted).
+    void pollEvent(const QString &type, const QJsonObject &poll);
 
 private:
     struct Batch {

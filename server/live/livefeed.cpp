@@ -1,0 +1,165 @@
+#include "livefeed.h"
+#include "core/pollcatalog.h"
+#include "core/voteledger.h"
+#include "http/opscontroller.h"
+#include "http/resultcontroller.h"
+#include "livehub.h"
+#include "servercontext.h"
+#include "storage/storageengine.h"
+
+#include <QJsonDocument>
+#include <QTimer>
+
+namespace {
+constexpr int StatsIntervalMs = 500;
+
+QByteArray compact(const QJsonObject &object)
+{
+    return QJsonDocument(object).toJson(QJsonDocument::Compact);
+}
+} // namespace
+
+LiveFeed::LiveFeed(const ServerContext &server, int liveIntervalMs, QObject *parent)
+    : QObject(parent), m_server(server), m_intervalMs(liveIntervalMs)
+{
+}
+
+void LiveFeed::start()
+{
+    QMetaObject::invokeMethod(this, [this] {
+        m_tickTimer = new QTimer(this);
+        connect(m_tickTimer, &QTimer::timeout, this, &LiveFeed::tick);
+        m_tickTimer->start(m_intervalMs);
+        m_statsTimer = new QTimer(this);
+        connect(m_statsTimer, &QTimer::timeout, this, &LiveFeed::publishStats);
+        m_statsTimer->start(StatsIntervalMs);
+    });
+}
+
+void LiveFeed::addHub(LiveHub *hub)
+{
+    QMutexLocker locker(&m_mutex);
+    m_hubs.insert(hub);
+}
+
+void LiveFeed::removeHub(LiveHub *hub)
+{
+    QMutexLocker locker(&m_mutex);
+    m_hubs.remove(hub);
+}
+
+void LiveFeed::watchPoll(const QString &pollId, int delta)
+{
+    QMutexLocker locker(&m_mutex);
+    int &count = m_watchers[pollId];
+    count += delta;
+    if (count <= 0)
+        m_watchers.remove(pollId);
+}
+
+void LiveFeed::watchStats(int delta)
+{
+    QMutexLocker locker(&m_mutex);
+    m_statsWatchers = std::max(0, m_statsWatchers + delta);
+}
+
+void LiveFeed::forEachHub(const std::function<void(LiveHub *)> &deliver)
+{
+    QMutexLocker locker(&m_mutex);
+    for (LiveHub *hub : std::as_const(m_hubs))
+        deliver(hub);
+}
+
+QByteArray LiveFeed::resultsMessage(const QString &pollId, const OptionCounts &counts, int optionCount)
+{
+    QJsonObject message = ResultController::resultsJson(pollId, counts, optionCount, QString());
+    message.remove(QStringLiteral("served_via"));
+    message.insert(QStringLiteral("type"), QStringLiteral("results"));
+    message.insert(QStringLiteral("seq"), qint64(m_sequence.value(pollId)));
+    return compact(message);
+}
+
+void LiveFeed::readCounts(const QString &pollId, bool shareRead,
+                          std::function<void(const OptionCounts &)> done)
+{
+    const int optionCount = m_server.catalog->optionCount(pollId);
+    if (optionCount < 0)
+        return;
+    if (std::optional<OptionCounts> cached = m_server.ledger->readCached(pollId, optionCount, false)) {
+        done(*cached);
+        return;
+    }
+    if (shareRead && m_reading.contains(pollId))
+        return; // a read is on its way; the next tick will see its result
+    if (shareRead)
+        m_reading.insert(pollId);
+    m_server.storage->readResults(pollId, [this, pollId, shareRead, done](Outcome<StorageEngine::ResultRead> read) {
+        if (shareRead)
+            m_reading.remove(pollId);
+        if (read)
+            done(read.value().counts);
+    });
+}
+
+void LiveFeed::tick()
+{
+    QList<QString> watched;
+    {
+        QMutexLocker locker(&m_mutex);
+        watched = m_watchers.keys();
+    }
+    for (const QString &pollId : std::as_const(watched)) {
+        readCounts(pollId, true, [this, pollId](const OptionCounts &counts) {
+            if (m_lastSent.value(pollId) == counts)
+                return;
+            m_lastSent.insert(pollId, counts);
+            ++m_sequence[pollId];
+            const QByteArray message = resultsMessage(pollId, counts, m_server.catalog->optionCount(pollId));
+            forEachHub([&](LiveHub *hub) {
+                QMetaObject::invokeMethod(hub, [hub, pollId, message] { hub->deliverResults(pollId, message); });
+            });
+        });
+    }
+    // Forget what nobody watches any more so memory follows the audience.
+    for (auto it = m_lastSent.begin(); it != m_lastSent.end();) {
+        if (!watched.contains(it.key()))
+            it = m_lastSent.erase(it);
+        else
+            ++it;
+    }
+}
+
+void LiveFeed::requestSnapshot(LiveHub *hub, quint64 sessionId, const QString &pollId)
+{
+    QMetaObject::invokeMethod(this, [this, hub, sessionId, pollId] {
+        readCounts(pollId, false, [this, hub, sessionId, pollId](const OptionCounts &counts) {
+            const QByteArray message = resultsMessage(pollId, counts, m_server.catalog->optionCount(pollId));
+            QMutexLocker locker(&m_mutex);
+            if (m_hubs.contains(hub))
+                QMetaObject::invokeMethod(hub, [hub, sessionId, message] { hub->deliverTo(sessionId, message); });
+        });
+    });
+}
+
+void LiveFeed::publishStats()
+{
+    {
+        QMutexLocker locker(&m_mutex);
+        if (m_statsWatchers == 0)
+            return;
+    }
+    QJsonObject stats = OpsController::statsJson(m_server);
+    stats.insert(QStringLiteral("type"), QStringLiteral("stats"));
+    const QByteArray message = compact(stats);
+    forEachHub([&](LiveHub *hub) {
+        QMetaObject::invokeMethod(hub, [hub, message] { hub->deliverStats(message); });
+    });
+}
+
+void LiveFeed::publishPollEvent(const QString &type, const QJsonObject &poll)
+{
+    const QByteArray message = compact({{QStringLiteral("type"), type}, {QStringLiteral("poll"), poll}});
+    forEachHub([&](LiveHub *hub) {
+        QMetaObject::invokeMethod(hub, [hub, message] { hub->deliverPollEvent(message); });
+    });
+}

@@ -1,0 +1,136 @@
+#include "livehub.h"
+#include "core/pollcatalog.h"
+#include "core/requestparser.h"
+#include "http/votecontroller.h"
+#include "livefeed.h"
+#include "livesession.h"
+
+#include <QHttpServer>
+#include <QTimer>
+#include <QWebSocket>
+
+LiveHub::LiveHub(LiveFeed *feed, const PollCatalog *catalog, const VoteController *votes, QObject *parent)
+    : QObject(parent), m_feed(feed), m_catalog(catalog), m_votes(votes), m_idleTimer(new QTimer(this))
+{
+    connect(m_idleTimer, &QTimer::timeout, this, [this] {
+        for (LiveSession *session : std::as_const(m_sessions))
+            session->checkIdle(IdleTimeoutMs);
+    });
+    m_idleTimer->start(PingIntervalMs);
+    m_feed->addHub(this);
+}
+
+LiveHub::~LiveHub()
+{
+    m_feed->removeHub(this);
+    for (auto it = m_watchers.cbegin(); it != m_watchers.cend(); ++it)
+        m_feed->watchPoll(it.key(), -int(it->size()));
+    for (LiveSession *session : std::as_const(m_sessions))
+        if (session->wantsStats())
+            m_feed->watchStats(-1);
+    m_feed->clientCountChanged(-int(m_sessions.size()));
+}
+
+void LiveHub::acceptFrom(QHttpServer *server)
+{
+    connect(server, &QHttpServer::newWebSocketConnection, this, [this, server] {
+        while (server->hasPendingWebSocketConnections()) {
+            std::unique_ptr<QWebSocket> socket = server->nextPendingWebSocketConnection();
+            if (!socket)
+                continue;
+            const quint64 id = m_nextId++;
+            auto *session = new LiveSession(id, std::move(socket), this);
+            connect(session, &LiveSession::finished, this, &LiveHub::remove);
+            m_sessions.insert(id, session);
+            m_feed->clientCountChanged(1);
+        }
+    });
+}
+
+void LiveHub::remove(quint64 sessionId)
+{
+    LiveSession *session = m_sessions.take(sessionId);
+    if (!session)
+        return;
+    for (const QString &pollId : session->polls())
+        unwatchPoll(session, pollId);
+    if (session->wantsStats())
+        m_feed->watchStats(-1);
+    m_feed->clientCountChanged(-1);
+    session->deleteLater();
+}
+
+void LiveHub::closeAll(int code, const QString &reason)
+{
+    for (LiveSession *session : std::as_const(m_sessions))
+        session->close(code, reason);
+}
+
+void LiveHub::deliverResults(const QString &pollId, const QByteArray &message)
+{
+    const auto it = m_watchers.constFind(pollId);
+    if (it == m_watchers.cend())
+        return;
+    for (LiveSession *session : *it)
+        session->sendSnapshot(pollId, message);
+}
+
+void LiveHub::deliverStats(const QByteArray &message)
+{
+    for (LiveSession *session : std::as_const(m_sessions))
+        if (session->wantsStats())
+            session->sendSnapshot(QStringLiteral("\n stats"), message);
+}
+
+void LiveHub::deliverPollEvent(const QByteArray &message)
+{
+    for (LiveSession *session : std::as_const(m_sessions))
+        if (session->wantsPollEvents())
+            session->sendMessage(message);
+}
+
+void LiveHub::deliverTo(quint64 sessionId, const QByteArray &message)
+{
+    if (LiveSession *session = m_sessions.value(sessionId))
+        session->sendMessage(message);
+}
+
+bool LiveHub::pollExists(const QString &pollId) const
+{
+    return m_catalog->contains(pollId);
+}
+
+void LiveHub::watchPoll(LiveSession *session, const QString &pollId)
+{
+    QSet<LiveSession *> &watchers = m_watchers[pollId];
+    watchers.insert(session);
+    m_feed->watchPoll(pollId, 1);
+    m_feed->requestSnapshot(this, session->id(), pollId);
+}
+
+void LiveHub::unwatchPoll(LiveSession *session, const QString &pollId)
+{
+    const auto it = m_watchers.find(pollId);
+    if (it == m_watchers.end() || !it->remove(session))
+        return;
+    if (it->isEmpty())
+        m_watchers.erase(it);
+    m_feed->watchPoll(pollId, -1);
+}
+
+void LiveHub::watchStats(int delta)
+{
+    m_feed->watchStats(delta);
+}
+
+std::optional<TallyError> LiveHub::castVote(const QJsonObject &message) const
+{
+    QJsonObject item = message;
+    const Outcome<VoteRequest> request = RequestParser::parseBulkItem(item);
+    if (!request)
+        return request.error();
+    const Outcome<int> cast = m_votes->cast(request.value());
+    if (!cast)
+        return cast.error();
+    return std::nullopt;
+}

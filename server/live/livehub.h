@@ -1,0 +1,60 @@
+#pragma once
+
+#include "core/tallyerror.h"
+
+#include <QHash>
+#include <QJsonObject>
+#include <QObject>
+#include <QSet>
+#include <memory>
+#include <optional>
+
+class LiveFeed;
+class LiveSession;
+class PollCatalog;
+class VoteController;
+class QHttpServer;
+class QTimer;
+class QWebSocket;
+
+// A worker's WebSocket clients: takes upgraded connections from its QHttpServer,
+// routes the feed's messages to the sessions that asked for them, and casts votes
+// through the same controller as REST. Lives on the worker's thread.
+class LiveHub : public QObject {
+    Q_OBJECT
+public:
+    LiveHub(LiveFeed *feed, const PollCatalog *catalog, const VoteController *votes,
+            QObject *parent = nullptr);
+    ~LiveHub() override;
+
+    void acceptFrom(QHttpServer *server);
+    void closeAll(int code, const QString &reason);
+    int sessionCount() const { return int(m_sessions.size()); }
+
+    // Messages from the feed (queued onto this thread).
+    void deliverResults(const QString &pollId, const QByteArray &message);
+    void deliverStats(const QByteArray &message);
+    void deliverPollEvent(const QByteArray &message);
+    void deliverTo(quint64 sessionId, const QByteArray &message);
+
+    // Used by sessions.
+    bool pollExists(const QString &pollId) const;
+    void watchPoll(LiveSession *session, const QString &pollId);
+    void unwatchPoll(LiveSession *session, const QString &pollId);
+    void watchStats(int delta);
+    std::optional<TallyError> castVote(const QJsonObject &message) const;
+
+    static constexpr int IdleTimeoutMs = 75000;
+    static constexpr int PingIntervalMs = 25000;
+
+private:
+    void remove(quint64 sessionId);
+
+    LiveFeed *m_feed;
+    const PollCatalog *m_catalog;
+    const VoteController *m_votes;
+    QHash<quint64, LiveSession *> m_sessions;
+    QHash<QString, QSet<LiveSession *>> m_watchers;
+    QTimer *m_idleTimer;
+    quint64 m_nextId = 1;
+};

@@ -1,0 +1,158 @@
+#include "livesession.h"
+#include "livehub.h"
+
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QWebSocket>
+
+LiveSession::LiveSession(quint64 id, std::unique_ptr<QWebSocket> socket, LiveHub *hub)
+    : QObject(hub), m_id(id), m_socket(socket.release()), m_hub(hub)
+{
+    m_socket->setParent(this);
+    m_socket->setMaxAllowedIncomingFrameSize(MaxIncomingBytes);
+    m_socket->setMaxAllowedIncomingMessageSize(MaxIncomingBytes);
+    m_lastHeard.start();
+    connect(m_socket, &QWebSocket::textMessageReceived, this, &LiveSession::onText);
+    connect(m_socket, &QWebSocket::binaryMessageReceived, this, [this] {
+        error(QJsonValue(), QStringLiteral("unsupported_frame"), QStringLiteral("Send JSON text frames."));
+    });
+    connect(m_socket, &QWebSocket::pong, this, [this] { m_lastHeard.restart(); });
+    connect(m_socket, &QWebSocket::bytesWritten, this, &LiveSession::drainOwed);
+    connect(m_socket, &QWebSocket::disconnected, this, [this] { Q_EMIT finished(m_id); });
+}
+
+LiveSession::~LiveSession() = default;
+
+void LiveSession::sendMessage(const QByteArray &message)
+{
+    if (m_closing)
+        return;
+    if (m_socket->bytesToWrite() + message.size() > HardOutgoingBytes) {
+        close(1008, QStringLiteral("client is not reading its messages"));
+        return;
+    }
+    m_socket->sendTextMessage(QString::fromUtf8(message));
+}
+
+void LiveSession::sendSnapshot(const QString &key, const QByteArray &message)
+{
+    if (m_socket->bytesToWrite() > SoftOutgoingBytes) {
+        m_owed.insert(key, message); // only the latest state is worth sending later
+        return;
+    }
+    sendMessage(message);
+}
+
+void LiveSession::drainOwed()
+{
+    while (!m_owed.isEmpty() && m_socket->bytesToWrite() <= SoftOutgoingBytes) {
+        const auto it = m_owed.begin();
+        const QByteArray message = it.value();
+        m_owed.erase(it);
+        sendMessage(message);
+    }
+}
+
+void LiveSession::checkIdle(qint64 idleMs)
+{
+    if (m_lastHeard.elapsed() > idleMs)
+        close(1001, QStringLiteral("idle"));
+    else
+        m_socket->ping();
+}
+
+void LiveSession::close(int code, const QString &reason)
+{
+    if (m_closing)
+        return;
+    m_closing = true;
+    m_owed.clear();
+    m_socket->close(QWebSocketProtocol::CloseCode(code), reason);
+}
+
+void LiveSession::reply(const QJsonObject &message)
+{
+    sendMessage(QJsonDocument(message).toJson(QJsonDocument::Compact));
+}
+
+void LiveSession::error(const QJsonValue &ref, const QString &code, const QString &message)
+{
+    QJsonObject body{{QStringLiteral("type"), QStringLiteral("error")},
+                     {QStringLiteral("code"), code},
+                     {QStringLiteral("message"), message}};
+    if (!ref.isUndefined() && !ref.isNull())
+        body.insert(QStringLiteral("ref"), ref);
+    reply(body);
+}
+
+void LiveSession::onText(const QString &text)
+{
+    m_lastHeard.restart();
+    QJsonParseError parseError;
+    const QJsonDocument document = QJsonDocument::fromJson(text.toUtf8(), &parseError);
+    if (parseError.error != QJsonParseError::NoError || !document.isObject()) {
+        error(QJsonValue(), QStringLiteral("malformed_json"), QStringLiteral("Messages are JSON objects."));
+        return;
+    }
+    const QJsonObject message = document.object();
+    const QString type = message.value(QStringLiteral("type")).toString();
+    const QJsonValue ref = message.value(QStringLiteral("ref"));
+    if (type == u"ping") {
+        QJsonObject pong{{QStringLiteral("type"), QStringLiteral("pong")}};
+        if (!ref.isUndefined())
+            pong.insert(QStringLiteral("ref"), ref);
+        reply(pong);
+    } else if (type == u"subscribe" || type == u"unsubscribe") {
+        subscribe(message, type == u"subscribe");
+    } else if (type == u"vote") {
+        const std::optional<TallyError> failure = m_hub->castVote(message);
+        if (failure)
+            error(ref, failure->code, failure->message);
+        else
+            reply({{QStringLiteral("type"), QStringLiteral("ack")}, {QStringLiteral("ref"), ref}});
+    } else {
+        error(ref, QStringLiteral("unknown_type"),
+              QStringLiteral("Unknown message type '%1'; use subscribe, unsubscribe, vote or ping.")
+                  .arg(type.left(40)));
+    }
+}
+
+void LiveSession::subscribe(const QJsonObject &message, bool on)
+{
+    const QJsonValue ref = message.value(QStringLiteral("ref"));
+    const QJsonValue channel = message.value(QStringLiteral("channel"));
+    const QJsonValue pollValue = message.value(QStringLiteral("poll_id"));
+    if (pollValue.isString() || pollValue.isDouble()) {
+        const QString pollId = pollValue.isString() ? pollValue.toString() : QString::number(pollValue.toInteger());
+        if (!on) {
+            if (m_polls.remove(pollId))
+                m_hub->unwatchPoll(this, pollId);
+            return;
+        }
+        if (m_polls.contains(pollId))
+            return;
+        if (!m_hub->pollExists(pollId)) {
+            error(ref, QStringLiteral("poll_not_found"), QStringLiteral("No poll with id '%1' exists.").arg(pollId.left(64)));
+            return;
+        }
+        if (m_polls.size() >= MaxPollSubscriptions) {
+            error(ref, QStringLiteral("too_many_subscriptions"),
+                  QStringLiteral("A connection may watch at most %1 polls.").arg(MaxPollSubscriptions));
+            return;
+        }
+        m_polls.insert(pollId);
+        m_hub->watchPoll(this, pollId);
+        return;
+    }
+    const QString name = channel.toString();
+    if (name == u"stats") {
+        if (m_stats != on)
+            m_hub->watchStats(on ? 1 : -1);
+        m_stats = on;
+    } else if (name == u"polls") {
+        m_pollEvents = on;
+    } else {
+        error(ref, QStringLiteral("invalid_subscription"),
+              QStringLiteral("Subscribe to a poll with \"poll_id\", or to the \"stats\" or \"polls\" channel."));
+    }
+}

@@ -1,0 +1,58 @@
+#pragma once
+
+#include <QElapsedTimer>
+#include <QHash>
+#include <QObject>
+#include <QSet>
+#include <memory>
+
+class LiveHub;
+class QWebSocket;
+
+// One WebSocket client: parses its messages, keeps its subscriptions, and applies
+// the limits that keep a slow or silent client from costing memory. When its unsent
+// bytes pass the soft bound, newer snapshots replace older ones instead of queueing;
+// past the hard bound it is closed with 1008.
+class LiveSession : public QObject {
+    Q_OBJECT
+public:
+    static constexpr qint64 MaxIncomingBytes = 16 * 1024;
+    static constexpr qint64 SoftOutgoingBytes = 64 * 1024;
+    static constexpr qint64 HardOutgoingBytes = 1024 * 1024;
+    static constexpr int MaxPollSubscriptions = 100;
+
+    LiveSession(quint64 id, std::unique_ptr<QWebSocket> socket, LiveHub *hub);
+    ~LiveSession() override;
+
+    quint64 id() const { return m_id; }
+    const QSet<QString> &polls() const { return m_polls; }
+    bool wantsStats() const { return m_stats; }
+    bool wantsPollEvents() const { return m_pollEvents; }
+
+    // A results snapshot for `key` (a poll id); coalesced while the client lags.
+    void sendSnapshot(const QString &key, const QByteArray &message);
+    void sendMessage(const QByteArray &message);
+    // Closes when silent for longer than `idleMs`; otherwise pings it.
+    void checkIdle(qint64 idleMs);
+    void close(int code, const QString &reason);
+
+Q_SIGNALS:
+    void finished(quint64 id);
+
+private:
+    void onText(const QString &text);
+    void reply(const QJsonObject &message);
+    void error(const QJsonValue &ref, const QString &code, const QString &message);
+    void subscribe(const QJsonObject &message, bool on);
+    void drainOwed();
+
+    quint64 m_id;
+    QWebSocket *m_socket;
+    LiveHub *m_hub;
+    QSet<QString> m_polls;
+    bool m_stats = false;
+    bool m_pollEvents = false;
+    QHash<QString, QByteArray> m_owed;
+    QElapsedTimer m_lastHeard;
+    bool m_closing = false;
+};
