@@ -5,6 +5,7 @@
 #include "http/httpworker.h"
 #include "http/listensocket.h"
 #include "live/livefeed.h"
+#include "live/pubsubbridge.h"
 #include "storage/storageengine.h"
 
 #include <QDir>
@@ -144,9 +145,17 @@ void TallyServer::start()
     connect(m_storageThread, &QThread::finished, m_live, &QObject::deleteLater);
     connect(m_storage, &StorageEngine::pollEvent, m_live, &LiveFeed::publishPollEvent);
     m_context.live = m_live;
+    if (!m_config.redisNodes().isEmpty()) {
+        m_bridge = new PubSubBridge(m_config, m_storage, m_ledger.get(), m_catalog.get(), m_live);
+        m_bridge->moveToThread(m_storageThread);
+        connect(m_storageThread, &QThread::finished, m_bridge, &QObject::deleteLater);
+        connect(m_storage, &StorageEngine::pollEvent, m_bridge, &PubSubBridge::publishPollEvent);
+    }
     m_storageThread->start();
     m_storage->start();
     m_live->start();
+    if (m_bridge)
+        m_bridge->start();
 }
 
 void TallyServer::startWorkers()

@@ -13,6 +13,7 @@ class PollCatalog;
 class VoteLedger;
 class StorageEngine;
 class LiveFeed;
+class PubSubBridge;
 class HttpWorker;
 class QThread;
 struct ServerStats;
@@ -56,6 +57,7 @@ private:
     std::unique_ptr<ServerStats> m_stats;
     StorageEngine *m_storage = nullptr; // lives on m_storageThread, deleted there
     LiveFeed *m_live = nullptr;         // likewise
+    PubSubBridge *m_bridge = nullptr;   // likewise; only with Redis shards
     QThread *m_storageThread = nullptr;
     std::vector<int> m_sockets;
     std::vector<HttpWorker *> m_workers; // each lives on its own thread

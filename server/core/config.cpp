@@ -196,6 +196,8 @@ Outcome<QList<Config::RedisNode>> Config::parseRedisNodes(const QString &text)
     const QStringList entries = text.split(u',', Qt::SkipEmptyParts);
     for (QString entry : entries) {
         entry = entry.trimmed();
+        if (entry.isEmpty())
+            continue; // "a, ,b" and a trailing ", " are as harmless as "a,,b"
         QString name;
         const qsizetype equals = entry.indexOf(u'=');
         if (equals > 0 && !entry.left(equals).contains(u':')) {

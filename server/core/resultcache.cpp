@@ -30,7 +30,14 @@ std::optional<OptionCounts> ResultCache::lastKnown(const QString &pollId) const
     return it->counts;
 }
 
-void ResultCache::put(const QString &pollId, const OptionCounts &counts)
+QHash<QString, OptionCounts> ResultCache::appliedBySource(const QString &pollId) const
+{
+    const auto it = m_entries.constFind(pollId);
+    return it == m_entries.cend() ? QHash<QString, OptionCounts>() : it->appliedBySource;
+}
+
+void ResultCache::put(const QString &pollId, const OptionCounts &counts,
+                      const QHash<QString, OptionCounts> &appliedBySource)
 {
     auto it = m_entries.find(pollId);
     if (it == m_entries.end()) {
@@ -39,10 +46,11 @@ void ResultCache::put(const QString &pollId, const OptionCounts &counts)
             m_recency.pop_back();
         }
         m_recency.push_front(pollId);
-        it = m_entries.insert(pollId, Entry{counts, m_clock(), m_recency.begin()});
+        it = m_entries.insert(pollId, Entry{counts, appliedBySource, m_clock(), m_recency.begin()});
         return;
     }
     it->counts = counts;
+    it->appliedBySource = appliedBySource;
     it->storedAt = m_clock();
     touch(*it);
 }

@@ -21,7 +21,10 @@ public:
     std::optional<OptionCounts> fresh(const QString &pollId);
     // Counts of any age, or nullopt when absent.
     std::optional<OptionCounts> lastKnown(const QString &pollId) const;
-    void put(const QString &pollId, const OptionCounts &counts);
+    void put(const QString &pollId, const OptionCounts &counts,
+             const QHash<QString, OptionCounts> &appliedBySource = {});
+    // What each remote source had applied when the entry was read (empty if unknown).
+    QHash<QString, OptionCounts> appliedBySource(const QString &pollId) const;
     // Adds a batch that just reached storage to an existing entry, keeping its age.
     void addApplied(const QString &pollId, const OptionCounts &delta);
     void remove(const QString &pollId);
@@ -32,6 +35,7 @@ public:
 private:
     struct Entry {
         OptionCounts counts;
+        QHash<QString, OptionCounts> appliedBySource;
         qint64 storedAt = 0;
         std::list<QString>::iterator recency;
     };

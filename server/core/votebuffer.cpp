@@ -43,3 +43,9 @@ qint64 VoteBuffer::size() const
     QMutexLocker locker(&m_mutex);
     return m_size;
 }
+
+QStringList VoteBuffer::polls() const
+{
+    QMutexLocker locker(&m_mutex);
+    return m_counts.keys();
+}

@@ -3,6 +3,7 @@
 #include "votecounts.h"
 
 #include <QMutex>
+#include <QStringList>
 
 // Votes accepted by one HTTP worker and not yet handed to storage. Each worker owns
 // one, so the only contention on its lock is the storage thread's periodic swap.
@@ -17,6 +18,7 @@ public:
     // Drops the poll's votes; returns how many there were.
     qint64 discard(const QString &pollId);
     qint64 size() const;
+    QStringList polls() const;
 
 private:
     mutable QMutex m_mutex;

@@ -36,3 +36,15 @@ qint64 VoteCounts::total(const PollCounts &counts)
         sum += total(c);
     return sum;
 }
+
+void VoteCounts::addUnapplied(OptionCounts &target, const OptionCounts &accepted,
+                              const OptionCounts &applied)
+{
+    if (target.size() < accepted.size())
+        target.resize(accepted.size());
+    for (qsizetype i = 0; i < accepted.size(); ++i) {
+        const qint64 done = i < applied.size() ? applied[i] : 0;
+        if (accepted[i] > done)
+            target[i] += accepted[i] - done;
+    }
+}

@@ -1,9 +1,18 @@
 #include "voteledger.h"
 
+#include <QDeadlineTimer>
+#include <QSet>
+
 VoteLedger::VoteLedger(int workers, qint64 cacheTtlMs, int cacheCapacity,
                        ResultCache::Clock clock)
-    : m_cache(cacheTtlMs, cacheCapacity, std::move(clock))
+    : m_cache(cacheTtlMs, cacheCapacity, clock), m_clock(std::move(clock))
 {
+    if (!m_clock) {
+        m_clock = [] {
+            static const QDeadlineTimer origin = QDeadlineTimer::current();
+            return QDeadlineTimer::current().deadline() - origin.deadline();
+        };
+    }
     for (int i = 0; i < std::max(1, workers); ++i)
         m_buffers.push_back(std::make_unique<VoteBuffer>());
 }
@@ -21,6 +30,88 @@ void VoteLedger::addPendingLocked(const QString &pollId, OptionCounts &counts) c
         VoteCounts::add(counts, *inflight);
     for (const auto &buffer : m_buffers)
         buffer->addPendingTo(pollId, counts);
+    const auto remote = m_remoteAccepted.constFind(pollId);
+    if (remote == m_remoteAccepted.cend())
+        return;
+    const QHash<QString, OptionCounts> applied = m_cache.appliedBySource(pollId);
+    for (auto source = remote->cbegin(); source != remote->cend(); ++source)
+        VoteCounts::addUnapplied(counts, source.value(), applied.value(source.key()));
+}
+
+OptionCounts VoteLedger::ownAcceptedLocked(const QString &pollId) const
+{
+    OptionCounts counts = m_appliedThisRun.value(pollId);
+    VoteCounts::add(counts, m_inflight.value(pollId));
+    for (const auto &buffer : m_buffers)
+        buffer->addPendingTo(pollId, counts);
+    return counts;
+}
+
+void VoteLedger::setRemoteAccepted(const QString &source, const QString &pollId,
+                                   const OptionCounts &accepted)
+{
+    QMutexLocker locker(&m_mutex);
+    OptionCounts &known = m_remoteAccepted[pollId][source];
+    // Messages may arrive out of order: accepted counts only grow.
+    if (known.size() < accepted.size())
+        known.resize(accepted.size());
+    for (qsizetype i = 0; i < accepted.size(); ++i)
+        known[i] = std::max(known[i], accepted[i]);
+    m_remoteHeard.insert(source, m_clock());
+}
+
+void VoteLedger::touchRemoteSource(const QString &source)
+{
+    QMutexLocker locker(&m_mutex);
+    m_remoteHeard.insert(source, m_clock());
+}
+
+qint64 VoteLedger::nowMs() const
+{
+    return m_clock();
+}
+
+QStringList VoteLedger::expireRemoteSources(qint64 cutoffMs)
+{
+    QMutexLocker locker(&m_mutex);
+    QStringList expired;
+    for (auto it = m_remoteHeard.begin(); it != m_remoteHeard.end();) {
+        if (it.value() >= cutoffMs) {
+            ++it;
+            continue;
+        }
+        expired.append(it.key());
+        it = m_remoteHeard.erase(it);
+    }
+    if (expired.isEmpty())
+        return expired;
+    for (auto poll = m_remoteAccepted.begin(); poll != m_remoteAccepted.end();) {
+        for (const QString &source : std::as_const(expired))
+            poll->remove(source);
+        poll = poll->isEmpty() ? m_remoteAccepted.erase(poll) : std::next(poll);
+    }
+    return expired;
+}
+
+PollCounts VoteLedger::takeOwnAcceptedChanges()
+{
+    QMutexLocker locker(&m_mutex);
+    QSet<QString> candidates;
+    for (const auto &buffer : m_buffers)
+        for (const QString &pollId : buffer->polls())
+            candidates.insert(pollId);
+    for (auto it = m_inflight.cbegin(); it != m_inflight.cend(); ++it)
+        candidates.insert(it.key());
+    PollCounts changed;
+    for (const QString &pollId : std::as_const(candidates)) {
+        const OptionCounts accepted = ownAcceptedLocked(pollId);
+        OptionCounts &published = m_lastPublished[pollId];
+        if (published == accepted)
+            continue;
+        published = accepted;
+        changed.insert(pollId, accepted);
+    }
+    return changed;
 }
 
 std::optional<OptionCounts> VoteLedger::readCached(const QString &pollId, int optionCount,
@@ -88,8 +179,10 @@ void VoteLedger::confirmApplied(const PollCounts &batch)
 {
     QMutexLocker locker(&m_mutex);
     removeInflightLocked(batch);
-    for (auto it = batch.cbegin(); it != batch.cend(); ++it)
+    for (auto it = batch.cbegin(); it != batch.cend(); ++it) {
         m_cache.addApplied(it.key(), it.value());
+        VoteCounts::add(m_appliedThisRun[it.key()], it.value());
+    }
 }
 
 void VoteLedger::abandon(const PollCounts &batch)
@@ -101,10 +194,16 @@ void VoteLedger::abandon(const PollCounts &batch)
 OptionCounts VoteLedger::storeRead(const QString &pollId, const OptionCounts &stored,
                                    int optionCount)
 {
+    return storeRead(pollId, StoredCounts{stored, {}}, optionCount);
+}
+
+OptionCounts VoteLedger::storeRead(const QString &pollId, const StoredCounts &stored,
+                                   int optionCount)
+{
     QMutexLocker locker(&m_mutex);
-    OptionCounts counts = stored;
+    OptionCounts counts = stored.counts;
     counts.resize(std::max<qsizetype>(counts.size(), optionCount));
-    m_cache.put(pollId, counts);
+    m_cache.put(pollId, counts, stored.appliedBySource);
     addPendingLocked(pollId, counts);
     return counts;
 }
@@ -115,6 +214,9 @@ void VoteLedger::forget(const QString &pollId)
     for (const auto &buffer : m_buffers)
         m_pendingVotes.fetchAndAddRelaxed(-buffer->discard(pollId));
     m_cache.remove(pollId);
+    m_remoteAccepted.remove(pollId);
+    m_lastPublished.remove(pollId);
+    m_appliedThisRun.remove(pollId);
 }
 
 qint64 VoteLedger::bufferedVotes() const

@@ -44,6 +44,19 @@ public:
     // Storage thread. Counts just read from the owning shard (excluding batches in
     // flight); caches them and returns them with pending votes added.
     OptionCounts storeRead(const QString &pollId, const OptionCounts &stored, int optionCount);
+    OptionCounts storeRead(const QString &pollId, const StoredCounts &stored, int optionCount);
+
+    // Other instances sharing the shards report, per poll, every vote they accepted
+    // in their current run (`source`). A read adds what they accepted beyond what the
+    // shard showed them to have applied, option by option, so their votes appear at
+    // once and are never counted twice, whatever the order of messages and batches.
+    void setRemoteAccepted(const QString &source, const QString &pollId, const OptionCounts &accepted);
+    // Forgets sources not heard from since `cutoffMs` (on the ledger's clock); returns them.
+    QStringList expireRemoteSources(qint64 cutoffMs);
+    void touchRemoteSource(const QString &source);
+    qint64 nowMs() const;
+    // This run's accepted votes for the polls that changed since the last call.
+    PollCounts takeOwnAcceptedChanges();
     // Storage thread. The poll was deleted: drop its buffered votes and cache entry.
     // Batches already in flight are left to complete (the delete is ordered after them).
     void forget(const QString &pollId);
@@ -56,6 +69,7 @@ public:
 
 private:
     void addPendingLocked(const QString &pollId, OptionCounts &counts) const;
+    OptionCounts ownAcceptedLocked(const QString &pollId) const;
     void removeInflightLocked(const PollCounts &batch);
 
     mutable QMutex m_mutex;
@@ -63,6 +77,11 @@ private:
     PollCounts m_inflight;
     qint64 m_inflightVotes = 0;
     ResultCache m_cache;
+    ResultCache::Clock m_clock;
+    PollCounts m_appliedThisRun;
+    QHash<QString, QHash<QString, OptionCounts>> m_remoteAccepted; // poll -> source -> counts
+    QHash<QString, qint64> m_remoteHeard;                          // source -> last message
+    QHash<QString, OptionCounts> m_lastPublished;
     QAtomicInteger<qint64> m_pendingVotes = 0;
     QAtomicInteger<quint64> m_hits = 0;
     QAtomicInteger<quint64> m_misses = 0;

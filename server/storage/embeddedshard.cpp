@@ -123,7 +123,7 @@ void EmbeddedShard::deletePoll(const QString &pollId, Reply<bool> done)
     done(true);
 }
 
-void EmbeddedShard::readCounts(const QString &pollId, Reply<OptionCounts> done)
+void EmbeddedShard::readCounts(const QString &pollId, Reply<StoredCounts> done)
 {
     QSqlQuery query(m_db);
     query.prepare(QStringLiteral("SELECT option, votes FROM counts WHERE poll_id = ?"));
@@ -141,10 +141,10 @@ void EmbeddedShard::readCounts(const QString &pollId, Reply<OptionCounts> done)
             counts.resize(option + 1);
         counts[option] = query.value(1).toLongLong();
     }
-    done(counts);
+    done(StoredCounts{counts, {}});
 }
 
-void EmbeddedShard::applyBatch(const QString &instance, quint64 sequence,
+void EmbeddedShard::applyBatch(const QString &instance, const QString &, quint64 sequence,
                                const PollCounts &counts, Reply<bool> done)
 {
     if (!m_db.transaction()) {

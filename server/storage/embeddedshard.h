@@ -23,9 +23,9 @@ public:
     void loadPolls(Reply<QList<Poll>> done) override;
     void savePoll(const Poll &poll, bool create, Reply<bool> done) override;
     void deletePoll(const QString &pollId, Reply<bool> done) override;
-    void readCounts(const QString &pollId, Reply<OptionCounts> done) override;
-    void applyBatch(const QString &instance, quint64 sequence, const PollCounts &counts,
-                    Reply<bool> done) override;
+    void readCounts(const QString &pollId, Reply<StoredCounts> done) override;
+    void applyBatch(const QString &instance, const QString &source, quint64 sequence,
+                    const PollCounts &counts, Reply<bool> done) override;
     void appliedSequence(const QString &instance, Reply<quint64> done) override;
 
 private:

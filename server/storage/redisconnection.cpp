@@ -3,6 +3,8 @@
 #include <QSocketNotifier>
 #include <QTimer>
 
+#include <cstring>
+
 #include <hiredis/async.h>
 #include <hiredis/hiredis.h>
 
@@ -118,6 +120,17 @@ void RedisConnection::command(const QList<QByteArray> &arguments, Handler handle
     }
 }
 
+void RedisConnection::subscribe(const QByteArray &channel, std::function<void(const QByteArray &)> onMessage)
+{
+    if (!m_context || m_finished)
+        return;
+    const quint64 id = m_nextId++;
+    m_subscriptions.insert(id, std::move(onMessage));
+    const char *argv[] = {"SUBSCRIBE", channel.constData()};
+    const size_t lengths[] = {9, size_t(channel.size())};
+    redisAsyncCommandArgv(m_context, &RedisConnection::onReply, reinterpret_cast<void *>(id), 2, argv, lengths);
+}
+
 void RedisConnection::abort(const QString &reason)
 {
     if (m_finished)
@@ -199,6 +212,17 @@ void RedisConnection::onReply(redisAsyncContext *context, void *reply, void *pri
     if (!self)
         return;
     const quint64 id = reinterpret_cast<quint64>(privdata);
+    // Subscription callbacks stay registered: hiredis calls them for every message.
+    const auto subscription = self->m_subscriptions.constFind(id);
+    if (subscription != self->m_subscriptions.cend()) {
+        const auto *message = static_cast<redisReply *>(reply);
+        if (message && message->type == REDIS_REPLY_ARRAY && message->elements == 3 &&
+            message->element[0]->type == REDIS_REPLY_STRING &&
+            std::strcmp(message->element[0]->str, "message") == 0 &&
+            message->element[2]->type == REDIS_REPLY_STRING)
+            (*subscription)(QByteArray(message->element[2]->str, qsizetype(message->element[2]->len)));
+        return;
+    }
     auto it = self->m_pending.find(id);
     if (it == self->m_pending.end())
         return;

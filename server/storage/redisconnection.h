@@ -31,6 +31,9 @@ public:
     bool isConnected() const { return m_connected; }
     // Queues a command; commands on one connection are answered in order.
     void command(const QList<QByteArray> &arguments, Handler handler);
+    // Subscribes to a Pub/Sub channel; `onMessage` gets each message's payload. A
+    // connection that subscribes is used for nothing else (Redis' rule).
+    void subscribe(const QByteArray &channel, std::function<void(const QByteArray &)> onMessage);
     // Drops the connection: every pending handler gets nullopt, then disconnected().
     void abort(const QString &reason);
 
@@ -69,5 +72,6 @@ private:
         qint64 sentAtMs;
     };
     QHash<quint64, Pending> m_pending;
+    QHash<quint64, std::function<void(const QByteArray &)>> m_subscriptions;
     QElapsedTimer m_clock;
 };

@@ -250,7 +250,7 @@ void RedisShard::deletePoll(const QString &pollId, Reply<bool> done)
                 m_storedVotes -= value.text.toLongLong();
     });
     send({"MULTI"}, [](std::optional<RedisReply>) {});
-    send({"DEL", countsKey(pollId), metaKey(pollId), "poll:" + pollId.toUtf8() + ":voters"},
+    send({"DEL", countsKey(pollId), metaKey(pollId), appliedKey(pollId), "poll:" + pollId.toUtf8() + ":voters"},
          [](std::optional<RedisReply>) {});
     send({"SREM", "polls", pollId.toUtf8()}, [](std::optional<RedisReply>) {});
     send({"EXEC"}, [this, done](std::optional<RedisReply> reply) {
@@ -261,28 +261,51 @@ void RedisShard::deletePoll(const QString &pollId, Reply<bool> done)
     });
 }
 
-void RedisShard::readCounts(const QString &pollId, Reply<OptionCounts> done)
+namespace {
+// Stores `value` at the option index named by a letter field ("A" -> 0).
+void setOption(OptionCounts &counts, QByteArrayView letter, qint64 value)
 {
-    send({"HGETALL", countsKey(pollId)}, [this, done](std::optional<RedisReply> reply) {
-        if (!reply || reply->isError()) {
+    if (letter.size() != 1 || letter[0] < 'A' || letter[0] >= 'A' + Poll::MaxOptions)
+        return;
+    const int index = letter[0] - 'A';
+    if (counts.size() <= index)
+        counts.resize(index + 1);
+    counts[index] = value;
+}
+} // namespace
+
+void RedisShard::readCounts(const QString &pollId, Reply<StoredCounts> done)
+{
+    // Counts and per-source applied counts in one transaction, so they agree.
+    send({"MULTI"}, [](std::optional<RedisReply>) {});
+    send({"HGETALL", countsKey(pollId)}, [](std::optional<RedisReply>) {});
+    send({"HGETALL", appliedKey(pollId)}, [](std::optional<RedisReply>) {});
+    send({"EXEC"}, [this, done](std::optional<RedisReply> reply) {
+        if (!reply || reply->isError() || reply->elements.size() != 2) {
             done(unavailable(reply ? QString::fromUtf8(reply->text) : QString()));
             return;
         }
-        OptionCounts counts;
-        for (const auto &[field, value] : reply->pairs()) {
-            if (field.size() != 1 || field[0] < 'A' || field[0] >= 'A' + Poll::MaxOptions)
-                continue;
-            const int index = field[0] - 'A';
-            if (counts.size() <= index)
-                counts.resize(index + 1);
-            counts[index] = value.toLongLong();
+        StoredCounts stored;
+        for (const auto &[field, value] : reply->elements[0].pairs())
+            setOption(stored.counts, field, value.toLongLong());
+        // Fields are "<source>/<option letter>".
+        for (const auto &[field, value] : reply->elements[1].pairs()) {
+            const qsizetype slash = field.lastIndexOf('/');
+            if (slash > 0)
+                setOption(stored.appliedBySource[QString::fromUtf8(field.left(slash))],
+                          QByteArrayView(field).sliced(slash + 1), value.toLongLong());
         }
-        done(counts);
+        done(stored);
     });
 }
 
-void RedisShard::applyBatch(const QString &instance, quint64 sequence, const PollCounts &counts,
-                            Reply<bool> done)
+void RedisShard::publish(const QByteArray &channel, const QByteArray &message)
+{
+    send({"PUBLISH", channel, message}, [](std::optional<RedisReply>) {});
+}
+
+void RedisShard::applyBatch(const QString &instance, const QString &source, quint64 sequence,
+                            const PollCounts &counts, Reply<bool> done)
 {
     if (!m_connection || !m_connection->isConnected()) {
         QTimer::singleShot(0, this, [this, done] { done(unavailable()); });
@@ -297,7 +320,10 @@ void RedisShard::applyBatch(const QString &instance, quint64 sequence, const Pol
             if (delta == 0)
                 continue;
             votes += delta;
-            send({"HINCRBY", countsKey(it.key()), Poll::optionId(int(option)).toUtf8(), QByteArray::number(delta)},
+            const QByteArray letter = Poll::optionId(int(option)).toUtf8();
+            send({"HINCRBY", countsKey(it.key()), letter, QByteArray::number(delta)},
+                 [](std::optional<RedisReply>) {});
+            send({"HINCRBY", appliedKey(it.key()), source.toUtf8() + '/' + letter, QByteArray::number(delta)},
                  [](std::optional<RedisReply>) {});
         }
     }

@@ -33,13 +33,15 @@ public:
     void loadPolls(Reply<QList<Poll>> done) override;
     void savePoll(const Poll &poll, bool create, Reply<bool> done) override;
     void deletePoll(const QString &pollId, Reply<bool> done) override;
-    void readCounts(const QString &pollId, Reply<OptionCounts> done) override;
-    void applyBatch(const QString &instance, quint64 sequence, const PollCounts &counts,
-                    Reply<bool> done) override;
+    void readCounts(const QString &pollId, Reply<StoredCounts> done) override;
+    void applyBatch(const QString &instance, const QString &source, quint64 sequence,
+                    const PollCounts &counts, Reply<bool> done) override;
     void appliedSequence(const QString &instance, Reply<quint64> done) override;
+    void publish(const QByteArray &channel, const QByteArray &message) override;
 
     static QByteArray countsKey(const QString &pollId) { return "poll:" + pollId.toUtf8(); }
     static QByteArray metaKey(const QString &pollId) { return "poll:" + pollId.toUtf8() + ":meta"; }
+    static QByteArray appliedKey(const QString &pollId) { return "poll:" + pollId.toUtf8() + ":applied"; }
     static QByteArray flushedKey(const QString &instance) { return "tally:flushed:" + instance.toUtf8(); }
     static QList<QByteArray> metaFields(const Poll &poll);
     static std::optional<Poll> pollFromMeta(const RedisReply &reply);

@@ -35,10 +35,17 @@ public:
     // Stores a poll; with `create`, fails with a conflict when the id exists.
     virtual void savePoll(const Poll &poll, bool create, Reply<bool> done) = 0;
     virtual void deletePoll(const QString &pollId, Reply<bool> done) = 0;
-    virtual void readCounts(const QString &pollId, Reply<OptionCounts> done) = 0;
+    virtual void readCounts(const QString &pollId, Reply<StoredCounts> done) = 0;
     // Adds `counts` and records `sequence` as the instance's last applied batch, atomically.
-    virtual void applyBatch(const QString &instance, quint64 sequence, const PollCounts &counts,
-                            Reply<bool> done) = 0;
+    // `source` names this run of the instance for other instances' bookkeeping.
+    virtual void applyBatch(const QString &instance, const QString &source, quint64 sequence,
+                            const PollCounts &counts, Reply<bool> done) = 0;
+    // Sends a message to other instances sharing this shard (no-op when none can).
+    virtual void publish(const QByteArray &channel, const QByteArray &message)
+    {
+        Q_UNUSED(channel);
+        Q_UNUSED(message);
+    }
     // The last batch sequence of `instance` applied here (0 when none).
     virtual void appliedSequence(const QString &instance, Reply<quint64> done) = 0;
 

@@ -38,7 +38,8 @@ int retryDelayMs(int failures)
 StorageEngine::StorageEngine(const Config &config, const QString &instanceId,
                              PollCatalog &catalog, VoteLedger &ledger, ServerStats &stats,
                              QObject *parent)
-    : QObject(parent), m_config(config), m_instanceId(instanceId), m_catalog(catalog),
+    : QObject(parent), m_config(config), m_instanceId(instanceId),
+      m_source(instanceId + u'@' + QString::number(QRandomGenerator::global()->generate(), 36)), m_catalog(catalog),
       m_ledger(ledger), m_stats(stats), m_router(shardNames(config), config.virtualNodes())
 {
 }
@@ -258,7 +259,7 @@ void StorageEngine::pump(Lane *lane)
         return;
     }
     batch.sent = true;
-    lane->shard->applyBatch(m_instanceId, sequence, batch.counts,
+    lane->shard->applyBatch(m_instanceId, m_source, sequence, batch.counts,
                             [this, lane](Outcome<bool> applied) {
                                 lane->busy = false;
                                 if (applied) {
@@ -376,6 +377,14 @@ void StorageEngine::deletePoll(const QString &pollId, Reply<bool> reply)
     });
 }
 
+void StorageEngine::publishOn(const QString &shardName, const QByteArray &channel,
+                              const QByteArray &message)
+{
+    for (const auto &lane : m_lanes)
+        if ((shardName.isEmpty() || lane->shard->name() == shardName) && lane->shard->state() == Shard::State::Up)
+            lane->shard->publish(channel, message);
+}
+
 void StorageEngine::stripUnsent(const QString &pollId)
 {
     for (const auto &lane : m_lanes) {
@@ -402,7 +411,7 @@ void StorageEngine::readResults(const QString &pollId, Reply<ResultRead> reply)
             return;
         }
         Shard *shard = laneFor(pollId)->shard;
-        shard->readCounts(pollId, [this, shard, pollId, optionCount, reply](Outcome<OptionCounts> stored) {
+        shard->readCounts(pollId, [this, shard, pollId, optionCount, reply](Outcome<StoredCounts> stored) {
             if (!stored) {
                 // The shard is unreachable: the last counts we had plus what is pending
                 // are still a lower bound worth showing, and say so.

@@ -61,10 +61,16 @@ public:
     void drain();
 
     QString shardNameFor(const QString &pollId) const { return m_router.shardNameFor(pollId); }
+    // Storage thread: the shard holding a poll (its recorded shard, else the ring's choice).
+    QString shardNameOf(const QString &pollId) const { return laneFor(pollId)->shard->name(); }
+    // Storage thread: publishes on one shard, or on every shard when `shardName` is empty.
+    void publishOn(const QString &shardName, const QByteArray &channel, const QByteArray &message);
     const ShardRouter &router() const { return m_router; }
     QList<ShardInfo> shardInfo() const;
     bool allShardsUp() const;
     QString instanceId() const { return m_instanceId; }
+    // This run of the instance, as other instances know it.
+    QString source() const { return m_source; }
 
 Q_SIGNALS:
     void started(bool ok, const QString &error);
@@ -110,6 +116,7 @@ private:
 
     const Config m_config;
     const QString m_instanceId;
+    const QString m_source;
     PollCatalog &m_catalog;
     VoteLedger &m_ledger;
     ServerStats &m_stats;

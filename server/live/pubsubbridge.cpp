@@ -1,0 +1,139 @@
+#include "pubsubbridge.h"
+#include "core/pollcatalog.h"
+#include "core/voteledger.h"
+#include "livefeed.h"
+#include "storage/redisconnection.h"
+#include "storage/storageengine.h"
+
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QRandomGenerator>
+#include <QTimer>
+
+namespace {
+constexpr int HeartbeatMs = 1000;
+constexpr int SourceExpiryMs = 10000;
+
+QByteArray compact(const QJsonObject &object)
+{
+    return QJsonDocument(object).toJson(QJsonDocument::Compact);
+}
+} // namespace
+
+PubSubBridge::PubSubBridge(const Config &config, StorageEngine *storage, VoteLedger *ledger,
+                           PollCatalog *catalog, LiveFeed *feed, QObject *parent)
+    : QObject(parent), m_config(config), m_storage(storage), m_ledger(ledger), m_catalog(catalog),
+      m_feed(feed), m_source(storage->source())
+{
+}
+
+void PubSubBridge::start()
+{
+    QMetaObject::invokeMethod(this, [this] {
+        for (const Config::RedisNode &redis : m_config.redisNodes()) {
+            auto node = std::make_unique<Subscriber>();
+            node->host = redis.host;
+            node->port = redis.port;
+            node->retry = new QTimer(this);
+            node->retry->setSingleShot(true);
+            Subscriber *raw = node.get();
+            connect(node->retry, &QTimer::timeout, this, [this, raw] { connectNode(raw); });
+            m_nodes.push_back(std::move(node));
+            connectNode(raw);
+        }
+        auto *publish = new QTimer(this);
+        connect(publish, &QTimer::timeout, this, &PubSubBridge::publishAccepted);
+        publish->start(m_config.liveIntervalMs());
+        auto *heartbeat = new QTimer(this);
+        connect(heartbeat, &QTimer::timeout, this, &PubSubBridge::publishHeartbeat);
+        heartbeat->start(HeartbeatMs);
+    });
+}
+
+void PubSubBridge::connectNode(Subscriber *node)
+{
+    node->connection = new RedisConnection(node->host, node->port, m_config.redisConnectTimeoutMs(),
+                                           m_config.redisCommandTimeoutMs(), this);
+    connect(node->connection, &RedisConnection::connected, this, [this, node] {
+        if (node->failures > 0)
+            qInfo("Pub/Sub: subscribed again on %s:%u", qPrintable(node->host), node->port);
+        node->failures = 0;
+        node->connection->subscribe(Channel, [this](const QByteArray &payload) { onMessage(payload); });
+    });
+    connect(node->connection, &RedisConnection::disconnected, this, [this, node](const QString &reason) {
+        if (node->failures == 0)
+            qWarning("Pub/Sub: lost %s:%u (%s); resubscribing", qPrintable(node->host), node->port,
+                     qPrintable(reason));
+        node->connection->deleteLater();
+        node->connection = nullptr;
+        const int base = std::min(5000, 100 << std::min(node->failures++, 6));
+        node->retry->start(base + int(QRandomGenerator::global()->bounded(base / 4 + 1)));
+    });
+    node->connection->open();
+}
+
+void PubSubBridge::publishAccepted()
+{
+    const PollCounts changed = m_ledger->takeOwnAcceptedChanges();
+    if (changed.isEmpty())
+        return;
+    // One message per shard, on the shard that owns the polls.
+    QHash<QString, QJsonObject> byShard;
+    for (auto it = changed.cbegin(); it != changed.cend(); ++it) {
+        QJsonArray counts;
+        for (qint64 value : it.value())
+            counts.append(value);
+        byShard[m_storage->shardNameOf(it.key())].insert(it.key(), counts);
+    }
+    for (auto it = byShard.cbegin(); it != byShard.cend(); ++it)
+        m_storage->publishOn(it.key(), Channel,
+                             compact({{QStringLiteral("source"), m_source}, {QStringLiteral("accepted"), it.value()}}));
+}
+
+void PubSubBridge::publishHeartbeat()
+{
+    m_storage->publishOn(QString(), Channel, compact({{QStringLiteral("source"), m_source}}));
+    const QStringList expired = m_ledger->expireRemoteSources(m_ledger->nowMs() - SourceExpiryMs);
+    for (const QString &source : expired)
+        qWarning("Pub/Sub: no word from %s for %d s; its unflushed votes are no longer shown",
+                 qPrintable(source), SourceExpiryMs / 1000);
+}
+
+void PubSubBridge::publishPollEvent(const QString &type, const QJsonObject &poll)
+{
+    const QString id = poll.value(QStringLiteral("id")).toString();
+    m_storage->publishOn(m_storage->shardNameOf(id), Channel,
+                         compact({{QStringLiteral("source"), m_source},
+                                  {QStringLiteral("event"), type},
+                                  {QStringLiteral("poll"), poll}}));
+}
+
+void PubSubBridge::onMessage(const QByteArray &payload)
+{
+    const QJsonObject message = QJsonDocument::fromJson(payload).object();
+    const QString source = message.value(QStringLiteral("source")).toString();
+    if (source.isEmpty() || source == m_source)
+        return;
+    m_ledger->touchRemoteSource(source);
+    const QJsonObject accepted = message.value(QStringLiteral("accepted")).toObject();
+    for (auto it = accepted.constBegin(); it != accepted.constEnd(); ++it) {
+        OptionCounts counts;
+        for (const QJsonValue &value : it.value().toArray())
+            counts.append(value.toInteger());
+        m_ledger->setRemoteAccepted(source, it.key(), counts);
+    }
+    const QString event = message.value(QStringLiteral("event")).toString();
+    if (event.isEmpty())
+        return;
+    const QJsonObject pollJson = message.value(QStringLiteral("poll")).toObject();
+    if (event == u"poll_deleted") {
+        const QString id = pollJson.value(QStringLiteral("id")).toString();
+        if (m_catalog->remove(id)) {
+            m_ledger->forget(id);
+            m_feed->publishPollEvent(event, pollJson);
+        }
+    } else if (const std::optional<Poll> poll = Poll::fromJson(pollJson)) {
+        m_catalog->upsert(*poll);
+        m_feed->publishPollEvent(event, pollJson);
+    }
+}

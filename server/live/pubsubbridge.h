@@ -1,0 +1,54 @@
+#pragma once
+
+#include "core/config.h"
+
+#include <QJsonObject>
+#include <QObject>
+#include <vector>
+
+class LiveFeed;
+class PollCatalog;
+class RedisConnection;
+class StorageEngine;
+class VoteLedger;
+class QTimer;
+
+// Keeps instances that share Redis shards consistent, on the storage thread.
+// Every live interval it publishes, on channel `tally:events` of each poll's shard,
+// the votes this run has accepted for the polls that changed; poll lifecycle events
+// go the same way. It subscribes to the channel on every node through dedicated
+// connections (reconnected with backoff) and merges what others publish into the
+// VoteLedger and the catalog. Sources silent for 10 s are forgotten.
+class PubSubBridge : public QObject {
+    Q_OBJECT
+public:
+    static constexpr char Channel[] = "tally:events";
+
+    PubSubBridge(const Config &config, StorageEngine *storage, VoteLedger *ledger,
+                 PollCatalog *catalog, LiveFeed *feed, QObject *parent = nullptr);
+
+    void start();
+    // Storage thread: a poll changed here; tell the others.
+    void publishPollEvent(const QString &type, const QJsonObject &poll);
+
+private:
+    struct Subscriber {
+        QString host;
+        quint16 port = 0;
+        RedisConnection *connection = nullptr;
+        int failures = 0;
+        QTimer *retry = nullptr;
+    };
+    void connectNode(Subscriber *node);
+    void publishAccepted();
+    void publishHeartbeat();
+    void onMessage(const QByteArray &payload);
+
+    Config m_config;
+    StorageEngine *m_storage;
+    VoteLedger *m_ledger;
+    PollCatalog *m_catalog;
+    LiveFeed *m_feed;
+    QString m_source;
+    std::vector<std::unique_ptr<Subscriber>> m_nodes;
+};
