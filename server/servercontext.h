@@ -5,6 +5,7 @@ class PollCatalog;
 class VoteLedger;
 class StorageEngine;
 class LiveFeed;
+class Journal;
 struct ServerStats;
 
 // What every HTTP worker shares; owned by TallyServer, which outlives the workers.
@@ -15,4 +16,5 @@ struct ServerContext {
     StorageEngine *storage = nullptr;
     ServerStats *stats = nullptr;
     LiveFeed *live = nullptr;
+    Journal *journal = nullptr; // null when votes are not journaled
 };

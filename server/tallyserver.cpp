@@ -5,6 +5,7 @@
 #include "http/httpworker.h"
 #include "http/listensocket.h"
 #include "live/livefeed.h"
+#include "storage/journal.h"
 #include "live/pubsubbridge.h"
 #include "storage/storageengine.h"
 
@@ -25,6 +26,8 @@ TallyServer::TallyServer(const Config &config, QObject *parent)
 
 TallyServer::~TallyServer()
 {
+    if (m_journal)
+        m_journal->stop();
     for (QThread *thread : m_workerThreads) {
         thread->quit();
         thread->wait();
@@ -126,7 +129,10 @@ void TallyServer::start()
     m_catalog = std::make_unique<PollCatalog>();
     m_ledger = std::make_unique<VoteLedger>(m_config.workers(), m_config.cacheTtlMs(), m_config.cacheEntries());
     m_stats = std::make_unique<ServerStats>();
-    m_storage = new StorageEngine(m_config, m_instanceId, *m_catalog, *m_ledger, *m_stats);
+    m_journal = std::make_unique<Journal>(QDir(m_config.dataDir()).filePath(QStringLiteral("journal")),
+                                          m_config.syncDurability() ? Journal::Mode::Sync : Journal::Mode::Async,
+                                          m_ledger.get(), m_config.workers());
+    m_storage = new StorageEngine(m_config, m_instanceId, *m_catalog, *m_ledger, *m_stats, m_journal.get());
     m_storageThread = new QThread(this);
     m_storageThread->setObjectName(QStringLiteral("tally-storage"));
     m_storage->moveToThread(m_storageThread);
@@ -139,7 +145,8 @@ void TallyServer::start()
         startWorkers();
     });
     connect(m_storage, &StorageEngine::drained, this, &TallyServer::finishStop);
-    m_context = ServerContext{&m_config, m_catalog.get(), m_ledger.get(), m_storage, m_stats.get(), nullptr};
+    m_context = ServerContext{&m_config, m_catalog.get(), m_ledger.get(), m_storage, m_stats.get(), nullptr,
+                              m_journal.get()};
     m_live = new LiveFeed(m_context, m_config.liveIntervalMs());
     m_live->moveToThread(m_storageThread);
     connect(m_storageThread, &QThread::finished, m_live, &QObject::deleteLater);
@@ -202,6 +209,9 @@ void TallyServer::finishStop()
     if (!m_running)
         return;
     m_running = false;
+    // Everything is flushed: the journal's last cycle may still tell workers about
+    // durable records, so it stops while they are alive.
+    m_journal->stop();
     for (QThread *thread : m_workerThreads) {
         thread->quit();
         thread->wait();

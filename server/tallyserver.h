@@ -13,6 +13,7 @@ class PollCatalog;
 class VoteLedger;
 class StorageEngine;
 class LiveFeed;
+class Journal;
 class PubSubBridge;
 class HttpWorker;
 class QThread;
@@ -55,6 +56,7 @@ private:
     std::unique_ptr<PollCatalog> m_catalog;
     std::unique_ptr<VoteLedger> m_ledger;
     std::unique_ptr<ServerStats> m_stats;
+    std::unique_ptr<Journal> m_journal;
     StorageEngine *m_storage = nullptr; // lives on m_storageThread, deleted there
     LiveFeed *m_live = nullptr;         // likewise
     PubSubBridge *m_bridge = nullptr;   // likewise; only with Redis shards

@@ -49,6 +49,7 @@ public:
     int catalogRefreshMs() const { return secondsToMs(QStringLiteral("catalog-refresh")); }
     int cacheEntries() const { return value(QStringLiteral("cache-entries")).toInt(); }
     int liveIntervalMs() const { return value(QStringLiteral("live-interval")).toInt(); }
+    bool syncDurability() const { return value(QStringLiteral("durability")).toString() == u"sync"; }
     QString adminToken() const { return value(QStringLiteral("admin-token")).toString(); }
     QString instanceId() const { return value(QStringLiteral("instance-id")).toString(); }
     QString apiPrefix() const { return value(QStringLiteral("api-prefix")).toString(); }

@@ -12,6 +12,7 @@ struct ServerStats {
     QAtomicInteger<quint64> flushFailures = 0;
     QAtomicInteger<quint64> lastFlushVotes = 0;
     QAtomicInteger<quint64> lastFlushMicros = 0;
+    QAtomicInteger<quint64> votesRecovered = 0;
 
     static void bump(QAtomicInteger<quint64> &counter, quint64 by = 1)
     {

@@ -116,6 +116,11 @@ const QList<SettingSpec> &SettingSpec::table()
         {QStringLiteral("live-interval"), T::Int,
          QStringLiteral("Milliseconds between live result pushes per poll."), 100, {}, 10, 60000,
          {}, QStringLiteral("ms")},
+        {QStringLiteral("durability"), T::Choice,
+         QStringLiteral("sync: acknowledge a vote once its journal record is on disk; async: "
+                        "acknowledge at once and write within ~10 ms."),
+         QStringLiteral("sync"), {}, 0, 0, {QStringLiteral("sync"), QStringLiteral("async")},
+         QStringLiteral("mode")},
         {QStringLiteral("admin-token"), T::String,
          QStringLiteral("Bearer token required for poll administration."), QString(), {}, 0, 0,
          {}, QStringLiteral("token")},

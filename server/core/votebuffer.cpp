@@ -49,3 +49,42 @@ QStringList VoteBuffer::polls() const
     QMutexLocker locker(&m_mutex);
     return m_counts.keys();
 }
+
+quint64 VoteBuffer::addJournaled(const QString &pollId, int option, int optionCount,
+                                 const QByteArray &record, qint64 *bufferedAfter)
+{
+    QMutexLocker locker(&m_mutex);
+    OptionCounts &counts = m_counts[pollId];
+    if (counts.size() < optionCount)
+        counts.resize(optionCount);
+    counts[option] += 1;
+    ++m_size;
+    if (bufferedAfter)
+        *bufferedAfter = m_size;
+    if (m_journal.isEmpty() || m_journal.constLast().epoch != m_epoch)
+        m_journal.append({m_epoch, {}, 0});
+    JournalChunk &chunk = m_journal.last();
+    chunk.bytes.append(record);
+    chunk.lastSequence = ++m_journalSequence;
+    return m_journalSequence;
+}
+
+QList<VoteBuffer::JournalChunk> VoteBuffer::takeJournal()
+{
+    QMutexLocker locker(&m_mutex);
+    return std::exchange(m_journal, {});
+}
+
+PollCounts VoteBuffer::takeAllAndStartEpoch(quint64 nextEpoch)
+{
+    QMutexLocker locker(&m_mutex);
+    m_size = 0;
+    m_epoch = nextEpoch;
+    return std::exchange(m_counts, {});
+}
+
+void VoteBuffer::setEpoch(quint64 epoch)
+{
+    QMutexLocker locker(&m_mutex);
+    m_epoch = epoch;
+}

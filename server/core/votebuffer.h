@@ -15,6 +15,22 @@ public:
     // Adds this buffer's votes for `pollId` into `into`.
     void addPendingTo(const QString &pollId, OptionCounts &into) const;
     PollCounts takeAll();
+
+    // Journal support: each vote's encoded record is kept with its count, under the
+    // same lock, tagged with the flush epoch it belongs to, until the journal writer
+    // takes it. Sequence numbers are per buffer and increase by one per record.
+    struct JournalChunk {
+        quint64 epoch = 0;
+        QByteArray bytes;
+        quint64 lastSequence = 0;
+    };
+    // Adds one vote and its journal record; returns the record's sequence number.
+    quint64 addJournaled(const QString &pollId, int option, int optionCount,
+                         const QByteArray &record, qint64 *bufferedAfter);
+    QList<JournalChunk> takeJournal();
+    // Swaps out the counts and starts a new epoch for records that follow.
+    PollCounts takeAllAndStartEpoch(quint64 nextEpoch);
+    void setEpoch(quint64 epoch);
     // Drops the poll's votes; returns how many there were.
     qint64 discard(const QString &pollId);
     qint64 size() const;
@@ -24,4 +40,7 @@ private:
     mutable QMutex m_mutex;
     PollCounts m_counts;
     qint64 m_size = 0;
+    quint64 m_epoch = 0;
+    quint64 m_journalSequence = 0;
+    QList<JournalChunk> m_journal;
 };

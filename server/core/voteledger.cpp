@@ -23,6 +23,34 @@ qint64 VoteLedger::addVote(int worker, const QString &pollId, int option, int op
     return m_buffers[size_t(worker)]->add(pollId, option, optionCount);
 }
 
+quint64 VoteLedger::addJournaledVote(int worker, const QString &pollId, int option, int optionCount,
+                                     const QByteArray &record, qint64 *bufferedAfter)
+{
+    m_pendingVotes.fetchAndAddRelaxed(1);
+    return m_buffers[size_t(worker)]->addJournaled(pollId, option, optionCount, record, bufferedAfter);
+}
+
+QList<VoteBuffer::JournalChunk> VoteLedger::takeJournal(int worker)
+{
+    return m_buffers[size_t(worker)]->takeJournal();
+}
+
+void VoteLedger::addRecovered(const PollCounts &counts)
+{
+    for (auto it = counts.cbegin(); it != counts.cend(); ++it)
+        for (qsizetype option = 0; option < it->size(); ++option)
+            if (it->at(option) > 0) {
+                m_buffers[0]->add(it.key(), int(option), int(it->size()), it->at(option));
+                m_pendingVotes.fetchAndAddRelaxed(it->at(option));
+            }
+}
+
+void VoteLedger::setEpoch(quint64 epoch)
+{
+    for (const auto &buffer : m_buffers)
+        buffer->setEpoch(epoch);
+}
+
 void VoteLedger::addPendingLocked(const QString &pollId, OptionCounts &counts) const
 {
     const auto inflight = m_inflight.constFind(pollId);
@@ -142,12 +170,12 @@ std::optional<OptionCounts> VoteLedger::readStale(const QString &pollId, int opt
     return counts;
 }
 
-PollCounts VoteLedger::takeBuffered(const std::function<bool(const QString &)> &keep)
+PollCounts VoteLedger::takeBuffered(const std::function<bool(const QString &)> &keep, quint64 nextEpoch)
 {
     QMutexLocker locker(&m_mutex);
     PollCounts merged;
     for (const auto &buffer : m_buffers)
-        VoteCounts::merge(merged, buffer->takeAll());
+        VoteCounts::merge(merged, buffer->takeAllAndStartEpoch(nextEpoch));
     for (auto it = merged.begin(); it != merged.end();) {
         if (!keep(it.key())) {
             m_pendingVotes.fetchAndAddRelaxed(-VoteCounts::total(it.value()));

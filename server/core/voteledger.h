@@ -24,6 +24,14 @@ public:
     int workerCount() const { return int(m_buffers.size()); }
     // Worker `worker`'s thread. Buffers one vote; returns that worker's buffer size.
     qint64 addVote(int worker, const QString &pollId, int option, int optionCount);
+    // The same, keeping the vote's journal record; returns the record's sequence.
+    quint64 addJournaledVote(int worker, const QString &pollId, int option, int optionCount,
+                             const QByteArray &record, qint64 *bufferedAfter);
+    // Journal thread: the records each worker buffered since the last call.
+    QList<VoteBuffer::JournalChunk> takeJournal(int worker);
+    // Startup: votes recovered from the journal, pending as if just accepted.
+    void addRecovered(const PollCounts &counts);
+    void setEpoch(quint64 epoch);
     // Votes accepted and not yet confirmed stored (buffered + in flight); lock-free.
     qint64 pendingVotes() const { return m_pendingVotes.loadRelaxed(); }
 
@@ -36,7 +44,7 @@ public:
 
     // Storage thread. Swaps every worker buffer into "in flight" and returns the
     // merged votes of the polls `keep` accepts (the others are dropped).
-    PollCounts takeBuffered(const std::function<bool(const QString &)> &keep);
+    PollCounts takeBuffered(const std::function<bool(const QString &)> &keep, quint64 nextEpoch = 0);
     // Storage thread. A batch reached its shard.
     void confirmApplied(const PollCounts &batch);
     // Storage thread. Votes of a batch that will never be applied (its poll was deleted).

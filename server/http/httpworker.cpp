@@ -1,17 +1,23 @@
 #include "httpworker.h"
 #include "core/config.h"
 #include "core/serverstats.h"
+#include "durablegate.h"
 #include "listensocket.h"
+#include "storage/journal.h"
 #include "live/livehub.h"
 
 #include <QHttpServer>
 #include <QTcpServer>
 
 HttpWorker::HttpWorker(const ServerContext &server, int index, int socketDescriptor)
-    : m_server(server), m_socketDescriptor(socketDescriptor), m_scope{server, index, this},
+    : m_server(server), m_socketDescriptor(socketDescriptor),
+      m_durable(new DurableGate(server.journal && server.journal->mode() == Journal::Mode::Sync, this)),
+      m_scope{server, index, this, m_durable},
       m_polls(m_scope), m_votes(m_scope), m_results(m_scope), m_ops(m_scope)
 {
     const QString prefix = server.config->apiPrefix();
+    if (server.journal)
+        server.journal->registerWorker(index, m_durable, [gate = m_durable](quint64 sequence) { gate->reached(sequence); });
     m_polls.registerRoutes(m_router, prefix);
     m_votes.registerRoutes(m_router, prefix);
     m_results.registerRoutes(m_router, prefix);
@@ -49,7 +55,7 @@ void HttpWorker::start()
                         QByteArrayLiteral("Upgrade"), QByteArrayLiteral("websocket"));
     });
     if (m_server.live) {
-        m_live = new LiveHub(m_server.live, m_server.catalog, &m_votes, this);
+        m_live = new LiveHub(m_server.live, m_server.catalog, &m_votes, m_durable, this);
         m_live->acceptFrom(m_http);
     }
     m_http->bind(m_tcp);

@@ -12,6 +12,7 @@
 
 class QHttpServer;
 class LiveHub;
+class DurableGate;
 
 // One HTTP worker: a QHttpServer on its own thread, accepting on its own
 // SO_REUSEPORT socket, with its own vote buffer.
@@ -30,6 +31,7 @@ private:
 
     ServerContext m_server;
     int m_socketDescriptor;
+    DurableGate *m_durable;
     WorkerScope m_scope;
     Router m_router;
     PollController m_polls;

@@ -3,7 +3,10 @@
 #include "core/pollcatalog.h"
 #include "core/serverstats.h"
 #include "core/voteledger.h"
+#include "durablegate.h"
 #include "jsonbody.h"
+#include "storage/journal.h"
+#include "storage/journalrecord.h"
 #include "storage/storageengine.h"
 
 #include <QJsonArray>
@@ -16,7 +19,7 @@ void VoteController::registerRoutes(Router &router, const QString &prefix)
     router.add(M::Post, prefix + QStringLiteral("/votes"), [this](const HttpExchange &e, const QStringList &) { bulk(e); });
 }
 
-Outcome<int> VoteController::cast(const VoteRequest &vote) const
+Outcome<int> VoteController::cast(const VoteRequest &vote, quint64 *journalSequence) const
 {
     const ServerContext &server = m_scope.server;
     const Outcome<int> option = server.catalog->validateVote(vote.pollId, vote.optionId);
@@ -31,8 +34,17 @@ Outcome<int> VoteController::cast(const VoteRequest &vote) const
                                        QStringLiteral("Too many votes are waiting for storage; retry shortly."));
     }
     const int optionCount = server.catalog->optionCount(vote.pollId);
-    const qint64 buffered =
-        server.ledger->addVote(m_scope.workerIndex, vote.pollId, option.value(), optionCount);
+    qint64 buffered = 0;
+    if (server.journal) {
+        const quint64 sequence = server.ledger->addJournaledVote(
+            m_scope.workerIndex, vote.pollId, option.value(), optionCount,
+            JournalRecord::vote(vote.pollId, option.value()), &buffered);
+        server.journal->notifyAppended();
+        if (journalSequence)
+            *journalSequence = sequence;
+    } else {
+        buffered = server.ledger->addVote(m_scope.workerIndex, vote.pollId, option.value(), optionCount);
+    }
     ServerStats::bump(server.stats->votesAccepted);
     if (buffered >= server.config->batchMaxVotes())
         server.storage->requestFlush();
@@ -56,16 +68,19 @@ void VoteController::vote(const HttpExchange &exchange, const QString &pollId) c
         exchange.replyError(request.error());
         return;
     }
-    const Outcome<int> cast = this->cast(request.value());
+    quint64 sequence = 0;
+    const Outcome<int> cast = this->cast(request.value(), &sequence);
     if (!cast) {
         exchange.replyError(cast.error());
         return;
     }
-    exchange.replyJson(HttpExchange::Status::Accepted,
-                       {{QStringLiteral("status"), QStringLiteral("accepted")},
-                        {QStringLiteral("message"), QStringLiteral("Vote accepted")},
-                        {QStringLiteral("poll_id"), pollId},
-                        {QStringLiteral("option_id"), request.value().optionId}});
+    const QJsonObject accepted{{QStringLiteral("status"), QStringLiteral("accepted")},
+                               {QStringLiteral("message"), QStringLiteral("Vote accepted")},
+                               {QStringLiteral("poll_id"), pollId},
+                               {QStringLiteral("option_id"), request.value().optionId}};
+    m_scope.durable->after(sequence, [exchange, accepted] {
+        exchange.replyJson(HttpExchange::Status::Accepted, accepted);
+    });
 }
 
 void VoteController::bulk(const HttpExchange &exchange) const
@@ -90,9 +105,12 @@ void VoteController::bulk(const HttpExchange &exchange) const
     }
     QJsonArray results;
     int accepted = 0;
+    quint64 lastSequence = 0;
     for (const QJsonValue &item : items) {
         Outcome<VoteRequest> request = RequestParser::parseBulkItem(item);
-        Outcome<int> cast = request ? this->cast(request.value()) : Outcome<int>(request.error());
+        quint64 sequence = 0;
+        Outcome<int> cast = request ? this->cast(request.value(), &sequence) : Outcome<int>(request.error());
+        lastSequence = std::max(lastSequence, sequence);
         if (cast) {
             ++accepted;
             results.append(QJsonObject{{QStringLiteral("status"), QStringLiteral("accepted")},
@@ -106,8 +124,10 @@ void VoteController::bulk(const HttpExchange &exchange) const
                                                       {QStringLiteral("message"), error.message}}}});
         }
     }
-    exchange.replyJson(HttpExchange::Status::Accepted,
-                       {{QStringLiteral("accepted"), accepted},
-                        {QStringLiteral("rejected"), int(items.size()) - accepted},
-                        {QStringLiteral("results"), results}});
+    const QJsonObject summary{{QStringLiteral("accepted"), accepted},
+                              {QStringLiteral("rejected"), int(items.size()) - accepted},
+                              {QStringLiteral("results"), results}};
+    m_scope.durable->after(lastSequence, [exchange, summary] {
+        exchange.replyJson(HttpExchange::Status::Accepted, summary);
+    });
 }

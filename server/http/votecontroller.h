@@ -12,8 +12,9 @@ public:
     explicit VoteController(const WorkerScope &scope) : m_scope(scope) {}
     void registerRoutes(Router &router, const QString &prefix);
 
-    // Validates and buffers one vote; returns the option index.
-    Outcome<int> cast(const VoteRequest &vote) const;
+    // Validates and buffers one vote (and its journal record); returns the option
+    // index. `journalSequence` receives the record's sequence for DurableGate::after().
+    Outcome<int> cast(const VoteRequest &vote, quint64 *journalSequence = nullptr) const;
 
     static constexpr int MaxBulkVotes = 1000;
 

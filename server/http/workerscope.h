@@ -6,6 +6,8 @@
 #include <QPointer>
 #include <functional>
 
+class DurableGate;
+
 // What a controller needs from the worker it runs in: the shared server state, the
 // index of the worker's vote buffer, and an object living on the worker's thread
 // to bring storage replies back to it.
@@ -13,6 +15,7 @@ struct WorkerScope {
     ServerContext server;
     int workerIndex = 0;
     QObject *thread = nullptr;
+    DurableGate *durable = nullptr;
 
     // Wraps `handler` so that, called on any thread, it runs on the worker's thread.
     template <typename Arg>

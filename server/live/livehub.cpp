@@ -1,6 +1,7 @@
 #include "livehub.h"
 #include "core/pollcatalog.h"
 #include "core/requestparser.h"
+#include "http/durablegate.h"
 #include "http/votecontroller.h"
 #include "livefeed.h"
 #include "livesession.h"
@@ -9,8 +10,10 @@
 #include <QTimer>
 #include <QWebSocket>
 
-LiveHub::LiveHub(LiveFeed *feed, const PollCatalog *catalog, const VoteController *votes, QObject *parent)
-    : QObject(parent), m_feed(feed), m_catalog(catalog), m_votes(votes), m_idleTimer(new QTimer(this))
+LiveHub::LiveHub(LiveFeed *feed, const PollCatalog *catalog, const VoteController *votes,
+                 DurableGate *durable, QObject *parent)
+    : QObject(parent), m_feed(feed), m_catalog(catalog), m_votes(votes), m_durable(durable),
+      m_idleTimer(new QTimer(this))
 {
     connect(m_idleTimer, &QTimer::timeout, this, [this] {
         for (LiveSession *session : std::as_const(m_sessions))
@@ -123,14 +126,18 @@ void LiveHub::watchStats(int delta)
     m_feed->watchStats(delta);
 }
 
-std::optional<TallyError> LiveHub::castVote(const QJsonObject &message) const
+void LiveHub::castVote(const QJsonObject &message, std::function<void(std::optional<TallyError>)> done) const
 {
-    QJsonObject item = message;
-    const Outcome<VoteRequest> request = RequestParser::parseBulkItem(item);
-    if (!request)
-        return request.error();
-    const Outcome<int> cast = m_votes->cast(request.value());
-    if (!cast)
-        return cast.error();
-    return std::nullopt;
+    const Outcome<VoteRequest> request = RequestParser::parseBulkItem(message);
+    if (!request) {
+        done(request.error());
+        return;
+    }
+    quint64 sequence = 0;
+    const Outcome<int> cast = m_votes->cast(request.value(), &sequence);
+    if (!cast) {
+        done(cast.error());
+        return;
+    }
+    m_durable->after(sequence, [done] { done(std::nullopt); });
 }

@@ -13,6 +13,7 @@ class LiveFeed;
 class LiveSession;
 class PollCatalog;
 class VoteController;
+class DurableGate;
 class QHttpServer;
 class QTimer;
 class QWebSocket;
@@ -24,7 +25,7 @@ class LiveHub : public QObject {
     Q_OBJECT
 public:
     LiveHub(LiveFeed *feed, const PollCatalog *catalog, const VoteController *votes,
-            QObject *parent = nullptr);
+            DurableGate *durable, QObject *parent = nullptr);
     ~LiveHub() override;
 
     void acceptFrom(QHttpServer *server);
@@ -42,7 +43,8 @@ public:
     void watchPoll(LiveSession *session, const QString &pollId);
     void unwatchPoll(LiveSession *session, const QString &pollId);
     void watchStats(int delta);
-    std::optional<TallyError> castVote(const QJsonObject &message) const;
+    // Casts a vote; `done` runs once it is acknowledged (durable, in sync mode) or refused.
+    void castVote(const QJsonObject &message, std::function<void(std::optional<TallyError>)> done) const;
 
     static constexpr int IdleTimeoutMs = 75000;
     static constexpr int PingIntervalMs = 25000;
@@ -53,6 +55,7 @@ private:
     LiveFeed *m_feed;
     const PollCatalog *m_catalog;
     const VoteController *m_votes;
+    DurableGate *m_durable;
     QHash<quint64, LiveSession *> m_sessions;
     QHash<QString, QSet<LiveSession *>> m_watchers;
     QTimer *m_idleTimer;

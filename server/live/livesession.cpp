@@ -3,6 +3,7 @@
 
 #include <QJsonDocument>
 #include <QJsonObject>
+#include <QPointer>
 #include <QWebSocket>
 
 LiveSession::LiveSession(quint64 id, std::unique_ptr<QWebSocket> socket, LiveHub *hub)
@@ -105,11 +106,15 @@ void LiveSession::onText(const QString &text)
     } else if (type == u"subscribe" || type == u"unsubscribe") {
         subscribe(message, type == u"subscribe");
     } else if (type == u"vote") {
-        const std::optional<TallyError> failure = m_hub->castVote(message);
-        if (failure)
-            error(ref, failure->code, failure->message);
-        else
-            reply({{QStringLiteral("type"), QStringLiteral("ack")}, {QStringLiteral("ref"), ref}});
+        QPointer<LiveSession> self(this);
+        m_hub->castVote(message, [self, ref](std::optional<TallyError> failure) {
+            if (!self)
+                return;
+            if (failure)
+                self->error(ref, failure->code, failure->message);
+            else
+                self->reply({{QStringLiteral("type"), QStringLiteral("ack")}, {QStringLiteral("ref"), ref}});
+        });
     } else {
         error(ref, QStringLiteral("unknown_type"),
               QStringLiteral("Unknown message type '%1'; use subscribe, unsubscribe, vote or ping.")

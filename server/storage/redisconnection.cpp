@@ -189,6 +189,28 @@ void RedisConnection::onConnect(const redisAsyncContext *context, int status)
         QTimer::singleShot(0, self, [self, reason] { self->finish(reason); });
         return;
     }
+    // A stopped or wedged server's kernel still completes the TCP handshake (listen
+    // backlog), so an open socket proves nothing: the node counts as connected once it
+    // answers a PING. Until then the connect timeout applies.
+    if (redisAsyncCommand(self->m_context, &RedisConnection::onHandshake, nullptr, "PING") !=
+        REDIS_OK)
+        QTimer::singleShot(0, self, [self] { self->abort(QStringLiteral("cannot send PING")); });
+}
+
+void RedisConnection::onHandshake(redisAsyncContext *context, void *reply, void *)
+{
+    RedisConnection *self = owner(context);
+    // No reply: the context is being freed, and finish() reports why.
+    if (!self || !reply || self->m_finished)
+        return;
+    const auto *answer = static_cast<const redisReply *>(reply);
+    if (answer->type == REDIS_REPLY_ERROR) {
+        // E.g. -LOADING while the server reads its data set: not usable yet.
+        const QString reason = QStringLiteral("PING answered: %1")
+                                   .arg(QString::fromLatin1(answer->str, qsizetype(answer->len)));
+        QTimer::singleShot(0, self, [self, reason] { self->abort(reason); });
+        return;
+    }
     self->m_connected = true;
     Q_EMIT self->connected();
 }

@@ -45,6 +45,7 @@ private:
     static void onConnect(const redisAsyncContext *context, int status);
     static void onDisconnect(const redisAsyncContext *context, int status);
     static void onReply(redisAsyncContext *context, void *reply, void *privdata);
+    static void onHandshake(redisAsyncContext *context, void *reply, void *privdata);
     static void addRead(void *data);
     static void delRead(void *data);
     static void addWrite(void *data);

@@ -3,6 +3,7 @@
 #include "core/serverstats.h"
 #include "core/voteledger.h"
 #include "embeddedshard.h"
+#include "journal.h"
 #include "redisshard.h"
 
 #include <QDir>
@@ -37,8 +38,8 @@ int retryDelayMs(int failures)
 
 StorageEngine::StorageEngine(const Config &config, const QString &instanceId,
                              PollCatalog &catalog, VoteLedger &ledger, ServerStats &stats,
-                             QObject *parent)
-    : QObject(parent), m_config(config), m_instanceId(instanceId),
+                             Journal *journal, QObject *parent)
+    : QObject(parent), m_journal(journal), m_config(config), m_instanceId(instanceId),
       m_source(instanceId + u'@' + QString::number(QRandomGenerator::global()->generate(), 36)), m_catalog(catalog),
       m_ledger(ledger), m_stats(stats), m_router(shardNames(config), config.virtualNodes())
 {
@@ -169,8 +170,38 @@ void StorageEngine::refreshCatalog()
     }
 }
 
+bool StorageEngine::recoverJournal()
+{
+    QHash<QString, quint64> applied;
+    for (const auto &lane : m_lanes)
+        applied.insert(lane->shard->name(), lane->nextSequence - 1);
+    QElapsedTimer timer;
+    timer.start();
+    const Outcome<Journal::Recovery> recovered = m_journal->recover(
+        [this](const QString &pollId) { return laneFor(pollId)->shard->name(); }, applied,
+        [this](const QString &pollId) { return m_catalog.contains(pollId); });
+    if (!recovered) {
+        Q_EMIT started(false, recovered.error().message);
+        return false;
+    }
+    const Journal::Recovery &recovery = recovered.value();
+    for (const QString &problem : recovery.problems)
+        qWarning("Journal: %s", qPrintable(problem));
+    if (recovery.files > 0)
+        qInfo("Journal: %d file(s) read in %lld ms: %lld vote(s) replayed, %lld already stored",
+              recovery.files, timer.elapsed(), recovery.replayed, recovery.skipped);
+    m_nextFlushId = recovery.nextEpoch;
+    m_ledger.setEpoch(recovery.nextEpoch);
+    m_ledger.addRecovered(recovery.votes);
+    m_stats.votesRecovered.storeRelaxed(quint64(recovery.replayed));
+    m_journal->start();
+    return true;
+}
+
 void StorageEngine::finishStart()
 {
+    if (m_journal && !recoverJournal())
+        return;
     m_started = true;
     m_flushTimer->start();
     if (!m_config.redisNodes().isEmpty()) {
@@ -205,40 +236,79 @@ void StorageEngine::requestFlush()
 void StorageEngine::flush()
 {
     m_flushRequested.storeRelaxed(0);
-    if (!m_started)
+    if (!m_started || m_ledger.bufferedVotes() == 0) {
+        checkDrained();
         return;
-    const PollCounts taken =
-        m_ledger.takeBuffered([this](const QString &pollId) { return m_catalog.contains(pollId); });
-    if (!taken.isEmpty()) {
-        const quint64 flushId = m_nextFlushId++;
-        FlushRecord &record = m_flushes[flushId];
-        record.timer.start();
-        QHash<Lane *, Batch> batches;
-        qint64 votes = 0;
-        for (auto it = taken.cbegin(); it != taken.cend(); ++it) {
-            Batch &batch = batches[laneFor(it.key())];
-            batch.counts.insert(it.key(), it.value());
-            const qint64 pollVotes = VoteCounts::total(it.value());
-            batch.votes += pollVotes;
-            votes += pollVotes;
-        }
-        for (auto it = batches.begin(); it != batches.end(); ++it) {
-            it->sequence = it.key()->nextSequence++;
-            it->flushId = flushId;
-            it.key()->queue.push_back(std::move(*it));
-            ++record.remainingBatches;
-        }
+    }
+    // The flush id doubles as the journal epoch of the votes it takes.
+    const quint64 flushId = m_nextFlushId++;
+    const PollCounts taken = m_ledger.takeBuffered(
+        [this](const QString &pollId) { return m_catalog.contains(pollId); }, m_nextFlushId);
+    FlushRecord &record = m_flushes[flushId];
+    record.timer.start();
+    QHash<Lane *, Batch> batches;
+    qint64 votes = 0;
+    for (auto it = taken.cbegin(); it != taken.cend(); ++it) {
+        Batch &batch = batches[laneFor(it.key())];
+        batch.counts.insert(it.key(), it.value());
+        const qint64 pollVotes = VoteCounts::total(it.value());
+        batch.votes += pollVotes;
+        votes += pollVotes;
+    }
+    QHash<QString, quint64> manifest;
+    for (auto it = batches.begin(); it != batches.end(); ++it) {
+        it->sequence = it.key()->nextSequence++;
+        it->flushId = flushId;
+        // With a journal, a batch may go out only once its epoch's manifest is on disk.
+        it->sealed = m_journal == nullptr;
+        manifest.insert(it.key()->shard->name(), it->sequence);
+        it.key()->queue.push_back(std::move(*it));
+        ++record.remainingBatches;
+    }
+    if (votes > 0) {
         ServerStats::bump(m_stats.flushes);
         m_stats.lastFlushVotes.storeRelaxed(quint64(votes));
     }
+    if (m_journal)
+        sealEpoch(flushId, manifest);
+    else if (record.remainingBatches == 0)
+        m_flushes.remove(flushId);
     for (const auto &lane : m_lanes)
         pump(lane.get());
     checkDrained();
 }
 
+void StorageEngine::sealEpoch(quint64 epoch, const QHash<QString, quint64> &manifest)
+{
+    ++m_pendingSeals;
+    m_journal->seal(epoch, manifest, this, [this, epoch, manifest](bool ok) {
+        --m_pendingSeals;
+        if (!ok) {
+            ++m_pendingSeals; // still owed; retried shortly
+            QTimer::singleShot(1000, this, [this, epoch, manifest] {
+                --m_pendingSeals;
+                sealEpoch(epoch, manifest);
+            });
+            return;
+        }
+        for (const auto &lane : m_lanes)
+            for (Batch &batch : lane->queue)
+                if (batch.flushId == epoch)
+                    batch.sealed = true;
+        const auto record = m_flushes.find(epoch);
+        if (record != m_flushes.end() && record->remainingBatches == 0) {
+            m_flushes.erase(record);
+            m_journal->discard(epoch);
+        }
+        for (const auto &lane : m_lanes)
+            pump(lane.get());
+        checkDrained();
+    });
+}
+
 void StorageEngine::pump(Lane *lane)
 {
-    if (lane->busy || lane->queue.empty() || lane->retryTimer->isActive())
+    if (lane->busy || lane->queue.empty() || lane->retryTimer->isActive() || !lane->queue.front().sealed)
         return;
     Batch &batch = lane->queue.front();
     const quint64 sequence = batch.sequence;
@@ -289,6 +359,9 @@ void StorageEngine::onApplied(Lane *lane)
     if (record != m_flushes.end() && --record->remainingBatches == 0) {
         m_stats.lastFlushMicros.storeRelaxed(quint64(record->timer.nsecsElapsed() / 1000));
         m_flushes.erase(record);
+        // Every vote of that epoch is in its shards now: its journal file can go.
+        if (m_journal)
+            m_journal->discard(batch.flushId);
     }
     publishShardInfo();
     pump(lane);
@@ -440,7 +513,7 @@ void StorageEngine::drain()
 
 void StorageEngine::checkDrained()
 {
-    if (!m_draining || m_ledger.bufferedVotes() > 0)
+    if (!m_draining || m_ledger.bufferedVotes() > 0 || m_pendingSeals > 0)
         return;
     for (const auto &lane : m_lanes)
         if (!lane->queue.empty())

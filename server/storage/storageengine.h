@@ -19,6 +19,7 @@ class PollCatalog;
 class VoteLedger;
 struct ServerStats;
 class QTimer;
+class Journal;
 
 // Owns every shard and runs on the storage thread: loads the catalog at start,
 // flushes buffered votes in per-shard batches (in order, retried with backoff until
@@ -47,7 +48,8 @@ public:
     };
 
     StorageEngine(const Config &config, const QString &instanceId, PollCatalog &catalog,
-                  VoteLedger &ledger, ServerStats &stats, QObject *parent = nullptr);
+                  VoteLedger &ledger, ServerStats &stats, Journal *journal = nullptr,
+                  QObject *parent = nullptr);
     ~StorageEngine() override;
 
     // Any thread.
@@ -86,6 +88,7 @@ private:
         quint64 flushId = 0;
         bool sent = false;           // its outcome may be on the shard
         bool checkApplied = false;   // ask the shard before sending again
+        bool sealed = true;          // its journal epoch is sealed (or there is no journal)
     };
     struct Lane {
         Shard *shard = nullptr;
@@ -104,6 +107,8 @@ private:
     void openShards(int index);
     void loadCatalog(int index);
     void finishStart();
+    bool recoverJournal();
+    void sealEpoch(quint64 epoch, const QHash<QString, quint64> &manifest);
     void refreshCatalog();
     void flush();
     void pump(Lane *lane);
@@ -114,6 +119,8 @@ private:
     void checkDrained();
     Lane *laneFor(const QString &pollId) const;
 
+    Journal *m_journal; // optional, outlives this engine
+    int m_pendingSeals = 0;
     const Config m_config;
     const QString m_instanceId;
     const QString m_source;

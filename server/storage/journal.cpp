@@ -1,0 +1,289 @@
+#include "journal.h"
+#include "core/voteledger.h"
+#include "journalrecord.h"
+
+#include <QDir>
+#include <QFile>
+#include <QMetaObject>
+
+#include <QSet>
+
+#include <cerrno>
+#include <cstring>
+#include <fcntl.h>
+#include <unistd.h>
+
+namespace {
+// In async mode records reach the disk at this pace; sync mode commits as fast as it can.
+constexpr auto AsyncCommitInterval = std::chrono::milliseconds(10);
+constexpr auto IdleWait = std::chrono::milliseconds(50);
+} // namespace
+
+Journal::Journal(const QString &directory, Mode mode, VoteLedger *ledger, int workers)
+    : m_directory(directory), m_mode(mode), m_ledger(ledger), m_waiters(size_t(std::max(1, workers)))
+{
+}
+
+Journal::~Journal()
+{
+    stop();
+}
+
+QString Journal::fileName(quint64 epoch)
+{
+    return QStringLiteral("%1.log").arg(epoch, 20, 10, QLatin1Char('0'));
+}
+
+Outcome<Journal::Recovery> Journal::recover(const std::function<QString(const QString &)> &shardOf,
+                                            const QHash<QString, quint64> &applied,
+                                            const std::function<bool(const QString &)> &pollExists)
+{
+    QDir dir(m_directory);
+    if (!dir.mkpath(QStringLiteral(".")))
+        return TallyError::unavailable(QStringLiteral("journal_unavailable"),
+                                       QStringLiteral("cannot create %1").arg(m_directory));
+    Recovery recovery;
+    const QStringList files = dir.entryList({QStringLiteral("*.log")}, QDir::Files, QDir::Name);
+    quint64 lastEpoch = 0;
+    for (const QString &name : files) {
+        bool numeric = false;
+        const quint64 epoch = name.chopped(4).toULongLong(&numeric);
+        if (!numeric)
+            continue;
+        lastEpoch = std::max(lastEpoch, epoch);
+        QFile file(dir.filePath(name));
+        if (!file.open(QIODevice::ReadOnly))
+            return TallyError::unavailable(QStringLiteral("journal_unavailable"),
+                                           QStringLiteral("cannot read %1: %2").arg(file.fileName(), file.errorString()));
+        const QByteArray data = file.readAll();
+        ++recovery.files;
+        QList<JournalRecord::Decoded> votes;
+        std::optional<JournalRecord::Decoded> manifest;
+        qsizetype offset = 0;
+        while (std::optional<JournalRecord::Decoded> record = JournalRecord::read(data, &offset)) {
+            if (record->type == JournalRecord::Type::Manifest)
+                manifest = record;
+            else
+                votes.append(*record);
+        }
+        if (offset < data.size())
+            recovery.problems.append(QStringLiteral("%1: torn or corrupt record at offset %2; %3 trailing bytes ignored")
+                                         .arg(name)
+                                         .arg(offset)
+                                         .arg(data.size() - offset));
+        for (const JournalRecord::Decoded &vote : std::as_const(votes)) {
+            bool stored = !pollExists(vote.pollId);
+            if (!stored && manifest) {
+                const QString shard = shardOf(vote.pollId);
+                // No batch for the shard means the votes were dropped with their poll.
+                stored = !manifest->sequences.contains(shard) ||
+                         applied.value(shard) >= manifest->sequences.value(shard);
+            }
+            if (stored) {
+                recovery.skipped += vote.votes;
+                continue;
+            }
+            OptionCounts &counts = recovery.votes[vote.pollId];
+            if (counts.size() <= vote.option)
+                counts.resize(vote.option + 1);
+            counts[vote.option] += vote.votes;
+            recovery.replayed += vote.votes;
+        }
+    }
+    recovery.nextEpoch = lastEpoch + 1;
+
+    // The votes to replay become the first records of the new epoch; only once they
+    // are on disk do the old files go.
+    if (!recovery.votes.isEmpty()) {
+        QByteArray records;
+        for (auto it = recovery.votes.cbegin(); it != recovery.votes.cend(); ++it)
+            for (qsizetype option = 0; option < it->size(); ++option)
+                if (it->at(option) > 0)
+                    records.append(JournalRecord::vote(it.key(), int(option), it->at(option)));
+        const int fd = fileFor(recovery.nextEpoch);
+        if (fd < 0 || !writeAll(fd, records) || ::fdatasync(fd) != 0)
+            return TallyError::unavailable(QStringLiteral("journal_unavailable"),
+                                           QStringLiteral("cannot write the recovered votes to %1").arg(m_directory));
+        syncDirectory();
+    }
+    for (const QString &name : files)
+        if (name != fileName(recovery.nextEpoch))
+            dir.remove(name);
+    syncDirectory();
+    return recovery;
+}
+
+void Journal::registerWorker(int worker, QObject *context, std::function<void(quint64)> durableUpTo)
+{
+    Waiter &waiter = m_waiters[size_t(worker)];
+    waiter.context = context;
+    waiter.durableUpTo = std::move(durableUpTo);
+}
+
+void Journal::start()
+{
+    if (m_running.exchange(true))
+        return;
+    m_thread = std::thread([this] { run(); });
+}
+
+void Journal::stop()
+{
+    if (!m_running.exchange(false))
+        return;
+    {
+        std::lock_guard<std::mutex> lock(m_mutex);
+        m_stopping = true;
+    }
+    m_wake.notify_one();
+    m_thread.join();
+    for (int fd : std::as_const(m_files))
+        ::close(fd);
+    m_files.clear();
+}
+
+void Journal::notifyAppended()
+{
+    // Only the first append after the writer woke needs to wake it again.
+    if (m_signalled.exchange(true, std::memory_order_acq_rel))
+        return;
+    {
+        std::lock_guard<std::mutex> lock(m_mutex);
+        m_pending = true;
+    }
+    m_wake.notify_one();
+}
+
+void Journal::seal(quint64 epoch, const QHash<QString, quint64> &sequences, QObject *context,
+                   std::function<void(bool)> done)
+{
+    {
+        std::lock_guard<std::mutex> lock(m_mutex);
+        m_seals.append({epoch, sequences, context, std::move(done)});
+    }
+    m_wake.notify_one();
+}
+
+void Journal::discard(quint64 epoch)
+{
+    {
+        std::lock_guard<std::mutex> lock(m_mutex);
+        m_discards.append(epoch);
+    }
+    m_wake.notify_one();
+}
+
+int Journal::fileFor(quint64 epoch)
+{
+    const auto it = m_files.constFind(epoch);
+    if (it != m_files.cend())
+        return *it;
+    const QByteArray path = QFile::encodeName(QDir(m_directory).filePath(fileName(epoch)));
+    const int fd = ::open(path.constData(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+    if (fd < 0) {
+        qWarning("Journal: cannot open %s: %s", path.constData(), std::strerror(errno));
+        return -1;
+    }
+    m_files.insert(epoch, fd);
+    return fd;
+}
+
+bool Journal::writeAll(int fd, const QByteArray &bytes)
+{
+    qsizetype written = 0;
+    while (written < bytes.size()) {
+        const ssize_t n = ::write(fd, bytes.constData() + written, size_t(bytes.size() - written));
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0) {
+            qWarning("Journal: write failed: %s", std::strerror(errno));
+            return false;
+        }
+        written += n;
+    }
+    return true;
+}
+
+void Journal::syncDirectory()
+{
+    const int fd = ::open(QFile::encodeName(m_directory).constData(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd >= 0) {
+        ::fsync(fd);
+        ::close(fd);
+    }
+}
+
+void Journal::run()
+{
+    for (;;) {
+        QList<Seal> seals;
+        QList<quint64> discards;
+        bool stopping = false;
+        {
+            std::unique_lock<std::mutex> lock(m_mutex);
+            m_wake.wait_for(lock, IdleWait, [this] {
+                return m_pending || m_stopping || !m_seals.isEmpty() || !m_discards.isEmpty();
+            });
+            m_pending = false;
+            m_signalled.store(false, std::memory_order_release);
+            seals = std::exchange(m_seals, {});
+            discards = std::exchange(m_discards, {});
+            stopping = m_stopping;
+        }
+        // Seals were requested after their epoch's records were buffered, so taking
+        // the records now includes every record of every epoch being sealed.
+        QSet<int> dirty;
+        bool failed = false;
+        std::vector<quint64> reached(m_waiters.size(), 0);
+        for (size_t worker = 0; worker < m_waiters.size(); ++worker) {
+            for (const VoteBuffer::JournalChunk &chunk : m_ledger->takeJournal(int(worker))) {
+                const int fd = fileFor(chunk.epoch);
+                if (fd < 0 || !writeAll(fd, chunk.bytes)) {
+                    failed = true;
+                    continue;
+                }
+                dirty.insert(fd);
+                reached[worker] = std::max(reached[worker], chunk.lastSequence);
+            }
+        }
+        for (const Seal &seal : std::as_const(seals)) {
+            const int fd = fileFor(seal.epoch);
+            if (fd >= 0 && writeAll(fd, JournalRecord::manifest(seal.epoch, seal.sequences)))
+                dirty.insert(fd);
+            else
+                failed = true;
+        }
+        for (int fd : std::as_const(dirty))
+            if (::fdatasync(fd) != 0)
+                failed = true;
+        if (failed)
+            qWarning("Journal: a write or sync failed; affected votes are not acknowledged");
+        // Acknowledge what is on disk.
+        for (size_t worker = 0; worker < m_waiters.size(); ++worker) {
+            Waiter &waiter = m_waiters[worker];
+            if (failed || reached[worker] <= waiter.written || !waiter.context)
+                continue;
+            waiter.written = reached[worker];
+            const quint64 upTo = waiter.written;
+            auto notify = waiter.durableUpTo;
+            QMetaObject::invokeMethod(waiter.context, [notify, upTo] { notify(upTo); });
+        }
+        for (const Seal &seal : std::as_const(seals)) {
+            const auto fd = m_files.constFind(seal.epoch);
+            if (fd != m_files.cend()) {
+                ::close(*fd);
+                m_files.remove(seal.epoch);
+            }
+            if (seal.context) {
+                auto done = seal.done;
+                QMetaObject::invokeMethod(seal.context, [done, failed] { done(!failed); });
+            }
+        }
+        for (quint64 epoch : std::as_const(discards))
+            QFile::remove(QDir(m_directory).filePath(fileName(epoch)));
+        if (stopping)
+            return;
+        if (m_mode == Mode::Async)
+            std::this_thread::sleep_for(AsyncCommitInterval);
+    }
+}

@@ -1,0 +1,98 @@
+#pragma once
+
+#include "core/outcome.h"
+#include "core/votecounts.h"
+
+#include <QHash>
+#include <QObject>
+#include <QStringList>
+#include <atomic>
+#include <condition_variable>
+#include <functional>
+#include <mutex>
+#include <thread>
+
+class VoteLedger;
+
+// The write-ahead journal of accepted votes, in `<data-dir>/journal/<epoch>.log`.
+//
+// Workers keep each vote's record next to its count in their VoteBuffer; this
+// journal's own thread collects the records, appends them to the file of their flush
+// epoch and fsyncs many at once (group commit), then tells each worker how far its
+// records are durable so it can acknowledge (`sync`) — or workers acknowledge at once
+// (`async`, a loss window of one commit cycle). When the storage thread flushes an
+// epoch it seals the file with a manifest naming the batch sequence per shard; once
+// those batches are applied the file is deleted. On start, what the shards do not
+// have yet (their applied sequences decide) is replayed, so replay is idempotent.
+class Journal {
+public:
+    enum class Mode { Sync, Async };
+
+    struct Recovery {
+        PollCounts votes;     // to apply again
+        qint64 replayed = 0;  // votes in `votes`
+        qint64 skipped = 0;   // votes the shards already had (or whose poll is gone)
+        int files = 0;
+        QStringList problems; // torn or corrupt tails, one sentence each
+        quint64 nextEpoch = 1;
+    };
+
+    Journal(const QString &directory, Mode mode, VoteLedger *ledger, int workers);
+    ~Journal();
+
+    Mode mode() const { return m_mode; }
+    QString directory() const { return m_directory; }
+
+    // Before start(): reads every journal file and keeps, as a fresh journal file,
+    // only the votes that `applied` (shard -> last applied batch) shows are missing.
+    Outcome<Recovery> recover(const std::function<QString(const QString &)> &shardOf,
+                              const QHash<QString, quint64> &applied,
+                              const std::function<bool(const QString &)> &pollExists);
+    void start();
+    void stop();
+
+    // Any thread. `durableUpTo(sequence)` runs on `context`'s thread.
+    void registerWorker(int worker, QObject *context, std::function<void(quint64)> durableUpTo);
+    void notifyAppended();
+    // Storage thread: writes the epoch's manifest after all its records; `done` runs on `context`.
+    void seal(quint64 epoch, const QHash<QString, quint64> &sequences, QObject *context,
+              std::function<void(bool)> done);
+    void discard(quint64 epoch);
+
+    static QString fileName(quint64 epoch);
+
+private:
+    struct Seal {
+        quint64 epoch;
+        QHash<QString, quint64> sequences;
+        QObject *context; // outlives the journal's thread (see TallyServer)
+        std::function<void(bool)> done;
+    };
+    struct Waiter {
+        QObject *context = nullptr;
+        std::function<void(quint64)> durableUpTo;
+        quint64 written = 0;
+    };
+    void run();
+    int fileFor(quint64 epoch);
+    bool writeAll(int fd, const QByteArray &bytes);
+    void syncDirectory();
+
+    const QString m_directory;
+    const Mode m_mode;
+    VoteLedger *m_ledger;
+    std::vector<Waiter> m_waiters;
+
+    std::mutex m_mutex; // guards the requests below and the wake flag
+    std::condition_variable m_wake;
+    bool m_pending = false;
+    std::atomic<bool> m_signalled{false}; // lets most appends skip the mutex
+    bool m_stopping = false;
+    QList<Seal> m_seals;
+    QList<quint64> m_discards;
+
+    // Writer thread only.
+    QHash<quint64, int> m_files; // epoch -> fd
+    std::thread m_thread;
+    std::atomic<bool> m_running{false};
+};

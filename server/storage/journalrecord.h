@@ -1,0 +1,33 @@
+#pragma once
+
+#include <QByteArray>
+#include <QHash>
+#include <QString>
+#include <optional>
+
+// The journal's on-disk records: [u32 payload length][u32 CRC-32 of payload][payload],
+// little-endian. A payload is a vote (type 1: option, poll id) or a manifest (type 2:
+// the epoch and, per shard, the batch sequence that carries the epoch's votes).
+class JournalRecord {
+public:
+    enum class Type : quint8 { Vote = 1, Manifest = 2 };
+
+    struct Decoded {
+        Type type = Type::Vote;
+        QString pollId;
+        int option = 0;
+        qint64 votes = 1;
+        quint64 epoch = 0;
+        QHash<QString, quint64> sequences;
+    };
+
+    static QByteArray vote(const QString &pollId, int option, qint64 votes = 1);
+    static QByteArray manifest(quint64 epoch, const QHash<QString, quint64> &sequences);
+
+    // Reads the record at `offset`; nullopt at a torn or corrupt record (or the end).
+    static std::optional<Decoded> read(const QByteArray &data, qsizetype *offset);
+    static quint32 crc32(QByteArrayView bytes);
+
+private:
+    static QByteArray frame(const QByteArray &payload);
+};
