@@ -6,6 +6,7 @@ class VoteLedger;
 class StorageEngine;
 class LiveFeed;
 class Journal;
+class RequestGuard;
 struct ServerStats;
 
 // What every HTTP worker shares; owned by TallyServer, which outlives the workers.
@@ -17,4 +18,5 @@ struct ServerContext {
     ServerStats *stats = nullptr;
     LiveFeed *live = nullptr;
     Journal *journal = nullptr; // null when votes are not journaled
+    RequestGuard *guard = nullptr;
 };

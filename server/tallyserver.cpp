@@ -4,12 +4,15 @@
 #include "core/voteledger.h"
 #include "http/httpworker.h"
 #include "http/listensocket.h"
+#include "http/requestguard.h"
 #include "live/livefeed.h"
 #include "storage/journal.h"
 #include "live/pubsubbridge.h"
 #include "storage/storageengine.h"
 
 #include <QDir>
+#include <QHostAddress>
+#include <cstdio>
 #include <QFile>
 #include <QRandomGenerator>
 #include <QThread>
@@ -60,6 +63,39 @@ QString TallyServer::resolveInstanceId(QString *error) const
     return id;
 }
 
+bool TallyServer::ensureAdminToken(QString *error)
+{
+    if (!m_config.adminToken().isEmpty())
+        return true;
+    const QString bind = m_config.bindAddress();
+    const QHostAddress address(bind);
+    if (bind == u"localhost" || (!address.isNull() && address.isLoopback()))
+        return true;
+    // Reachable from other machines: administration must not be open to anyone.
+    QFile file(QDir(m_config.dataDir()).filePath(QStringLiteral("admin-token")));
+    QString token;
+    if (file.open(QIODevice::ReadOnly)) {
+        token = QString::fromUtf8(file.readAll()).trimmed();
+        file.close();
+    }
+    if (token.isEmpty()) {
+        QByteArray random(24, Qt::Uninitialized);
+        QRandomGenerator::system()->fillRange(reinterpret_cast<quint32 *>(random.data()), random.size() / 4);
+        token = QString::fromLatin1(random.toHex());
+        if (!file.open(QIODevice::WriteOnly | QIODevice::Truncate) ||
+            !file.setPermissions(QFileDevice::ReadOwner | QFileDevice::WriteOwner) ||
+            file.write(token.toUtf8() + '\n') < 0) {
+            *error = QStringLiteral("cannot write %1: %2").arg(file.fileName(), file.errorString());
+            return false;
+        }
+        file.close();
+    }
+    m_config.set(QStringLiteral("admin-token"), token);
+    std::fprintf(stderr, "tally: listening beyond loopback without --admin-token: admin calls need the token in %s\n",
+                 qPrintable(file.fileName()));
+    return true;
+}
+
 bool TallyServer::prepare(QString *error)
 {
     const QString dataDir = m_config.dataDir();
@@ -81,6 +117,8 @@ bool TallyServer::prepare(QString *error)
     }
     m_instanceId = resolveInstanceId(error);
     if (m_instanceId.isEmpty())
+        return false;
+    if (!ensureAdminToken(error))
         return false;
 
     // SO_REUSEPORT would let a second instance share the port silently: a lock per
@@ -152,6 +190,8 @@ void TallyServer::start()
     connect(m_storageThread, &QThread::finished, m_live, &QObject::deleteLater);
     connect(m_storage, &StorageEngine::pollEvent, m_live, &LiveFeed::publishPollEvent);
     m_context.live = m_live;
+    m_guard = std::make_unique<RequestGuard>(m_config);
+    m_context.guard = m_guard.get();
     if (!m_config.redisNodes().isEmpty()) {
         m_bridge = new PubSubBridge(m_config, m_storage, m_ledger.get(), m_catalog.get(), m_live);
         m_bridge->moveToThread(m_storageThread);

@@ -14,6 +14,7 @@ class VoteLedger;
 class StorageEngine;
 class LiveFeed;
 class Journal;
+class RequestGuard;
 class PubSubBridge;
 class HttpWorker;
 class QThread;
@@ -36,6 +37,7 @@ public:
     QUrl url() const { return m_url; }
     QString instanceId() const { return m_instanceId; }
     QString dataDir() const { return m_config.dataDir(); }
+    QString adminToken() const { return m_config.adminToken(); }
 
 Q_SIGNALS:
     void started(const QUrl &url);
@@ -44,6 +46,7 @@ Q_SIGNALS:
 
 private:
     bool prepare(QString *error);
+    bool ensureAdminToken(QString *error);
     QString resolveInstanceId(QString *error) const;
     void startWorkers();
     void finishStop();
@@ -57,6 +60,7 @@ private:
     std::unique_ptr<VoteLedger> m_ledger;
     std::unique_ptr<ServerStats> m_stats;
     std::unique_ptr<Journal> m_journal;
+    std::unique_ptr<RequestGuard> m_guard;
     StorageEngine *m_storage = nullptr; // lives on m_storageThread, deleted there
     LiveFeed *m_live = nullptr;         // likewise
     PubSubBridge *m_bridge = nullptr;   // likewise; only with Redis shards

@@ -4,7 +4,7 @@
 
 HttpExchange::HttpExchange(const QHttpServerRequest &request, QHttpServerResponder &&responder)
     : m_method(request.method()), m_path(request.url().path()), m_body(request.body()),
-      m_headers(request.headers()), m_query(request.query()),
+      m_headers(request.headers()), m_query(request.query()), m_peer(request.remoteAddress()),
       m_responder(std::make_shared<QHttpServerResponder>(std::move(responder))),
       m_socket(m_responder->socket()), m_answered(std::make_shared<bool>(false))
 {

@@ -22,6 +22,7 @@ public:
     QHttpServerRequest::Method method() const { return m_method; }
     const QString &path() const { return m_path; }
     const QByteArray &body() const { return m_body; }
+    QHostAddress peer() const { return m_peer; }
     QByteArray header(const QByteArray &name) const;
     QString queryValue(const QString &key) const;
 
@@ -43,6 +44,7 @@ private:
     QByteArray m_body;
     QList<QPair<QByteArray, QByteArray>> m_headers;
     QUrlQuery m_query;
+    QHostAddress m_peer;
     std::shared_ptr<QHttpServerResponder> m_responder;
     QPointer<QTcpSocket> m_socket;
     std::shared_ptr<bool> m_answered;

@@ -2,12 +2,14 @@
 #include "core/config.h"
 #include "core/serverstats.h"
 #include "durablegate.h"
+#include "requestguard.h"
 #include "listensocket.h"
 #include "storage/journal.h"
 #include "live/livehub.h"
 
 #include <QHttpServer>
 #include <QTcpServer>
+#include <QTimer>
 
 HttpWorker::HttpWorker(const ServerContext &server, int index, int socketDescriptor)
     : m_server(server), m_socketDescriptor(socketDescriptor),
@@ -18,6 +20,7 @@ HttpWorker::HttpWorker(const ServerContext &server, int index, int socketDescrip
     const QString prefix = server.config->apiPrefix();
     if (server.journal)
         server.journal->registerWorker(index, m_durable, [gate = m_durable](quint64 sequence) { gate->reached(sequence); });
+    m_router.setGuard(server.guard);
     m_polls.registerRoutes(m_router, prefix);
     m_votes.registerRoutes(m_router, prefix);
     m_results.registerRoutes(m_router, prefix);
@@ -59,6 +62,12 @@ void HttpWorker::start()
         m_live->acceptFrom(m_http);
     }
     m_http->bind(m_tcp);
+    if (m_server.guard && m_scope.workerIndex == 0) {
+        // Idle buckets hold no information; dropping them keeps memory bounded.
+        auto *evict = new QTimer(this);
+        connect(evict, &QTimer::timeout, this, [guard = m_server.guard] { guard->evictIdle(); });
+        evict->start(10000);
+    }
 }
 
 void HttpWorker::stop()

@@ -4,6 +4,7 @@
 #include "core/serverstats.h"
 #include "core/voteledger.h"
 #include "live/livefeed.h"
+#include "requestguard.h"
 #include "storage/storageengine.h"
 
 #include <QJsonArray>
@@ -37,10 +38,10 @@ void OpsController::registerRoutes(Router &router, const QString &prefix)
     });
     router.add(M::Get, prefix + QStringLiteral("/stats"), [this](const HttpExchange &e, const QStringList &) {
         e.replyJson(HttpExchange::Status::Ok, statsJson(m_scope.server));
-    });
+    }, Router::Budget::Reads);
     router.add(M::Get, prefix + QStringLiteral("/ring"), [this](const HttpExchange &e, const QStringList &) {
         e.replyJson(HttpExchange::Status::Ok, ringJson(m_scope.server));
-    });
+    }, Router::Budget::Reads);
 }
 
 QJsonObject OpsController::statsJson(const ServerContext &server)
@@ -86,6 +87,12 @@ QJsonObject OpsController::statsJson(const ServerContext &server)
                      {QStringLiteral("hit_ratio"), hits + misses == 0 ? 0.0 : double(hits) / double(hits + misses)},
                      {QStringLiteral("entries"), server.ledger->cacheEntries()},
                      {QStringLiteral("ttl_ms"), server.config->cacheTtlMs()}}},
+        {QStringLiteral("rate_limited"),
+         server.guard ? QJsonObject{{QStringLiteral("votes"), qint64(server.guard->limitedCount(RequestGuard::Budget::Votes))},
+                                    {QStringLiteral("reads"), qint64(server.guard->limitedCount(RequestGuard::Budget::Reads))},
+                                    {QStringLiteral("admin"), qint64(server.guard->limitedCount(RequestGuard::Budget::Admin))},
+                                    {QStringLiteral("tracked_clients"), server.guard->trackedClients()}}
+                      : QJsonObject{}},
         {QStringLiteral("websocket_clients"), server.live ? server.live->clientCount() : 0},
         {QStringLiteral("shards"), shards},
     };

@@ -10,17 +10,17 @@
 void PollController::registerRoutes(Router &router, const QString &prefix)
 {
     using M = Router::Method;
-    router.add(M::Post, prefix + QStringLiteral("/polls"), [this](const HttpExchange &e, const QStringList &) { create(e); });
-    router.add(M::Get, prefix + QStringLiteral("/polls"), [this](const HttpExchange &e, const QStringList &) { list(e); });
+    router.add(M::Post, prefix + QStringLiteral("/polls"), [this](const HttpExchange &e, const QStringList &) { create(e); }, Router::Budget::Admin);
+    router.add(M::Get, prefix + QStringLiteral("/polls"), [this](const HttpExchange &e, const QStringList &) { list(e); }, Router::Budget::Reads);
     router.add(M::Get, prefix + QStringLiteral("/polls/{id}"),
-               [this](const HttpExchange &e, const QStringList &p) { get(e, p[0]); });
+               [this](const HttpExchange &e, const QStringList &p) { get(e, p[0]); }, Router::Budget::Reads);
     router.add(M::Delete, prefix + QStringLiteral("/polls/{id}"),
-               [this](const HttpExchange &e, const QStringList &p) { remove(e, p[0]); });
+               [this](const HttpExchange &e, const QStringList &p) { remove(e, p[0]); }, Router::Budget::Admin);
     router.add(M::Post, prefix + QStringLiteral("/polls/{id}/close"),
-               [this](const HttpExchange &e, const QStringList &p) { setOpen(e, p[0], false); });
+               [this](const HttpExchange &e, const QStringList &p) { setOpen(e, p[0], false); }, Router::Budget::Admin);
     router.add(M::Post, prefix + QStringLiteral("/polls/{id}/open"),
-               [this](const HttpExchange &e, const QStringList &p) { setOpen(e, p[0], true); });
-    router.add(M::Get, prefix + QStringLiteral("/themes"), [this](const HttpExchange &e, const QStringList &) { themes(e); });
+               [this](const HttpExchange &e, const QStringList &p) { setOpen(e, p[0], true); }, Router::Budget::Admin);
+    router.add(M::Get, prefix + QStringLiteral("/themes"), [this](const HttpExchange &e, const QStringList &) { themes(e); }, Router::Budget::Reads);
 }
 
 std::optional<TallyError> PollController::checkAdmin(const HttpExchange &exchange, const QString &token)

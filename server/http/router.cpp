@@ -1,8 +1,8 @@
 #include "router.h"
 
-void Router::add(Method method, const QString &pattern, Handler handler)
+void Router::add(Method method, const QString &pattern, Handler handler, Budget budget)
 {
-    m_routes.append({method, pattern.split(u'/', Qt::SkipEmptyParts), std::move(handler)});
+    m_routes.append({method, pattern.split(u'/', Qt::SkipEmptyParts), std::move(handler), budget});
 }
 
 bool Router::match(const Route &route, const QStringList &segments, QStringList *params)
@@ -38,6 +38,17 @@ void Router::dispatch(const HttpExchange &exchange) const
         if (!match(route, segments, &params))
             continue;
         if (route.method == exchange.method()) {
+            if (m_guard && route.budget != Budget::None) {
+                const QString client = m_guard->clientOf(exchange.peer(), exchange.header("X-Forwarded-For"),
+                                                         exchange.header("X-Real-IP"));
+                if (const qint64 waitMs = m_guard->check(route.budget, client)) {
+                    const qint64 seconds = std::max<qint64>(1, (waitMs + 999) / 1000);
+                    exchange.replyError(HttpExchange::Status::TooManyRequests, QStringLiteral("rate_limited"),
+                                        QStringLiteral("Too many requests from %1; retry in %2 s.").arg(client).arg(seconds),
+                                        QByteArrayLiteral("Retry-After"), QByteArray::number(seconds));
+                    return;
+                }
+            }
             route.handler(exchange, params);
             return;
         }

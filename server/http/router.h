@@ -1,6 +1,7 @@
 #pragma once
 
 #include "httpexchange.h"
+#include "requestguard.h"
 
 #include <QHttpServerRequest>
 #include <QStringList>
@@ -14,7 +15,10 @@ public:
     using Method = QHttpServerRequest::Method;
     using Handler = std::function<void(const HttpExchange &, const QStringList &params)>;
 
-    void add(Method method, const QString &pattern, Handler handler);
+    using Budget = RequestGuard::Budget;
+
+    void setGuard(RequestGuard *guard) { m_guard = guard; }
+    void add(Method method, const QString &pattern, Handler handler, Budget budget = Budget::None);
     void dispatch(const HttpExchange &exchange) const;
 
     static QString methodName(Method method);
@@ -24,8 +28,10 @@ private:
         Method method;
         QStringList segments;
         Handler handler;
+        Budget budget;
     };
     static bool match(const Route &route, const QStringList &segments, QStringList *params);
 
     QList<Route> m_routes;
+    RequestGuard *m_guard = nullptr;
 };

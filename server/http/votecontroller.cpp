@@ -15,8 +15,8 @@ void VoteController::registerRoutes(Router &router, const QString &prefix)
 {
     using M = Router::Method;
     router.add(M::Post, prefix + QStringLiteral("/vote/{poll_id}"),
-               [this](const HttpExchange &e, const QStringList &p) { vote(e, p[0]); });
-    router.add(M::Post, prefix + QStringLiteral("/votes"), [this](const HttpExchange &e, const QStringList &) { bulk(e); });
+               [this](const HttpExchange &e, const QStringList &p) { vote(e, p[0]); }, Router::Budget::Votes);
+    router.add(M::Post, prefix + QStringLiteral("/votes"), [this](const HttpExchange &e, const QStringList &) { bulk(e); }, Router::Budget::Votes);
 }
 
 Outcome<int> VoteController::cast(const VoteRequest &vote, quint64 *journalSequence) const

@@ -1,0 +1,83 @@
+#include "ratelimiter.h"
+
+#include <QDeadlineTimer>
+#include <cmath>
+
+namespace {
+constexpr int StripeCount = 16;
+}
+
+RateLimiter::RateLimiter(double perSecond, double burst, int maxClients, Clock clock)
+    : m_rate(perSecond), m_burst(std::max(1.0, burst)),
+      m_maxPerStripe(std::max(1, maxClients / StripeCount)), m_clock(std::move(clock))
+{
+    if (!m_clock)
+        m_clock = [] { return QDeadlineTimer::current().deadline(); };
+    for (int i = 0; i < StripeCount; ++i)
+        m_stripes.push_back(std::make_unique<Stripe>());
+}
+
+void RateLimiter::refill(Bucket &bucket, qint64 now) const
+{
+    const double elapsed = double(std::max<qint64>(0, now - bucket.updatedAt)) / 1000.0;
+    bucket.tokens = std::min(m_burst, bucket.tokens + elapsed * m_rate);
+    bucket.updatedAt = now;
+}
+
+qint64 RateLimiter::acquire(const QString &client)
+{
+    if (!enabled())
+        return 0;
+    Stripe &stripe = *m_stripes[qHash(client) % StripeCount];
+    const qint64 now = m_clock();
+    QMutexLocker locker(&stripe.mutex);
+    auto it = stripe.buckets.find(client);
+    if (it == stripe.buckets.end()) {
+        if (stripe.buckets.size() >= m_maxPerStripe) {
+            // Full stripe: make room, oldest first among the first few we look at.
+            auto oldest = stripe.buckets.begin();
+            int looked = 0;
+            for (auto candidate = stripe.buckets.begin(); candidate != stripe.buckets.end() && looked < 32;
+                 ++candidate, ++looked)
+                if (candidate->updatedAt < oldest->updatedAt)
+                    oldest = candidate;
+            stripe.buckets.erase(oldest);
+        }
+        it = stripe.buckets.insert(client, Bucket{m_burst, now});
+    }
+    refill(*it, now);
+    if (it->tokens >= 1.0) {
+        it->tokens -= 1.0;
+        return 0;
+    }
+    return qint64(std::ceil((1.0 - it->tokens) / m_rate * 1000.0));
+}
+
+int RateLimiter::evictIdle()
+{
+    const qint64 now = m_clock();
+    int evicted = 0;
+    for (const auto &stripe : m_stripes) {
+        QMutexLocker locker(&stripe->mutex);
+        for (auto it = stripe->buckets.begin(); it != stripe->buckets.end();) {
+            refill(*it, now);
+            if (it->tokens >= m_burst) {
+                it = stripe->buckets.erase(it);
+                ++evicted;
+            } else {
+                ++it;
+            }
+        }
+    }
+    return evicted;
+}
+
+int RateLimiter::size() const
+{
+    int total = 0;
+    for (const auto &stripe : m_stripes) {
+        QMutexLocker locker(&stripe->mutex);
+        total += int(stripe->buckets.size());
+    }
+    return total;
+}

@@ -1,0 +1,111 @@
+#include "requestguard.h"
+#include "core/config.h"
+
+RequestGuard::RequestGuard(const Config &config)
+    : m_limitLoopback(config.value(QStringLiteral("rate-limit-loopback")).toBool()),
+      m_votes(config.value(QStringLiteral("rate-votes")).toDouble(),
+              config.value(QStringLiteral("rate-votes")).toDouble() * 2),
+      m_reads(config.value(QStringLiteral("rate-reads")).toDouble(),
+              config.value(QStringLiteral("rate-reads")).toDouble() * 2),
+      m_admin(config.value(QStringLiteral("rate-admin")).toDouble(),
+              config.value(QStringLiteral("rate-admin")).toDouble() * 2)
+{
+    const QStringList proxies =
+        config.value(QStringLiteral("trusted-proxies")).toString().split(u',', Qt::SkipEmptyParts);
+    for (const QString &proxy : proxies) {
+        const QString entry = proxy.trimmed();
+        QPair<QHostAddress, int> subnet = QHostAddress::parseSubnet(entry);
+        if (subnet.first.isNull()) {
+            const QHostAddress single(entry);
+            if (single.isNull())
+                continue;
+            subnet = {single, single.protocol() == QAbstractSocket::IPv6Protocol ? 128 : 32};
+        }
+        m_trustedProxies.append(subnet);
+    }
+}
+
+QString RequestGuard::normalise(const QHostAddress &address)
+{
+    bool mapped = false;
+    const quint32 ipv4 = address.toIPv4Address(&mapped);
+    if (mapped)
+        return QHostAddress(ipv4).toString();
+    return address.toString();
+}
+
+bool RequestGuard::trusted(const QHostAddress &address) const
+{
+    bool mapped = false;
+    const quint32 ipv4 = address.toIPv4Address(&mapped);
+    const QHostAddress plain = mapped ? QHostAddress(ipv4) : address;
+    for (const auto &subnet : m_trustedProxies)
+        if (plain.isInSubnet(subnet))
+            return true;
+    return false;
+}
+
+QString RequestGuard::clientOf(const QHostAddress &peer, const QByteArray &forwardedFor,
+                               const QByteArray &realIp) const
+{
+    if (!trusted(peer))
+        return normalise(peer);
+    // The right-most address not added by a trusted proxy is the client.
+    const QList<QByteArray> hops = forwardedFor.split(',');
+    for (auto it = hops.crbegin(); it != hops.crend(); ++it) {
+        const QHostAddress hop(QString::fromLatin1(it->trimmed()));
+        if (hop.isNull())
+            break;
+        if (!trusted(hop))
+            return normalise(hop);
+    }
+    const QHostAddress real(QString::fromLatin1(realIp.trimmed()));
+    if (!real.isNull())
+        return normalise(real);
+    return normalise(peer);
+}
+
+RateLimiter *RequestGuard::limiter(Budget budget)
+{
+    switch (budget) {
+    case Budget::Votes:
+        return &m_votes;
+    case Budget::Reads:
+        return &m_reads;
+    case Budget::Admin:
+        return &m_admin;
+    case Budget::None:
+        break;
+    }
+    return nullptr;
+}
+
+qint64 RequestGuard::check(Budget budget, const QString &client)
+{
+    RateLimiter *bucket = limiter(budget);
+    if (!bucket || !bucket->enabled())
+        return 0;
+    if (!m_limitLoopback && QHostAddress(client).isLoopback())
+        return 0;
+    const qint64 wait = bucket->acquire(client);
+    if (wait > 0)
+        m_limited[int(budget)].fetchAndAddRelaxed(1);
+    return wait;
+}
+
+quint64 RequestGuard::limitedCount(Budget budget) const
+{
+    return m_limited[int(budget)].loadRelaxed();
+}
+
+int RequestGuard::trackedClients() const
+{
+    return m_votes.size() + m_reads.size() + m_admin.size();
+}
+
+void RequestGuard::evictIdle()
+{
+    m_votes.evictIdle();
+    m_reads.evictIdle();
+    m_admin.evictIdle();
+}
