@@ -2,8 +2,16 @@
 
 #include <QJsonDocument>
 
+QString HttpExchange::rawPath(const QHttpServerRequest &request)
+{
+    // Still percent-encoded, so "%2F" cannot turn into a path separator. (Targets
+    // starting with "//" are refused earlier, by ConnectionGuard: Qt would read them
+    // as a host name.)
+    return request.url().path(QUrl::FullyEncoded);
+}
+
 HttpExchange::HttpExchange(const QHttpServerRequest &request, QHttpServerResponder &&responder)
-    : m_method(request.method()), m_path(request.url().path()), m_body(request.body()),
+    : m_method(request.method()), m_path(rawPath(request)), m_body(request.body()),
       m_headers(request.headers()), m_query(request.query()), m_peer(request.remoteAddress()),
       m_responder(std::make_shared<QHttpServerResponder>(std::move(responder))),
       m_socket(m_responder->socket()), m_answered(std::make_shared<bool>(false))

@@ -35,6 +35,8 @@ public:
     void replyRaw(Status status, const QByteArray &mimeType, const QByteArray &body) const;
 
     static Status statusFor(TallyError::Kind kind);
+    // The request path as sent: percent-encoding kept (Router decodes per segment).
+    static QString rawPath(const QHttpServerRequest &request);
 
 private:
     bool claim() const;

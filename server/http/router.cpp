@@ -1,5 +1,7 @@
 #include "router.h"
 
+#include <QUrl>
+
 void Router::add(Method method, const QString &pattern, Handler handler, Budget budget)
 {
     m_routes.append({method, pattern.split(u'/', Qt::SkipEmptyParts), std::move(handler), budget});
@@ -31,6 +33,9 @@ void Router::dispatch(const HttpExchange &exchange) const
         segments.removeLast();
     if (segments.size() == 1 && segments.constFirst().isEmpty())
         segments.clear();
+    // Decode each segment on its own: an encoded '/' stays inside its segment.
+    for (QString &segment : segments)
+        segment = QUrl::fromPercentEncoding(segment.toUtf8());
 
     QStringList params;
     QStringList allowed;

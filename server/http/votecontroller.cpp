@@ -51,6 +51,50 @@ Outcome<int> VoteController::cast(const VoteRequest &vote, quint64 *journalSeque
     return option;
 }
 
+void VoteController::castChecked(const VoteRequest &vote, std::function<void(Outcome<int>)> done) const
+{
+    const ServerContext &server = m_scope.server;
+    const Outcome<int> valid = server.catalog->validateVote(vote.pollId, vote.optionId);
+    const std::optional<Poll> poll = server.catalog->find(vote.pollId);
+    if (!valid || !poll || !poll->oneVotePerVoter) {
+        quint64 sequence = 0;
+        const Outcome<int> cast = valid ? this->cast(vote, &sequence) : valid;
+        if (!cast)
+            done(cast);
+        else
+            m_scope.durable->after(sequence, [done, cast] { done(cast); });
+        return;
+    }
+    if (vote.voterId.isEmpty()) {
+        ServerStats::bump(server.stats->votesRejected);
+        done(TallyError::invalid(QStringLiteral("voter_id_required"),
+                                 QStringLiteral("Poll '%1' allows one vote per voter: send 'voter_id' or an "
+                                                "X-Voter-Id header.")
+                                     .arg(vote.pollId)));
+        return;
+    }
+    server.storage->claimVoter(
+        vote.pollId, vote.voterId, m_scope.onWorker<Outcome<bool>>([this, vote, done](Outcome<bool> claimed) {
+            if (!claimed) {
+                done(claimed.error());
+                return;
+            }
+            if (!claimed.value()) {
+                ServerStats::bump(m_scope.server.stats->votesRejected);
+                done(TallyError::conflict(QStringLiteral("duplicate_voter"),
+                                          QStringLiteral("Voter '%1' has already voted in poll '%2'.")
+                                              .arg(vote.voterId.left(128), vote.pollId)));
+                return;
+            }
+            quint64 sequence = 0;
+            const Outcome<int> cast = this->cast(vote, &sequence);
+            if (!cast)
+                done(cast);
+            else
+                m_scope.durable->after(sequence, [done, cast] { done(cast); });
+        }));
+}
+
 void VoteController::vote(const HttpExchange &exchange, const QString &pollId) const
 {
     const Outcome<QJsonObject> body = JsonBody::parse(exchange, m_scope.server.config->maxBodyBytes());
@@ -63,23 +107,22 @@ void VoteController::vote(const HttpExchange &exchange, const QString &pollId) c
         exchange.replyError(TallyError::pollNotFound(pollId.left(Poll::MaxIdLength)));
         return;
     }
-    const Outcome<VoteRequest> request = RequestParser::parseVote(pollId, body.value());
+    Outcome<VoteRequest> request = RequestParser::parseVote(pollId, body.value());
     if (!request) {
         exchange.replyError(request.error());
         return;
     }
-    quint64 sequence = 0;
-    const Outcome<int> cast = this->cast(request.value(), &sequence);
-    if (!cast) {
-        exchange.replyError(cast.error());
-        return;
-    }
+    if (request.value().voterId.isEmpty())
+        request.value().voterId = QString::fromUtf8(exchange.header("X-Voter-Id").left(128));
     const QJsonObject accepted{{QStringLiteral("status"), QStringLiteral("accepted")},
                                {QStringLiteral("message"), QStringLiteral("Vote accepted")},
                                {QStringLiteral("poll_id"), pollId},
                                {QStringLiteral("option_id"), request.value().optionId}};
-    m_scope.durable->after(sequence, [exchange, accepted] {
-        exchange.replyJson(HttpExchange::Status::Accepted, accepted);
+    castChecked(request.value(), [exchange, accepted](Outcome<int> cast) {
+        if (cast)
+            exchange.replyJson(HttpExchange::Status::Accepted, accepted);
+        else
+            exchange.replyError(cast.error());
     });
 }
 
@@ -109,7 +152,17 @@ void VoteController::bulk(const HttpExchange &exchange) const
     for (const QJsonValue &item : items) {
         Outcome<VoteRequest> request = RequestParser::parseBulkItem(item);
         quint64 sequence = 0;
-        Outcome<int> cast = request ? this->cast(request.value(), &sequence) : Outcome<int>(request.error());
+        Outcome<int> cast = Outcome<int>(0);
+        const std::optional<Poll> poll = request ? m_scope.server.catalog->find(request.value().pollId) : std::nullopt;
+        if (!request)
+            cast = request.error();
+        else if (poll && poll->oneVotePerVoter)
+            cast = TallyError::invalid(QStringLiteral("voter_check_required"),
+                                       QStringLiteral("Poll '%1' allows one vote per voter; vote through "
+                                                      "POST /vote/%1 with a voter_id.")
+                                           .arg(poll->id));
+        else
+            cast = this->cast(request.value(), &sequence);
         lastSequence = std::max(lastSequence, sequence);
         if (cast) {
             ++accepted;

@@ -18,6 +18,11 @@ public:
 
     static constexpr int MaxBulkVotes = 1000;
 
+    // Casts a vote, first recording its voter when the poll allows one vote per voter
+    // (asynchronously, on the poll's shard); `done` runs on this worker's thread once
+    // the vote is acknowledged (durable, in sync mode) or refused.
+    void castChecked(const VoteRequest &vote, std::function<void(Outcome<int>)> done) const;
+
 private:
     void vote(const HttpExchange &exchange, const QString &pollId) const;
     void bulk(const HttpExchange &exchange) const;

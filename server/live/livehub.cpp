@@ -133,11 +133,10 @@ void LiveHub::castVote(const QJsonObject &message, std::function<void(std::optio
         done(request.error());
         return;
     }
-    quint64 sequence = 0;
-    const Outcome<int> cast = m_votes->cast(request.value(), &sequence);
-    if (!cast) {
-        done(cast.error());
-        return;
-    }
-    m_durable->after(sequence, [done] { done(std::nullopt); });
+    m_votes->castChecked(request.value(), [done](Outcome<int> cast) {
+        if (cast)
+            done(std::nullopt);
+        else
+            done(cast.error());
+    });
 }

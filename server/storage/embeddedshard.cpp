@@ -44,7 +44,9 @@ void EmbeddedShard::open(Reply<bool> done)
                                         "option INTEGER NOT NULL, votes INTEGER NOT NULL, "
                                         "PRIMARY KEY (poll_id, option)) WITHOUT ROWID")) &&
                     exec(QStringLiteral("CREATE TABLE IF NOT EXISTS flushed ("
-                                        "instance TEXT PRIMARY KEY, sequence INTEGER NOT NULL)"));
+                                        "instance TEXT PRIMARY KEY, sequence INTEGER NOT NULL)")) &&
+                    exec(QStringLiteral("CREATE TABLE IF NOT EXISTS voters (poll_id TEXT NOT NULL, "
+                                        "voter TEXT NOT NULL, PRIMARY KEY (poll_id, voter)) WITHOUT ROWID"));
     if (!ok) {
         m_state = State::Down;
         Q_EMIT stateChanged(m_state);
@@ -114,7 +116,10 @@ void EmbeddedShard::deletePoll(const QString &pollId, Reply<bool> done)
     QSqlQuery polls(m_db);
     polls.prepare(QStringLiteral("DELETE FROM polls WHERE id = ?"));
     polls.addBindValue(pollId);
-    if (!counts.exec() || !polls.exec() || !m_db.commit()) {
+    QSqlQuery voters(m_db);
+    voters.prepare(QStringLiteral("DELETE FROM voters WHERE poll_id = ?"));
+    voters.addBindValue(pollId);
+    if (!counts.exec() || !polls.exec() || !voters.exec() || !m_db.commit()) {
         m_db.rollback();
         done(storageError(QStringLiteral("delete poll %1").arg(pollId)));
         return;
@@ -194,4 +199,17 @@ void EmbeddedShard::appliedSequence(const QString &instance, Reply<quint64> done
         return;
     }
     done(query.next() ? quint64(query.value(0).toLongLong()) : quint64(0));
+}
+
+void EmbeddedShard::claimVoter(const QString &pollId, const QString &voterId, Reply<bool> done)
+{
+    QSqlQuery query(m_db);
+    query.prepare(QStringLiteral("INSERT OR IGNORE INTO voters (poll_id, voter) VALUES (?, ?)"));
+    query.addBindValue(pollId);
+    query.addBindValue(voterId);
+    if (!query.exec()) {
+        done(storageError(QStringLiteral("record a voter")));
+        return;
+    }
+    done(query.numRowsAffected() == 1);
 }

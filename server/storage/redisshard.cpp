@@ -354,3 +354,14 @@ void RedisShard::appliedSequence(const QString &instance, Reply<quint64> done)
         done(reply->type == RedisReply::Type::Nil ? quint64(0) : reply->text.toULongLong());
     });
 }
+
+void RedisShard::claimVoter(const QString &pollId, const QString &voterId, Reply<bool> done)
+{
+    send({"SADD", "poll:" + pollId.toUtf8() + ":voters", voterId.toUtf8()},
+         [this, done](std::optional<RedisReply> reply) {
+             if (!reply || reply->isError())
+                 done(unavailable(reply ? QString::fromUtf8(reply->text) : QString()));
+             else
+                 done(reply->integer == 1);
+         });
+}

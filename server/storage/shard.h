@@ -46,6 +46,8 @@ public:
         Q_UNUSED(channel);
         Q_UNUSED(message);
     }
+    // Records that `voterId` voted in the poll; false when it already had.
+    virtual void claimVoter(const QString &pollId, const QString &voterId, Reply<bool> done) = 0;
     // The last batch sequence of `instance` applied here (0 when none).
     virtual void appliedSequence(const QString &instance, Reply<quint64> done) = 0;
 

@@ -500,6 +500,17 @@ void StorageEngine::readResults(const QString &pollId, Reply<ResultRead> reply)
     });
 }
 
+void StorageEngine::claimVoter(const QString &pollId, const QString &voterId, Reply<bool> reply)
+{
+    QMetaObject::invokeMethod(this, [this, pollId, voterId, reply] {
+        if (!m_catalog.contains(pollId)) {
+            reply(TallyError::pollNotFound(pollId));
+            return;
+        }
+        laneFor(pollId)->shard->claimVoter(pollId, voterId, reply);
+    });
+}
+
 void StorageEngine::drain()
 {
     QMetaObject::invokeMethod(this, [this] {

@@ -58,6 +58,8 @@ public:
     void setPollOpen(const QString &pollId, bool open, Reply<Poll> reply);
     void deletePoll(const QString &pollId, Reply<bool> reply);
     void readResults(const QString &pollId, Reply<ResultRead> reply);
+    // Records a voter of a one-vote-per-voter poll on its shard; false when already recorded.
+    void claimVoter(const QString &pollId, const QString &voterId, Reply<bool> reply);
     void requestFlush();
     // Flushes everything pending, then emits drained().
     void drain();
