@@ -7,6 +7,7 @@ class StorageEngine;
 class LiveFeed;
 class Journal;
 class RequestGuard;
+class ConnectionTracker;
 struct ServerStats;
 
 // What every HTTP worker shares; owned by TallyServer, which outlives the workers.
@@ -19,4 +20,5 @@ struct ServerContext {
     LiveFeed *live = nullptr;
     Journal *journal = nullptr; // null when votes are not journaled
     RequestGuard *guard = nullptr;
+    ConnectionTracker *connections = nullptr;
 };

@@ -4,6 +4,7 @@
 #include "core/voteledger.h"
 #include "http/httpworker.h"
 #include "http/listensocket.h"
+#include "http/connectiontracker.h"
 #include "http/requestguard.h"
 #include "live/livefeed.h"
 #include "storage/journal.h"
@@ -192,6 +193,10 @@ void TallyServer::start()
     m_context.live = m_live;
     m_guard = std::make_unique<RequestGuard>(m_config);
     m_context.guard = m_guard.get();
+    m_connections = std::make_unique<ConnectionTracker>(
+        m_config.value(QStringLiteral("max-connections")).toInt(),
+        m_config.value(QStringLiteral("max-connections-per-client")).toInt());
+    m_context.connections = m_connections.get();
     if (!m_config.redisNodes().isEmpty()) {
         m_bridge = new PubSubBridge(m_config, m_storage, m_ledger.get(), m_catalog.get(), m_live);
         m_bridge->moveToThread(m_storageThread);

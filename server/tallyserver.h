@@ -15,6 +15,7 @@ class StorageEngine;
 class LiveFeed;
 class Journal;
 class RequestGuard;
+class ConnectionTracker;
 class PubSubBridge;
 class HttpWorker;
 class QThread;
@@ -61,6 +62,7 @@ private:
     std::unique_ptr<ServerStats> m_stats;
     std::unique_ptr<Journal> m_journal;
     std::unique_ptr<RequestGuard> m_guard;
+    std::unique_ptr<ConnectionTracker> m_connections;
     StorageEngine *m_storage = nullptr; // lives on m_storageThread, deleted there
     LiveFeed *m_live = nullptr;         // likewise
     PubSubBridge *m_bridge = nullptr;   // likewise; only with Redis shards

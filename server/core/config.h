@@ -46,6 +46,7 @@ public:
     int redisCommandTimeoutMs() const { return value(QStringLiteral("redis-command-timeout")).toInt(); }
     int breakerFailures() const { return value(QStringLiteral("breaker-failures")).toInt(); }
     int breakerResetMs() const { return secondsToMs(QStringLiteral("breaker-reset")); }
+    int idleTimeoutMs() const { return secondsToMs(QStringLiteral("idle-timeout")); }
     int catalogRefreshMs() const { return secondsToMs(QStringLiteral("catalog-refresh")); }
     int cacheEntries() const { return value(QStringLiteral("cache-entries")).toInt(); }
     int liveIntervalMs() const { return value(QStringLiteral("live-interval")).toInt(); }

@@ -2,6 +2,7 @@
 #include "core/config.h"
 #include "core/serverstats.h"
 #include "durablegate.h"
+#include "guardedtcpserver.h"
 #include "requestguard.h"
 #include "listensocket.h"
 #include "storage/journal.h"
@@ -35,7 +36,11 @@ HttpWorker::~HttpWorker()
 
 void HttpWorker::start()
 {
-    m_tcp = new QTcpServer(this);
+    GuardedTcpServer::Limits limits;
+    limits.idleTimeoutMs = m_server.config->idleTimeoutMs();
+    limits.maxHeaderBytes = m_server.config->value(QStringLiteral("max-header")).toInt();
+    limits.maxBodyBytes = m_server.config->maxBodyBytes();
+    m_tcp = new GuardedTcpServer(m_server.connections, limits, this);
     if (!m_tcp->setSocketDescriptor(m_socketDescriptor)) {
         qWarning("HTTP worker %d: cannot take over the listening socket: %s", m_scope.workerIndex,
                  qPrintable(m_tcp->errorString()));

@@ -4,6 +4,7 @@
 #include "core/serverstats.h"
 #include "core/voteledger.h"
 #include "live/livefeed.h"
+#include "connectiontracker.h"
 #include "requestguard.h"
 #include "storage/storageengine.h"
 
@@ -93,6 +94,11 @@ QJsonObject OpsController::statsJson(const ServerContext &server)
                                     {QStringLiteral("admin"), qint64(server.guard->limitedCount(RequestGuard::Budget::Admin))},
                                     {QStringLiteral("tracked_clients"), server.guard->trackedClients()}}
                       : QJsonObject{}},
+        {QStringLiteral("connections"),
+         server.connections ? QJsonObject{{QStringLiteral("open"), server.connections->open()},
+                                          {QStringLiteral("refused"), qint64(server.connections->refused())},
+                                          {QStringLiteral("reaped_idle"), qint64(server.connections->reaped())}}
+                            : QJsonObject{}},
         {QStringLiteral("websocket_clients"), server.live ? server.live->clientCount() : 0},
         {QStringLiteral("shards"), shards},
     };

@@ -1,0 +1,99 @@
+#include "connectionguard.h"
+#include "connectiontracker.h"
+
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QTcpSocket>
+#include <QTimer>
+
+ConnectionGuard::ConnectionGuard(QTcpSocket *socket, ConnectionTracker *tracker, const QString &client,
+                                 const GuardedTcpServer::Limits &limits)
+    : QObject(socket), m_socket(socket), m_tracker(tracker), m_client(client), m_limits(limits),
+      m_idle(new QTimer(this))
+{
+    m_idle->setSingleShot(true);
+    m_idle->start(m_limits.idleTimeoutMs);
+    connect(m_idle, &QTimer::timeout, this, [this] {
+        m_tracker->countReaped();
+        m_socket->abort();
+    });
+    connect(socket, &QTcpSocket::readyRead, this, &ConnectionGuard::inspect);
+    connect(socket, &QTcpSocket::bytesWritten, m_idle, [this] { m_idle->start(m_limits.idleTimeoutMs); });
+}
+
+ConnectionGuard::~ConnectionGuard()
+{
+    m_tracker->release(m_client);
+}
+
+void ConnectionGuard::refuse(QTcpSocket *socket, int status, const QByteArray &reason, const QString &code,
+                             const QString &message, const QByteArray &extraHeader)
+{
+    const QByteArray body = QJsonDocument(QJsonObject{{QStringLiteral("error"),
+                                                       QJsonObject{{QStringLiteral("code"), code},
+                                                                   {QStringLiteral("message"), message}}}})
+                                .toJson(QJsonDocument::Compact);
+    socket->write("HTTP/1.1 " + QByteArray::number(status) + ' ' + reason +
+                  "\r\nContent-Type: application/json\r\nConnection: close\r\n" + extraHeader +
+                  "Content-Length: " + QByteArray::number(body.size()) + "\r\n\r\n" + body);
+    QObject::connect(socket, &QTcpSocket::disconnected, socket, &QObject::deleteLater);
+    socket->disconnectFromHost();
+}
+
+void ConnectionGuard::reject(int status, const QByteArray &reason, const QString &code, const QString &message)
+{
+    m_rejected = true;
+    m_socket->readAll(); // QHttpServer, whose slot runs next, finds nothing to parse
+    refuse(m_socket, status, reason, code, message);
+}
+
+void ConnectionGuard::inspect()
+{
+    m_idle->start(m_limits.idleTimeoutMs);
+    if (m_rejected) {
+        m_socket->readAll();
+        return;
+    }
+    // QHttpServer reads inside a transaction that it commits only once a request is
+    // complete, so the unread data starts with the head of the pending request.
+    const QByteArray pending = m_socket->peek(m_limits.maxHeaderBytes + 4);
+    const qsizetype headEnd = pending.indexOf("\r\n\r\n");
+    if (headEnd < 0) {
+        if (pending.size() > m_limits.maxHeaderBytes)
+            reject(431, "Request Header Fields Too Large", QStringLiteral("headers_too_large"),
+                   QStringLiteral("The request head exceeds %1 bytes.").arg(m_limits.maxHeaderBytes));
+        return;
+    }
+    const QByteArray head = pending.left(headEnd);
+    if (head.toLower().contains("\nupgrade: websocket")) {
+        // From here on the connection speaks WebSocket, with its own limits and pings.
+        m_idle->stop();
+        disconnect(m_socket, &QTcpSocket::readyRead, this, &ConnectionGuard::inspect);
+        disconnect(m_socket, &QTcpSocket::bytesWritten, m_idle, nullptr);
+        return;
+    }
+    const qsizetype lineEnd = head.indexOf("\r\n");
+    const QList<QByteArray> requestLine = head.left(lineEnd < 0 ? head.size() : lineEnd).split(' ');
+    if (requestLine.size() >= 2 && requestLine[1].startsWith("//")) {
+        reject(404, "Not Found", QStringLiteral("not_found"),
+               QStringLiteral("There is no resource at %1.").arg(QString::fromLatin1(requestLine[1].left(200))));
+        return;
+    }
+    for (const QByteArray &line : head.split('\n')) {
+        const qsizetype colon = line.indexOf(':');
+        if (colon <= 0)
+            continue;
+        const QByteArray name = line.left(colon).trimmed().toLower();
+        const QByteArray value = line.mid(colon + 1).trimmed();
+        if (name == "content-length" && value.toLongLong() > m_limits.maxBodyBytes) {
+            reject(413, "Payload Too Large", QStringLiteral("body_too_large"),
+                   QStringLiteral("The request body exceeds %1 bytes.").arg(m_limits.maxBodyBytes));
+            return;
+        }
+        if (name == "transfer-encoding" && value.toLower().contains("chunked")) {
+            reject(411, "Length Required", QStringLiteral("length_required"),
+                   QStringLiteral("Send request bodies with a Content-Length."));
+            return;
+        }
+    }
+}
