@@ -23,13 +23,10 @@ Outcome<int> VoteController::cast(const VoteRequest &vote, quint64 *journalSeque
 {
     const ServerContext &server = m_scope.server;
     const Outcome<int> option = server.catalog->validateVote(vote.pollId, vote.optionId);
-    if (!option) {
-        ServerStats::bump(server.stats->votesRejected);
+    if (!option)
         return option;
-    }
     // A shard outage must not grow memory without bound: refuse, lose nothing.
     if (server.ledger->pendingVotes() >= server.config->maxPendingVotes()) {
-        ServerStats::bump(server.stats->votesRejected);
         return TallyError::unavailable(QStringLiteral("overloaded"),
                                        QStringLiteral("Too many votes are waiting for storage; retry shortly."));
     }
@@ -51,9 +48,15 @@ Outcome<int> VoteController::cast(const VoteRequest &vote, quint64 *journalSeque
     return option;
 }
 
-void VoteController::castChecked(const VoteRequest &vote, std::function<void(Outcome<int>)> done) const
+void VoteController::castChecked(const VoteRequest &vote, std::function<void(Outcome<int>)> finish) const
 {
     const ServerContext &server = m_scope.server;
+    // Every refusal of a vote that reached this point is counted once, here.
+    const auto done = [stats = server.stats, finish](Outcome<int> outcome) {
+        if (!outcome)
+            ServerStats::bump(stats->votesRejected);
+        finish(std::move(outcome));
+    };
     const Outcome<int> valid = server.catalog->validateVote(vote.pollId, vote.optionId);
     const std::optional<Poll> poll = server.catalog->find(vote.pollId);
     if (!valid || !poll || !poll->oneVotePerVoter) {
@@ -66,7 +69,6 @@ void VoteController::castChecked(const VoteRequest &vote, std::function<void(Out
         return;
     }
     if (vote.voterId.isEmpty()) {
-        ServerStats::bump(server.stats->votesRejected);
         done(TallyError::invalid(QStringLiteral("voter_id_required"),
                                  QStringLiteral("Poll '%1' allows one vote per voter: send 'voter_id' or an "
                                                 "X-Voter-Id header.")
@@ -80,7 +82,6 @@ void VoteController::castChecked(const VoteRequest &vote, std::function<void(Out
                 return;
             }
             if (!claimed.value()) {
-                ServerStats::bump(m_scope.server.stats->votesRejected);
                 done(TallyError::conflict(QStringLiteral("duplicate_voter"),
                                           QStringLiteral("Voter '%1' has already voted in poll '%2'.")
                                               .arg(vote.voterId.left(128), vote.pollId)));
@@ -104,11 +105,13 @@ void VoteController::vote(const HttpExchange &exchange, const QString &pollId) c
     }
     // An unknown poll is reported before field errors, as a client would expect.
     if (!m_scope.server.catalog->contains(pollId)) {
+        ServerStats::bump(m_scope.server.stats->votesRejected);
         exchange.replyError(TallyError::pollNotFound(pollId.left(Poll::MaxIdLength)));
         return;
     }
     Outcome<VoteRequest> request = RequestParser::parseVote(pollId, body.value());
     if (!request) {
+        ServerStats::bump(m_scope.server.stats->votesRejected);
         exchange.replyError(request.error());
         return;
     }
@@ -170,6 +173,7 @@ void VoteController::bulk(const HttpExchange &exchange) const
                                        {QStringLiteral("poll_id"), request.value().pollId},
                                        {QStringLiteral("option_id"), request.value().optionId}});
         } else {
+            ServerStats::bump(m_scope.server.stats->votesRejected);
             const TallyError &error = cast.error();
             results.append(QJsonObject{
                 {QStringLiteral("status"), QStringLiteral("rejected")},

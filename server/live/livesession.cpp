@@ -4,6 +4,7 @@
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QPointer>
+#include <QTimer>
 #include <QWebSocket>
 
 LiveSession::LiveSession(quint64 id, std::unique_ptr<QWebSocket> socket, LiveHub *hub)
@@ -20,6 +21,17 @@ LiveSession::LiveSession(quint64 id, std::unique_ptr<QWebSocket> socket, LiveHub
     connect(m_socket, &QWebSocket::pong, this, [this] { m_lastHeard.restart(); });
     connect(m_socket, &QWebSocket::bytesWritten, this, &LiveSession::drainOwed);
     connect(m_socket, &QWebSocket::disconnected, this, [this] { Q_EMIT finished(m_id); });
+    // Every close (ours, the peer's, or Qt's own on a protocol error such as an
+    // oversized frame) gets a deadline; see CloseGraceMs.
+    connect(m_socket, &QWebSocket::aboutToClose, this, [this] {
+        if (m_abortArmed)
+            return;
+        m_abortArmed = true;
+        QTimer::singleShot(CloseGraceMs, this, [this] {
+            if (m_socket->state() != QAbstractSocket::UnconnectedState)
+                m_socket->abort();
+        });
+    });
 }
 
 LiveSession::~LiveSession() = default;

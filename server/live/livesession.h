@@ -20,6 +20,12 @@ public:
     static constexpr qint64 SoftOutgoingBytes = 64 * 1024;
     static constexpr qint64 HardOutgoingBytes = 1024 * 1024;
     static constexpr int MaxPollSubscriptions = 100;
+    // After a close frame is queued, how long the client has to complete the closing
+    // handshake before the TCP connection is dropped. QWebSocket::close() leaves the
+    // socket in ClosingState until its unsent bytes are written, which for a client
+    // that stops reading is never: no `disconnected`, and the session, its buffers and
+    // its descriptor would stay forever.
+    static constexpr int CloseGraceMs = 2000;
 
     LiveSession(quint64 id, std::unique_ptr<QWebSocket> socket, LiveHub *hub);
     ~LiveSession() override;
@@ -55,4 +61,5 @@ private:
     QHash<QString, QByteArray> m_owed;
     QElapsedTimer m_lastHeard;
     bool m_closing = false;
+    bool m_abortArmed = false;
 };

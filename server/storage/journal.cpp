@@ -42,8 +42,27 @@ Outcome<Journal::Recovery> Journal::recover(const std::function<QString(const QS
     if (!dir.mkpath(QStringLiteral(".")))
         return TallyError::unavailable(QStringLiteral("journal_unavailable"),
                                        QStringLiteral("cannot create %1").arg(m_directory));
+    // A replay file still under its temporary name was never complete: the files it
+    // was made from are all still here.
+    for (const QString &name : dir.entryList({QStringLiteral("*.log.tmp")}, QDir::Files))
+        dir.remove(name);
     Recovery recovery;
     const QStringList files = dir.entryList({QStringLiteral("*.log")}, QDir::Files, QDir::Name);
+    // A file that starts with a Replaces record holds every vote the files up to that
+    // epoch still owed the shards. Such older files are left only when a crash came
+    // between writing the replay file and removing them: reading them again would count
+    // their votes twice.
+    quint64 replaced = 0;
+    for (const QString &name : files) {
+        QFile file(dir.filePath(name));
+        if (!file.open(QIODevice::ReadOnly))
+            continue;
+        const QByteArray head = file.read(64);
+        qsizetype offset = 0;
+        const std::optional<JournalRecord::Decoded> first = JournalRecord::read(head, &offset);
+        if (first && first->type == JournalRecord::Type::Replaces)
+            replaced = std::max(replaced, first->epoch);
+    }
     quint64 lastEpoch = 0;
     for (const QString &name : files) {
         bool numeric = false;
@@ -51,6 +70,11 @@ Outcome<Journal::Recovery> Journal::recover(const std::function<QString(const QS
         if (!numeric)
             continue;
         lastEpoch = std::max(lastEpoch, epoch);
+        if (epoch <= replaced) {
+            qInfo("Journal: %s is left from an interrupted recovery; a newer file holds its votes",
+                  qPrintable(name));
+            continue;
+        }
         QFile file(dir.filePath(name));
         if (!file.open(QIODevice::ReadOnly))
             return TallyError::unavailable(QStringLiteral("journal_unavailable"),
@@ -63,7 +87,7 @@ Outcome<Journal::Recovery> Journal::recover(const std::function<QString(const QS
         while (std::optional<JournalRecord::Decoded> record = JournalRecord::read(data, &offset)) {
             if (record->type == JournalRecord::Type::Manifest)
                 manifest = record;
-            else
+            else if (record->type == JournalRecord::Type::Vote)
                 votes.append(*record);
         }
         if (offset < data.size())
@@ -92,23 +116,34 @@ Outcome<Journal::Recovery> Journal::recover(const std::function<QString(const QS
     }
     recovery.nextEpoch = lastEpoch + 1;
 
-    // The votes to replay become the first records of the new epoch; only once they
-    // are on disk do the old files go.
+    // The votes to replay become the first records of the new epoch, after a marker
+    // naming the files they come from. The file appears under its name only once it is
+    // complete on disk (rename), and only then do the old files go, oldest first: a
+    // crash at any point leaves either the old files alone or the new file (with
+    // perhaps some old ones it replaces), never both to count.
     if (!recovery.votes.isEmpty()) {
-        QByteArray records;
+        QByteArray records = JournalRecord::replaces(lastEpoch);
         for (auto it = recovery.votes.cbegin(); it != recovery.votes.cend(); ++it)
             for (qsizetype option = 0; option < it->size(); ++option)
                 if (it->at(option) > 0)
                     records.append(JournalRecord::vote(it.key(), int(option), it->at(option)));
-        const int fd = fileFor(recovery.nextEpoch);
-        if (fd < 0 || !writeAll(fd, records) || ::fdatasync(fd) != 0)
+        const QByteArray path = QFile::encodeName(dir.filePath(fileName(recovery.nextEpoch)));
+        const QByteArray temporary = path + ".tmp";
+        const int fd = ::open(temporary.constData(), O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC, 0600);
+        const bool written = fd >= 0 && writeAll(fd, records) && ::fdatasync(fd) == 0 &&
+                             ::rename(temporary.constData(), path.constData()) == 0;
+        if (!written) {
+            if (fd >= 0)
+                ::close(fd);
+            ::unlink(temporary.constData());
             return TallyError::unavailable(QStringLiteral("journal_unavailable"),
                                            QStringLiteral("cannot write the recovered votes to %1").arg(m_directory));
+        }
+        m_files.insert(recovery.nextEpoch, fd);
         syncDirectory();
     }
     for (const QString &name : files)
-        if (name != fileName(recovery.nextEpoch))
-            dir.remove(name);
+        dir.remove(name);
     syncDirectory();
     return recovery;
 }

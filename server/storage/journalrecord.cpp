@@ -127,6 +127,14 @@ QByteArray JournalRecord::manifest(quint64 epoch, const QHash<QString, quint64> 
     return frame(payload);
 }
 
+QByteArray JournalRecord::replaces(quint64 lastEpoch)
+{
+    QByteArray payload;
+    payload.append(char(Type::Replaces));
+    appendU64(payload, lastEpoch);
+    return frame(payload);
+}
+
 std::optional<JournalRecord::Decoded> JournalRecord::read(const QByteArray &data, qsizetype *offset)
 {
     if (*offset + HeaderSize > data.size())
@@ -155,6 +163,9 @@ std::optional<JournalRecord::Decoded> JournalRecord::read(const QByteArray &data
             const QString shard = cursor.string();
             record.sequences.insert(shard, cursor.u64());
         }
+    } else if (type == quint8(Type::Replaces)) {
+        record.type = Type::Replaces;
+        record.epoch = cursor.u64();
     } else {
         return std::nullopt;
     }

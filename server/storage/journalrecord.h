@@ -6,23 +6,26 @@
 #include <optional>
 
 // The journal's on-disk records: [u32 payload length][u32 CRC-32 of payload][payload],
-// little-endian. A payload is a vote (type 1: option, poll id) or a manifest (type 2:
-// the epoch and, per shard, the batch sequence that carries the epoch's votes).
+// little-endian. A payload is a vote (type 1: option, poll id), a manifest (type 2:
+// the epoch and, per shard, the batch sequence that carries the epoch's votes) or a
+// replay marker (type 3: the file holds every vote still missing from the files up to
+// that epoch, which are therefore to be ignored; see Journal::recover()).
 class JournalRecord {
 public:
-    enum class Type : quint8 { Vote = 1, Manifest = 2 };
+    enum class Type : quint8 { Vote = 1, Manifest = 2, Replaces = 3 };
 
     struct Decoded {
         Type type = Type::Vote;
         QString pollId;
         int option = 0;
         qint64 votes = 1;
-        quint64 epoch = 0;
+        quint64 epoch = 0; // Manifest: its epoch; Replaces: the last epoch replaced
         QHash<QString, quint64> sequences;
     };
 
     static QByteArray vote(const QString &pollId, int option, qint64 votes = 1);
     static QByteArray manifest(quint64 epoch, const QHash<QString, quint64> &sequences);
+    static QByteArray replaces(quint64 lastEpoch);
 
     // Reads the record at `offset`; nullopt at a torn or corrupt record (or the end).
     static std::optional<Decoded> read(const QByteArray &data, qsizetype *offset);

@@ -36,8 +36,8 @@ HttpResponse responseOf(QNetworkReply *reply)
     HttpResponse response;
     const QVariant status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute);
     if (!status.isValid()) {
-        response.error = reply->errorString().isEmpty() ? QStringLiteral("no answer")
-                                                        : reply->errorString();
+        response.error =
+            reply->errorString().isEmpty() ? QStringLiteral("no answer") : reply->errorString();
         return response;
     }
     response.status = status.toInt();
@@ -61,8 +61,8 @@ QString HttpResponse::describe() const
         return QStringLiteral("no HTTP answer: %1").arg(error);
     QString text = QStringLiteral("HTTP %1\n").arg(status);
     for (auto it = headers.cbegin(); it != headers.cend(); ++it)
-        text += QStringLiteral("%1: %2\n").arg(QString::fromLatin1(it.key()),
-                                               QString::fromLatin1(it.value()));
+        text += QStringLiteral("%1: %2\n")
+                    .arg(QString::fromLatin1(it.key()), QString::fromLatin1(it.value()));
     text += QString::fromUtf8(body.left(2000));
     return text;
 }
@@ -89,12 +89,14 @@ HttpResponse HttpClient::del(const QString &path, const HttpHeaders &headers)
     return send("DELETE", path, {}, headers);
 }
 
-HttpResponse HttpClient::post(const QString &path, const QByteArray &body, const HttpHeaders &headers)
+HttpResponse HttpClient::post(const QString &path, const QByteArray &body,
+                              const HttpHeaders &headers)
 {
     return send("POST", path, body, headers);
 }
 
-HttpResponse HttpClient::put(const QString &path, const QByteArray &body, const HttpHeaders &headers)
+HttpResponse HttpClient::put(const QString &path, const QByteArray &body,
+                             const HttpHeaders &headers)
 {
     return send("PUT", path, body, headers);
 }
@@ -177,7 +179,7 @@ HttpResponse HttpClient::waitFor(const QString &path,
                                  int timeoutMs, int intervalMs)
 {
     const QDeadlineTimer deadline(timeoutMs);
-    forever {
+    for (;;) {
         HttpResponse response = get(path);
         if (done(response) || deadline.hasExpired())
             return response;
@@ -188,9 +190,8 @@ HttpResponse HttpClient::waitFor(const QString &path,
 HttpResponse HttpClient::raw(const QByteArray &method, const QByteArray &target,
                              const QByteArray &body, const HttpHeaders &headers)
 {
-    QByteArray request = method + ' ' + target + " HTTP/1.1\r\nHost: " +
-                         m_base.host().toLatin1() + ':' + QByteArray::number(m_base.port()) +
-                         "\r\n";
+    QByteArray request = method + ' ' + target + " HTTP/1.1\r\nHost: " + m_base.host().toLatin1() +
+                         ':' + QByteArray::number(m_base.port()) + "\r\n";
     for (auto it = headers.cbegin(); it != headers.cend(); ++it)
         request += it.key() + ": " + it.value() + "\r\n";
     if (!body.isEmpty() || method == "POST" || method == "PUT")
@@ -215,7 +216,7 @@ HttpResponse HttpClient::raw(const QByteArray &request)
     QByteArray data;
     qsizetype headerEnd = -1;
     qint64 contentLength = -1;
-    forever {
+    for (;;) {
         if (headerEnd < 0) {
             headerEnd = data.indexOf("\r\n\r\n");
             if (headerEnd >= 0) {
@@ -246,9 +247,10 @@ HttpResponse HttpClient::raw(const QByteArray &request)
     if (headerEnd < 0) {
         response.status = 0;
         response.headers.clear();
-        response.error = data.isEmpty() ? QStringLiteral("no answer")
-                                        : QStringLiteral("unreadable answer: %1")
-                                              .arg(QString::fromLatin1(data.left(200)));
+        response.error =
+            data.isEmpty()
+                ? QStringLiteral("no answer")
+                : QStringLiteral("unreadable answer: %1").arg(QString::fromLatin1(data.left(200)));
         return response;
     }
     response.body = data.mid(headerEnd + 4);

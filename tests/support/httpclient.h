@@ -15,9 +15,9 @@ using HttpHeaders = QMap<QByteArray, QByteArray>;
 
 // One HTTP answer as a test sees it.
 struct HttpResponse {
-    int status = 0;      // 0 when no HTTP answer arrived (connection error or timeout)
+    int status = 0; // 0 when no HTTP answer arrived (connection error or timeout)
     QByteArray body;
-    QJsonObject json;    // the body, when it is a JSON object
+    QJsonObject json; // the body, when it is a JSON object
     bool jsonObject = false;
     HttpHeaders headers; // names in lower case
     QString error;       // transport problem; empty when an answer arrived
@@ -83,12 +83,10 @@ public:
     // A raw request built from parts: request line, Host, the given headers, and a
     // Content-Length when there is a body or the method is POST or PUT. No Content-Type
     // unless given.
-    HttpResponse raw(const QByteArray &method, const QByteArray &target, const QByteArray &body = {},
-                     const HttpHeaders &headers = {});
+    HttpResponse raw(const QByteArray &method, const QByteArray &target,
+                     const QByteArray &body = {}, const HttpHeaders &headers = {});
 
 private:
-    HttpResponse execute(QNetworkAccessManager *manager, const HttpRequest &request);
-
     QUrl m_base;
     int m_timeoutMs;
     HttpHeaders m_defaultHeaders;

@@ -10,9 +10,9 @@
 
 namespace {
 
-const QStringList LegacyEnvironment = {QStringLiteral("REDIS_NODES"), QStringLiteral("VIRTUAL_NODES"),
-                                       QStringLiteral("BATCH_INTERVAL_SECONDS"),
-                                       QStringLiteral("API_PREFIX")};
+const QStringList LegacyEnvironment = {
+    QStringLiteral("REDIS_NODES"), QStringLiteral("VIRTUAL_NODES"),
+    QStringLiteral("BATCH_INTERVAL_SECONDS"), QStringLiteral("API_PREFIX")};
 
 QString tail(const QByteArray &text, int maxChars = 4000)
 {
@@ -26,8 +26,8 @@ TallyProcess::TallyProcess(const QStringList &extraArgs, const QString &dataDir)
     : m_extraArgs(extraArgs), m_dataDir(dataDir), m_environment(cleanEnvironment())
 {
     if (m_dataDir.isEmpty()) {
-        m_ownDir = std::make_unique<QTemporaryDir>(QDir::tempPath() +
-                                                   QStringLiteral("/tally-e2e-XXXXXX"));
+        m_ownDir =
+            std::make_unique<QTemporaryDir>(QDir::tempPath() + QStringLiteral("/tally-e2e-XXXXXX"));
         m_dataDir = m_ownDir->path();
     }
 }
@@ -135,7 +135,7 @@ bool TallyProcess::start(int timeoutMs)
     static const QRegularExpression ready(
         QStringLiteral("^Tally listening on (http://\\S+) \\(instance (\\S+), data (.*)\\)$"),
         QRegularExpression::MultilineOption);
-    forever {
+    for (;;) {
         collect();
         const QRegularExpressionMatch match = ready.match(QString::fromUtf8(m_out));
         if (match.hasMatch()) {
@@ -149,10 +149,10 @@ bool TallyProcess::start(int timeoutMs)
             return true;
         }
         if (m_process->state() == QProcess::NotRunning) {
-            m_error = QStringLiteral("tally exited with code %1 before listening")
-                          .arg(m_process->exitStatus() == QProcess::NormalExit
-                                   ? m_process->exitCode()
-                                   : -1);
+            m_error =
+                QStringLiteral("tally exited with code %1 before listening")
+                    .arg(m_process->exitStatus() == QProcess::NormalExit ? m_process->exitCode()
+                                                                         : -1);
             return false;
         }
         if (deadline.hasExpired()) {
@@ -199,8 +199,8 @@ void TallyProcess::releaseStalePortLock()
     // A lock held by a live process is left alone.
     if (m_url.port() <= 0)
         return;
-    QLockFile lock(QDir(QDir::tempPath()).filePath(
-        QStringLiteral("tally-port-%1.lock").arg(m_url.port())));
+    QLockFile lock(
+        QDir(QDir::tempPath()).filePath(QStringLiteral("tally-port-%1.lock").arg(m_url.port())));
     if (lock.tryLock(0))
         lock.unlock();
 }
