@@ -1,14 +1,19 @@
 #include "votebuffer.h"
 
-qint64 VoteBuffer::add(const QString &pollId, int option, int optionCount, qint64 votes)
+qint64 VoteBuffer::addLocked(const QString &pollId, int option, int optionCount, qint64 votes)
 {
-    QMutexLocker locker(&m_mutex);
     OptionCounts &counts = m_counts[pollId];
     if (counts.size() < optionCount)
         counts.resize(optionCount);
     counts[option] += votes;
     m_size += votes;
     return m_size;
+}
+
+qint64 VoteBuffer::add(const QString &pollId, int option, int optionCount, qint64 votes)
+{
+    QMutexLocker locker(&m_mutex);
+    return addLocked(pollId, option, optionCount, votes);
 }
 
 void VoteBuffer::addPendingTo(const QString &pollId, OptionCounts &into) const
@@ -54,13 +59,9 @@ quint64 VoteBuffer::addJournaled(const QString &pollId, int option, int optionCo
                                  const QByteArray &record, qint64 *bufferedAfter)
 {
     QMutexLocker locker(&m_mutex);
-    OptionCounts &counts = m_counts[pollId];
-    if (counts.size() < optionCount)
-        counts.resize(optionCount);
-    counts[option] += 1;
-    ++m_size;
+    const qint64 size = addLocked(pollId, option, optionCount, 1);
     if (bufferedAfter)
-        *bufferedAfter = m_size;
+        *bufferedAfter = size;
     if (m_journal.isEmpty() || m_journal.constLast().epoch != m_epoch)
         m_journal.append({m_epoch, {}, 0});
     JournalChunk &chunk = m_journal.last();

@@ -37,6 +37,8 @@ public:
     QStringList polls() const;
 
 private:
+    qint64 addLocked(const QString &pollId, int option, int optionCount, qint64 votes);
+
     mutable QMutex m_mutex;
     PollCounts m_counts;
     qint64 m_size = 0;
