@@ -17,6 +17,20 @@ const QByteArray CreatePollScript = QByteArrayLiteral(
     "redis.call('SADD', KEYS[2], ARGV[2])\n"
     "return 1\n");
 
+// KEYS: the instance's flushed-sequence key, then per (poll, option) the counts key
+// and the applied-by-source key. ARGV: the sequence, then per (poll, option) the
+// option letter, the "<source>/<letter>" field and the delta.
+const QByteArray ApplyBatchScript = QByteArrayLiteral(
+    "local seq = tonumber(ARGV[1])\n"
+    "if tonumber(redis.call('GET', KEYS[1]) or '0') >= seq then return 0 end\n"
+    "for i = 2, #KEYS, 2 do\n"
+    "  local a = (i - 2) / 2 * 3 + 2\n"
+    "  redis.call('HINCRBY', KEYS[i], ARGV[a], ARGV[a + 2])\n"
+    "  redis.call('HINCRBY', KEYS[i + 1], ARGV[a + 1], ARGV[a + 2])\n"
+    "end\n"
+    "redis.call('SET', KEYS[1], ARGV[1])\n"
+    "return 1\n");
+
 QString resolveHost(const QString &host)
 {
     if (!QHostAddress(host).isNull())
@@ -311,9 +325,13 @@ void RedisShard::applyBatch(const QString &instance, const QString &source, quin
         QTimer::singleShot(0, this, [this, done] { done(unavailable()); });
         return;
     }
-    // One MULTI/EXEC: the counts and the instance's sequence land together or not at all.
+    // One script: the counts and the instance's sequence land together or not at all,
+    // and a batch whose sequence is already recorded is skipped, so a batch that
+    // reaches Redis twice (an old connection's data processed late) counts once.
+    QList<QByteArray> arguments{"EVAL", ApplyBatchScript, QByteArray(), flushedKey(instance)};
+    QList<QByteArray> values{QByteArray::number(sequence)};
+    const QByteArray sourcePrefix = source.toUtf8() + '/';
     qint64 votes = 0;
-    send({"MULTI"}, [](std::optional<RedisReply>) {});
     for (auto it = counts.cbegin(); it != counts.cend(); ++it) {
         for (qsizetype option = 0; option < it->size(); ++option) {
             const qint64 delta = it->at(option);
@@ -321,25 +339,25 @@ void RedisShard::applyBatch(const QString &instance, const QString &source, quin
                 continue;
             votes += delta;
             const QByteArray letter = Poll::optionId(int(option)).toUtf8();
-            send({"HINCRBY", countsKey(it.key()), letter, QByteArray::number(delta)},
-                 [](std::optional<RedisReply>) {});
-            send({"HINCRBY", appliedKey(it.key()), source.toUtf8() + '/' + letter, QByteArray::number(delta)},
-                 [](std::optional<RedisReply>) {});
+            arguments << countsKey(it.key()) << appliedKey(it.key());
+            values << letter << sourcePrefix + letter << QByteArray::number(delta);
         }
     }
-    send({"SET", flushedKey(instance), QByteArray::number(sequence)}, [](std::optional<RedisReply>) {});
-    send({"EXEC"}, [this, votes, done](std::optional<RedisReply> reply) {
+    arguments[2] = QByteArray::number(arguments.size() - 3);
+    arguments.append(values);
+    send(arguments, [this, votes, done](std::optional<RedisReply> reply) {
         if (!reply) {
             // Sent, but no answer: it may or may not have been applied.
             done(TallyError::unavailable(QStringLiteral("outcome_unknown"),
                                          QStringLiteral("Shard %1: connection lost during a batch").arg(m_name)));
             return;
         }
-        if (reply->isError() || reply->type != RedisReply::Type::Array) {
+        if (reply->isError()) {
             done(unavailable(QString::fromUtf8(reply->text)));
             return;
         }
-        m_storedVotes += votes;
+        if (reply->integer == 1)
+            m_storedVotes += votes;
         done(true);
     });
 }
