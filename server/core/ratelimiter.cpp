@@ -1,6 +1,7 @@
 #include "ratelimiter.h"
 
 #include <QDeadlineTimer>
+#include <algorithm>
 #include <cmath>
 
 namespace {
@@ -33,16 +34,8 @@ qint64 RateLimiter::acquire(const QString &client)
     QMutexLocker locker(&stripe.mutex);
     auto it = stripe.buckets.find(client);
     if (it == stripe.buckets.end()) {
-        if (stripe.buckets.size() >= m_maxPerStripe) {
-            // Full stripe: make room, oldest first among the first few we look at.
-            auto oldest = stripe.buckets.begin();
-            int looked = 0;
-            for (auto candidate = stripe.buckets.begin(); candidate != stripe.buckets.end() && looked < 32;
-                 ++candidate, ++looked)
-                if (candidate->updatedAt < oldest->updatedAt)
-                    oldest = candidate;
-            stripe.buckets.erase(oldest);
-        }
+        if (stripe.buckets.size() >= m_maxPerStripe)
+            makeRoom(stripe);
         it = stripe.buckets.insert(client, Bucket{m_burst, now});
     }
     refill(*it, now);
@@ -51,6 +44,27 @@ qint64 RateLimiter::acquire(const QString &client)
         return 0;
     }
     return qint64(std::ceil((1.0 - it->tokens) / m_rate * 1000.0));
+}
+
+void RateLimiter::makeRoom(Stripe &stripe)
+{
+    // One pass drops the least recently seen quarter, so a stream of new clients costs
+    // O(1) amortised. (Looking for the oldest bucket on every insertion instead costs a
+    // scan per new client under the stripe's lock once the stripe is full.)
+    std::vector<qint64> seen;
+    seen.reserve(size_t(stripe.buckets.size()));
+    for (const Bucket &bucket : std::as_const(stripe.buckets))
+        seen.push_back(bucket.updatedAt);
+    const qsizetype drop = std::max<qsizetype>(1, stripe.buckets.size() / 4);
+    std::nth_element(seen.begin(), seen.begin() + (drop - 1), seen.end());
+    const qint64 cutoff = seen[size_t(drop - 1)];
+    qsizetype dropped = 0;
+    stripe.buckets.removeIf([&](QHash<QString, Bucket>::iterator entry) {
+        if (dropped >= drop || entry.value().updatedAt > cutoff)
+            return false;
+        ++dropped;
+        return true;
+    });
 }
 
 int RateLimiter::evictIdle()

@@ -10,9 +10,9 @@
 // Token buckets per client key, shared by every worker so a client cannot multiply
 // its budget by opening connections to several of them. Keys are spread over
 // independently locked stripes to keep contention low. A bucket that has refilled
-// completely carries no information and is dropped by evictIdle(); past
-// `maxClients` the least recently seen buckets go first, so memory stays bounded
-// whatever the number of distinct clients.
+// completely carries no information and is dropped by evictIdle(); when a stripe
+// reaches its share of `maxClients`, its least recently seen quarter goes, so memory
+// stays bounded whatever the number of distinct clients.
 class RateLimiter {
 public:
     using Clock = std::function<qint64()>; // milliseconds, monotonic
@@ -36,6 +36,7 @@ private:
         QHash<QString, Bucket> buckets;
     };
     void refill(Bucket &bucket, qint64 now) const;
+    static void makeRoom(Stripe &stripe);
 
     double m_rate;
     double m_burst;

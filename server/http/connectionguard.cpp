@@ -65,13 +65,6 @@ void ConnectionGuard::inspect()
         return;
     }
     const QByteArray head = pending.left(headEnd);
-    if (head.toLower().contains("\nupgrade: websocket")) {
-        // From here on the connection speaks WebSocket, with its own limits and pings.
-        m_idle->stop();
-        disconnect(m_socket, &QTcpSocket::readyRead, this, &ConnectionGuard::inspect);
-        disconnect(m_socket, &QTcpSocket::bytesWritten, m_idle, nullptr);
-        return;
-    }
     const qsizetype lineEnd = head.indexOf("\r\n");
     const QList<QByteArray> requestLine = head.left(lineEnd < 0 ? head.size() : lineEnd).split(' ');
     if (requestLine.size() >= 2 && requestLine[1].startsWith("//")) {
@@ -79,6 +72,9 @@ void ConnectionGuard::inspect()
                QStringLiteral("There is no resource at %1.").arg(QString::fromLatin1(requestLine[1].left(200))));
         return;
     }
+    bool upgradeWebSocket = false;
+    bool connectionUpgrade = false;
+    bool hasBody = false;
     for (const QByteArray &line : head.split('\n')) {
         const qsizetype colon = line.indexOf(':');
         if (colon <= 0)
@@ -95,5 +91,17 @@ void ConnectionGuard::inspect()
                    QStringLiteral("Send request bodies with a Content-Length."));
             return;
         }
+        hasBody = hasBody || (name == "content-length" && value.toLongLong() != 0) || name == "transfer-encoding";
+        upgradeWebSocket = upgradeWebSocket || (name == "upgrade" && value.toLower() == "websocket");
+        connectionUpgrade = connectionUpgrade || (name == "connection" && value.toLower().contains("upgrade"));
+    }
+    // Only a real opening handshake (a GET without a body that QHttpServer will hand to
+    // the WebSocket server) leaves the guard: any other request naming "Upgrade" is
+    // plain HTTP to Qt, whose body and idle time must stay bounded.
+    if (upgradeWebSocket && connectionUpgrade && !hasBody && requestLine.constFirst() == "GET") {
+        // From here on the connection speaks WebSocket, with its own limits and pings.
+        m_idle->stop();
+        disconnect(m_socket, &QTcpSocket::readyRead, this, &ConnectionGuard::inspect);
+        disconnect(m_socket, &QTcpSocket::bytesWritten, m_idle, nullptr);
     }
 }

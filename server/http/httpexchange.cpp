@@ -82,6 +82,9 @@ void HttpExchange::replyError(const TallyError &error) const
     if (status == Status::ServiceUnavailable)
         replyError(status, error.code, error.message, QByteArrayLiteral("Retry-After"),
                    QByteArrayLiteral("1"));
+    else if (status == Status::Unauthorized) // a 401 must name the scheme (RFC 7235)
+        replyError(status, error.code, error.message, QByteArrayLiteral("WWW-Authenticate"),
+                   QByteArrayLiteral("Bearer"));
     else
         replyError(status, error.code, error.message);
 }

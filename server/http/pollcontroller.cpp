@@ -28,7 +28,8 @@ std::optional<TallyError> PollController::checkAdmin(const HttpExchange &exchang
     if (token.isEmpty())
         return std::nullopt;
     const QByteArray header = exchange.header(QByteArrayLiteral("Authorization"));
-    if (!header.startsWith("Bearer "))
+    // The scheme name is case-insensitive (RFC 7235); the token is not.
+    if (header.size() < 7 || qstrnicmp(header.constData(), "Bearer ", 7) != 0)
         return TallyError{TallyError::Kind::Unauthorized, QStringLiteral("unauthorized"),
                           QStringLiteral("This operation needs 'Authorization: Bearer <admin token>'.")};
     const QByteArray given = header.mid(7).trimmed();

@@ -115,8 +115,18 @@ void VoteController::vote(const HttpExchange &exchange, const QString &pollId) c
         exchange.replyError(request.error());
         return;
     }
-    if (request.value().voterId.isEmpty())
-        request.value().voterId = QString::fromUtf8(exchange.header("X-Voter-Id").left(128));
+    if (request.value().voterId.isEmpty()) {
+        // Same limit as the body's voter_id: cutting a longer id would make distinct
+        // voters who share its first 128 characters one voter.
+        const QString headerVoter = QString::fromUtf8(exchange.header("X-Voter-Id"));
+        if (headerVoter.size() > 128) {
+            ServerStats::bump(m_scope.server.stats->votesRejected);
+            exchange.replyError(TallyError::invalid(QStringLiteral("invalid_voter_id"),
+                                                    QStringLiteral("X-Voter-Id must have at most 128 characters.")));
+            return;
+        }
+        request.value().voterId = headerVoter;
+    }
     const QJsonObject accepted{{QStringLiteral("status"), QStringLiteral("accepted")},
                                {QStringLiteral("message"), QStringLiteral("Vote accepted")},
                                {QStringLiteral("poll_id"), pollId},

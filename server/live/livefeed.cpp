@@ -133,6 +133,12 @@ void LiveFeed::requestSnapshot(LiveHub *hub, quint64 sessionId, const QString &p
 {
     QMetaObject::invokeMethod(this, [this, hub, sessionId, pollId] {
         readCounts(pollId, false, [this, hub, sessionId, pollId](const OptionCounts &counts) {
+            // Reads complete on this thread in order and counts never go back, so when no
+            // snapshot has been pushed yet, everyone watching holds these counts or newer
+            // ones: the next tick only needs to push when the counts differ from them
+            // (without this, the first tick repeats the same counts with a new seq).
+            if (!m_lastSent.contains(pollId))
+                m_lastSent.insert(pollId, counts);
             const QByteArray message = resultsMessage(pollId, counts, m_server.catalog->optionCount(pollId));
             QMutexLocker locker(&m_mutex);
             if (m_hubs.contains(hub))

@@ -129,7 +129,8 @@ Outcome<Journal::Recovery> Journal::recover(const std::function<QString(const QS
                     records.append(JournalRecord::vote(it.key(), int(option), it->at(option)));
         const QByteArray path = QFile::encodeName(dir.filePath(fileName(recovery.nextEpoch)));
         const QByteArray temporary = path + ".tmp";
-        const int fd = ::open(temporary.constData(), O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC, 0600);
+        const int fd = ::open(temporary.constData(),
+                              O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC, 0600);
         const bool written = fd >= 0 && writeAll(fd, records) && ::fdatasync(fd) == 0 &&
                              ::rename(temporary.constData(), path.constData()) == 0;
         if (!written) {
