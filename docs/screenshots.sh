@@ -6,7 +6,7 @@
 # Starts a headless server on a free port with a private data directory, fills it
 # with demo polls (several themes, votes cast), keeps votes coming in, and runs
 # `tally --connect URL` under Xvfb at 1280x800 and 1920x1080. Each screenshot is
-# taken after TALLY_SCREENSHOT_SETTLE seconds (default 20): the console has loaded
+# taken after TALLY_SCREENSHOT_SETTLE seconds (default 30): the console has loaded
 # its data and drawn some health history by then. Needs xvfb-run, ImageMagick
 # (import) and curl.
 set -euo pipefail
@@ -17,7 +17,7 @@ if [[ $# -ne 1 || ! -x $1 ]]; then
 fi
 binary=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
 out=$(cd "$(dirname "$0")" && pwd)/screenshots
-settle=${TALLY_SCREENSHOT_SETTLE:-20} # seconds of live data before each screenshot
+settle=${TALLY_SCREENSHOT_SETTLE:-30} # seconds of live data before each screenshot
 for tool in xvfb-run import curl; do
     command -v "$tool" >/dev/null || { echo "$0: $tool is required" >&2; exit 2; }
 done

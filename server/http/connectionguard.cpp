@@ -91,9 +91,12 @@ void ConnectionGuard::inspect()
                    QStringLiteral("Send request bodies with a Content-Length."));
             return;
         }
-        hasBody = hasBody || (name == "content-length" && value.toLongLong() != 0) || name == "transfer-encoding";
-        upgradeWebSocket = upgradeWebSocket || (name == "upgrade" && value.toLower() == "websocket");
-        connectionUpgrade = connectionUpgrade || (name == "connection" && value.toLower().contains("upgrade"));
+        hasBody = hasBody || (name == "content-length" && value.toLongLong() != 0) ||
+                  name == "transfer-encoding";
+        upgradeWebSocket =
+            upgradeWebSocket || (name == "upgrade" && value.toLower() == "websocket");
+        connectionUpgrade =
+            connectionUpgrade || (name == "connection" && value.toLower().contains("upgrade"));
     }
     // Only a real opening handshake (a GET without a body that QHttpServer will hand to
     // the WebSocket server) leaves the guard: any other request naming "Upgrade" is

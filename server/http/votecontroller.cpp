@@ -121,8 +121,9 @@ void VoteController::vote(const HttpExchange &exchange, const QString &pollId) c
         const QString headerVoter = QString::fromUtf8(exchange.header("X-Voter-Id"));
         if (headerVoter.size() > 128) {
             ServerStats::bump(m_scope.server.stats->votesRejected);
-            exchange.replyError(TallyError::invalid(QStringLiteral("invalid_voter_id"),
-                                                    QStringLiteral("X-Voter-Id must have at most 128 characters.")));
+            exchange.replyError(TallyError::invalid(
+                QStringLiteral("invalid_voter_id"),
+                QStringLiteral("X-Voter-Id must have at most 128 characters.")));
             return;
         }
         request.value().voterId = headerVoter;

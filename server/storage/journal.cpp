@@ -17,10 +17,12 @@ namespace {
 // In async mode records reach the disk at this pace; sync mode commits as fast as it can.
 constexpr auto AsyncCommitInterval = std::chrono::milliseconds(10);
 constexpr auto IdleWait = std::chrono::milliseconds(50);
+constexpr auto FailureBackoff = std::chrono::milliseconds(200);
 } // namespace
 
 Journal::Journal(const QString &directory, Mode mode, VoteLedger *ledger, int workers)
-    : m_directory(directory), m_mode(mode), m_ledger(ledger), m_waiters(size_t(std::max(1, workers)))
+    : m_directory(directory), m_mode(mode), m_ledger(ledger), m_waiters(size_t(std::max(1, workers))),
+      m_unwritten(m_waiters.size())
 {
 }
 
@@ -267,52 +269,34 @@ void Journal::run()
             stopping = m_stopping;
         }
         // Seals were requested after their epoch's records were buffered, so taking
-        // the records now includes every record of every epoch being sealed.
-        QSet<int> dirty;
-        bool failed = false;
-        std::vector<quint64> reached(m_waiters.size(), 0);
-        for (size_t worker = 0; worker < m_waiters.size(); ++worker) {
-            for (const VoteBuffer::JournalChunk &chunk : m_ledger->takeJournal(int(worker))) {
-                const int fd = fileFor(chunk.epoch);
-                if (fd < 0 || !writeAll(fd, chunk.bytes)) {
-                    failed = true;
+        // the records now includes every record of every epoch being sealed. Records
+        // of a failed cycle stay first in line for the next one.
+        for (size_t worker = 0; worker < m_waiters.size(); ++worker)
+            m_unwritten[worker].append(m_ledger->takeJournal(int(worker)));
+        const bool written = commitCycle(seals);
+        if (written) {
+            for (size_t worker = 0; worker < m_waiters.size(); ++worker) {
+                Waiter &waiter = m_waiters[worker];
+                const QList<VoteBuffer::JournalChunk> done = std::exchange(m_unwritten[worker], {});
+                if (done.isEmpty() || !waiter.context)
                     continue;
-                }
-                dirty.insert(fd);
-                reached[worker] = std::max(reached[worker], chunk.lastSequence);
+                waiter.written = done.constLast().lastSequence;
+                const quint64 upTo = waiter.written;
+                auto notify = waiter.durableUpTo;
+                QMetaObject::invokeMethod(waiter.context, [notify, upTo] { notify(upTo); });
             }
         }
         for (const Seal &seal : std::as_const(seals)) {
-            const int fd = fileFor(seal.epoch);
-            if (fd >= 0 && writeAll(fd, JournalRecord::manifest(seal.epoch, seal.sequences)))
-                dirty.insert(fd);
-            else
-                failed = true;
-        }
-        for (int fd : std::as_const(dirty))
-            if (::fdatasync(fd) != 0)
-                failed = true;
-        if (failed)
-            qWarning("Journal: a write or sync failed; affected votes are not acknowledged");
-        // Acknowledge what is on disk.
-        for (size_t worker = 0; worker < m_waiters.size(); ++worker) {
-            Waiter &waiter = m_waiters[worker];
-            if (failed || reached[worker] <= waiter.written || !waiter.context)
-                continue;
-            waiter.written = reached[worker];
-            const quint64 upTo = waiter.written;
-            auto notify = waiter.durableUpTo;
-            QMetaObject::invokeMethod(waiter.context, [notify, upTo] { notify(upTo); });
-        }
-        for (const Seal &seal : std::as_const(seals)) {
-            const auto fd = m_files.constFind(seal.epoch);
-            if (fd != m_files.cend()) {
-                ::close(*fd);
-                m_files.remove(seal.epoch);
+            if (written) {
+                const auto fd = m_files.constFind(seal.epoch);
+                if (fd != m_files.cend()) {
+                    ::close(*fd);
+                    m_files.remove(seal.epoch);
+                }
             }
             if (seal.context) {
                 auto done = seal.done;
-                QMetaObject::invokeMethod(seal.context, [done, failed] { done(!failed); });
+                QMetaObject::invokeMethod(seal.context, [done, written] { done(written); });
             }
         }
         for (quint64 epoch : std::as_const(discards))
@@ -322,4 +306,40 @@ void Journal::run()
         if (m_mode == Mode::Async)
             std::this_thread::sleep_for(AsyncCommitInterval);
     }
+}
+
+bool Journal::commitCycle(const QList<Seal> &seals)
+{
+    // Either every record and manifest of this cycle is on disk, or the files are cut
+    // back to where they were: a failed write never leaves garbage between records,
+    // and nothing is acknowledged that is not durable.
+    QHash<int, off_t> sizeBefore;
+    const auto append = [&](quint64 epoch, const QByteArray &bytes) {
+        const int fd = fileFor(epoch);
+        if (fd < 0)
+            return false;
+        if (!sizeBefore.contains(fd))
+            sizeBefore.insert(fd, ::lseek(fd, 0, SEEK_END));
+        return writeAll(fd, bytes);
+    };
+    bool ok = true;
+    for (size_t worker = 0; ok && worker < m_unwritten.size(); ++worker)
+        for (const VoteBuffer::JournalChunk &chunk : std::as_const(m_unwritten[worker]))
+            if (!(ok = append(chunk.epoch, chunk.bytes)))
+                break;
+    for (const Seal &seal : seals)
+        if (ok)
+            ok = append(seal.epoch, JournalRecord::manifest(seal.epoch, seal.sequences));
+    for (auto it = sizeBefore.cbegin(); ok && it != sizeBefore.cend(); ++it)
+        ok = ::fdatasync(it.key()) == 0;
+    if (ok)
+        return true;
+    qWarning("Journal: writing to %s failed (%s); the votes are kept and retried, and not "
+             "acknowledged until they are on disk",
+             qPrintable(m_directory), std::strerror(errno));
+    for (auto it = sizeBefore.cbegin(); it != sizeBefore.cend(); ++it)
+        if (it.value() >= 0 && ::ftruncate(it.key(), it.value()) != 0)
+            qWarning("Journal: cannot cut a failed write back: %s", std::strerror(errno));
+    std::this_thread::sleep_for(FailureBackoff);
+    return false;
 }

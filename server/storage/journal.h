@@ -1,6 +1,7 @@
 #pragma once
 
 #include "core/outcome.h"
+#include "core/votebuffer.h"
 #include "core/votecounts.h"
 
 #include <QHash>
@@ -74,6 +75,7 @@ private:
         quint64 written = 0;
     };
     void run();
+    bool commitCycle(const QList<Seal> &seals);
     int fileFor(quint64 epoch);
     bool writeAll(int fd, const QByteArray &bytes);
     void syncDirectory();
@@ -93,6 +95,7 @@ private:
 
     // Writer thread only.
     QHash<quint64, int> m_files; // epoch -> fd
+    std::vector<QList<VoteBuffer::JournalChunk>> m_unwritten; // per worker, oldest first
     std::thread m_thread;
     std::atomic<bool> m_running{false};
 };

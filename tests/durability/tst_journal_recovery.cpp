@@ -1,0 +1,560 @@
+// The journal's record format and its recovery: encode/decode and CRC-32 at unit
+// level; then the real binary SIGKILLed with every vote still only in the journal
+// (--batch-interval 60), the newest journal file damaged on purpose (garbage appended,
+// last record torn), a restart interrupted between writing the replayed votes and
+// removing the files they came from (and one interrupted while still writing them), and
+// a Redis node SIGKILLed while votes flow.
+#include "durabilitykit.h"
+#include "httpclient.h"
+#include "redisnode.h"
+#include "storage/journalrecord.h"
+#include "tallyprocess.h"
+
+#include <QDir>
+#include <QFile>
+#include <QFileInfo>
+#include <QJsonArray>
+#include <QRandomGenerator>
+#include <QTemporaryDir>
+#include <QTest>
+#include <QtEndian>
+
+using namespace DurabilityKit;
+
+namespace {
+
+constexpr int StartTimeoutMs = 20000;
+const QStringList SlowFlush = {QStringLiteral("--batch-interval"), QStringLiteral("60")};
+
+struct Cast {
+    PollCounts expected; // poll -> option -> votes, all acknowledged
+    qint64 votes = 0;
+};
+
+QByteArray readFile(const QString &path)
+{
+    QFile file(path);
+    return file.open(QIODevice::ReadOnly) ? file.readAll() : QByteArray();
+}
+
+bool writeFile(const QString &path, const QByteArray &bytes, QIODevice::OpenMode mode)
+{
+    QFile file(path);
+    return file.open(QIODevice::WriteOnly | mode) && file.write(bytes) == bytes.size();
+}
+
+// Every record of a journal file, in order, and where the undecodable rest begins.
+QList<JournalRecord::Decoded> decodeAll(const QByteArray &data, qsizetype *end,
+                                        QList<qsizetype> *starts = nullptr)
+{
+    QList<JournalRecord::Decoded> records;
+    qsizetype offset = 0;
+    for (;;) {
+        const qsizetype start = offset;
+        const std::optional<JournalRecord::Decoded> record = JournalRecord::read(data, &offset);
+        if (!record)
+            break;
+        if (starts)
+            starts->append(start);
+        records.append(*record);
+    }
+    *end = offset;
+    return records;
+}
+
+QString show(const Counts &counts)
+{
+    QStringList parts;
+    for (auto it = counts.cbegin(); it != counts.cend(); ++it)
+        parts.append(QStringLiteral("%1=%2").arg(it.key()).arg(it.value()));
+    return parts.join(u' ');
+}
+
+Counts countsOf(const PollCounts &all, const QString &poll, int options)
+{
+    Counts counts;
+    for (const QString &option : optionIds(options))
+        counts.insert(option, all.value(poll).value(option));
+    return counts;
+}
+
+} // namespace
+
+class JournalRecoveryTest : public QObject {
+    Q_OBJECT
+
+private slots:
+    void initTestCase();
+    // Unit level.
+    void crc32KnownValues();
+    void voteRecordRoundTrip();
+    void manifestAndMarkerRoundTrip();
+    void readStopsAtCorruptedByte();
+    void readStopsAtTruncatedRecord();
+    // The binary.
+    void garbageAfterLastRecord();
+    void tornLastRecord_data();
+    void tornLastRecord();
+    void restartInterruptedDuringRecovery();
+    void unfinishedReplayFileIgnored();
+    void redisNodeKilledWhileVoting();
+
+private:
+    // Starts a server with --batch-interval 60 on `dataDir`, creates the polls, casts
+    // `votes` votes (every one answered 202), SIGKILLs it; nothing was flushed.
+    void castAndKill(const QString &dataDir, int votes, Cast *cast);
+    void checkCounts(TallyProcess &server, const PollCounts &expected);
+
+    const QList<PollTarget> m_polls = {{QStringLiteral("journal-a"), optionIds(3)},
+                                       {QStringLiteral("journal-b"), optionIds(2)}};
+};
+
+void JournalRecoveryTest::initTestCase()
+{
+    QVERIFY2(!TallyProcess::binaryPath().isEmpty(), "TALLY_BINARY is not set: run through ctest");
+}
+
+void JournalRecoveryTest::crc32KnownValues()
+{
+    // The CRC-32 check value (IEEE 802.3, reflected, as zlib and PNG use it).
+    QCOMPARE(JournalRecord::crc32("123456789"), 0xCBF43926u);
+    QCOMPARE(JournalRecord::crc32(""), 0x00000000u);
+    QCOMPARE(JournalRecord::crc32("a"), 0xE8B7BE43u);
+    QCOMPARE(JournalRecord::crc32("The quick brown fox jumps over the lazy dog"), 0x414FA339u);
+}
+
+void JournalRecoveryTest::voteRecordRoundTrip()
+{
+    const QByteArray record = JournalRecord::vote(QStringLiteral("poll-\u00e9t\u00e9"), 7, 42);
+    // [u32 length][u32 crc32][payload], little-endian.
+    QVERIFY(record.size() > 8);
+    const quint32 length = qFromLittleEndian<quint32>(record.constData());
+    const quint32 crc = qFromLittleEndian<quint32>(record.constData() + 4);
+    QCOMPARE(qsizetype(length), record.size() - 8);
+    QCOMPARE(crc, JournalRecord::crc32(record.mid(8)));
+    // Payload: type 1, option, u64 votes, u16 length + UTF-8 poll id.
+    const QByteArray id = QStringLiteral("poll-\u00e9t\u00e9").toUtf8();
+    QCOMPARE(qsizetype(length), 1 + 1 + 8 + 2 + id.size());
+    QCOMPARE(quint8(record[8]), quint8(JournalRecord::Type::Vote));
+    QCOMPARE(quint8(record[9]), quint8(7));
+    QCOMPARE(qFromLittleEndian<quint64>(record.constData() + 10), quint64(42));
+    QCOMPARE(qFromLittleEndian<quint16>(record.constData() + 18), quint16(id.size()));
+    QCOMPARE(record.mid(20), id);
+
+    qsizetype offset = 0;
+    const std::optional<JournalRecord::Decoded> decoded = JournalRecord::read(record, &offset);
+    QVERIFY(decoded);
+    QCOMPARE(offset, record.size());
+    QCOMPARE(decoded->type, JournalRecord::Type::Vote);
+    QCOMPARE(decoded->pollId, QStringLiteral("poll-\u00e9t\u00e9"));
+    QCOMPARE(decoded->option, 7);
+    QCOMPARE(decoded->votes, qint64(42));
+
+    // Default: one vote.
+    offset = 0;
+    QCOMPARE(JournalRecord::read(JournalRecord::vote(QStringLiteral("x"), 0), &offset)->votes,
+             qint64(1));
+}
+
+void JournalRecoveryTest::manifestAndMarkerRoundTrip()
+{
+    const QHash<QString, quint64> sequences = {{QStringLiteral("shard-0"), 17},
+                                               {QStringLiteral("127.0.0.1:6379"), 1ull << 40}};
+    const QByteArray data = JournalRecord::vote(QStringLiteral("p"), 1) +
+                            JournalRecord::manifest(9, sequences) +
+                            JournalRecord::manifest(10, {}) + JournalRecord::replaces(12);
+    qsizetype end = 0;
+    const QList<JournalRecord::Decoded> records = decodeAll(data, &end);
+    QCOMPARE(end, data.size());
+    QCOMPARE(records.size(), 4);
+    QCOMPARE(records[1].type, JournalRecord::Type::Manifest);
+    QCOMPARE(records[1].epoch, quint64(9));
+    QCOMPARE(records[1].sequences, sequences);
+    QCOMPARE(records[2].type, JournalRecord::Type::Manifest);
+    QCOMPARE(records[2].epoch, quint64(10));
+    QVERIFY(records[2].sequences.isEmpty());
+    // The marker that starts a file of replayed votes: "replaces every file up to 12".
+    QCOMPARE(records[3].type, JournalRecord::Type::Replaces);
+    QCOMPARE(records[3].epoch, quint64(12));
+}
+
+void JournalRecoveryTest::readStopsAtCorruptedByte()
+{
+    const QByteArray first = JournalRecord::vote(QStringLiteral("first"), 0);
+    const QByteArray second = JournalRecord::vote(QStringLiteral("second"), 1, 3);
+    const QByteArray third = JournalRecord::vote(QStringLiteral("third"), 2);
+    const QByteArray intact = first + second + third;
+    // Whichever byte of the second record is damaged, reading ends there: the first
+    // record counts, the second and everything after it do not.
+    for (qsizetype i = 0; i < second.size(); ++i) {
+        for (const quint8 flip : {quint8(0x01), quint8(0x80), quint8(0xFF)}) {
+            QByteArray damaged = intact;
+            damaged[first.size() + i] = char(quint8(damaged[first.size() + i]) ^ flip);
+            qsizetype end = 0;
+            const QList<JournalRecord::Decoded> records = decodeAll(damaged, &end);
+            QVERIFY2(records.size() == 1 && end == first.size(),
+                     qPrintable(QStringLiteral("byte %1 ^ 0x%2: %3 record(s), stopped at %4")
+                                    .arg(i)
+                                    .arg(flip, 0, 16)
+                                    .arg(records.size())
+                                    .arg(end)));
+            QCOMPARE(records[0].pollId, QStringLiteral("first"));
+        }
+    }
+}
+
+void JournalRecoveryTest::readStopsAtTruncatedRecord()
+{
+    const QByteArray first = JournalRecord::vote(QStringLiteral("first"), 0);
+    const QByteArray second = JournalRecord::manifest(4, {{QStringLiteral("shard-1"), 8}});
+    for (qsizetype cut = 1; cut < second.size(); ++cut) {
+        const QByteArray data = first + second.left(second.size() - cut);
+        qsizetype end = 0;
+        QCOMPARE(decodeAll(data, &end).size(), 1);
+        QCOMPARE(end, first.size());
+    }
+    // Zero-length and oversized length fields are not records.
+    QByteArray zero(8, '\0');
+    qsizetype offset = 0;
+    QVERIFY(!JournalRecord::read(zero, &offset));
+    QByteArray huge = first;
+    qToLittleEndian(quint32(0x7FFFFFFF), huge.data());
+    offset = 0;
+    QVERIFY(!JournalRecord::read(huge, &offset));
+    QCOMPARE(offset, qsizetype(0));
+}
+
+void JournalRecoveryTest::castAndKill(const QString &dataDir, int votes, Cast *cast)
+{
+    TallyProcess server(SlowFlush, dataDir);
+    QVERIFY2(server.start(StartTimeoutMs), qPrintable(server.diagnostics()));
+    HttpClient client(server.url());
+    for (const PollTarget &poll : m_polls) {
+        const HttpResponse created =
+            client.postJson(Api + QStringLiteral("/polls"), pollBody(poll.id, poll.options));
+        QVERIFY2(created.status == 201, qPrintable(created.describe()));
+    }
+    QList<HttpRequest> requests;
+    QList<QPair<QString, QString>> sent;
+    for (int i = 0; i < votes; ++i) {
+        // A fixed, uneven spread over both polls and every option.
+        const PollTarget &poll = m_polls[(i * 7 / 3) % 2];
+        const QString option = poll.options[(i * i + i / 2) % poll.options.size()];
+        requests.append(voteRequest(poll.id, option));
+        sent.append({poll.id, option});
+    }
+    const QList<HttpResponse> answers = client.sendAll(requests, 3);
+    for (qsizetype i = 0; i < answers.size(); ++i) {
+        QVERIFY2(answers[i].status == 202, qPrintable(answers[i].describe()));
+        ++cast->expected[sent[i].first][sent[i].second];
+        ++cast->votes;
+    }
+    server.kill();
+}
+
+void JournalRecoveryTest::checkCounts(TallyProcess &server, const PollCounts &expected)
+{
+    HttpClient client(server.url());
+    for (const PollTarget &poll : m_polls) {
+        bool ok = false;
+        QString error;
+        const Counts counts = readResults(client, poll.id, &ok, &error);
+        QVERIFY2(ok, qPrintable(error));
+        const Counts want = countsOf(expected, poll.id, int(poll.options.size()));
+        QVERIFY2(counts == want, qPrintable(QStringLiteral("%1: counted %2, expected %3")
+                                                .arg(poll.id, show(counts), show(want))));
+    }
+}
+
+void JournalRecoveryTest::garbageAfterLastRecord()
+{
+    QTemporaryDir dataDir(QDir::tempPath() + QStringLiteral("/tally-journal-XXXXXX"));
+    QVERIFY(dataDir.isValid());
+    Cast cast;
+    castAndKill(dataDir.path(), 61, &cast);
+    if (QTest::currentTestFailed())
+        return;
+
+    // Every acknowledged vote is a record of the one (unflushed) epoch's file.
+    const QStringList files = journalFiles(dataDir.path());
+    QCOMPARE(files.size(), 1);
+    const QByteArray data = readFile(files.first());
+    qsizetype end = 0;
+    const QList<JournalRecord::Decoded> records = decodeAll(data, &end);
+    QCOMPARE(end, data.size());
+    QCOMPARE(records.size(), qsizetype(cast.votes));
+    PollCounts journaled;
+    for (const JournalRecord::Decoded &record : records) {
+        QCOMPARE(record.type, JournalRecord::Type::Vote);
+        journaled[record.pollId][optionIds(10)[record.option]] += record.votes;
+    }
+    QCOMPARE(journaled, cast.expected);
+
+    const QByteArray garbage = QByteArrayLiteral("\xff\xff\xff\x7fnot a journal record, garbage!");
+    QVERIFY(writeFile(files.first(), garbage, QIODevice::Append));
+
+    TallyProcess server(SlowFlush, dataDir.path());
+    QVERIFY2(server.start(StartTimeoutMs), qPrintable(server.diagnostics()));
+    const QString warning = QStringLiteral("Journal: %1: torn or corrupt record at offset %2; %3 "
+                                           "trailing bytes ignored")
+                                .arg(QFileInfo(files.first()).fileName())
+                                .arg(data.size())
+                                .arg(garbage.size());
+    QVERIFY2(server.stderrText().contains(warning),
+             qPrintable(QStringLiteral("expected: %1\n%2").arg(warning, server.diagnostics())));
+    const JournalLine line = journalLine(server.stderrText() + server.stdoutText());
+    QVERIFY2(line.present, qPrintable(server.diagnostics()));
+    QCOMPARE(line.files, 1);
+    QCOMPARE(line.replayed, cast.votes);
+    QCOMPARE(line.stored, qint64(0));
+
+    HttpClient client(server.url());
+    QCOMPARE(client.get(QStringLiteral("/ready")).status, 200);
+    QCOMPARE(statValue(client.get(Api + QStringLiteral("/stats")).json, QStringLiteral("votes"),
+                       QStringLiteral("recovered")),
+             cast.votes);
+    checkCounts(server, cast.expected);
+    if (QTest::currentTestFailed())
+        return;
+
+    // A clean stop stores everything: the next start replays nothing and counts the same.
+    QCOMPARE(server.stop(), 0);
+    QVERIFY(journalFiles(dataDir.path()).isEmpty());
+    TallyProcess again(SlowFlush, dataDir.path());
+    QVERIFY2(again.start(StartTimeoutMs), qPrintable(again.diagnostics()));
+    QVERIFY(!again.stderrText().contains(QStringLiteral("torn or corrupt")));
+    QCOMPARE(statValue(HttpClient(again.url()).get(Api + QStringLiteral("/stats")).json,
+                       QStringLiteral("votes"), QStringLiteral("recovered")),
+             qint64(0));
+    checkCounts(again, cast.expected);
+    QCOMPARE(again.stop(), 0);
+}
+
+void JournalRecoveryTest::tornLastRecord_data()
+{
+    // How many bytes of the last record are cut off. A vote record for "journal-a" or
+    // "journal-b" is 8 + 21 = 29 bytes: 1 and 3 cut into the poll id, 21 leaves only
+    // the header, 27 leaves two bytes of the length field.
+    QTest::addColumn<int>("cut");
+    QTest::newRow("1 byte") << 1;
+    QTest::newRow("3 bytes") << 3;
+    QTest::newRow("whole payload") << 21;
+    QTest::newRow("into the header") << 27;
+}
+
+void JournalRecoveryTest::tornLastRecord()
+{
+    QFETCH(int, cut);
+    QTemporaryDir dataDir(QDir::tempPath() + QStringLiteral("/tally-journal-XXXXXX"));
+    QVERIFY(dataDir.isValid());
+    Cast cast;
+    castAndKill(dataDir.path(), 48, &cast);
+    if (QTest::currentTestFailed())
+        return;
+
+    const QStringList files = journalFiles(dataDir.path());
+    QCOMPARE(files.size(), 1);
+    const QByteArray data = readFile(files.first());
+    qsizetype end = 0;
+    QList<qsizetype> starts;
+    const QList<JournalRecord::Decoded> records = decodeAll(data, &end, &starts);
+    QCOMPARE(records.size(), qsizetype(cast.votes));
+    QCOMPARE(end, data.size());
+    // The torn record's vote is lost (it was acknowledged, but a torn write is what a
+    // crash of the disk under the process would leave); every earlier vote is kept.
+    const JournalRecord::Decoded &lastRecord = records.last();
+    const qsizetype lastStart = starts.last();
+    const qsizetype lastSize = data.size() - lastStart;
+    QCOMPARE(lastSize, qsizetype(29));
+    QVERIFY(cut < lastSize);
+    QVERIFY(QFile::resize(files.first(), data.size() - cut));
+    PollCounts expected = cast.expected;
+    --expected[lastRecord.pollId][optionIds(10)[lastRecord.option]];
+
+    TallyProcess server(SlowFlush, dataDir.path());
+    QVERIFY2(server.start(StartTimeoutMs), qPrintable(server.diagnostics()));
+    const QString warning = QStringLiteral("Journal: %1: torn or corrupt record at offset %2; %3 "
+                                           "trailing bytes ignored")
+                                .arg(QFileInfo(files.first()).fileName())
+                                .arg(lastStart)
+                                .arg(lastSize - cut);
+    QVERIFY2(server.stderrText().contains(warning),
+             qPrintable(QStringLiteral("expected: %1\n%2").arg(warning, server.diagnostics())));
+    const JournalLine line = journalLine(server.stderrText() + server.stdoutText());
+    QVERIFY2(line.present, qPrintable(server.diagnostics()));
+    QCOMPARE(line.replayed, cast.votes - 1);
+    HttpClient client(server.url());
+    QCOMPARE(client.get(QStringLiteral("/ready")).status, 200);
+    QCOMPARE(statValue(client.get(Api + QStringLiteral("/stats")).json, QStringLiteral("votes"),
+                       QStringLiteral("recovered")),
+             cast.votes - 1);
+    checkCounts(server, expected);
+    if (QTest::currentTestFailed())
+        return;
+
+    // The server is usable: a new vote counts, and survives another crash.
+    const HttpResponse vote =
+        client.sendAll({voteRequest(lastRecord.pollId, optionIds(10)[lastRecord.option])}).first();
+    QCOMPARE(vote.status, 202);
+    ++expected[lastRecord.pollId][optionIds(10)[lastRecord.option]];
+    server.kill();
+    TallyProcess again(SlowFlush, dataDir.path());
+    QVERIFY2(again.start(StartTimeoutMs), qPrintable(again.diagnostics()));
+    QVERIFY(!again.stderrText().contains(QStringLiteral("torn or corrupt")));
+    checkCounts(again, expected);
+    QCOMPARE(again.stop(), 0);
+}
+
+void JournalRecoveryTest::restartInterruptedDuringRecovery()
+{
+    // Recovery writes the votes to replay as a fresh journal file and only then removes
+    // the files they came from. A crash between the two leaves both on disk; the next
+    // start must still count each vote once.
+    QTemporaryDir dataDir(QDir::tempPath() + QStringLiteral("/tally-journal-XXXXXX"));
+    QVERIFY(dataDir.isValid());
+    Cast cast;
+    castAndKill(dataDir.path(), 40, &cast);
+    if (QTest::currentTestFailed())
+        return;
+    const QStringList before = journalFiles(dataDir.path());
+    QCOMPARE(before.size(), 1);
+    const QByteArray original = readFile(before.first());
+
+    {
+        TallyProcess server(SlowFlush, dataDir.path());
+        QVERIFY2(server.start(StartTimeoutMs), qPrintable(server.diagnostics()));
+        QCOMPARE(journalLine(server.stderrText() + server.stdoutText()).replayed, cast.votes);
+        checkCounts(server, cast.expected);
+        server.kill(); // nothing flushed: --batch-interval 60
+    }
+    const QStringList after = journalFiles(dataDir.path());
+    QCOMPARE(after.size(), 1);
+    QVERIFY(after.first() != before.first());
+    // The state of a crash just before the old file was removed.
+    QVERIFY(writeFile(before.first(), original, QIODevice::Truncate));
+
+    TallyProcess server(SlowFlush, dataDir.path());
+    QVERIFY2(server.start(StartTimeoutMs), qPrintable(server.diagnostics()));
+    const JournalLine line = journalLine(server.stderrText() + server.stdoutText());
+    QCOMPARE(line.replayed, cast.votes);
+    checkCounts(server, cast.expected);
+    QCOMPARE(server.stop(), 0);
+    QVERIFY(journalFiles(dataDir.path()).isEmpty());
+}
+
+void JournalRecoveryTest::unfinishedReplayFileIgnored()
+{
+    // A crash while the replay file is still being written leaves it under its temporary
+    // name next to the complete files it was made from: it must not count.
+    QTemporaryDir dataDir(QDir::tempPath() + QStringLiteral("/tally-journal-XXXXXX"));
+    QVERIFY(dataDir.isValid());
+    Cast cast;
+    castAndKill(dataDir.path(), 30, &cast);
+    if (QTest::currentTestFailed())
+        return;
+    const QStringList files = journalFiles(dataDir.path());
+    QCOMPARE(files.size(), 1);
+    const QString unfinished =
+        QDir(dataDir.path()).filePath(QStringLiteral("journal/00000000000000000002.log.tmp"));
+    QVERIFY(writeFile(unfinished,
+                      JournalRecord::replaces(1) +
+                          JournalRecord::vote(m_polls[0].id, 0, cast.votes) +
+                          JournalRecord::vote(m_polls[1].id, 1, 7).left(11),
+                      QIODevice::Truncate));
+
+    TallyProcess server(SlowFlush, dataDir.path());
+    QVERIFY2(server.start(StartTimeoutMs), qPrintable(server.diagnostics()));
+    QCOMPARE(journalLine(server.stderrText() + server.stdoutText()).replayed, cast.votes);
+    QVERIFY(!QFile::exists(unfinished));
+    checkCounts(server, cast.expected);
+    QCOMPARE(server.stop(), 0);
+}
+
+void JournalRecoveryTest::redisNodeKilledWhileVoting()
+{
+    RedisNode first, second;
+    QVERIFY2(first.start(), qPrintable(first.diagnostics()));
+    QVERIFY2(second.start(), qPrintable(second.diagnostics()));
+    QTemporaryDir dataDir(QDir::tempPath() + QStringLiteral("/tally-journal-XXXXXX"));
+    QVERIFY(dataDir.isValid());
+    TallyProcess server({QStringLiteral("--redis-nodes"),
+                         QStringLiteral("%1,%2").arg(first.url(), second.url()),
+                         QStringLiteral("--batch-interval"), QStringLiteral("0.1"),
+                         QStringLiteral("--breaker-reset"), QStringLiteral("0.5")},
+                        dataDir.path());
+    QVERIFY2(server.start(StartTimeoutMs), qPrintable(server.diagnostics()));
+    HttpClient client(server.url());
+
+    // Polls on both nodes.
+    QList<PollTarget> polls;
+    QHash<QString, QString> shardOf;
+    QSet<QString> shards;
+    for (int i = 1; i <= 40 && (shards.size() < 2 || polls.size() < 4); ++i) {
+        const PollTarget poll{QStringLiteral("redis-kill-%1").arg(i), optionIds(2 + i % 3)};
+        const HttpResponse created =
+            client.postJson(Api + QStringLiteral("/polls"), pollBody(poll.id, poll.options));
+        QVERIFY2(created.status == 201, qPrintable(created.describe()));
+        shardOf.insert(poll.id, created.json.value(QStringLiteral("shard")).toString());
+        shards.insert(shardOf.value(poll.id));
+        polls.append(poll);
+    }
+    QCOMPARE(shards.size(), 2);
+
+    QRandomGenerator random(QRandomGenerator::system()->generate());
+    VoteStorm load(polls, &random, 12);
+    load.start(server.url());
+    QVERIFY(load.waitAcknowledged(300, 20000));
+    first.kill();
+    // Votes keep coming and keep being acknowledged while the node is down, and the
+    // server notices that its batches fail.
+    QVERIFY(load.waitAcknowledged(load.acknowledgedSinceStart() + 300, 20000));
+    QTRY_VERIFY_WITH_TIMEOUT(statValue(client.get(Api + QStringLiteral("/stats")).json,
+                                       QStringLiteral("flush"), QStringLiteral("failures")) > 0,
+                             10000);
+    QVERIFY(load.waitAcknowledged(load.acknowledgedSinceStart() + 200, 20000));
+    QVERIFY2(first.restart(), qPrintable(first.diagnostics()));
+    QVERIFY(load.waitAcknowledged(load.acknowledgedSinceStart() + 500, 20000));
+    load.stopSending();
+    QVERIFY(load.waitIdle(15000));
+    QVERIFY2(load.unexpected().isEmpty(), qPrintable(load.unexpected().join(u'\n')));
+    const VoteRecord sum = totals(load.book());
+    QCOMPARE(sum.unanswered, qint64(0));
+    QCOMPARE(sum.rejected, qint64(0));
+
+    // Every accepted vote reaches its node, exactly once.
+    QTRY_VERIFY_WITH_TIMEOUT(
+        [&] {
+            const QJsonObject stats = client.get(Api + QStringLiteral("/stats")).json;
+            return statValue(stats, QStringLiteral("votes"), QStringLiteral("accepted")) ==
+                       sum.acknowledged &&
+                   statValue(stats, QStringLiteral("votes"), QStringLiteral("flushed")) ==
+                       sum.acknowledged &&
+                   statValue(stats, QStringLiteral("buffer"), QStringLiteral("depth")) == 0 &&
+                   statValue(stats, QStringLiteral("buffer"), QStringLiteral("in_flight")) == 0;
+        }(),
+        30000);
+    for (const PollTarget &poll : std::as_const(polls)) {
+        RedisNode *owner = shardOf.value(poll.id) == first.shardName() ? &first : &second;
+        RedisNode *other = owner == &first ? &second : &first;
+        QVERIFY2(shardOf.value(poll.id) == owner->shardName(), qPrintable(shardOf.value(poll.id)));
+        QMap<QByteArray, QByteArray> expected;
+        Counts counts;
+        for (auto it = load.book()[poll.id].cbegin(); it != load.book()[poll.id].cend(); ++it) {
+            counts.insert(it.key(), it->acknowledged);
+            if (it->acknowledged > 0)
+                expected.insert(it.key().toUtf8(), QByteArray::number(it->acknowledged));
+        }
+        QCOMPARE(owner->hgetall("poll:" + poll.id.toUtf8()), expected);
+        QVERIFY(!other->exists("poll:" + poll.id.toUtf8()));
+        bool ok = false;
+        QString error;
+        QCOMPARE(readResults(client, poll.id, &ok, &error), counts);
+        QVERIFY2(ok, qPrintable(error));
+    }
+    qInfo("Redis node %s killed and restarted: %lld votes acknowledged, all stored once",
+          qPrintable(first.shardName()), sum.acknowledged);
+    QCOMPARE(server.stop(), 0);
+}
+
+QTEST_GUILESS_MAIN(JournalRecoveryTest)
+#include "tst_journal_recovery.moc"
