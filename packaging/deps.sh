@@ -8,6 +8,7 @@ packages=(
     libqt6sql6-sqlite libhiredis-dev
     redis-server nginx wrk curl
     xvfb xauth imagemagick
+    clang libclang-rt-14-dev
 )
 
 missing=()
