@@ -8,6 +8,7 @@
 
 #ifdef TALLY_WITH_GUI
 #include "mainwindow.h"
+#include "serverclient.h"
 #include <QApplication>
 #endif
 
@@ -93,7 +94,11 @@ int main(int argc, char **argv)
             // flushes pending votes before the application quits.
             QApplication::setQuitOnLastWindowClosed(false);
             auto *server = new TallyServer(config, &app);
-            QObject::connect(server, &TallyServer::started, &window, &MainWindow::connectTo);
+            // The server may have generated its admin token (bound beyond loopback).
+            QObject::connect(server, &TallyServer::started, &window, [&window, server](const QUrl &url) {
+                window.client()->setAdminToken(server->adminToken());
+                window.connectTo(url);
+            });
             QObject::connect(&window, &MainWindow::closed, server, &TallyServer::stop);
             runServer(server, &app);
         } else {

@@ -1,98 +1,387 @@
 #include "mainwindow.h"
+#include "connectdialog.h"
+#include "createpolldialog.h"
+#include "healthcharts.h"
+#include "liveclient.h"
+#include "pollactions.h"
+#include "polllistmodel.h"
+#include "pollsview.h"
+#include "resultspanel.h"
 #include "serverclient.h"
+#include "shardview.h"
+#include "votecaster.h"
 
+#include <QAction>
+#include <QApplication>
 #include <QCloseEvent>
-#include <QHeaderView>
-#include <QJsonArray>
+#include <QDockWidget>
+#include <QGroupBox>
 #include <QLabel>
+#include <QMenuBar>
+#include <QScreen>
+#include <QSettings>
+#include <QSplitter>
 #include <QStatusBar>
-#include <QTableWidget>
+#include <QStyle>
 #include <QTimer>
+#include <QToolBar>
 #include <QVBoxLayout>
 
 namespace {
-constexpr int RefreshMs = 1000;
+constexpr int StateVersion = 1;
+constexpr int MaxRecentUrls = 8;
+
+QString tokenKey(const QUrl &url)
+{
+    return QStringLiteral("tokens/") +
+           QString::fromLatin1(
+               url.toString(QUrl::StripTrailingSlash)
+                   .toUtf8()
+                   .toBase64(QByteArray::Base64UrlEncoding | QByteArray::OmitTrailingEquals));
 }
+} // namespace
 
 MainWindow::MainWindow(const QString &adminToken, QWidget *parent)
-    : QMainWindow(parent), m_client(new ServerClient(this)), m_refreshTimer(new QTimer(this)),
-      m_serverLabel(new QLabel(tr("Starting the embedded server…"), this)),
-      m_statsLabel(new QLabel(this)), m_polls(new QTableWidget(0, 5, this))
+    : QMainWindow(parent), m_adminToken(adminToken), m_client(new ServerClient(this)),
+      m_live(new LiveClient(m_client, this)), m_model(new PollListModel(this)),
+      m_polls(new PollsView(m_model, this)), m_results(new ResultsPanel(this)),
+      m_caster(new VoteCaster(m_client, m_live, this)), m_shards(new ShardView(this)),
+      m_health(new HealthCharts(this)), m_actions(new PollActions(m_client, this)),
+      m_connectionLabel(new QLabel(this)), m_versionLabel(new QLabel(this)),
+      m_statusTimer(new QTimer(this))
 {
     setWindowTitle(tr("Tally"));
     m_client->setAdminToken(adminToken);
-    m_polls->setHorizontalHeaderLabels({tr("Poll"), tr("Question"), tr("Theme"), tr("Status"), tr("Shard")});
-    m_polls->horizontalHeader()->setSectionResizeMode(1, QHeaderView::Stretch);
-    m_polls->verticalHeader()->hide();
-    m_polls->setEditTriggers(QAbstractItemView::NoEditTriggers);
-    m_polls->setSelectionBehavior(QAbstractItemView::SelectRows);
-    m_serverLabel->setTextFormat(Qt::PlainText);
-    m_statsLabel->setTextFormat(Qt::PlainText);
 
-    auto *central = new QWidget(this);
-    auto *layout = new QVBoxLayout(central);
-    layout->addWidget(m_serverLabel);
-    layout->addWidget(m_statsLabel);
-    layout->addWidget(m_polls);
-    setCentralWidget(central);
-    resize(960, 600);
+    auto *casterBox = new QGroupBox(tr("Cast votes"), this);
+    auto *casterLayout = new QVBoxLayout(casterBox);
+    casterLayout->addWidget(m_caster);
+    auto *central = new QSplitter(Qt::Vertical, this);
+    central->setObjectName(QStringLiteral("centralSplitter"));
+    central->setChildrenCollapsible(false);
+    central->addWidget(m_results);
+    central->addWidget(casterBox);
+    central->setStretchFactor(0, 3);
+    central->setStretchFactor(1, 0);
+    auto *centralWidget = new QWidget(this);
+    auto *centralLayout = new QVBoxLayout(centralWidget);
+    centralLayout->setContentsMargins(6, 6, 6, 0);
+    centralLayout->addWidget(central);
+    setCentralWidget(centralWidget);
 
-    m_refreshTimer->setInterval(RefreshMs);
-    connect(m_refreshTimer, &QTimer::timeout, this, &MainWindow::refresh);
+    m_results->setActions({m_actions->closePoll(), m_actions->openPoll(), m_actions->deletePoll()});
+    m_polls->setContextActions(
+        {m_actions->closePoll(), m_actions->openPoll(), m_actions->deletePoll()});
+    buildMenus();
+    buildDocks();
+
+    m_connectionLabel->setObjectName(QStringLiteral("connectionLabel"));
+    m_connectionLabel->setTextFormat(Qt::PlainText);
+    m_versionLabel->setObjectName(QStringLiteral("versionLabel"));
+    m_versionLabel->setTextFormat(Qt::PlainText);
+    statusBar()->addPermanentWidget(m_connectionLabel, 1);
+    statusBar()->addPermanentWidget(m_versionLabel);
+    m_statusTimer->setInterval(500); // the reconnect countdown
+    connect(m_statusTimer, &QTimer::timeout, this, &MainWindow::updateConnectionStatus);
+    m_statusTimer->start();
+
+    connect(m_live, &LiveClient::stateChanged, this, [this] {
+        m_actions->setConnected(m_live->isConnected());
+        updateConnectionStatus();
+    });
+    connect(m_live, &LiveClient::pollsReceived, this, [this](const QJsonArray &polls) {
+        m_model->setPolls(polls);
+        m_listLoaded = true;
+        m_polls->setLoading(false);
+        selectFirstPollIfNone();
+    });
+    connect(m_live, &LiveClient::pollEvent, this,
+            [this](const QString &type, const QJsonObject &poll) {
+                if (type == u"poll_deleted")
+                    m_model->removePoll(poll.value(QStringLiteral("id")).toString());
+                else
+                    m_model->upsertPoll(poll);
+            });
+    connect(m_live, &LiveClient::pollGone, m_model, &PollListModel::removePoll);
+    connect(m_live, &LiveClient::resultsReceived, this, &MainWindow::onResults);
+    connect(m_live, &LiveClient::statsReceived, this, &MainWindow::onStats);
+    connect(m_live, &LiveClient::ringReceived, m_shards, &ShardView::setRing);
+
+    auto watch = [this] { m_live->setWatchedPolls(m_model->ids()); };
+    connect(m_model, &QAbstractItemModel::rowsInserted, this, watch);
+    connect(m_model, &QAbstractItemModel::rowsRemoved, this, watch);
+    connect(m_model, &QAbstractItemModel::modelReset, this, watch);
+    connect(m_model, &PollListModel::pollChanged, this, &MainWindow::onPollChanged);
+    connect(m_polls, &PollsView::selectedPollChanged, this, &MainWindow::onSelectionChanged);
+
+    connect(m_actions, &PollActions::newPollRequested, this, &MainWindow::showCreateDialog);
+    connect(m_actions, &PollActions::pollUpdated, m_model, &PollListModel::upsertPoll);
+    connect(m_actions, &PollActions::pollDeleted, m_model, &PollListModel::removePoll);
+    connect(m_actions, &PollActions::message, this,
+            [this](const QString &text) { statusBar()->showMessage(text, 5000); });
+    connect(m_caster, &VoteCaster::voted, m_live, &LiveClient::fetchResults);
+
+    onSelectionChanged({});
+    restoreSettings();
+    updateConnectionStatus();
+}
+
+MainWindow::~MainWindow() = default;
+
+void MainWindow::buildMenus()
+{
+    QStyle *style = this->style();
+    auto *connectAction =
+        new QAction(style->standardIcon(QStyle::SP_DriveNetIcon), tr("&Connect to…"), this);
+    connectAction->setObjectName(QStringLiteral("connectAction"));
+    connectAction->setShortcut(QKeySequence(tr("Ctrl+L")));
+    connectAction->setToolTip(tr("Watch another server, or set the admin token (Ctrl+L)"));
+    connect(connectAction, &QAction::triggered, this, &MainWindow::showConnectDialog);
+    auto *refreshAction =
+        new QAction(style->standardIcon(QStyle::SP_BrowserReload), tr("&Refresh"), this);
+    refreshAction->setObjectName(QStringLiteral("refreshAction"));
+    refreshAction->setShortcuts({QKeySequence(Qt::Key_F5), QKeySequence(tr("Ctrl+R"))});
+    refreshAction->setToolTip(tr("Fetch polls, results, stats and the ring now (F5)"));
+    connect(refreshAction, &QAction::triggered, m_live, &LiveClient::refresh);
+    auto *quitAction = new QAction(tr("&Quit"), this);
+    quitAction->setObjectName(QStringLiteral("quitAction"));
+    quitAction->setShortcut(QKeySequence(tr("Ctrl+Q")));
+    quitAction->setMenuRole(QAction::QuitRole);
+    connect(quitAction, &QAction::triggered, this, &QWidget::close);
+
+    QMenu *server = menuBar()->addMenu(tr("&Server"));
+    server->addAction(connectAction);
+    server->addAction(refreshAction);
+    server->addSeparator();
+    server->addAction(quitAction);
+    QMenu *poll = menuBar()->addMenu(tr("&Poll"));
+    poll->addAction(m_actions->newPoll());
+    poll->addSeparator();
+    poll->addAction(m_actions->closePoll());
+    poll->addAction(m_actions->openPoll());
+    poll->addAction(m_actions->deletePoll());
+
+    QToolBar *toolbar = addToolBar(tr("Main"));
+    toolbar->setObjectName(QStringLiteral("mainToolBar"));
+    toolbar->setToolButtonStyle(Qt::ToolButtonTextBesideIcon);
+    toolbar->setMovable(false);
+    toolbar->addAction(m_actions->newPoll());
+    toolbar->addAction(refreshAction);
+    toolbar->addAction(connectAction);
+}
+
+void MainWindow::buildDocks()
+{
+    setCorner(Qt::BottomLeftCorner, Qt::LeftDockWidgetArea);
+    setDockOptions(QMainWindow::AnimatedDocks | QMainWindow::AllowTabbedDocks);
+    auto dock = [this](const QString &title, const QString &name, QWidget *content) {
+        auto *dock = new QDockWidget(title, this);
+        dock->setObjectName(name);
+        dock->setFeatures(QDockWidget::DockWidgetMovable | QDockWidget::DockWidgetFloatable);
+        dock->setWidget(content);
+        return dock;
+    };
+    QDockWidget *polls = dock(tr("Polls"), QStringLiteral("pollsDock"), m_polls);
+    QDockWidget *shards = dock(tr("Shards"), QStringLiteral("shardsDock"), m_shards);
+    QDockWidget *health =
+        dock(tr("Health (last 5 minutes)"), QStringLiteral("healthDock"), m_health);
+    addDockWidget(Qt::LeftDockWidgetArea, polls);
+    addDockWidget(Qt::LeftDockWidgetArea, shards);
+    addDockWidget(Qt::BottomDockWidgetArea, health);
+    QMenu *view = menuBar()->addMenu(tr("&View"));
+    for (QDockWidget *each : {polls, shards, health})
+        view->addAction(each->toggleViewAction());
+}
+
+void MainWindow::restoreSettings()
+{
+    QSettings settings;
+    const QByteArray geometry = settings.value(QStringLiteral("window/geometry")).toByteArray();
+    if (geometry.isEmpty() || !restoreGeometry(geometry)) {
+        // First run: use the screen; an operator console is rarely a small window.
+        const QRect available = screen() ? screen()->availableGeometry() : QRect(0, 0, 1280, 800);
+        const QSize size = available.size().boundedTo(QSize(1920, 1200));
+        setGeometry(QRect(available.topLeft(), size));
+        m_defaultDocks = true; // sized once the window is shown
+        return;
+    }
+    restoreState(settings.value(QStringLiteral("window/state")).toByteArray(), StateVersion);
 }
 
 void MainWindow::connectTo(const QUrl &url)
 {
-    m_client->setBaseUrl(url);
-    m_serverLabel->setText(tr("Server: %1").arg(url.toString()));
-    refresh();
-    m_refreshTimer->start();
-}
-
-void MainWindow::refresh()
-{
-    m_client->get(QStringLiteral("/api/v1/polls"), [this](int status, const QJsonObject &body) {
-        if (status == 200)
-            showPolls(body);
-    });
-    m_client->get(QStringLiteral("/api/v1/stats"),
-                  [this](int status, const QJsonObject &body) { showStats(status, body); });
-}
-
-void MainWindow::showPolls(const QJsonObject &body)
-{
-    const QJsonArray polls = body.value(QStringLiteral("polls")).toArray();
-    m_polls->setRowCount(int(polls.size()));
-    for (int row = 0; row < polls.size(); ++row) {
-        const QJsonObject poll = polls[row].toObject();
-        const QStringList cells = {poll[QStringLiteral("id")].toString(), poll[QStringLiteral("question")].toString(),
-                                   poll[QStringLiteral("theme")].toString(), poll[QStringLiteral("status")].toString(),
-                                   poll[QStringLiteral("shard")].toString()};
-        for (int column = 0; column < cells.size(); ++column)
-            m_polls->setItem(row, column, new QTableWidgetItem(cells[column]));
+    if (url != m_client->baseUrl()) {
+        m_model->clear();
+        m_shards->clear();
+        m_health->clear();
+        m_listLoaded = false;
+        m_polls->setLoading(true);
+        m_version.clear();
     }
+    QSettings settings;
+    QStringList recent = settings.value(QStringLiteral("connection/recent")).toStringList();
+    recent.removeAll(url.toString());
+    recent.prepend(url.toString());
+    settings.setValue(QStringLiteral("connection/recent"), recent.mid(0, MaxRecentUrls));
+    if (m_adminToken.isEmpty())
+        m_client->setAdminToken(settings.value(tokenKey(url)).toString());
+    setWindowTitle(tr("Tally — %1").arg(url.toString(QUrl::StripTrailingSlash)));
+    m_live->start(url);
+    updateConnectionStatus();
 }
 
-void MainWindow::showStats(int status, const QJsonObject &body)
+QUrl MainWindow::serverUrl() const
 {
-    if (status != 200) {
-        statusBar()->showMessage(tr("Server unreachable, retrying…"));
+    return m_client->baseUrl();
+}
+
+void MainWindow::showConnectDialog()
+{
+    auto *dialog = new ConnectDialog(this);
+    dialog->setAttribute(Qt::WA_DeleteOnClose);
+    QSettings settings;
+    dialog->setRecentUrls(settings.value(QStringLiteral("connection/recent")).toStringList());
+    dialog->setUrl(serverUrl());
+    dialog->setToken(m_client->adminToken());
+    dialog->setRememberToken(settings.contains(tokenKey(serverUrl())));
+    connect(dialog, &QDialog::accepted, this, [this, dialog] {
+        const QUrl url = dialog->url();
+        QSettings settings;
+        if (dialog->rememberToken() && !dialog->token().isEmpty())
+            settings.setValue(tokenKey(url), dialog->token());
+        else
+            settings.remove(tokenKey(url));
+        m_adminToken = dialog->token();
+        m_client->setAdminToken(dialog->token());
+        connectTo(url);
+    });
+    dialog->open();
+}
+
+CreatePollDialog *MainWindow::createDialog() const
+{
+    return findChild<CreatePollDialog *>(QString(), Qt::FindDirectChildrenOnly);
+}
+
+void MainWindow::showCreateDialog()
+{
+    if (CreatePollDialog *open = createDialog()) {
+        open->raise();
+        open->activateWindow();
         return;
     }
-    const QJsonObject votes = body.value(QStringLiteral("votes")).toObject();
-    const QJsonObject buffer = body.value(QStringLiteral("buffer")).toObject();
-    const QJsonObject cache = body.value(QStringLiteral("cache")).toObject();
-    m_statsLabel->setText(tr("Polls: %1   Votes accepted: %2   Buffered: %3   Cache hit ratio: %4%")
-                              .arg(body.value(QStringLiteral("polls")).toInt())
-                              .arg(votes.value(QStringLiteral("accepted")).toInteger())
-                              .arg(buffer.value(QStringLiteral("depth")).toInteger())
-                              .arg(cache.value(QStringLiteral("hit_ratio")).toDouble() * 100.0, 0, 'f', 1));
-    statusBar()->showMessage(tr("Connected, version %1").arg(body.value(QStringLiteral("version")).toString()));
+    auto *dialog = new CreatePollDialog(m_client, this);
+    dialog->setAttribute(Qt::WA_DeleteOnClose);
+    connect(dialog, &CreatePollDialog::created, this, [this](const QJsonObject &poll) {
+        m_model->upsertPoll(poll);
+        m_polls->selectPoll(poll.value(QStringLiteral("id")).toString());
+        statusBar()->showMessage(tr("Poll created."), 5000);
+    });
+    dialog->open();
+}
+
+void MainWindow::onSelectionChanged(const QString &pollId)
+{
+    m_selected = pollId;
+    m_live->setSelectedPoll(pollId);
+    const PollInfo *poll = m_model->poll(pollId);
+    if (!poll) {
+        m_results->clearPoll(m_model->rowCount() == 0 && m_listLoaded
+                                 ? tr("No polls yet — press Ctrl+N to create one.")
+                                 : tr("Select a poll to see its results."));
+        m_caster->clearPoll();
+        m_actions->setPoll(PollInfo(), -1);
+    } else {
+        m_results->setPoll(*poll);
+        m_caster->setPoll(*poll);
+        m_actions->setPoll(*poll, m_model->totalOf(pollId));
+    }
+    updateSelectionOwner();
+}
+
+void MainWindow::onPollChanged(const QString &pollId)
+{
+    if (pollId == m_selected)
+        onSelectionChanged(pollId);
+}
+
+void MainWindow::selectFirstPollIfNone()
+{
+    if (!m_polls->selectedPollId().isEmpty() || m_model->rowCount() == 0) {
+        if (m_model->rowCount() == 0)
+            onSelectionChanged({}); // the empty state says what to do
+        return;
+    }
+    m_polls->selectPoll(m_model->pollAt(0).id);
+}
+
+void MainWindow::updateSelectionOwner()
+{
+    const PollInfo *poll = m_model->poll(m_selected);
+    m_shards->setSelectedPoll(poll ? poll->question : QString(), poll ? poll->shard : QString());
+}
+
+void MainWindow::onResults(const QString &pollId, const QJsonObject &results, qint64 total)
+{
+    m_model->setTotal(pollId, total);
+    if (pollId == m_selected) {
+        m_results->setResults(results, total);
+        if (const PollInfo *poll = m_model->poll(pollId))
+            m_actions->setPoll(*poll, total);
+    }
+}
+
+void MainWindow::onStats(const QJsonObject &stats)
+{
+    m_health->addStats(stats);
+    m_shards->setStats(stats);
+    const QString version = stats.value(QStringLiteral("version")).toString();
+    if (version != m_version) {
+        m_version = version;
+        updateConnectionStatus();
+    }
+}
+
+QString MainWindow::connectionText() const
+{
+    return m_live->statusText();
+}
+
+QString MainWindow::versionText() const
+{
+    return m_version.isEmpty() ? QString() : tr("Server version %1").arg(m_version);
+}
+
+void MainWindow::updateConnectionStatus()
+{
+    m_connectionLabel->setText(connectionText());
+    m_versionLabel->setText(versionText());
+}
+
+void MainWindow::showEvent(QShowEvent *event)
+{
+    QMainWindow::showEvent(event);
+    if (!m_defaultDocks)
+        return;
+    m_defaultDocks = false;
+    // Docks can only be sized once the window has its size.
+    const QSize size = this->size();
+    auto *polls = findChild<QDockWidget *>(QStringLiteral("pollsDock"));
+    auto *shards = findChild<QDockWidget *>(QStringLiteral("shardsDock"));
+    auto *health = findChild<QDockWidget *>(QStringLiteral("healthDock"));
+    resizeDocks({polls}, {int(size.width() * 0.36)}, Qt::Horizontal);
+    resizeDocks({health}, {int(size.height() * 0.26)}, Qt::Vertical);
+    resizeDocks({polls, shards}, {int(size.height() * 0.5), int(size.height() * 0.5)},
+                Qt::Vertical);
 }
 
 void MainWindow::closeEvent(QCloseEvent *event)
 {
-    m_refreshTimer->stop();
+    QSettings settings;
+    settings.setValue(QStringLiteral("window/geometry"), saveGeometry());
+    settings.setValue(QStringLiteral("window/state"), saveState(StateVersion));
+    m_statusTimer->stop();
+    m_live->stop();
     Q_EMIT closed();
     event->accept();
 }

@@ -3,33 +3,86 @@
 #include <QMainWindow>
 #include <QUrl>
 
+class CreatePollDialog;
+class HealthCharts;
+class LiveClient;
+class PollActions;
+class PollListModel;
+class PollsView;
 class QLabel;
-class QTableWidget;
 class QTimer;
+class ResultsPanel;
 class ServerClient;
+class ShardView;
+class VoteCaster;
 
-// The operator console's window: the server it watches, its polls and their totals.
+// The operator console: the polls of one server with their live totals, the selected
+// poll's live chart and a vote caster, the shards behind the server and its health
+// over time. It talks to the server only through the REST API and the WebSocket.
 class MainWindow : public QMainWindow {
     Q_OBJECT
 public:
     explicit MainWindow(const QString &adminToken = {}, QWidget *parent = nullptr);
+    ~MainWindow() override;
 
+    // Watches the server at `url` (the embedded one, or a remote one).
     void connectTo(const QUrl &url);
+    QUrl serverUrl() const;
+
+    // The connection as the status bar shows it, e.g. "Connected · live updates".
+    QString connectionText() const;
+    QString versionText() const;
+
+    ServerClient *client() const { return m_client; }
+    LiveClient *liveClient() const { return m_live; }
+    PollListModel *pollModel() const { return m_model; }
+    PollsView *pollsView() const { return m_polls; }
+    ResultsPanel *resultsPanel() const { return m_results; }
+    VoteCaster *voteCaster() const { return m_caster; }
+    ShardView *shardView() const { return m_shards; }
+    HealthCharts *healthCharts() const { return m_health; }
+    PollActions *pollActions() const { return m_actions; }
+    // The create dialog while it is open.
+    CreatePollDialog *createDialog() const;
+
+public Q_SLOTS:
+    void showConnectDialog();
+    void showCreateDialog();
 
 Q_SIGNALS:
     void closed();
 
 protected:
     void closeEvent(QCloseEvent *event) override;
+    void showEvent(QShowEvent *event) override;
 
 private:
-    void refresh();
-    void showPolls(const QJsonObject &body);
-    void showStats(int status, const QJsonObject &body);
+    void buildMenus();
+    void buildDocks();
+    void restoreSettings();
+    void onSelectionChanged(const QString &pollId);
+    void onPollChanged(const QString &pollId);
+    void onResults(const QString &pollId, const QJsonObject &results, qint64 total);
+    void onStats(const QJsonObject &stats);
+    void updateConnectionStatus();
+    void updateSelectionOwner();
+    void selectFirstPollIfNone();
 
+    QString m_adminToken;
     ServerClient *m_client;
-    QTimer *m_refreshTimer;
-    QLabel *m_serverLabel;
-    QLabel *m_statsLabel;
-    QTableWidget *m_polls;
+    LiveClient *m_live;
+    PollListModel *m_model;
+    PollsView *m_polls;
+    ResultsPanel *m_results;
+    VoteCaster *m_caster;
+    ShardView *m_shards;
+    HealthCharts *m_health;
+    PollActions *m_actions;
+    QLabel *m_connectionLabel;
+    QLabel *m_versionLabel;
+    QTimer *m_statusTimer;
+    QString m_selected;
+    QString m_version;
+    bool m_listLoaded = false;
+    bool m_defaultDocks = false;
 };

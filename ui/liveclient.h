@@ -1,0 +1,130 @@
+#pragma once
+
+#include <QElapsedTimer>
+#include <QHash>
+#include <QJsonArray>
+#include <QJsonObject>
+#include <QObject>
+#include <QSet>
+#include <QStringList>
+#include <QUrl>
+
+class QTimer;
+class QWebSocket;
+class RestPoller;
+class ServerClient;
+
+// Keeps the console's picture of a server current. It prefers the server's
+// WebSocket (/api/v1/ws, DESIGN §5): results of the watched polls, stats and poll
+// events are pushed. When the socket cannot be opened it polls the REST API instead
+// (results of the selected poll every 500 ms, stats every second) and retries the
+// socket with backoff. When the server does not answer at all the client is
+// "reconnecting": it probes with backoff until the server is back.
+class LiveClient : public QObject {
+    Q_OBJECT
+public:
+    enum class State {
+        Idle,         // not started
+        Connecting,   // first contact
+        Live,         // WebSocket open
+        Polling,      // REST only
+        Reconnecting, // server unreachable, probing with backoff
+    };
+    Q_ENUM(State)
+
+    // The server lets one connection watch at most 100 polls; the others' totals are
+    // polled over REST.
+    static constexpr int MaxSubscriptions = 100;
+    static constexpr int FirstProbeDelayMs = 500;
+    static constexpr int MaxProbeDelayMs = 8000;
+    static constexpr int FirstSocketRetryMs = 1000;
+    static constexpr int MaxSocketRetryMs = 30000;
+
+    explicit LiveClient(ServerClient *client, QObject *parent = nullptr);
+
+    void start(const QUrl &baseUrl);
+    void stop();
+
+    State state() const { return m_state; }
+    bool isConnected() const { return m_state == State::Live || m_state == State::Polling; }
+    bool socketLive() const;
+    QString serverVersion() const { return m_version; }
+    // While reconnecting: the attempt number and the time left until it.
+    int attempt() const { return m_attempt; }
+    int retryInMs() const;
+    // While polling: the time until the next WebSocket attempt (-1: none planned).
+    int socketRetryInMs() const;
+
+    // The connection in a sentence, e.g. "Connected to http://… · live updates" or
+    // "Reconnecting to http://… in 4 s (attempt 3)…".
+    QString statusText() const;
+
+    // The selected poll is polled fastest; the watched ones feed the poll list's totals.
+    void setSelectedPoll(const QString &pollId);
+    void setWatchedPolls(const QStringList &pollIds);
+    // Fetches everything now.
+    void refresh();
+    // Fetches one poll's results now (after a vote, when nothing pushes them).
+    void fetchResults(const QString &pollId);
+    // Sends a vote over the WebSocket; false when the socket is not open. The answer
+    // comes as voteAcked() or voteRejected() with the same ref.
+    bool sendVote(const QString &pollId, const QString &optionId, qint64 ref,
+                  const QString &voterId = {});
+
+    // The WebSocket's path under the base URL (default /api/v1/ws). A path the server
+    // does not upgrade (e.g. behind a proxy without WebSocket support) leaves the
+    // client polling REST.
+    void setSocketPath(const QString &path) { m_socketPath = path; }
+    static QUrl socketUrl(const QUrl &baseUrl, const QString &path = QStringLiteral("/api/v1/ws"));
+
+Q_SIGNALS:
+    void stateChanged(LiveClient::State state);
+    void statsReceived(const QJsonObject &stats);
+    void resultsReceived(const QString &pollId, const QJsonObject &results, qint64 total);
+    void pollsReceived(const QJsonArray &polls);
+    // type: poll_created, poll_updated or poll_deleted.
+    void pollEvent(const QString &type, const QJsonObject &poll);
+    void pollGone(const QString &pollId);
+    void ringReceived(const QJsonObject &ring);
+    void voteAcked(qint64 ref);
+    void voteRejected(qint64 ref, const QString &code, const QString &message);
+
+private:
+    void setState(State state);
+    void onStats(const QJsonObject &stats);
+    void onUnreachable();
+    void onReachable();
+    void openSocket();
+    void onSocketConnected();
+    void onSocketClosed();
+    void onMessage(const QString &text);
+    void send(const QJsonObject &message);
+    void syncSubscriptions();
+    void housekeeping();
+    QStringList wantedSubscriptions() const;
+    void updateRestTotals();
+    void onRestResults(const QString &pollId, const QJsonObject &results, qint64 total);
+
+    ServerClient *m_client;
+    RestPoller *m_rest;
+    QWebSocket *m_socket;
+    QTimer *m_probeTimer;
+    QTimer *m_socketRetryTimer;
+    QTimer *m_handshakeTimer;
+    QTimer *m_housekeepingTimer;
+    QUrl m_baseUrl;
+    QString m_socketPath = QStringLiteral("/api/v1/ws");
+    State m_state = State::Idle;
+    QString m_version;
+    int m_attempt = 0;
+    int m_probeDelayMs = FirstProbeDelayMs;
+    int m_socketRetryMs = FirstSocketRetryMs;
+    QString m_selected;
+    QStringList m_watched;
+    QSet<QString> m_subscribed;
+    QHash<QString, qint64> m_lastSeq;
+    QElapsedTimer m_lastMessage;
+    QElapsedTimer m_lastStats;
+    bool m_pingSent = false;
+    bool m_socketOpening = false; // between open() and the socket's end
+};

@@ -1,0 +1,131 @@
+#include "pollactions.h"
+#include "serverclient.h"
+#include "uitext.h"
+
+#include <QAction>
+#include <QMessageBox>
+#include <QPushButton>
+#include <QStyle>
+#include <QWidget>
+
+PollActions::PollActions(ServerClient *client, QWidget *window)
+    : QObject(window), m_client(client), m_window(window),
+      m_new(new QAction(tr("&New poll…"), this)), m_close(new QAction(tr("&Close poll"), this)),
+      m_open(new QAction(tr("&Open poll"), this)), m_delete(new QAction(tr("&Delete poll…"), this))
+{
+    QStyle *style = window->style();
+    m_new->setObjectName(QStringLiteral("newPollAction"));
+    m_new->setShortcut(QKeySequence::New);
+    m_new->setIcon(style->standardIcon(QStyle::SP_FileIcon));
+    m_new->setToolTip(tr("Create a poll (Ctrl+N)"));
+    m_close->setObjectName(QStringLiteral("closePollAction"));
+    m_close->setIcon(style->standardIcon(QStyle::SP_MediaPause));
+    m_close->setToolTip(tr("Stop accepting votes on the selected poll"));
+    m_open->setObjectName(QStringLiteral("openPollAction"));
+    m_open->setIcon(style->standardIcon(QStyle::SP_MediaPlay));
+    m_open->setToolTip(tr("Accept votes on the selected poll again"));
+    m_delete->setObjectName(QStringLiteral("deletePollAction"));
+    m_delete->setShortcut(QKeySequence::Delete);
+    m_delete->setIcon(style->standardIcon(QStyle::SP_TrashIcon));
+    m_delete->setToolTip(tr("Delete the selected poll and its votes (Del)"));
+
+    connect(m_new, &QAction::triggered, this, &PollActions::newPollRequested);
+    connect(m_close, &QAction::triggered, this, [this] {
+        const QString id = m_poll.id;
+        confirm(tr("Close poll"), tr("Close the poll “%1”?").arg(m_poll.question),
+                tr("Votes are refused until the poll is opened again. Counts are kept."),
+                tr("Close poll"), [this, id] { setStatus(id, false); });
+    });
+    connect(m_open, &QAction::triggered, this, [this] {
+        const QString id = m_poll.id;
+        confirm(tr("Open poll"), tr("Open the poll “%1” for voting?").arg(m_poll.question),
+                tr("Votes are accepted again from now on."), tr("Open poll"),
+                [this, id] { setStatus(id, true); });
+    });
+    connect(m_delete, &QAction::triggered, this, [this] {
+        const QString id = m_poll.id;
+        const QString votes =
+            m_total < 0 ? tr("all its votes") : tr("its %1 votes").arg(UiText::number(m_total));
+        confirm(tr("Delete poll"), tr("Delete the poll “%1” and %2?").arg(m_poll.question, votes),
+                tr("This cannot be undone."), tr("Delete poll"), [this, id] { remove(id); });
+    });
+    updateEnabled();
+}
+
+void PollActions::setPoll(const PollInfo &poll, qint64 total)
+{
+    m_poll = poll;
+    m_total = total;
+    updateEnabled();
+}
+
+void PollActions::setConnected(bool connected)
+{
+    m_connected = connected;
+    updateEnabled();
+}
+
+void PollActions::updateEnabled()
+{
+    const bool selected = m_connected && !m_poll.id.isEmpty();
+    m_new->setEnabled(m_connected);
+    m_close->setEnabled(selected && m_poll.isOpen());
+    m_open->setEnabled(selected && !m_poll.isOpen());
+    m_delete->setEnabled(selected);
+}
+
+void PollActions::confirm(const QString &title, const QString &text, const QString &informative,
+                          const QString &button, std::function<void()> action)
+{
+    if (m_poll.id.isEmpty())
+        return;
+    if (m_confirmation)
+        m_confirmation->close();
+    auto *box =
+        new QMessageBox(QMessageBox::Question, title, QString(), QMessageBox::Cancel, m_window);
+    box->setObjectName(QStringLiteral("confirmDialog"));
+    box->setAttribute(Qt::WA_DeleteOnClose);
+    box->setTextFormat(Qt::PlainText); // the question is the poll's own text
+    box->setText(text);
+    box->setInformativeText(informative);
+    QPushButton *confirmButton = box->addButton(button, QMessageBox::AcceptRole);
+    confirmButton->setObjectName(QStringLiteral("confirmButton"));
+    box->setDefaultButton(QMessageBox::Cancel);
+    m_confirmation = box;
+    connect(box, &QMessageBox::finished, this, [this, box, confirmButton, action] {
+        if (m_confirmation == box)
+            m_confirmation = nullptr;
+        if (box->clickedButton() == confirmButton)
+            action();
+    });
+    box->open();
+}
+
+void PollActions::setStatus(const QString &pollId, bool open)
+{
+    const QString path =
+        ServerClient::apiPath(QStringLiteral("/api/v1/polls/"), pollId,
+                              open ? QStringLiteral("/open") : QStringLiteral("/close"));
+    m_client->adminPost(path, {}, this, [this, open](const ApiReply &reply) {
+        if (reply.ok()) {
+            Q_EMIT pollUpdated(reply.body);
+            Q_EMIT message(open ? tr("Poll opened.") : tr("Poll closed."));
+        } else {
+            Q_EMIT message(tr("Could not change the poll: %1").arg(reply.errorMessage()));
+        }
+    });
+}
+
+void PollActions::remove(const QString &pollId)
+{
+    m_client->adminDelete(
+        ServerClient::apiPath(QStringLiteral("/api/v1/polls/"), pollId), this,
+        [this, pollId](const ApiReply &reply) {
+            if (reply.ok() || reply.status == 404) {
+                Q_EMIT pollDeleted(pollId);
+                Q_EMIT message(tr("Poll deleted."));
+            } else {
+                Q_EMIT message(tr("Could not delete the poll: %1").arg(reply.errorMessage()));
+            }
+        });
+}

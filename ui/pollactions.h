@@ -1,0 +1,56 @@
+#pragma once
+
+#include "pollinfo.h"
+
+#include <QJsonObject>
+#include <QObject>
+#include <functional>
+
+class QAction;
+class QMessageBox;
+class QWidget;
+class ServerClient;
+
+// The poll administration actions of the console (new, close, open, delete) with
+// their shortcuts, tooltips and confirmations. Requests go through the REST API with
+// the admin token; the outcome is reported with signals.
+class PollActions : public QObject {
+    Q_OBJECT
+public:
+    PollActions(ServerClient *client, QWidget *window);
+
+    // The poll the close / open / delete actions apply to (none: id empty).
+    void setPoll(const PollInfo &poll, qint64 total);
+    void setConnected(bool connected);
+
+    QAction *newPoll() const { return m_new; }
+    QAction *closePoll() const { return m_close; }
+    QAction *openPoll() const { return m_open; }
+    QAction *deletePoll() const { return m_delete; }
+    // The confirmation on screen, if any.
+    QMessageBox *confirmation() const { return m_confirmation; }
+
+Q_SIGNALS:
+    void newPollRequested();
+    void pollUpdated(const QJsonObject &poll);
+    void pollDeleted(const QString &pollId);
+    void message(const QString &text);
+
+private:
+    void confirm(const QString &title, const QString &text, const QString &informative,
+                 const QString &button, std::function<void()> action);
+    void setStatus(const QString &pollId, bool open);
+    void remove(const QString &pollId);
+    void updateEnabled();
+
+    ServerClient *m_client;
+    QWidget *m_window;
+    PollInfo m_poll;
+    qint64 m_total = -1;
+    bool m_connected = false;
+    QAction *m_new;
+    QAction *m_close;
+    QAction *m_open;
+    QAction *m_delete;
+    QMessageBox *m_confirmation = nullptr;
+};

@@ -1,0 +1,216 @@
+#include "resultschart.h"
+#include "chartstyle.h"
+#include "uitext.h"
+
+#include <QBarCategoryAxis>
+#include <QBarSet>
+#include <QEvent>
+#include <QGraphicsLayout>
+#include <QGraphicsSimpleTextItem>
+#include <QHorizontalBarSeries>
+#include <QLocale>
+#include <QValueAxis>
+
+#include <cmath>
+
+namespace {
+constexpr int LabelGap = 6;
+constexpr double Headroom = 1.3; // room right of the longest bar for its label
+constexpr double MaxBarPixels = 44;
+constexpr double BarWidth = 0.65;
+
+// A whole-number step of 1, 2 or 5 times a power of ten, at least `raw`.
+qint64 niceStep(double raw)
+{
+    qint64 magnitude = 1;
+    while (magnitude * 10 <= raw)
+        magnitude *= 10;
+    for (qint64 factor : {1, 2, 5, 10}) {
+        if (double(factor * magnitude) >= raw)
+            return factor * magnitude;
+    }
+    return 10 * magnitude;
+}
+} // namespace
+
+ResultsChart::ResultsChart(QWidget *parent)
+    : QChartView(parent), m_chart(new QChart), m_series(new QHorizontalBarSeries(m_chart)),
+      m_set(new QBarSet(QString(), m_series)), m_categoryAxis(new QBarCategoryAxis(m_chart)),
+      m_valueAxis(new QValueAxis(m_chart))
+{
+    setObjectName(QStringLiteral("resultsChart"));
+    setRenderHint(QPainter::Antialiasing);
+    setChart(m_chart); // the view owns the chart from here on
+    m_chart->setAnimationOptions(QChart::NoAnimation);
+    m_chart->legend()->hide();
+    m_chart->layout()->setContentsMargins(0, 0, 0, 0);
+    m_chart->setMargins(QMargins(8, 8, 16, 8));
+    m_series->append(m_set);
+    m_series->setBarWidth(BarWidth);
+    m_chart->addSeries(m_series);
+    m_chart->addAxis(m_categoryAxis, Qt::AlignLeft);
+    m_chart->addAxis(m_valueAxis, Qt::AlignBottom);
+    m_series->attachAxis(m_categoryAxis);
+    m_series->attachAxis(m_valueAxis);
+    m_categoryAxis->setGridLineVisible(false);
+    m_valueAxis->setLabelFormat(QStringLiteral("%d"));
+    setScale(4);
+    connect(m_chart, &QChart::plotAreaChanged, this, &ResultsChart::updateLabels);
+    applyPalette();
+}
+
+void ResultsChart::clearPoll()
+{
+    m_pollId.clear();
+    m_optionIds.clear();
+    m_optionTexts.clear();
+    m_values.clear();
+    m_total = 0;
+    m_set->remove(0, m_set->count());
+    m_categoryAxis->clear();
+    qDeleteAll(m_labels);
+    m_labels.clear();
+}
+
+void ResultsChart::setPoll(const PollInfo &poll)
+{
+    QStringList ids, texts;
+    for (const PollInfo::Option &option : poll.options) {
+        ids.append(option.id);
+        texts.append(option.text);
+    }
+    if (poll.id == m_pollId && ids == m_optionIds && texts == m_optionTexts)
+        return;
+    clearPoll();
+    ++m_rebuilds;
+    m_pollId = poll.id;
+    m_optionIds = ids;
+    m_optionTexts = texts;
+    m_values.fill(0, ids.size());
+    // Horizontal bars grow upwards from category 0: add the options last to first so
+    // the first option is on top. Category labels are rendered as HTML: escape them.
+    QStringList categories;
+    for (qsizetype i = texts.size() - 1; i >= 0; --i) {
+        categories.append(UiText::forChart(texts.at(i)));
+        m_set->append(0);
+    }
+    m_categoryAxis->append(categories);
+    for (qsizetype i = 0; i < ids.size(); ++i) {
+        auto *label = new QGraphicsSimpleTextItem(m_chart); // plain text, owned by the chart
+        label->setZValue(10);
+        m_labels.append(label);
+    }
+    setScale(4);
+    applyPalette();
+    updateLabels();
+}
+
+void ResultsChart::setResults(const QJsonObject &results, qint64 total)
+{
+    if (m_pollId.isEmpty())
+        return;
+    bool changed = total != m_total;
+    m_total = total;
+    for (int i = 0; i < m_optionIds.size(); ++i) {
+        const qint64 value = results.value(m_optionIds.at(i)).toInteger();
+        if (value == m_values.at(i))
+            continue;
+        m_values[i] = value;
+        m_set->replace(barIndex(i), double(value));
+        changed = true;
+    }
+    if (!changed)
+        return;
+    updateRange();
+    updateLabels();
+}
+
+QMap<QString, qint64> ResultsChart::values() const
+{
+    QMap<QString, qint64> values;
+    for (int i = 0; i < m_optionIds.size(); ++i)
+        values.insert(m_optionIds.at(i), qint64(m_set->at(barIndex(i))));
+    return values;
+}
+
+QStringList ResultsChart::categories() const
+{
+    QStringList shown = m_categoryAxis->categories();
+    std::reverse(shown.begin(), shown.end());
+    return shown;
+}
+
+QString ResultsChart::labelText(const QString &optionId) const
+{
+    const qsizetype i = m_optionIds.indexOf(optionId);
+    return i < 0 ? QString() : m_labels.at(i)->text();
+}
+
+void ResultsChart::updateRange()
+{
+    qint64 highest = 0;
+    for (qint64 value : std::as_const(m_values))
+        highest = qMax(highest, value);
+    const double wanted = qMax(4.0, double(highest) * Headroom);
+    const double current = m_valueAxis->max();
+    // Grow as soon as a label would not fit; shrink only when bars became tiny, so the
+    // scale stays put while votes come in.
+    if (wanted > current || wanted < current / 4)
+        setScale(wanted);
+}
+
+void ResultsChart::setScale(double atLeast)
+{
+    // Four or five whole-number intervals, so "%d" labels are exact.
+    const qint64 step = niceStep(atLeast / 4);
+    const qint64 top = step * qint64(std::ceil(atLeast / double(step)));
+    m_valueAxis->setRange(0, double(top));
+    m_valueAxis->setTickCount(int(top / step) + 1);
+}
+
+void ResultsChart::updateLabels()
+{
+    const QRectF plot = m_chart->plotArea();
+    // Thick enough to read, not slabs: at most MaxBarPixels tall.
+    if (!m_optionIds.isEmpty() && plot.height() > 0) {
+        const double slot = plot.height() / double(m_optionIds.size());
+        const double width = qMin(BarWidth, MaxBarPixels / slot);
+        if (!qFuzzyCompare(m_series->barWidth(), width))
+            m_series->setBarWidth(width);
+    }
+    const QLocale locale;
+    for (int i = 0; i < m_labels.size(); ++i) {
+        QGraphicsSimpleTextItem *label = m_labels.at(i);
+        const qint64 value = m_values.at(i);
+        QString text = locale.toString(value);
+        if (m_total > 0)
+            text += QStringLiteral(" · %1%").arg(
+                locale.toString(100.0 * double(value) / double(m_total), 'f', 1));
+        label->setText(text);
+        const QPointF end = m_chart->mapToPosition(QPointF(double(value), barIndex(i)), m_series);
+        const QRectF box = label->boundingRect();
+        qreal x = end.x() + LabelGap;
+        if (x + box.width() > plot.right())
+            x = plot.right() - box.width();
+        label->setPos(x, end.y() - box.height() / 2);
+        label->setVisible(plot.isValid());
+    }
+}
+
+void ResultsChart::applyPalette()
+{
+    const QPalette pal = palette();
+    ChartStyle::apply(m_chart, pal);
+    m_set->setColor(ChartStyle::accent(pal));
+    m_set->setBorderColor(ChartStyle::accent(pal));
+    for (QGraphicsSimpleTextItem *label : std::as_const(m_labels))
+        label->setBrush(pal.color(QPalette::Active, QPalette::WindowText));
+    setBackgroundBrush(pal.brush(QPalette::Active, QPalette::Base));
+}
+
+void ResultsChart::changeEvent(QEvent *event)
+{
+    if (event->type() == QEvent::PaletteChange)
+        applyPalette();
+    QChartView::changeEvent(event);
+}

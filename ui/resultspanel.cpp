@@ -1,0 +1,154 @@
+#include "resultspanel.h"
+#include "resultschart.h"
+#include "uitext.h"
+
+#include <QAction>
+#include <QHBoxLayout>
+#include <QLabel>
+#include <QLocale>
+#include <QStackedWidget>
+#include <QTimer>
+#include <QToolButton>
+#include <QVBoxLayout>
+
+namespace {
+constexpr int RateTickMs = 500;
+
+QLabel *plainLabel(QWidget *parent, const QString &name)
+{
+    auto *label = new QLabel(parent);
+    label->setObjectName(name);
+    label->setTextFormat(Qt::PlainText);
+    label->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    return label;
+}
+} // namespace
+
+ResultsPanel::ResultsPanel(QWidget *parent)
+    : QWidget(parent), m_rateTimer(new QTimer(this)), m_stack(new QStackedWidget(this)),
+      m_content(new QWidget(this)), m_emptyLabel(new QLabel(this)),
+      m_question(plainLabel(m_content, QStringLiteral("questionLabel"))),
+      m_details(plainLabel(m_content, QStringLiteral("detailsLabel"))),
+      m_totalLabel(plainLabel(m_content, QStringLiteral("totalLabel"))),
+      m_rateLabel(plainLabel(m_content, QStringLiteral("rateLabel"))),
+      m_actionsLayout(new QHBoxLayout), m_chart(new ResultsChart(m_content))
+{
+    QFont questionFont = m_question->font();
+    questionFont.setPointSizeF(questionFont.pointSizeF() * 1.3);
+    questionFont.setBold(true);
+    m_question->setFont(questionFont);
+    m_question->setWordWrap(true);
+    m_details->setWordWrap(true);
+    m_details->setEnabled(false); // secondary text in the palette's disabled colour
+    QFont totalFont = m_totalLabel->font();
+    totalFont.setPointSizeF(totalFont.pointSizeF() * 1.15);
+    totalFont.setBold(true);
+    m_totalLabel->setFont(totalFont);
+    m_totalLabel->setToolTip(tr("Votes counted so far (stored, in flight and buffered)"));
+    m_rateLabel->setToolTip(tr("Votes per second on this poll over the last few seconds"));
+    m_chart->setMinimumHeight(140);
+
+    auto *top = new QHBoxLayout;
+    top->addWidget(m_question, 1, Qt::AlignTop);
+    m_actionsLayout->setSpacing(4);
+    top->addLayout(m_actionsLayout);
+    auto *numbers = new QHBoxLayout;
+    numbers->addWidget(m_totalLabel);
+    numbers->addSpacing(24);
+    numbers->addWidget(m_rateLabel);
+    numbers->addStretch(1);
+
+    auto *layout = new QVBoxLayout(m_content);
+    layout->setContentsMargins(0, 0, 0, 0);
+    layout->addLayout(top);
+    layout->addWidget(m_details);
+    layout->addLayout(numbers);
+    layout->addWidget(m_chart, 1);
+
+    m_emptyLabel->setObjectName(QStringLiteral("resultsEmptyLabel"));
+    m_emptyLabel->setTextFormat(Qt::PlainText);
+    m_emptyLabel->setAlignment(Qt::AlignCenter);
+    m_emptyLabel->setWordWrap(true);
+    m_emptyLabel->setEnabled(false);
+    m_stack->addWidget(m_emptyLabel);
+    m_stack->addWidget(m_content);
+    auto *outer = new QVBoxLayout(this);
+    outer->setContentsMargins(0, 0, 0, 0);
+    outer->addWidget(m_stack);
+
+    m_rateTimer->setInterval(RateTickMs);
+    connect(m_rateTimer, &QTimer::timeout, this, &ResultsPanel::updateRate);
+    clearPoll(tr("Select a poll to see its results."));
+}
+
+void ResultsPanel::setActions(const QList<QAction *> &actions)
+{
+    for (QAction *action : actions) {
+        auto *button = new QToolButton(this);
+        button->setDefaultAction(action);
+        button->setToolButtonStyle(Qt::ToolButtonTextBesideIcon);
+        m_actionsLayout->addWidget(button, 0, Qt::AlignTop);
+    }
+}
+
+void ResultsPanel::setPoll(const PollInfo &poll)
+{
+    const bool other = poll.id != m_poll.id;
+    m_poll = poll;
+    m_question->setText(poll.question);
+    QStringList details{tr("Theme: %1").arg(poll.theme), poll.isOpen() ? tr("open") : tr("closed"),
+                        tr("shard %1").arg(poll.shard), tr("id %1").arg(poll.id)};
+    if (poll.oneVotePerVoter)
+        details.append(tr("one vote per voter"));
+    if (poll.createdAt.isValid())
+        details.append(
+            tr("created %1")
+                .arg(QLocale().toString(poll.createdAt.toLocalTime(), QLocale::ShortFormat)));
+    m_details->setText(details.join(QStringLiteral("  ·  ")));
+    m_chart->setPoll(poll);
+    if (other) {
+        m_total = -1;
+        m_rate.reset();
+        updateTotal();
+        updateRate();
+    }
+    m_stack->setCurrentWidget(m_content);
+    m_rateTimer->start();
+}
+
+void ResultsPanel::clearPoll(const QString &emptyText)
+{
+    m_poll = PollInfo();
+    m_total = -1;
+    m_rate.reset();
+    m_rateTimer->stop();
+    m_chart->clearPoll();
+    m_emptyLabel->setText(emptyText);
+    m_stack->setCurrentWidget(m_emptyLabel);
+}
+
+void ResultsPanel::setResults(const QJsonObject &results, qint64 total)
+{
+    if (m_poll.id.isEmpty())
+        return;
+    m_chart->setResults(results, total);
+    if (total != m_total) {
+        m_total = total;
+        m_rate.add(total);
+        updateTotal();
+    }
+}
+
+void ResultsPanel::updateTotal()
+{
+    m_totalLabel->setText(m_total < 0 ? tr("Total: …")
+                                      : tr("Total: %1 votes").arg(UiText::number(m_total)));
+}
+
+void ResultsPanel::updateRate()
+{
+    // No news is a reading too: the rate falls to zero when the votes stop.
+    if (m_total >= 0)
+        m_rate.add(m_total);
+    m_rateLabel->setText(tr("%1 votes/s").arg(QLocale().toString(m_rate.rate(), 'f', 1)));
+}

@@ -1,0 +1,54 @@
+#pragma once
+
+#include "pollinfo.h"
+#include "ratemeter.h"
+
+#include <QJsonObject>
+#include <QWidget>
+
+class QAction;
+class QHBoxLayout;
+class QLabel;
+class QStackedWidget;
+class QTimer;
+class ResultsChart;
+
+// The selected poll: its question, details, total, votes per second and the live
+// bar chart; an empty state when no poll is selected.
+class ResultsPanel : public QWidget {
+    Q_OBJECT
+public:
+    explicit ResultsPanel(QWidget *parent = nullptr);
+
+    // Shown as buttons next to the question (close / open / delete).
+    void setActions(const QList<QAction *> &actions);
+    void setPoll(const PollInfo &poll);
+    void clearPoll(const QString &emptyText);
+    void setResults(const QJsonObject &results, qint64 total);
+
+    QString pollId() const { return m_poll.id; }
+    double votesPerSecond() const { return m_rate.rate(); }
+    ResultsChart *chart() const { return m_chart; }
+    QLabel *questionLabel() const { return m_question; }
+    QLabel *detailsLabel() const { return m_details; }
+    QLabel *totalLabel() const { return m_totalLabel; }
+    QLabel *rateLabel() const { return m_rateLabel; }
+
+private:
+    void updateTotal();
+    void updateRate();
+
+    PollInfo m_poll;
+    qint64 m_total = -1;
+    RateMeter m_rate;
+    QTimer *m_rateTimer;
+    QStackedWidget *m_stack;
+    QWidget *m_content;
+    QLabel *m_emptyLabel;
+    QLabel *m_question;
+    QLabel *m_details;
+    QLabel *m_totalLabel;
+    QLabel *m_rateLabel;
+    QHBoxLayout *m_actionsLayout;
+    ResultsChart *m_chart;
+};

@@ -1,0 +1,78 @@
+#pragma once
+
+#include <QJsonObject>
+#include <QMap>
+#include <QWidget>
+
+class QBoxLayout;
+class QChart;
+class QChartView;
+class QComboBox;
+class QLabel;
+class QPieSeries;
+class QTableWidget;
+
+// The shards behind the server: a table merged from GET /api/v1/ring (ring share)
+// and the stats' `shards[]` (state, polls, votes), the shard that owns the selected
+// poll, and a pie chart of ring share, polls or votes per shard.
+class ShardView : public QWidget {
+    Q_OBJECT
+public:
+    enum Column {
+        NameColumn,
+        KindColumn,
+        AddressColumn,
+        StateColumn,
+        ShareColumn,
+        PollsColumn,
+        VotesColumn,
+        ColumnCount
+    };
+    enum class Metric { RingShare, Polls, Votes };
+    static constexpr int WideLayoutWidth = 720;
+
+    explicit ShardView(QWidget *parent = nullptr);
+
+    void setRing(const QJsonObject &ring);
+    void setStats(const QJsonObject &stats);
+    // The selected poll and the shard that stores it (both empty: none).
+    void setSelectedPoll(const QString &question, const QString &shard);
+    void setMetric(Metric metric);
+    void clear();
+
+    QTableWidget *table() const { return m_table; }
+    QPieSeries *pie() const { return m_pie; }
+    QLabel *ownerLabel() const { return m_owner; }
+    // The row of a shard, -1 if unknown.
+    int rowOf(const QString &name) const;
+
+protected:
+    void changeEvent(QEvent *event) override;
+    void resizeEvent(QResizeEvent *event) override;
+
+private:
+    struct Shard {
+        QString kind;
+        QString address;
+        QString state;
+        double share = -1; // unknown until the ring arrives
+        qint64 polls = 0;
+        qint64 votes = -1; // unknown until stats arrive
+        qint64 queuedBatches = 0;
+    };
+    void refresh();
+    void updatePie();
+    void applyPalette();
+    void setCell(int row, int column, const QString &text, const QString &toolTip = {});
+
+    QMap<QString, Shard> m_shards;
+    QString m_ownerShard;
+    Metric m_metric = Metric::RingShare;
+    QTableWidget *m_table;
+    QLabel *m_owner;
+    QComboBox *m_metricBox;
+    QChartView *m_pieView;
+    QChart *m_pieChart;
+    QPieSeries *m_pie;
+    QBoxLayout *m_layout;
+};

@@ -1,0 +1,308 @@
+#include "voteburst.h"
+#include "liveclient.h"
+#include "serverclient.h"
+
+#include <QAtomicInteger>
+#include <QJsonArray>
+#include <QRandomGenerator>
+#include <QTimer>
+
+VoteBurst::VoteBurst(LiveClient *live, QObject *parent)
+    : QObject(parent), m_live(live), m_rest(new ServerClient(this)), m_timer(new QTimer(this))
+{
+    m_timer->setTimerType(Qt::PreciseTimer);
+    m_timer->setInterval(TickMs);
+    connect(m_timer, &QTimer::timeout, this, &VoteBurst::tick);
+    connect(m_live, &LiveClient::voteAcked, this, &VoteBurst::onAck);
+    connect(m_live, &LiveClient::voteRejected, this,
+            [this](qint64 ref, const QString &, const QString &message) {
+                onSocketError(ref, message);
+            });
+    connect(m_live, &LiveClient::stateChanged, this, [this](LiveClient::State state) {
+        if (!m_running || m_plan.transport != Transport::WebSocket ||
+            state == LiveClient::State::Live)
+            return;
+        // Votes without an answer may or may not have been counted: report them as errors.
+        const int lost = int(m_outstanding.size());
+        m_outstanding.clear();
+        m_inFlight = 0;
+        fail(lost + (m_plan.count - m_dispatched), tr("The WebSocket closed during the burst."));
+        m_dispatched = m_plan.count;
+        checkDone();
+    });
+}
+
+bool VoteBurst::start(const Plan &plan, const QUrl &baseUrl, QString *error)
+{
+    if (m_running) {
+        *error = tr("A burst is already running.");
+        return false;
+    }
+    int sum = 0;
+    for (int weight : plan.weights)
+        sum += qMax(0, weight);
+    if (plan.pollId.isEmpty() || plan.optionIds.isEmpty() ||
+        plan.weights.size() != plan.optionIds.size()) {
+        *error = tr("Select a poll first.");
+        return false;
+    }
+    if (sum <= 0) {
+        *error = tr("Give at least one option a weight above zero.");
+        return false;
+    }
+    if (plan.count <= 0 || plan.ratePerSecond <= 0) {
+        *error = tr("The number of votes and the rate must be above zero.");
+        return false;
+    }
+    if (plan.uniqueVoters && plan.transport == Transport::RestBulk) {
+        *error = tr("This poll allows one vote per voter: send REST single or WebSocket votes.");
+        return false;
+    }
+    if (plan.transport == Transport::WebSocket && !m_live->socketLive()) {
+        *error = tr("The WebSocket is not connected; send over REST instead.");
+        return false;
+    }
+    m_plan = plan;
+    m_weightSum = sum;
+    m_current.fill(0, plan.weights.size());
+    m_rest->setBaseUrl(baseUrl);
+    ++m_generation;
+    m_dispatched = m_accepted = m_errors = m_inFlight = 0;
+    m_finishedAtMs = -1;
+    m_outstanding.clear();
+    m_perOption.clear();
+    m_lastError.clear();
+    m_retry.clear();
+    m_resumeAtMs = 0;
+    m_retried = 0;
+    m_running = true;
+    m_clock.start();
+    m_timer->start();
+    Q_EMIT progressed();
+    return true;
+}
+
+void VoteBurst::cancel()
+{
+    if (!m_running)
+        return;
+    m_running = false;
+    ++m_generation; // answers still on their way are ignored
+    m_timer->stop();
+    m_outstanding.clear();
+    m_inFlight = 0;
+    m_finishedAtMs = m_clock.elapsed();
+    Q_EMIT progressed();
+    Q_EMIT finished(true);
+}
+
+qint64 VoteBurst::elapsedMs() const
+{
+    if (!m_clock.isValid())
+        return 0;
+    return m_finishedAtMs >= 0 ? m_finishedAtMs : m_clock.elapsed();
+}
+
+double VoteBurst::achievedRate() const
+{
+    const qint64 ms = elapsedMs();
+    return ms > 0 ? double(m_accepted) * 1000.0 / double(ms) : 0.0;
+}
+
+QString VoteBurst::newVoterId()
+{
+    static const QString session =
+        QString::number(QRandomGenerator::global()->generate64() & 0xffffffffffffULL, 36);
+    static QAtomicInteger<quint64> next = 0;
+    return QStringLiteral("console-%1-%2").arg(session).arg(++next);
+}
+
+QJsonObject VoteBurst::voteBody(const QString &option) const
+{
+    QJsonObject body{{QStringLiteral("option_id"), option}};
+    if (m_plan.uniqueVoters)
+        body.insert(QStringLiteral("voter_id"), newVoterId());
+    return body;
+}
+
+qint64 VoteBurst::waitingMs() const
+{
+    return m_running && m_clock.isValid() ? qMax<qint64>(0, m_resumeAtMs - m_clock.elapsed()) : 0;
+}
+
+QStringList VoteBurst::takeVotes(int count)
+{
+    QStringList options;
+    while (options.size() < count && !m_retry.isEmpty())
+        options.append(m_retry.takeFirst());
+    while (options.size() < count) {
+        options.append(m_plan.optionIds.at(pickOption()));
+        ++m_dispatched;
+    }
+    return options;
+}
+
+void VoteBurst::retryLater(const QStringList &options, int seconds)
+{
+    // Not counted as errors: the same votes go again once the server is ready.
+    m_retry.append(options);
+    m_retried += int(options.size());
+    m_resumeAtMs = qMax(m_resumeAtMs, m_clock.elapsed() + qint64(qMax(1, seconds)) * 1000);
+    m_lastError =
+        tr("The server asked to slow down; resending in %n s.", nullptr, qMax(1, seconds));
+}
+
+int VoteBurst::pickOption()
+{
+    // Smooth weighted round robin: over any stretch of votes the options get their
+    // weights' shares, evenly interleaved.
+    int best = -1;
+    for (int i = 0; i < m_current.size(); ++i) {
+        m_current[i] += qMax(0, m_plan.weights.at(i));
+        if (best < 0 || m_current.at(i) > m_current.at(best))
+            best = i;
+    }
+    m_current[best] -= m_weightSum;
+    const QString &option = m_plan.optionIds.at(best);
+    ++m_perOption[option];
+    return best;
+}
+
+void VoteBurst::tick()
+{
+    if (!m_running)
+        return;
+    if (m_clock.elapsed() < m_resumeAtMs) {
+        Q_EMIT progressed();
+        return; // the server asked to wait
+    }
+    const qint64 due =
+        qMin<qint64>(m_plan.count, qint64(m_plan.ratePerSecond) * m_clock.elapsed() / 1000);
+    int ready = int(due - m_dispatched + m_retry.size());
+    switch (m_plan.transport) {
+    case Transport::RestBulk:
+        while (ready > 0 && m_inFlight < MaxBulkInFlight) {
+            const int chunk = qMin(ready, MaxBulkChunk);
+            sendBulk(takeVotes(chunk));
+            ready -= chunk;
+        }
+        break;
+    case Transport::RestSingle:
+        for (; ready > 0 && m_inFlight < MaxSingleInFlight; --ready)
+            sendSingle(takeVotes(1).constFirst());
+        break;
+    case Transport::WebSocket:
+        for (; ready > 0 && m_inFlight < MaxSocketInFlight && m_running; --ready)
+            sendSocket();
+        break;
+    }
+    Q_EMIT progressed();
+    checkDone();
+}
+
+void VoteBurst::sendBulk(const QStringList &options)
+{
+    QJsonArray items;
+    for (const QString &option : options)
+        items.append(QJsonObject{{QStringLiteral("poll_id"), m_plan.pollId},
+                                 {QStringLiteral("option_id"), option}});
+    ++m_inFlight;
+    const int generation = m_generation;
+    m_rest->post(QStringLiteral("/api/v1/votes"), {{QStringLiteral("votes"), items}}, this,
+                 [this, generation, options](const ApiReply &reply) {
+                     if (generation != m_generation)
+                         return;
+                     --m_inFlight;
+                     if (reply.retryLater()) {
+                         retryLater(options, reply.retryAfterSeconds);
+                     } else if (reply.ok()) {
+                         m_accepted += reply.body.value(QStringLiteral("accepted")).toInt();
+                         const int rejected = reply.body.value(QStringLiteral("rejected")).toInt();
+                         if (rejected > 0) {
+                             QString message;
+                             for (const QJsonValue &item :
+                                  reply.body.value(QStringLiteral("results")).toArray()) {
+                                 const QJsonObject error =
+                                     item.toObject().value(QStringLiteral("error")).toObject();
+                                 if (!error.isEmpty()) {
+                                     message = error.value(QStringLiteral("message")).toString();
+                                     break;
+                                 }
+                             }
+                             fail(rejected, message);
+                         }
+                     } else {
+                         fail(int(options.size()), reply.errorMessage());
+                     }
+                     checkDone();
+                 });
+}
+
+void VoteBurst::sendSingle(const QString &option)
+{
+    ++m_inFlight;
+    const int generation = m_generation;
+    m_rest->post(ServerClient::apiPath(QStringLiteral("/api/v1/vote/"), m_plan.pollId),
+                 voteBody(option), this, [this, generation, option](const ApiReply &reply) {
+                     if (generation != m_generation)
+                         return;
+                     --m_inFlight;
+                     if (reply.retryLater())
+                         retryLater({option}, reply.retryAfterSeconds);
+                     else if (reply.ok())
+                         ++m_accepted;
+                     else
+                         fail(1, reply.errorMessage());
+                     checkDone();
+                 });
+}
+
+void VoteBurst::sendSocket()
+{
+    const qint64 ref = m_nextRef++;
+    const QString option = m_plan.optionIds.at(pickOption());
+    ++m_dispatched;
+    if (!m_live->sendVote(m_plan.pollId, option, ref,
+                          m_plan.uniqueVoters ? newVoterId() : QString())) {
+        fail(1, tr("The WebSocket is not connected."));
+        return;
+    }
+    m_outstanding.insert(ref);
+    ++m_inFlight;
+}
+
+void VoteBurst::onAck(qint64 ref)
+{
+    if (!m_outstanding.remove(ref))
+        return;
+    --m_inFlight;
+    ++m_accepted;
+    checkDone();
+}
+
+void VoteBurst::onSocketError(qint64 ref, const QString &message)
+{
+    if (!m_outstanding.remove(ref))
+        return;
+    --m_inFlight;
+    fail(1, message);
+    checkDone();
+}
+
+void VoteBurst::fail(int votes, const QString &message)
+{
+    m_errors += votes;
+    if (!message.isEmpty())
+        m_lastError = message;
+}
+
+void VoteBurst::checkDone()
+{
+    if (!m_running || m_dispatched < m_plan.count || m_inFlight > 0 || !m_retry.isEmpty())
+        return;
+    m_running = false;
+    m_timer->stop();
+    m_finishedAtMs = m_clock.elapsed();
+    Q_EMIT progressed();
+    Q_EMIT finished(false);
+}

@@ -1,0 +1,112 @@
+#pragma once
+
+#include <QElapsedTimer>
+#include <QMap>
+#include <QObject>
+#include <QSet>
+#include <QStringList>
+#include <QUrl>
+
+class LiveClient;
+class QJsonObject;
+class QTimer;
+class ServerClient;
+
+// Sends N votes to one poll at R votes per second, spread over the options by
+// weight, without ever blocking the GUI thread: a timer releases the votes that are
+// due, and only a bounded number of requests (or unacknowledged WebSocket votes) is
+// in flight at once, so a slow server slows the burst down instead of piling up
+// requests. The burst has its own HTTP connection pool, so the console's own
+// requests (results, stats) are not queued behind it.
+class VoteBurst : public QObject {
+    Q_OBJECT
+public:
+    enum class Transport { RestBulk, RestSingle, WebSocket };
+    Q_ENUM(Transport)
+
+    struct Plan {
+        QString pollId;
+        QStringList optionIds;
+        QList<int> weights; // one per option, >= 0, not all zero
+        int count = 0;
+        int ratePerSecond = 0;
+        Transport transport = Transport::RestBulk;
+        // A one-vote-per-voter poll: every vote gets its own voter id. Bulk requests
+        // cannot carry those, so such a plan must use RestSingle or WebSocket.
+        bool uniqueVoters = false;
+    };
+
+    static constexpr int TickMs = 20;
+    static constexpr int MaxBulkChunk = 500;
+    static constexpr int MaxBulkInFlight = 4;
+    static constexpr int MaxSingleInFlight = 16;
+    static constexpr int MaxSocketInFlight = 500;
+
+    // A voter id nobody else uses: "console-<random>-<n>".
+    static QString newVoterId();
+
+    explicit VoteBurst(LiveClient *live, QObject *parent = nullptr);
+
+    // Starts a burst against the server at `baseUrl`; false (and why) when the plan
+    // cannot run.
+    bool start(const Plan &plan, const QUrl &baseUrl, QString *error);
+    void cancel();
+    bool isRunning() const { return m_running; }
+
+    const Plan &plan() const { return m_plan; }
+    int dispatched() const { return m_dispatched; }
+    int accepted() const { return m_accepted; }
+    int errors() const { return m_errors; }
+    int inFlight() const { return m_inFlight; }
+    qint64 elapsedMs() const;
+    // Accepted votes per second since the start.
+    double achievedRate() const;
+    QString lastError() const { return m_lastError; }
+    // Votes the server asked to send again later (429 / 503 with Retry-After).
+    int retried() const { return m_retried; }
+    // While the server asked to wait: the time left, else 0.
+    qint64 waitingMs() const;
+    // Votes sent per option id in this burst.
+    QMap<QString, int> perOption() const { return m_perOption; }
+
+Q_SIGNALS:
+    void progressed();
+    void finished(bool cancelled);
+
+private:
+    void tick();
+    int pickOption();
+    void sendBulk(const QStringList &options);
+    void sendSingle(const QString &option);
+    QJsonObject voteBody(const QString &option) const;
+    // The next votes to send: first those to retry, then new ones by weight.
+    QStringList takeVotes(int count);
+    void retryLater(const QStringList &options, int seconds);
+    void sendSocket();
+    void onAck(qint64 ref);
+    void onSocketError(qint64 ref, const QString &message);
+    void fail(int votes, const QString &message);
+    void checkDone();
+
+    LiveClient *m_live;
+    ServerClient *m_rest;
+    QTimer *m_timer;
+    QElapsedTimer m_clock;
+    Plan m_plan;
+    QList<int> m_current; // smooth weighted round robin state
+    int m_weightSum = 0;
+    bool m_running = false;
+    int m_generation = 0;
+    int m_dispatched = 0;
+    int m_accepted = 0;
+    int m_errors = 0;
+    int m_inFlight = 0;
+    qint64 m_finishedAtMs = -1;
+    qint64 m_nextRef = 1;
+    QSet<qint64> m_outstanding;
+    QStringList m_retry;
+    qint64 m_resumeAtMs = 0;
+    int m_retried = 0;
+    QMap<QString, int> m_perOption;
+    QString m_lastError;
+};
