@@ -47,12 +47,6 @@ QStringList sortedKeys(const QJsonObject &object)
 
 } // namespace
 
-// Evaluates `response` once (it usually sends the request).
-#define VERIFY_STATUS(response, expected)                                                          \
-    do {                                                                                           \
-        const HttpResponse &status_ = (response);                                                  \
-        QVERIFY2(status_.status == (expected), qPrintable(status_.describe()));                    \
-    } while (false)
 
 class TestE2ePolls : public QObject {
     Q_OBJECT

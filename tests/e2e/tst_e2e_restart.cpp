@@ -84,12 +84,6 @@ QHash<QString, QPair<QString, QString>> describedSettings(const QString &text)
 
 } // namespace
 
-// Evaluates `response` once (it usually sends the request).
-#define VERIFY_STATUS(response, expected)                                                          \
-    do {                                                                                           \
-        const HttpResponse &status_ = (response);                                                  \
-        QVERIFY2(status_.status == (expected), qPrintable(status_.describe()));                    \
-    } while (false)
 
 class TestE2eRestart : public QObject {
     Q_OBJECT

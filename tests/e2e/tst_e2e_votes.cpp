@@ -66,12 +66,6 @@ QList<HttpRequest> voteRequests(const QString &pollId, const QList<int> &counts)
 
 } // namespace
 
-// Evaluates `response` once (it usually sends the request).
-#define VERIFY_STATUS(response, expected)                                                          \
-    do {                                                                                           \
-        const HttpResponse &status_ = (response);                                                  \
-        QVERIFY2(status_.status == (expected), qPrintable(status_.describe()));                    \
-    } while (false)
 
 // Checks a results answer: exact counts, total and (when given) how it was served.
 #define VERIFY_RESULTS(response, pollId, counts, servedVia)                                        \

@@ -13,11 +13,6 @@
 #include <QScopeGuard>
 #include <QTest>
 
-#define VERIFY_STATUS(response, expected)                                                          \
-    do {                                                                                           \
-        const auto &checked_ = (response); /* evaluated once: it may send a request */             \
-        QVERIFY2(checked_.status == (expected), qPrintable(checked_.describe()));                  \
-    } while (false)
 
 // Runs a helper that may fail a check, and stops the test function if it did.
 #define CHECKED(call)                                                                              \

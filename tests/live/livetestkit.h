@@ -9,12 +9,6 @@
 #include <QJsonObject>
 #include <QTest>
 
-// Evaluates `response` once (it usually sends the request).
-#define VERIFY_STATUS(response, expected)                                                          \
-    do {                                                                                           \
-        const HttpResponse &status_ = (response);                                                  \
-        QVERIFY2(status_.status == (expected), qPrintable(status_.describe()));                    \
-    } while (false)
 
 // Runs a helper that may fail a check, and stops the test function if it did.
 #define CHECKED(call)                                                                              \

@@ -92,3 +92,11 @@ private:
     HttpHeaders m_defaultHeaders;
     std::unique_ptr<QNetworkAccessManager> m_manager;
 };
+
+// Checks a response's status and shows the whole response when it differs. Evaluates
+// `response` once: it usually sends the request.
+#define VERIFY_STATUS(response, expected)                                                          \
+    do {                                                                                           \
+        const HttpResponse &status_ = (response);                                                  \
+        QVERIFY2(status_.status == (expected), qPrintable(status_.describe()));                    \
+    } while (false)
