@@ -10,6 +10,7 @@
 #include "mainwindow.h"
 #include "serverclient.h"
 #include <QApplication>
+#include <QIcon>
 #endif
 
 namespace {
@@ -88,6 +89,7 @@ int main(int argc, char **argv)
         QApplication::setApplicationName(QStringLiteral("Tally"));
         QApplication::setOrganizationName(QStringLiteral("Tally"));
         QApplication::setApplicationVersion(QStringLiteral(TALLY_VERSION));
+        QApplication::setWindowIcon(QIcon(QStringLiteral(":/tally/tally.png")));
         MainWindow window(config.adminToken());
         if (config.connectUrl().isEmpty()) {
             // The console of the embedded server: closing it stops the server, which
