@@ -49,6 +49,7 @@ private:
     bool prepare(QString *error);
     bool ensureAdminToken(QString *error);
     QString resolveInstanceId(QString *error) const;
+    QString defaultPublicUrl(quint16 port) const;
     void startWorkers();
     void finishStop();
 

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <QMainWindow>
+#include <QPointer>
 #include <QUrl>
 
 class CreatePollDialog;
@@ -9,6 +10,7 @@ class LiveClient;
 class PollActions;
 class PollListModel;
 class PollsView;
+class PresenterView;
 class QLabel;
 class QTimer;
 class ResultsPanel;
@@ -44,10 +46,14 @@ public:
     PollActions *pollActions() const { return m_actions; }
     // The create dialog while it is open.
     CreatePollDialog *createDialog() const;
+    // The presenter view while it is open.
+    PresenterView *presenter() const { return m_presenter; }
 
 public Q_SLOTS:
     void showConnectDialog();
     void showCreateDialog();
+    // Shows the selected poll full screen for a projector (F11).
+    void showPresenter();
 
 Q_SIGNALS:
     void closed();
@@ -67,6 +73,7 @@ private:
     void updateConnectionStatus();
     void updateSelectionOwner();
     void selectFirstPollIfNone();
+    void updatePresenter();
 
     QString m_adminToken;
     ServerClient *m_client;
@@ -78,6 +85,7 @@ private:
     ShardView *m_shards;
     HealthCharts *m_health;
     PollActions *m_actions;
+    QPointer<PresenterView> m_presenter;
     QLabel *m_connectionLabel;
     QLabel *m_versionLabel;
     QTimer *m_statusTimer;
