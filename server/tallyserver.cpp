@@ -167,8 +167,8 @@ QString TallyServer::defaultPublicUrl(quint16 port) const
     // address others can reach rather than loopback.
     const QHostAddress bind(m_config.bindAddress());
     QUrl url = m_url;
-    if (bind == QHostAddress::AnyIPv4 || bind == QHostAddress::AnyIPv6 || bind == QHostAddress::Any ||
-        m_config.bindAddress() == u"*") {
+    if (bind == QHostAddress::AnyIPv4 || bind == QHostAddress::AnyIPv6 ||
+        bind == QHostAddress::Any || m_config.bindAddress() == u"*") {
         for (const QHostAddress &address : QNetworkInterface::allAddresses()) {
             if (address.protocol() == QAbstractSocket::IPv4Protocol && !address.isLoopback() &&
                 !address.isLinkLocal()) {

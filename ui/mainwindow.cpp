@@ -318,6 +318,11 @@ void MainWindow::onPollChanged(const QString &pollId)
         updatePresenter();
 }
 
+PresenterView *MainWindow::presenter() const
+{
+    return m_presenter;
+}
+
 void MainWindow::showPresenter()
 {
     const PollInfo *poll = m_model->poll(m_selected);

@@ -47,7 +47,7 @@ public:
     // The create dialog while it is open.
     CreatePollDialog *createDialog() const;
     // The presenter view while it is open.
-    PresenterView *presenter() const { return m_presenter; }
+    PresenterView *presenter() const;
 
 public Q_SLOTS:
     void showConnectDialog();

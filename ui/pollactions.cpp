@@ -14,7 +14,8 @@ PollActions::PollActions(ServerClient *client, QWidget *window)
     : QObject(window), m_client(client), m_window(window),
       m_new(new QAction(tr("&New poll…"), this)), m_close(new QAction(tr("&Close poll"), this)),
       m_open(new QAction(tr("&Open poll"), this)), m_delete(new QAction(tr("&Delete poll…"), this)),
-      m_present(new QAction(tr("&Present"), this)), m_copyLink(new QAction(tr("Copy &join link"), this))
+      m_present(new QAction(tr("&Present"), this)),
+      m_copyLink(new QAction(tr("Copy &join link"), this))
 {
     QStyle *style = window->style();
     m_new->setObjectName(QStringLiteral("newPollAction"));

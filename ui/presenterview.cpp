@@ -3,6 +3,7 @@
 #include "resultschart.h"
 #include "uitext.h"
 
+#include <QFrame>
 #include <QHBoxLayout>
 #include <QKeyEvent>
 #include <QLabel>
@@ -12,32 +13,36 @@
 
 namespace {
 constexpr int RateTickMs = 500;
-constexpr double ChartZoom = 2.0;
+constexpr double ChartZoomPerPixel = 1.0 / 400.0; // 2.7x the console's chart at 1080 pixels
 
-QLabel *plainLabel(QWidget *parent, const QString &name, double scale, bool bold = false)
+QLabel *plainLabel(QWidget *parent, const QString &name)
 {
     auto *label = new QLabel(parent);
     label->setObjectName(name);
     label->setTextFormat(Qt::PlainText); // poll text is shown literally
-    label->setWordWrap(true);
+    return label;
+}
+
+// Text sized for the back of the room: a fraction of the view's height.
+void setTextHeight(QLabel *label, int height, double fraction, bool bold)
+{
     QFont font = label->font();
-    font.setPointSizeF(font.pointSizeF() * scale);
+    font.setPixelSize(qMax(10, int(height * fraction)));
     font.setBold(bold);
     label->setFont(font);
-    return label;
 }
 } // namespace
 
 PresenterView::PresenterView(QWidget *parent)
     : QWidget(parent, Qt::Window), m_rateTimer(new QTimer(this)),
-      m_question(plainLabel(this, QStringLiteral("presenterQuestion"), 2.6, true)),
-      m_state(plainLabel(this, QStringLiteral("presenterState"), 1.4)),
-      m_chart(new ResultsChart(this)), m_qrLabel(new QLabel(this)),
-      m_joinTitle(plainLabel(this, QStringLiteral("presenterJoinTitle"), 1.6, true)),
-      m_joinLabel(plainLabel(this, QStringLiteral("presenterJoinUrl"), 1.6)),
-      m_totalLabel(plainLabel(this, QStringLiteral("presenterTotal"), 2.0, true)),
-      m_rateLabel(plainLabel(this, QStringLiteral("presenterRate"), 2.0)),
-      m_hint(plainLabel(this, QStringLiteral("presenterHint"), 1.0))
+      m_question(plainLabel(this, QStringLiteral("presenterQuestion"))),
+      m_state(plainLabel(this, QStringLiteral("presenterState"))), m_chart(new ResultsChart(this)),
+      m_qrLabel(new QLabel(this)),
+      m_joinTitle(plainLabel(this, QStringLiteral("presenterJoinTitle"))),
+      m_joinLabel(plainLabel(this, QStringLiteral("presenterJoinUrl"))),
+      m_totalLabel(plainLabel(this, QStringLiteral("presenterTotal"))),
+      m_rateLabel(plainLabel(this, QStringLiteral("presenterRate"))),
+      m_hint(plainLabel(this, QStringLiteral("presenterHint")))
 {
     setObjectName(QStringLiteral("presenterView"));
     setWindowTitle(tr("Tally — Presenting"));
@@ -52,8 +57,9 @@ PresenterView::PresenterView(QWidget *parent)
     }
     setPalette(pal);
     setAutoFillBackground(true);
-    m_chart->setZoom(ChartZoom);
+    m_question->setWordWrap(true);
     m_chart->setMinimumHeight(200);
+    m_chart->setFrameShape(QFrame::NoFrame);
     m_qrLabel->setObjectName(QStringLiteral("presenterQrCode"));
     m_qrLabel->setAlignment(Qt::AlignCenter);
     m_joinTitle->setText(tr("Vote at"));
@@ -65,13 +71,16 @@ PresenterView::PresenterView(QWidget *parent)
     m_hint->setAlignment(Qt::AlignRight | Qt::AlignVCenter);
 
     auto *join = new QVBoxLayout;
+    join->setSpacing(12);
+    join->addStretch(1);
     join->addWidget(m_joinTitle);
-    join->addWidget(m_qrLabel, 1);
+    join->addWidget(m_qrLabel, 0, Qt::AlignHCenter);
     join->addWidget(m_joinLabel);
+    join->addStretch(1);
     auto *middle = new QHBoxLayout;
-    middle->addWidget(m_chart, 3);
+    middle->addWidget(m_chart, 1);
     middle->addSpacing(32);
-    middle->addLayout(join, 1);
+    middle->addLayout(join);
     auto *numbers = new QHBoxLayout;
     numbers->addWidget(m_totalLabel);
     numbers->addSpacing(48);
@@ -79,6 +88,8 @@ PresenterView::PresenterView(QWidget *parent)
     numbers->addStretch(1);
     numbers->addWidget(m_hint);
     auto *layout = new QVBoxLayout(this);
+    // The window is as big as its screen; the content adapts, never the other way.
+    layout->setSizeConstraint(QLayout::SetNoConstraint);
     layout->setContentsMargins(48, 36, 48, 24);
     layout->setSpacing(16);
     layout->addWidget(m_question);
@@ -139,7 +150,8 @@ void PresenterView::updateNumbers()
     if (m_total < 0)
         m_totalLabel->setText(tr("… votes"));
     else
-        m_totalLabel->setText(m_total == 1 ? tr("1 vote") : tr("%1 votes").arg(UiText::number(m_total)));
+        m_totalLabel->setText(m_total == 1 ? tr("1 vote")
+                                           : tr("%1 votes").arg(UiText::number(m_total)));
     m_rateLabel->setText(tr("%1 votes/s").arg(QLocale().toString(m_rate.rate(), 'f', 1)));
 }
 
@@ -156,8 +168,19 @@ void PresenterView::updateQrCode()
 void PresenterView::resizeEvent(QResizeEvent *event)
 {
     QWidget::resizeEvent(event);
+    const int h = height();
+    setTextHeight(m_question, h, 0.06, true);
+    setTextHeight(m_state, h, 0.03, false);
+    setTextHeight(m_joinTitle, h, 0.035, true);
+    setTextHeight(m_joinLabel, h, 0.028, true);
+    setTextHeight(m_totalLabel, h, 0.045, true);
+    setTextHeight(m_rateLabel, h, 0.045, false);
+    setTextHeight(m_hint, h, 0.018, false);
+    m_chart->setZoom(qMax(1.0, h * ChartZoomPerPixel));
     if (!m_joinUrl.isEmpty())
         updateQrCode();
+    // The sizes just changed: place everything for them now, not on a later pass.
+    layout()->activate();
 }
 
 void PresenterView::keyPressEvent(QKeyEvent *event)

@@ -35,6 +35,7 @@ public:
     QLabel *joinLabel() const { return m_joinLabel; }
     QLabel *totalLabel() const { return m_totalLabel; }
     QLabel *rateLabel() const { return m_rateLabel; }
+    QLabel *qrLabel() const { return m_qrLabel; }
     // The QR code as drawn on screen (quiet zone included).
     QImage qrImage() const { return m_qrImage; }
 

@@ -7,8 +7,9 @@ QrCode::QrCode(const QString &text) : m_text(text)
 {
     const QByteArray utf8 = text.toUtf8();
     // Level M survives a little glare or a projector's blur; byte mode keeps any URL.
-    QRcode *code = QRcode_encodeData(int(utf8.size()), reinterpret_cast<const unsigned char *>(utf8.constData()),
-                                     0, QR_ECLEVEL_M);
+    QRcode *code = QRcode_encodeData(int(utf8.size()),
+                                     reinterpret_cast<const unsigned char *>(utf8.constData()), 0,
+                                     QR_ECLEVEL_M);
     if (!code)
         return;
     m_size = code->width;
@@ -30,6 +31,7 @@ QImage QrCode::image(int maxSide) const
     for (int y = 0; y < m_size; ++y)
         for (int x = 0; x < m_size; ++x)
             if (m_modules.at(qsizetype(y) * m_size + x))
-                painter.fillRect((x + QuietZone) * scale, (y + QuietZone) * scale, scale, scale, Qt::black);
+                painter.fillRect((x + QuietZone) * scale, (y + QuietZone) * scale, scale, scale,
+                                 Qt::black);
     return image;
 }

@@ -109,13 +109,14 @@ void ResultsChart::setPoll(const PollInfo &poll)
 void ResultsChart::setZoom(double zoom)
 {
     m_zoom = zoom;
+    m_zoomed = true;
     applyFonts();
     updateLabels();
 }
 
 void ResultsChart::applyFonts()
 {
-    if (qFuzzyCompare(m_zoom, 1.0))
+    if (!m_zoomed)
         return; // the chart theme's own fonts
     QFont font = this->font();
     font.setPointSizeF(font.pointSizeF() * m_zoom);

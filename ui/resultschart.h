@@ -62,4 +62,5 @@ private:
     qint64 m_total = 0;
     int m_rebuilds = 0;
     double m_zoom = 1.0;
+    bool m_zoomed = false;
 };

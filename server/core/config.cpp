@@ -190,11 +190,13 @@ Outcome<bool> Config::validate() const
     const QString publicUrl = value(QStringLiteral("public-url")).toString();
     if (!publicUrl.isEmpty()) {
         const QUrl url(publicUrl, QUrl::StrictMode);
-        if (!url.isValid() || (url.scheme() != u"http" && url.scheme() != u"https") || url.host().isEmpty() ||
-            url.hasQuery() || url.hasFragment() || !url.userInfo().isEmpty())
-            return configError(QStringLiteral("public-url must be an http:// or https:// URL without query or "
-                                              "fragment, not '%1'")
-                                   .arg(publicUrl));
+        if (!url.isValid() || (url.scheme() != u"http" && url.scheme() != u"https") ||
+            url.host().isEmpty() || url.hasQuery() || url.hasFragment() ||
+            !url.userInfo().isEmpty())
+            return configError(
+                QStringLiteral("public-url must be an http:// or https:// URL without query or "
+                               "fragment, not '%1'")
+                    .arg(publicUrl));
     }
     return true;
 }

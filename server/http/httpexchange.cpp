@@ -110,7 +110,8 @@ void HttpExchange::replyEmpty(Status status) const
         m_responder->write(status);
 }
 
-void HttpExchange::replyWithHeaders(Status status, const QList<QPair<QByteArray, QByteArray>> &headers,
+void HttpExchange::replyWithHeaders(Status status,
+                                    const QList<QPair<QByteArray, QByteArray>> &headers,
                                     const QByteArray &body, bool headersOnly) const
 {
     if (!claim())

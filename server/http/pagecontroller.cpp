@@ -25,12 +25,14 @@ void PageController::registerRoutes(Router &router)
         router.add(method, QStringLiteral("/"), [this](const HttpExchange &e, const QStringList &) {
             servePage(e, QStringLiteral("index"));
         });
-        router.add(method, QStringLiteral("/p/{poll_id}"), [this](const HttpExchange &e, const QStringList &p) {
-            // An unknown poll still gets the page (it says so), with the status to match.
-            const bool known = m_scope.server.catalog->contains(p[0]);
-            servePage(e, QStringLiteral("poll"),
-                      known ? HttpExchange::Status::Ok : HttpExchange::Status::NotFound);
-        });
+        router.add(method, QStringLiteral("/p/{poll_id}"),
+                   [this](const HttpExchange &e, const QStringList &p) {
+                       // An unknown poll still gets the page (it says so), with the status to
+                       // match.
+                       const bool known = m_scope.server.catalog->contains(p[0]);
+                       servePage(e, QStringLiteral("poll"),
+                                 known ? HttpExchange::Status::Ok : HttpExchange::Status::NotFound);
+                   });
         router.add(method, QStringLiteral("/assets/{name}"),
                    [this](const HttpExchange &e, const QStringList &p) { serveAsset(e, p[0]); });
     }
@@ -42,7 +44,8 @@ void PageController::servePage(const HttpExchange &exchange, const QString &name
     if (const WebAssets::File *file = m_assets->page(name))
         serve(exchange, *file, QByteArrayLiteral("no-cache"), status);
     else
-        exchange.replyError(HttpExchange::Status::InternalServerError, QStringLiteral("page_missing"),
+        exchange.replyError(HttpExchange::Status::InternalServerError,
+                            QStringLiteral("page_missing"),
                             QStringLiteral("This build of Tally has no '%1' page.").arg(name));
 }
 
@@ -57,15 +60,16 @@ void PageController::serveAsset(const HttpExchange &exchange, const QString &nam
     // The pages link each asset with its version: such a URL never changes content.
     const bool versioned = exchange.queryValue(QStringLiteral("v")).toUtf8() == file->version;
     serve(exchange, *file,
-          versioned ? QByteArrayLiteral("public, max-age=31536000, immutable") : QByteArrayLiteral("no-cache"),
+          versioned ? QByteArrayLiteral("public, max-age=31536000, immutable")
+                    : QByteArrayLiteral("no-cache"),
           HttpExchange::Status::Ok);
 }
 
 void PageController::serve(const HttpExchange &exchange, const WebAssets::File &file,
                            const QByteArray &cacheControl, HttpExchange::Status status) const
 {
-    const bool notModified =
-        status == HttpExchange::Status::Ok && matchesEtag(exchange.header("If-None-Match"), file.etag);
+    const bool notModified = status == HttpExchange::Status::Ok &&
+                             matchesEtag(exchange.header("If-None-Match"), file.etag);
     QList<QPair<QByteArray, QByteArray>> headers{
         {QByteArrayLiteral("ETag"), file.etag},
         {QByteArrayLiteral("Cache-Control"), cacheControl},
@@ -76,8 +80,8 @@ void PageController::serve(const HttpExchange &exchange, const WebAssets::File &
     if (!notModified)
         headers.prepend({QByteArrayLiteral("Content-Type"), file.contentType});
     const bool headersOnly = notModified || exchange.method() == Router::Method::Head;
-    exchange.replyWithHeaders(notModified ? HttpExchange::Status::NotModified : status, headers, file.body,
-                              headersOnly);
+    exchange.replyWithHeaders(notModified ? HttpExchange::Status::NotModified : status, headers,
+                              file.body, headersOnly);
 }
 
 bool PageController::matchesEtag(const QByteArray &ifNoneMatch, const QByteArray &etag)

@@ -18,7 +18,7 @@ namespace {
 QStringList assetLinks(const QByteArray &html)
 {
     QStringList links;
-    static const QRegularExpression link(QStringLiteral(R"((?:href|src)="(/assets/[^"]+)")"));
+    static const QRegularExpression link(QStringLiteral("(?:href|src)=\"(/assets/[^\"]+)\""));
     for (const QRegularExpressionMatch &match : link.globalMatch(QString::fromUtf8(html)))
         links.append(match.captured(1));
     return links;
@@ -27,7 +27,8 @@ QStringList assetLinks(const QByteArray &html)
 // Sends `first`, reads its head, then sends `second` on the same connection and reads
 // until its answer is complete. Returns everything received after the first head: a
 // HEAD answer must have no body, so this starts with the second answer's status line.
-QByteArray afterHead(quint16 port, const QByteArray &first, const QByteArray &second, QByteArray *head)
+QByteArray afterHead(quint16 port, const QByteArray &first, const QByteArray &second,
+                     QByteArray *head)
 {
     QTcpSocket socket;
     socket.connectToHost(QStringLiteral("127.0.0.1"), port);
@@ -91,14 +92,16 @@ private:
 
 void TestE2ePages::initTestCase()
 {
-    m_server = std::make_unique<TallyProcess>(QStringList{QStringLiteral("--workers"), QStringLiteral("2")});
+    m_server = std::make_unique<TallyProcess>(
+        QStringList{QStringLiteral("--workers"), QStringLiteral("2")});
     QVERIFY2(m_server->start(), qPrintable(m_server->diagnostics()));
     m_http = std::make_unique<HttpClient>(m_server->url());
-    const HttpResponse created = m_http->postJson(
-        QStringLiteral("/api/v1/polls"),
-        {{QStringLiteral("id"), QStringLiteral("snack")},
-         {QStringLiteral("question"), QStringLiteral("Best snack?")},
-         {QStringLiteral("options"), QJsonArray{QStringLiteral("Pizza"), QStringLiteral("Tacos")}}});
+    const HttpResponse created =
+        m_http->postJson(QStringLiteral("/api/v1/polls"),
+                         {{QStringLiteral("id"), QStringLiteral("snack")},
+                          {QStringLiteral("question"), QStringLiteral("Best snack?")},
+                          {QStringLiteral("options"),
+                           QJsonArray{QStringLiteral("Pizza"), QStringLiteral("Tacos")}}});
     VERIFY_STATUS(created, 201);
 }
 
@@ -115,13 +118,16 @@ void TestE2ePages::indexPageHeaders()
     QCOMPARE(page.header("Content-Type"), QByteArray("text/html; charset=utf-8"));
     QCOMPARE(page.header("X-Content-Type-Options"), QByteArray("nosniff"));
     QCOMPARE(page.header("Cache-Control"), QByteArray("no-cache"));
-    QVERIFY2(QRegularExpression(QStringLiteral(R"(^"[0-9a-f]{20}"$)")).match(QString::fromLatin1(page.header("ETag"))).hasMatch(),
+    QVERIFY2(QRegularExpression(QStringLiteral(R"(^"[0-9a-f]{20}"$)"))
+                 .match(QString::fromLatin1(page.header("ETag")))
+                 .hasMatch(),
              page.header("ETag").constData());
     const QByteArray policy = page.header("Content-Security-Policy");
     QVERIFY2(policy.startsWith("default-src 'self';"), policy.constData());
     QVERIFY2(policy.contains("script-src 'self';"), policy.constData());
     QVERIFY2(policy.contains("style-src 'self';"), policy.constData());
-    QVERIFY2(!policy.contains("unsafe-inline") && !policy.contains("unsafe-eval"), policy.constData());
+    QVERIFY2(!policy.contains("unsafe-inline") && !policy.contains("unsafe-eval"),
+             policy.constData());
     QVERIFY(page.body.contains("<title>Open polls · Tally</title>"));
     QVERIFY(page.body.contains(R"(data-page="index")"));
 }
@@ -134,7 +140,8 @@ void TestE2ePages::pagesHaveNoInlineScriptOrStyle()
         int scripts = 0;
         for (const QRegularExpressionMatch &match : script.globalMatch(QString::fromUtf8(html))) {
             ++scripts;
-            QVERIFY2(match.captured(1).contains(QStringLiteral("src=\"/assets/")), qPrintable(match.captured(0)));
+            QVERIFY2(match.captured(1).contains(QStringLiteral("src=\"/assets/")),
+                     qPrintable(match.captured(0)));
         }
         QCOMPARE(scripts, 1);
         static const QRegularExpression handler(QStringLiteral(R"(\son[a-z]+\s*=)"));
@@ -163,9 +170,10 @@ void TestE2ePages::assetsHaveTypesAndVersions()
 {
     const QStringList links = assetLinks(m_http->get(QStringLiteral("/p/snack")).body);
     QCOMPARE(links.size(), 3);
-    const QMap<QString, QByteArray> types{{QStringLiteral("tally.js"), "text/javascript; charset=utf-8"},
-                                          {QStringLiteral("tally.css"), "text/css; charset=utf-8"},
-                                          {QStringLiteral("icon.svg"), "image/svg+xml"}};
+    const QMap<QString, QByteArray> types{
+        {QStringLiteral("tally.js"), "text/javascript; charset=utf-8"},
+        {QStringLiteral("tally.css"), "text/css; charset=utf-8"},
+        {QStringLiteral("icon.svg"), "image/svg+xml"}};
     for (const QString &link : links) {
         const QString name = link.section(u'/', 2).section(u'?', 0, 0);
         QVERIFY2(types.contains(name), qPrintable(link));
@@ -173,9 +181,11 @@ void TestE2ePages::assetsHaveTypesAndVersions()
         VERIFY_STATUS(versioned, 200);
         QCOMPARE(versioned.header("Content-Type"), types.value(name));
         QCOMPARE(versioned.header("X-Content-Type-Options"), QByteArray("nosniff"));
-        QCOMPARE(versioned.header("Cache-Control"), QByteArray("public, max-age=31536000, immutable"));
+        QCOMPARE(versioned.header("Cache-Control"),
+                 QByteArray("public, max-age=31536000, immutable"));
         // The version in the link is the asset's ETag.
-        QCOMPARE(versioned.header("ETag"), '"' + link.section(QStringLiteral("?v="), 1).toLatin1() + '"');
+        QCOMPARE(versioned.header("ETag"),
+                 '"' + link.section(QStringLiteral("?v="), 1).toLatin1() + '"');
         // Without the current version the asset must be revalidated.
         const HttpResponse plain = m_http->get(QStringLiteral("/assets/") + name);
         QCOMPARE(plain.header("Cache-Control"), QByteArray("no-cache"));
@@ -201,22 +211,27 @@ void TestE2ePages::ifNoneMatchGivesNotModified()
     const QByteArray etag = first.header("ETag");
     QVERIFY(!etag.isEmpty());
     for (const QByteArray &condition : {etag, "W/" + etag, "\"other\", " + etag, QByteArray("*")}) {
-        const HttpResponse again = m_http->get(QStringLiteral("/assets/tally.css"), {{"If-None-Match", condition}});
-        QVERIFY2(again.status == 304, qPrintable(QString::fromLatin1(condition) + u' ' + again.describe()));
+        const HttpResponse again =
+            m_http->get(QStringLiteral("/assets/tally.css"), {{"If-None-Match", condition}});
+        QVERIFY2(again.status == 304,
+                 qPrintable(QString::fromLatin1(condition) + u' ' + again.describe()));
         QVERIFY(again.body.isEmpty());
         QCOMPARE(again.header("ETag"), etag);
         QCOMPARE(again.header("Cache-Control"), QByteArray("no-cache"));
     }
-    const HttpResponse changed = m_http->get(QStringLiteral("/assets/tally.css"), {{"If-None-Match", "\"other\""}});
+    const HttpResponse changed =
+        m_http->get(QStringLiteral("/assets/tally.css"), {{"If-None-Match", "\"other\""}});
     VERIFY_STATUS(changed, 200);
     QCOMPARE(changed.body, first.body);
-    const HttpResponse page = m_http->get(QStringLiteral("/"), {{"If-None-Match", m_http->get(QStringLiteral("/")).header("ETag")}});
+    const HttpResponse page = m_http->get(
+        QStringLiteral("/"), {{"If-None-Match", m_http->get(QStringLiteral("/")).header("ETag")}});
     VERIFY_STATUS(page, 304);
 }
 
 void TestE2ePages::headSendsHeadersOnly()
 {
-    for (const QByteArray path : {QByteArray("/"), QByteArray("/p/snack"), QByteArray("/assets/tally.js")}) {
+    for (const QByteArray &path :
+         {QByteArray("/"), QByteArray("/p/snack"), QByteArray("/assets/tally.js")}) {
         const HttpResponse get = m_http->get(QString::fromLatin1(path));
         VERIFY_STATUS(get, 200);
         QByteArray head;
@@ -227,7 +242,8 @@ void TestE2ePages::headSendsHeadersOnly()
         QCOMPARE(headerValue(head, "Content-Length"), QByteArray::number(get.body.size()));
         QCOMPARE(headerValue(head, "Content-Type"), get.header("Content-Type"));
         QCOMPARE(headerValue(head, "ETag"), get.header("ETag"));
-        QCOMPARE(headerValue(head, "Content-Security-Policy"), get.header("Content-Security-Policy"));
+        QCOMPARE(headerValue(head, "Content-Security-Policy"),
+                 get.header("Content-Security-Policy"));
         // No body: the next bytes on the connection are the next answer.
         QVERIFY2(rest.startsWith("HTTP/1.1 200"), rest.left(200).constData());
         QVERIFY2(rest.endsWith("{\"status\":\"healthy\"}"), rest.right(200).constData());
@@ -250,7 +266,8 @@ void TestE2ePages::pagesStaySmall()
     const qsizetype style = m_http->get(QStringLiteral("/assets/tally.css")).body.size();
     for (const QString &path : {QStringLiteral("/"), QStringLiteral("/p/snack")}) {
         const qsizetype total = m_http->get(path).body.size() + script + style;
-        QVERIFY2(total < 50 * 1024, qPrintable(QStringLiteral("%1: %2 bytes").arg(path).arg(total)));
+        QVERIFY2(total < 50 * 1024,
+                 qPrintable(QStringLiteral("%1: %2 bytes").arg(path).arg(total)));
         qInfo("%s with script and style: %lld bytes", qPrintable(path), qlonglong(total));
     }
 }
@@ -279,10 +296,13 @@ void TestE2ePages::publicUrlDefaultsToTheServer()
 void TestE2ePages::publicUrlFromTheSetting()
 {
     TallyProcess other({QStringLiteral("--workers"), QStringLiteral("1")});
-    other.setEnvironmentValue(QStringLiteral("TALLY_PUBLIC_URL"), QStringLiteral("https://vote.example.test/"));
+    other.setEnvironmentValue(QStringLiteral("TALLY_PUBLIC_URL"),
+                              QStringLiteral("https://vote.example.test/"));
     QVERIFY2(other.start(), qPrintable(other.diagnostics()));
     HttpClient http(other.url());
-    QCOMPARE(http.get(QStringLiteral("/api/v1/stats")).json.value(QStringLiteral("public_url")).toString(),
+    QCOMPARE(http.get(QStringLiteral("/api/v1/stats"))
+                 .json.value(QStringLiteral("public_url"))
+                 .toString(),
              QStringLiteral("https://vote.example.test"));
     QCOMPARE(other.stop(), 0);
 }

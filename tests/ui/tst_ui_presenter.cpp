@@ -87,12 +87,14 @@ void TestUiPresenter::initTestCase()
 {
     UiTest::isolateSettings();
     QVERIFY(m_dir.isValid());
-    m_server = std::make_unique<TallyProcess>(
-        QStringList{QStringLiteral("--public-url"), PublicUrl, QStringLiteral("--workers"), QStringLiteral("1")});
+    m_server = std::make_unique<TallyProcess>(QStringList{QStringLiteral("--public-url"), PublicUrl,
+                                                          QStringLiteral("--workers"),
+                                                          QStringLiteral("1")});
     QVERIFY2(m_server->start(), qPrintable(m_server->diagnostics()));
     m_http = std::make_unique<HttpClient>(m_server->url());
-    QVERIFY(!UiTest::createPoll(*m_http, QStringLiteral("quiz"), QStringLiteral("Which planet is largest?"),
-                                {QStringLiteral("Jupiter"), QStringLiteral("Saturn"), QStringLiteral("Neptune")})
+    QVERIFY(!UiTest::createPoll(
+                 *m_http, QStringLiteral("quiz"), QStringLiteral("Which planet is largest?"),
+                 {QStringLiteral("Jupiter"), QStringLiteral("Saturn"), QStringLiteral("Neptune")})
                  .isEmpty());
     vote(*m_http, QStringLiteral("quiz"), QStringLiteral("A"), 3);
     vote(*m_http, QStringLiteral("quiz"), QStringLiteral("B"), 1);
@@ -120,7 +122,8 @@ bool TestUiPresenter::waitForChart(PresenterView *view, const QString &pollId)
     QMap<QString, qint64> expected;
     while (!deadline.hasExpired()) {
         expected = UiTest::serverResults(*m_http, pollId);
-        if (view->chart()->values() == expected && view->total() == UiTest::serverTotal(*m_http, pollId))
+        if (view->chart()->values() == expected &&
+            view->total() == UiTest::serverTotal(*m_http, pollId))
             return true;
         QTest::qWait(50);
     }
@@ -135,9 +138,9 @@ void TestUiPresenter::qrCodeEncodesTheText()
     QVERIFY(code.isValid());
     QCOMPARE(code.moduleCount(), 29); // version 3 at level M holds up to 42 bytes
     const QImage image = code.image(370);
-    QCOMPARE(image.width(), 370);     // (29 + 2 * 4) modules of 10 px
-    QCOMPARE(image.pixelColor(5, 5), QColor(Qt::white));                   // quiet zone
-    QCOMPARE(image.pixelColor(45, 45), QColor(Qt::black));                 // finder pattern corner
+    QCOMPARE(image.width(), 370);                          // (29 + 2 * 4) modules of 10 px
+    QCOMPARE(image.pixelColor(5, 5), QColor(Qt::white));   // quiet zone
+    QCOMPARE(image.pixelColor(45, 45), QColor(Qt::black)); // finder pattern corner
     QString error;
     QCOMPARE(decodeQr(image, m_dir.path(), &error), code.text());
     QVERIFY2(error.isEmpty(), qPrintable(error));
@@ -147,7 +150,8 @@ void TestUiPresenter::joinUrlOfAPoll()
 {
     QCOMPARE(PollActions::joinUrl(QUrl(PublicUrl), QStringLiteral("quiz")).toString(),
              PublicUrl + QStringLiteral("/p/quiz"));
-    QCOMPARE(PollActions::joinUrl(QUrl(QStringLiteral("https://example.test/events/")), QStringLiteral("a_b-1"))
+    QCOMPARE(PollActions::joinUrl(QUrl(QStringLiteral("https://example.test/events/")),
+                                  QStringLiteral("a_b-1"))
                  .toString(),
              QStringLiteral("https://example.test/events/p/a_b-1"));
 }
@@ -192,6 +196,9 @@ void TestUiPresenter::qrCodeDecodesToTheJoinUrl()
     view->setWindowState(Qt::WindowNoState);
     view->resize(1920, 1080);
     QTRY_COMPARE(view->size(), QSize(1920, 1080));
+    // Laid out for that size: the code is on screen whole.
+    QTRY_VERIFY(view->qrLabel()->width() >= view->qrImage().width() &&
+                view->qrLabel()->height() >= view->qrImage().height());
     const QImage shown = view->grab().toImage();
     const QString screenshot = qEnvironmentVariable("TALLY_PRESENTER_SCREENSHOT");
     if (!screenshot.isEmpty())
@@ -201,7 +208,8 @@ void TestUiPresenter::qrCodeDecodesToTheJoinUrl()
     // confuse a phone's camera.
     QCOMPARE(decodeQr(shown, m_dir.path(), &error), PublicUrl + QStringLiteral("/p/quiz"));
     QVERIFY2(error.isEmpty(), qPrintable(error));
-    QCOMPARE(decodeQr(view->qrImage(), m_dir.path(), &error), PublicUrl + QStringLiteral("/p/quiz"));
+    QCOMPARE(decodeQr(view->qrImage(), m_dir.path(), &error),
+             PublicUrl + QStringLiteral("/p/quiz"));
     QVERIFY(view->qrImage().width() >= 400); // a quarter of the width
 }
 
@@ -210,7 +218,8 @@ void TestUiPresenter::closingThePollShows()
     PresenterView *view = m_window->presenter();
     QVERIFY(view);
     VERIFY_STATUS(m_http->post(QStringLiteral("/api/v1/polls/quiz/close")), 200);
-    QTRY_COMPARE_WITH_TIMEOUT(view->stateLabel()->text(), QStringLiteral("Voting is closed · final results"), 10000);
+    QTRY_COMPARE_WITH_TIMEOUT(view->stateLabel()->text(),
+                              QStringLiteral("Voting is closed · final results"), 10000);
     VERIFY_STATUS(m_http->post(QStringLiteral("/api/v1/polls/quiz/open")), 200);
     QTRY_COMPARE_WITH_TIMEOUT(view->stateLabel()->text(), QStringLiteral("Voting is open"), 10000);
 }
@@ -247,8 +256,8 @@ void TestUiPresenter::pollTextIsPlain()
     QCOMPARE(view->questionLabel()->textFormat(), Qt::PlainText);
     QCOMPARE(view->questionLabel()->text(), question);
     // Chart categories are rendered as HTML by Qt Charts: they arrive escaped.
-    QCOMPARE(view->chart()->categories(),
-             (QStringList{QStringLiteral("&lt;u&gt;yes&lt;/u&gt;"), QStringLiteral("no &amp;amp; maybe")}));
+    QCOMPARE(view->chart()->categories(), (QStringList{QStringLiteral("&lt;u&gt;yes&lt;/u&gt;"),
+                                                       QStringLiteral("no &amp;amp; maybe")}));
     view->close();
     QTRY_VERIFY(m_window->presenter() == nullptr);
 }

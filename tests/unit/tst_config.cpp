@@ -297,8 +297,8 @@ private slots:
         QTest::newRow("public-url ftp") << QStringList{"--public-url", "ftp://host"} << none
                                         << QByteArray() << "public-url must be an http";
         QTest::newRow("public-url with query")
-            << QStringList{} << Env{{"TALLY_PUBLIC_URL", "http://vote.example/?x=1"}} << QByteArray()
-            << "public-url";
+            << QStringList{} << Env{{"TALLY_PUBLIC_URL", "http://vote.example/?x=1"}}
+            << QByteArray() << "public-url";
         QTest::newRow("public-url without host")
             << QStringList{"--public-url", "http:///p"} << none << QByteArray() << "public-url";
         QTest::newRow("unknown flag")

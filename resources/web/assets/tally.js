@@ -172,6 +172,7 @@ function pollPage() {
 
   function showPoll(next) {
     const rebuild = !poll || JSON.stringify(poll.options) !== JSON.stringify(next.options);
+    if (!poll) performance.mark('tally:poll-shown');
     poll = next;
     $('loading').hidden = true;
     $('missing').hidden = true;
@@ -216,12 +217,14 @@ function pollPage() {
     if (!poll) return;
     const bars = $('bars');
     bars.replaceChildren();
-    const best = Math.max(0, ...poll.options.map((o) => counts[o.id] ?? 0));
+    const values = poll.options.map((o) => counts[o.id] ?? 0);
+    const best = Math.max(0, ...values);
+    const leaders = values.filter((v) => v === best).length; // a tie has no leader
     for (const option of poll.options) {
       const count = counts[option.id] ?? 0;
       const share = total > 0 ? (100 * count) / total : 0;
       const row = element('li', 'row');
-      if (best > 0 && count === best) row.classList.add('leading');
+      if (best > 0 && count === best && leaders === 1) row.classList.add('leading');
       const head = element('div', 'row-head');
       head.append(element('span', 'label', option.text));
       head.append(element('span', 'count', `${votesWord(count)} · ${share.toFixed(0)}%`));
