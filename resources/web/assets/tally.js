@@ -172,12 +172,13 @@ function pollPage() {
 
   function showPoll(next) {
     const rebuild = !poll || JSON.stringify(poll.options) !== JSON.stringify(next.options);
-    if (!poll) performance.mark('tally:poll-shown');
+    const first = !poll;
     poll = next;
     $('loading').hidden = true;
     $('missing').hidden = true;
     $('poll').hidden = false;
     $('question').textContent = poll.question;
+    if (first) performance.mark('tally:poll-shown'); // the first render, for the browser test
     document.title = `${poll.question} · Tally`;
     const open = poll.status === 'open';
     $('poll-state').textContent = open
@@ -304,9 +305,17 @@ function pollPage() {
     say('Sending your vote…');
     const message = { type: 'vote', poll_id: pollId, option_id: optionId, voter_id: voterId() };
     ref += 1;
-    pending.set(ref, optionId);
-    if (live.send({ ...message, ref })) return;
-    pending.delete(ref);
+    const sent = ref;
+    pending.set(sent, optionId);
+    if (live.send({ ...message, ref: sent })) {
+      setTimeout(() => {
+        if (!pending.delete(sent)) return;
+        setBusy(false);
+        say('No answer from the server yet. Your vote may not have been counted; try again.', 'error');
+      }, 10000);
+      return;
+    }
+    pending.delete(sent);
     try {
       const answer = await request('POST', `/vote/${path}`, {
         option_id: optionId,
@@ -353,10 +362,12 @@ function pollPage() {
   }, 3000);
 
   (async () => {
+    const results = loadResults(); // in parallel: the first render waits for one round trip
     await loadPoll();
     if (gone) return;
     if (remember(votedKey)) $('results').hidden = false;
-    await loadResults();
+    await results;
+    renderResults();
     live.connect();
   })();
 }
