@@ -270,6 +270,38 @@ async function hostileScenario(browser, api, base, viewport) {
   await context.close();
 }
 
+// Without a WebSocket (a proxy that refuses upgrades) the page votes and reads over REST.
+async function restFallbackScenario(browser, api, base, viewport) {
+  const id = `fallback-${viewport.name}`;
+  await api('POST', '/polls', { id, question: 'Works without a socket?', options: ['Yes', 'No'] });
+  const errors = [];
+  const { context, page } = await newPage(browser, viewport, errors);
+  await context.addInitScript(() => {
+    class RefusedSocket {
+      constructor() {
+        this.readyState = 3;
+        setTimeout(() => this.onclose?.({ code: 1006 }), 10);
+      }
+      send() {
+        throw new Error('not open');
+      }
+      close() {}
+    }
+    RefusedSocket.OPEN = 1;
+    window.WebSocket = RefusedSocket;
+  });
+  await page.goto(`${base}/p/${id}`);
+  check((await waitForText(page.locator('#connection'), 'Reconnecting…', 3000)) >= 0, `[${viewport.name}] page says it is reconnecting`);
+  await page.getByRole('button', { name: 'No', exact: true }).click();
+  check((await waitForText(page.locator('#message'), 'Your vote for “No” was counted.', 3000)) >= 0, `[${viewport.name}] vote over REST counted`);
+  check((await waitForText(countOf(page, 'No'), '1 vote · 100%', 3000)) >= 0, `[${viewport.name}] results over REST`);
+  equal(JSON.stringify((await api('GET', `/results/${id}`)).json.results), '{"A":0,"B":1}', `[${viewport.name}] REST vote reached the server`);
+  await api('POST', '/vote/' + id, { option_id: 'A' });
+  check((await waitForText(countOf(page, 'Yes'), '1 vote · 50%', 5000)) >= 0, `[${viewport.name}] results refreshed over REST`);
+  check(errors.length === 0, `[${viewport.name}] no script errors: ${errors.join('; ') || 'none'}`);
+  await context.close();
+}
+
 async function closeScenario(browser, api, base, viewport) {
   const id = `closing-${viewport.name}`;
   await api('POST', '/polls', { id, question: 'Keep the retro at 30 minutes?', options: ['Yes', 'Longer'] });
@@ -355,6 +387,7 @@ try {
     await oneVoteScenario(browser, api, server.url, viewport);
     await hostileScenario(browser, api, server.url, viewport);
     await closeScenario(browser, api, server.url, viewport);
+    await restFallbackScenario(browser, api, server.url, viewport);
   }
 } catch (error) {
   check(false, `run aborted: ${error.stack ?? error}`);
