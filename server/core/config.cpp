@@ -3,6 +3,7 @@
 
 #include <QCommandLineParser>
 #include <QFile>
+#include <QRegularExpression>
 #include <QStandardPaths>
 #include <QTextStream>
 #include <QUrl>
@@ -210,6 +211,11 @@ Outcome<QList<Config::RedisNode>> Config::parseRedisNodes(const QString &text)
         if (!url.isValid() || url.scheme() != u"redis" || url.host().isEmpty() ||
             (!url.path().isEmpty() && url.path() != u"/"))
             return configError(QStringLiteral("redis-nodes: '%1' is not of the form redis://host:port").arg(entry));
+        static const QRegularExpression shardName(QStringLiteral("^[A-Za-z0-9_.:-]{1,64}$"));
+        if (!name.isEmpty() && !shardName.match(name).hasMatch())
+            return configError(QStringLiteral("redis-nodes: shard name '%1' may hold 1 to 64 letters, digits, "
+                                              "'.', '_', '-' and ':'")
+                                   .arg(name.left(80)));
         RedisNode node;
         node.host = url.host();
         node.port = quint16(url.port(6379));

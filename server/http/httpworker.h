@@ -1,5 +1,6 @@
 #pragma once
 
+#include "apidoccontroller.h"
 #include "opscontroller.h"
 #include "pollcontroller.h"
 #include "resultcontroller.h"
@@ -38,6 +39,7 @@ private:
     VoteController m_votes;
     ResultController m_results;
     OpsController m_ops;
+    ApiDocController m_apiDoc;
     LiveHub *m_live = nullptr;
     QHttpServer *m_http = nullptr;
     QPointer<QTcpServer> m_tcp; // QHttpServer::bind() may take ownership

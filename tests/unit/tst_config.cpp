@@ -429,6 +429,11 @@ private slots:
         QTest::newRow("no host") << "redis://:7000";
         QTest::newRow("port too large") << "redis://127.0.0.1:70000";
         QTest::newRow("port not a number") << "redis://127.0.0.1:abc";
+        // Shard names become metric labels and log text: a small alphabet only.
+        QTest::newRow("quote in name") << "a\"b=redis://127.0.0.1:7000";
+        QTest::newRow("space in name") << "a b=redis://127.0.0.1:7000";
+        QTest::newRow("newline in name") << "a\nb=redis://127.0.0.1:7000";
+        QTest::newRow("name too long") << QString(65, u'n') + "=redis://127.0.0.1:7000";
     }
 
     void parseRedisNodesRejects()
