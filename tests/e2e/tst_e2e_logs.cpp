@@ -42,9 +42,9 @@ void TestE2eLogs::jsonLinesWithAccessLog()
         QVERIFY2(
             QDateTime::fromString(object.value("time").toString(), Qt::ISODateWithMs).isValid(),
             qPrintable(line));
-        if (object.value("component") == u"access")
+        if (object.value("component").toString() == u"access")
             access.append(object);
-        if (object.value("component") == u"app" &&
+        if (object.value("component").toString() == u"app" &&
             object.value("message").toString().startsWith("Signal 15"))
             sawSignal = true;
     }

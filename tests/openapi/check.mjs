@@ -106,7 +106,7 @@ async function check(server, method, target, { body, headers = {}, expect, raw }
     documented = operation.responses[String(response.status)];
     if (!documented) { fail(`${label}: status not documented for ${method} ${match.template}`); return; }
   } else if (known || response.status === 404) {
-    documented = document.components.responses[response.status === 404 ? 'NotFound' : 'MethodNotAllowed'];
+    documented = { $ref: '#/components/responses/' + (response.status === 404 ? 'NotFound' : 'MethodNotAllowed') };
     if (known && response.status !== 405) { fail(`${label}: expected 405 for an undocumented method`); return; }
   } else {
     fail(`${label}: path not in the document`); return;
@@ -178,7 +178,12 @@ try {
 
   // The served document is the one checked here, with this build's version.
   const served = await (await fetch(a.url + '/api/v1/openapi.json')).json();
-  if (JSON.stringify(served.paths) !== JSON.stringify(document.paths)) fail('served openapi.json differs from ' + documentPath);
+  // Qt sorts object keys: compare with sorted keys.
+  const canonical = (v) => Array.isArray(v) ? v.map(canonical)
+    : v && typeof v === 'object' ? Object.fromEntries(Object.keys(v).sort().map((k) => [k, canonical(v[k])])) : v;
+  if (JSON.stringify(canonical(served.paths)) !== JSON.stringify(canonical(document.paths))
+      || JSON.stringify(canonical(served.components)) !== JSON.stringify(canonical(document.components)))
+    fail('served openapi.json differs from ' + documentPath);
 
   // Admin token and rate limits: clients told apart by X-Forwarded-For (loopback is a trusted proxy).
   const b = await startServer(['--admin-token', 'secret-token', '--rate-limit-loopback', '--rate-admin', '0.01']);
