@@ -12,13 +12,14 @@ install(FILES packaging/debian/copyright DESTINATION share/doc/tally)
 
 # Debian wants compressed, reproducible (gzip -n) changelog and man page.
 find_program(GZIP_PROGRAM gzip REQUIRED)
-configure_file(packaging/debian/changelog.in ${CMAKE_BINARY_DIR}/packaging/changelog.Debian @ONLY)
+# A native package (no Debian revision): its changelog is changelog.gz.
+configure_file(packaging/debian/changelog.in ${CMAKE_BINARY_DIR}/packaging/changelog @ONLY)
 add_custom_command(
-    OUTPUT ${CMAKE_BINARY_DIR}/packaging/changelog.Debian.gz
-    COMMAND ${GZIP_PROGRAM} -9nfk ${CMAKE_BINARY_DIR}/packaging/changelog.Debian
-    DEPENDS ${CMAKE_BINARY_DIR}/packaging/changelog.Debian)
-set(package_docs ${CMAKE_BINARY_DIR}/packaging/changelog.Debian.gz)
-install(FILES ${CMAKE_BINARY_DIR}/packaging/changelog.Debian.gz DESTINATION share/doc/tally)
+    OUTPUT ${CMAKE_BINARY_DIR}/packaging/changelog.gz
+    COMMAND ${GZIP_PROGRAM} -9nfk ${CMAKE_BINARY_DIR}/packaging/changelog
+    DEPENDS ${CMAKE_BINARY_DIR}/packaging/changelog)
+set(package_docs ${CMAKE_BINARY_DIR}/packaging/changelog.gz)
+install(FILES ${CMAKE_BINARY_DIR}/packaging/changelog.gz DESTINATION share/doc/tally)
 
 # The man page is generated from `tally --help` and `--version`, so it lists every
 # setting the binary has.
@@ -40,17 +41,21 @@ else()
 endif()
 add_custom_target(package_docs ALL DEPENDS ${package_docs})
 
+# cpack packages what is built; it does not build every test first (build, then cpack).
+set(CMAKE_SKIP_INSTALL_ALL_DEPENDENCY ON)
+
 set(CPACK_GENERATOR DEB)
 set(CPACK_PACKAGE_NAME tally)
 set(CPACK_PACKAGE_VENDOR "Tally")
 set(CPACK_PACKAGE_CONTACT "${TALLY_MAINTAINER}")
 set(CPACK_DEBIAN_PACKAGE_MAINTAINER "${TALLY_MAINTAINER}")
 set(CPACK_PACKAGE_DESCRIPTION_SUMMARY "live-polling server with an operator console")
-set(CPACK_PACKAGE_DESCRIPTION
-    "Tally runs live polls: a high-throughput voting server (REST and WebSocket on one\n"
-    "port, sharded storage in embedded SQLite files or Redis, batched writes, exact\n"
-    "cached reads) and an operator console on top of it. It exports Prometheus metrics,\n"
-    "describes its API with OpenAPI and runs as a systemd service.")
+string(CONCAT CPACK_PACKAGE_DESCRIPTION
+    "Tally runs live polls: a high-throughput voting server (REST and WebSocket\n"
+    "on one port, sharded storage in embedded SQLite files or Redis, batched\n"
+    "writes, exact cached reads) and an operator console on top of it. It exports\n"
+    "Prometheus metrics, describes its API with OpenAPI and runs as a systemd\n"
+    "service.")
 set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
 # The embedded shards load Qt's SQLite plugin at run time, which shlibdeps cannot see.
 set(CPACK_DEBIAN_PACKAGE_DEPENDS "libqt6sql6-sqlite")

@@ -19,8 +19,10 @@ TallyError configError(const QString &message)
 QCommandLineOption optionFor(const SettingSpec &spec)
 {
     QString help = spec.help;
-    if (spec.type != SettingSpec::Type::Flag && spec.defaultValue.isValid() &&
-        !spec.defaultValue.toString().isEmpty())
+    if (spec.name == u"workers") // the value depends on the machine; help and man page must not
+        help += QStringLiteral(" Default: the number of CPU cores.");
+    else if (spec.type != SettingSpec::Type::Flag && spec.defaultValue.isValid() &&
+             !spec.defaultValue.toString().isEmpty())
         help += QStringLiteral(" Default: %1.").arg(spec.defaultValue.toString());
     help += QStringLiteral(" Env: %1").arg(spec.envName());
     for (const QString &legacy : spec.legacyEnv)
@@ -65,7 +67,13 @@ QString Config::helpText()
 {
     QCommandLineParser parser;
     addOptions(parser);
-    return parser.helpText();
+    return usageText(parser);
+}
+
+QString Config::usageText(const QCommandLineParser &parser)
+{
+    // Help is printed before any QCoreApplication exists, so Qt cannot name the program.
+    return parser.helpText().replace(QStringLiteral("<executable_name>"), QStringLiteral("tally"));
 }
 
 void Config::set(const QString &name, const QVariant &value)
@@ -114,7 +122,7 @@ Outcome<Config> Config::resolve(const QStringList &arguments,
     if (parser.isSet(QStringLiteral("help")) || parser.isSet(QStringLiteral("version"))) {
         if (exitRequest)
             *exitRequest = parser.isSet(QStringLiteral("help"))
-                               ? parser.helpText()
+                               ? usageText(parser)
                                : QStringLiteral("tally %1\n").arg(QStringLiteral(TALLY_VERSION));
         return defaults();
     }

@@ -5,10 +5,13 @@
 #include "tallyprocess.h"
 
 #include <QDateTime>
+#include <QFile>
+#include <QTemporaryDir>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QProcess>
 #include <QRegularExpression>
+#include <QSet>
 #include <QStandardPaths>
 #include <QTest>
 
@@ -42,6 +45,7 @@ class TestE2eMetrics : public QObject {
 private slots:
     void initTestCase();
     void scrapePassesPromtoolWithExactCounts();
+    void dashboardAndAlertsQueryExposedMetrics();
 
 private:
     QString m_promtool;
@@ -182,6 +186,67 @@ void TestE2eMetrics::scrapePassesPromtoolWithExactCounts()
                shard.toObject().value("polls").toDouble());
     }
     QCOMPARE(server.stop(), 0);
+}
+
+// The example Grafana dashboard and alert rules parse as PromQL and name only metrics
+// that a scrape exposes, so they cannot silently drift from the server.
+void TestE2eMetrics::dashboardAndAlertsQueryExposedMetrics()
+{
+    QFile dashboardFile(QStringLiteral(TALLY_SOURCE_DIR "/packaging/grafana/tally-dashboard.json"));
+    QVERIFY(dashboardFile.open(QIODevice::ReadOnly));
+    QStringList expressions;
+    const QJsonArray panels = QJsonDocument::fromJson(dashboardFile.readAll()).object().value("panels").toArray();
+    for (const QJsonValue &panel : panels)
+        for (const QJsonValue &target : panel.toObject().value("targets").toArray())
+            expressions.append(target.toObject().value("expr").toString());
+    QVERIFY(expressions.size() >= 20);
+    QFile alertsFile(QStringLiteral(TALLY_SOURCE_DIR "/packaging/prometheus/tally-alerts.yml"));
+    QVERIFY(alertsFile.open(QIODevice::ReadOnly));
+    const QString alerts = QString::fromUtf8(alertsFile.readAll());
+
+    // Grafana's variables replaced by what they expand to, as recording rules for promtool.
+    QTemporaryDir dir;
+    QVERIFY(dir.isValid());
+    QFile rules(dir.filePath(QStringLiteral("dashboard-rules.yml")));
+    QVERIFY(rules.open(QIODevice::WriteOnly));
+    rules.write("groups:\n  - name: dashboard\n    rules:\n");
+    for (int i = 0; i < expressions.size(); ++i) {
+        QString expression = expressions[i];
+        expression.replace(QStringLiteral("$__rate_interval"), QStringLiteral("1m"))
+            .replace(QStringLiteral("$instance"), QStringLiteral(".*"));
+        rules.write(QStringLiteral("      - record: dashboard:expr%1\n        expr: '%2'\n")
+                        .arg(i)
+                        .arg(expression.replace(u'\'', QStringLiteral("''")))
+                        .toUtf8());
+    }
+    rules.close();
+    for (const QString &file : {rules.fileName(), alertsFile.fileName()}) {
+        QProcess promtool;
+        promtool.setProcessChannelMode(QProcess::MergedChannels);
+        promtool.start(m_promtool, {QStringLiteral("check"), QStringLiteral("rules"), file});
+        QVERIFY(promtool.waitForFinished(30000));
+        QVERIFY2(promtool.exitCode() == 0, qPrintable(QString::fromUtf8(promtool.readAll())));
+    }
+
+    TallyProcess server;
+    QVERIFY2(server.start(), qPrintable(server.diagnostics()));
+    HttpClient client(server.url());
+    const QByteArray text = client.get(QStringLiteral("/metrics")).body;
+    QCOMPARE(server.stop(), 0);
+    QSet<QString> families;
+    static const QRegularExpression type(QStringLiteral("^# TYPE (\\S+) "), QRegularExpression::MultilineOption);
+    for (const QRegularExpressionMatch &match : type.globalMatch(QString::fromUtf8(text)))
+        families.insert(match.captured(1));
+    static const QRegularExpression name(QStringLiteral("\\b((?:tally|process)_[a-z_]+)"));
+    for (const QString &source : expressions + QStringList{alerts}) {
+        for (const QRegularExpressionMatch &match : name.globalMatch(source)) {
+            QString family = match.captured(1);
+            for (const char *suffix : {"_bucket", "_count", "_sum"})
+                if (!families.contains(family) && family.endsWith(QLatin1String(suffix)))
+                    family.chop(int(qstrlen(suffix)));
+            QVERIFY2(families.contains(family), qPrintable(match.captured(1) + QStringLiteral(" is not exposed")));
+        }
+    }
 }
 
 QTEST_GUILESS_MAIN(TestE2eMetrics)

@@ -327,6 +327,8 @@ private slots:
         QVERIFY(help.ok());
         QVERIFY(exit.contains(QStringLiteral("--port")));
         QCOMPARE(exit, Config::helpText());
+        // The default worker count depends on the machine; help (and the man page) must not.
+        QVERIFY(exit.simplified().contains(QStringLiteral("Default: the number of CPU cores.")));
 
         exit.clear();
         const Outcome<Config> version = Config::resolve(
