@@ -26,7 +26,7 @@ void Histogram::observe(quint64 value)
     Slot &slot = *m_slots[size_t(threadSlot)];
     const auto bucket =
         std::lower_bound(m_bounds.cbegin(), m_bounds.cend(), value) - m_bounds.cbegin();
-    slot.counts[size_t(bucket)].fetch_add(1, std::memory_order_relaxed);
+    slot.counts[size_t(bucket + Padding)].fetch_add(1, std::memory_order_relaxed);
     slot.sum.fetch_add(value, std::memory_order_relaxed);
 }
 
@@ -36,8 +36,9 @@ Histogram::Snapshot Histogram::snapshot() const
     snapshot.upperBounds = m_bounds;
     snapshot.cumulative.fill(0, m_bounds.size() + 1);
     for (const auto &slot : m_slots) {
-        for (size_t i = 0; i < slot->counts.size(); ++i)
-            snapshot.cumulative[qsizetype(i)] += slot->counts[i].load(std::memory_order_relaxed);
+        for (qsizetype i = 0; i < snapshot.cumulative.size(); ++i)
+            snapshot.cumulative[i] +=
+                slot->counts[size_t(i + Padding)].load(std::memory_order_relaxed);
         snapshot.sum += slot->sum.load(std::memory_order_relaxed);
     }
     for (qsizetype i = 1; i < snapshot.cumulative.size(); ++i)

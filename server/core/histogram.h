@@ -35,8 +35,11 @@ public:
     static constexpr int Slots = 8;
 
 private:
+    static constexpr qsizetype Padding = 8; // 64 bytes of counters
+
     struct alignas(64) Slot {
-        explicit Slot(qsizetype buckets) : counts(size_t(buckets)) {}
+        // Padded on both sides so no other allocation shares the counters' cache lines.
+        explicit Slot(qsizetype buckets) : counts(size_t(buckets + 2 * Padding)) {}
         std::vector<std::atomic<quint64>> counts; // per bucket, not cumulative; last is +Inf
         std::atomic<quint64> sum{0};
     };

@@ -6,13 +6,13 @@
 
 #include <QDateTime>
 #include <QFile>
-#include <QTemporaryDir>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QProcess>
 #include <QRegularExpression>
 #include <QSet>
 #include <QStandardPaths>
+#include <QTemporaryDir>
 #include <QTest>
 
 namespace {
@@ -195,7 +195,8 @@ void TestE2eMetrics::dashboardAndAlertsQueryExposedMetrics()
     QFile dashboardFile(QStringLiteral(TALLY_SOURCE_DIR "/packaging/grafana/tally-dashboard.json"));
     QVERIFY(dashboardFile.open(QIODevice::ReadOnly));
     QStringList expressions;
-    const QJsonArray panels = QJsonDocument::fromJson(dashboardFile.readAll()).object().value("panels").toArray();
+    const QJsonArray panels =
+        QJsonDocument::fromJson(dashboardFile.readAll()).object().value("panels").toArray();
     for (const QJsonValue &panel : panels)
         for (const QJsonValue &target : panel.toObject().value("targets").toArray())
             expressions.append(target.toObject().value("expr").toString());
@@ -234,7 +235,8 @@ void TestE2eMetrics::dashboardAndAlertsQueryExposedMetrics()
     const QByteArray text = client.get(QStringLiteral("/metrics")).body;
     QCOMPARE(server.stop(), 0);
     QSet<QString> families;
-    static const QRegularExpression type(QStringLiteral("^# TYPE (\\S+) "), QRegularExpression::MultilineOption);
+    static const QRegularExpression type(QStringLiteral("^# TYPE (\\S+) "),
+                                         QRegularExpression::MultilineOption);
     for (const QRegularExpressionMatch &match : type.globalMatch(QString::fromUtf8(text)))
         families.insert(match.captured(1));
     static const QRegularExpression name(QStringLiteral("\\b((?:tally|process)_[a-z_]+)"));
@@ -244,7 +246,8 @@ void TestE2eMetrics::dashboardAndAlertsQueryExposedMetrics()
             for (const char *suffix : {"_bucket", "_count", "_sum"})
                 if (!families.contains(family) && family.endsWith(QLatin1String(suffix)))
                     family.chop(int(qstrlen(suffix)));
-            QVERIFY2(families.contains(family), qPrintable(match.captured(1) + QStringLiteral(" is not exposed")));
+            QVERIFY2(families.contains(family),
+                     qPrintable(match.captured(1) + QStringLiteral(" is not exposed")));
         }
     }
 }

@@ -73,8 +73,9 @@ void TestPackage::initTestCase()
     for (const char *name : {"cpack", "dpkg-deb", "readelf"})
         QVERIFY2(!tool(name).isEmpty(), name);
     const QString out = m_scratch.filePath(QStringLiteral("out"));
-    const Run cpack = run(tool("cpack"), {QStringLiteral("-G"), QStringLiteral("DEB"), QStringLiteral("-B"), out},
-                          QStringLiteral(TALLY_BUILD_DIR));
+    const Run cpack =
+        run(tool("cpack"), {QStringLiteral("-G"), QStringLiteral("DEB"), QStringLiteral("-B"), out},
+            QStringLiteral(TALLY_BUILD_DIR));
     QVERIFY2(cpack.exitCode == 0, qPrintable(cpack.out));
     const QString version = QStringLiteral(TALLY_PACKAGE_VERSION);
     m_deb = QDir(out).filePath(QStringLiteral("tally_%1_amd64.deb").arg(version));
@@ -88,19 +89,22 @@ void TestPackage::initTestCase()
 
 void TestPackage::packageHoldsWhatAnAdministratorNeeds()
 {
-    for (const char *path : {"usr/bin/tally", "usr/share/man/man1/tally.1.gz", "etc/default/tally",
-                             "usr/lib/systemd/system/tally.service", "usr/share/doc/tally/copyright",
-                             "usr/share/doc/tally/changelog.gz", "usr/share/applications/tally.desktop"})
+    for (const char *path :
+         {"usr/bin/tally", "usr/share/man/man1/tally.1.gz", "etc/default/tally",
+          "usr/lib/systemd/system/tally.service", "usr/share/doc/tally/copyright",
+          "usr/share/doc/tally/changelog.gz", "usr/share/applications/tally.desktop"})
         QVERIFY2(QFile::exists(QDir(m_root).filePath(QLatin1String(path))), path);
 
     const Run control = run(tool("dpkg-deb"), {QStringLiteral("-f"), m_deb});
     QVERIFY2(control.exitCode == 0, qPrintable(control.out));
-    const QRegularExpression maintainer(QStringLiteral("^Maintainer: [^<\\n]+ <[^@>\\s]+@[^>\\s]+>$"),
-                                        QRegularExpression::MultilineOption);
+    const QRegularExpression maintainer(
+        QStringLiteral("^Maintainer: [^<\\n]+ <[^@>\\s]+@[^>\\s]+>$"),
+        QRegularExpression::MultilineOption);
     QVERIFY2(maintainer.match(control.out).hasMatch(), qPrintable(control.out));
     QVERIFY2(!control.out.contains(QStringLiteral(".invalid>")), qPrintable(control.out));
     // The long description: lines of the summary's paragraph, no list separators.
-    QVERIFY2(control.out.contains(QStringLiteral("\n Tally runs live polls: ")) && !control.out.contains(u';'),
+    QVERIFY2(control.out.contains(QStringLiteral("\n Tally runs live polls: ")) &&
+                 !control.out.contains(u';'),
              qPrintable(control.out));
 
     const QString controlDir = m_scratch.filePath(QStringLiteral("control"));
@@ -111,14 +115,18 @@ void TestPackage::packageHoldsWhatAnAdministratorNeeds()
     QCOMPARE(conffiles.readAll().trimmed(), QByteArray("/etc/default/tally"));
 
     // Stripped: no DWARF in the package's binary; the debug file is in the .ddeb.
-    const Run sections = run(tool("readelf"), {QStringLiteral("-S"), QDir(m_root).filePath(QStringLiteral("usr/bin/tally"))});
+    const Run sections =
+        run(tool("readelf"),
+            {QStringLiteral("-S"), QDir(m_root).filePath(QStringLiteral("usr/bin/tally"))});
     QVERIFY2(sections.exitCode == 0, qPrintable(sections.out));
-    QVERIFY2(!sections.out.contains(QStringLiteral(".debug_info")), "usr/bin/tally carries debug info");
+    QVERIFY2(!sections.out.contains(QStringLiteral(".debug_info")),
+             "usr/bin/tally carries debug info");
     QVERIFY(sections.out.contains(QStringLiteral(".gnu_debuglink")) ||
             sections.out.contains(QStringLiteral(".note.gnu.build-id")));
     const Run debugFiles = run(tool("dpkg-deb"), {QStringLiteral("-c"), m_ddeb});
-    QVERIFY2(debugFiles.out.contains(QRegularExpression(QStringLiteral("usr/lib/debug/\\S+\\.debug"))),
-             qPrintable(debugFiles.out));
+    QVERIFY2(
+        debugFiles.out.contains(QRegularExpression(QStringLiteral("usr/lib/debug/\\S+\\.debug"))),
+        qPrintable(debugFiles.out));
 }
 
 void TestPackage::binaryRunsFromThePackage()
@@ -131,8 +139,8 @@ void TestPackage::binaryRunsFromThePackage()
     QProcess check;
     check.setProcessEnvironment(TallyProcess::cleanEnvironment());
     check.setProcessChannelMode(QProcess::MergedChannels);
-    check.start(binary, {QStringLiteral("--check-config"), QStringLiteral("--headless"), QStringLiteral("--data-dir"),
-                         m_scratch.filePath(QStringLiteral("data"))});
+    check.start(binary, {QStringLiteral("--check-config"), QStringLiteral("--headless"),
+                         QStringLiteral("--data-dir"), m_scratch.filePath(QStringLiteral("data"))});
     QVERIFY(check.waitForFinished(30000));
     const QString out = QString::fromUtf8(check.readAll());
     QCOMPARE(check.exitCode(), 0);
@@ -141,9 +149,10 @@ void TestPackage::binaryRunsFromThePackage()
     // The settings file as the service reads it is valid too.
     QProcess withDefaults;
     withDefaults.setProcessChannelMode(QProcess::MergedChannels);
-    withDefaults.start(QStringLiteral("/bin/sh"),
-                       {QStringLiteral("-c"), QStringLiteral("set -a; . \"$1\"; exec \"$2\" --check-config"),
-                        QStringLiteral("sh"), QDir(m_root).filePath(QStringLiteral("etc/default/tally")), binary});
+    withDefaults.start(
+        QStringLiteral("/bin/sh"),
+        {QStringLiteral("-c"), QStringLiteral("set -a; . \"$1\"; exec \"$2\" --check-config"),
+         QStringLiteral("sh"), QDir(m_root).filePath(QStringLiteral("etc/default/tally")), binary});
     QVERIFY(withDefaults.waitForFinished(30000));
     QVERIFY2(withDefaults.exitCode() == 0, qPrintable(QString::fromUtf8(withDefaults.readAll())));
 }
@@ -153,11 +162,13 @@ void TestPackage::environmentFileNamesEveryTwin()
     QFile file(QDir(m_root).filePath(QStringLiteral("etc/default/tally")));
     QVERIFY(file.open(QIODevice::ReadOnly));
     const QString defaults = QString::fromUtf8(file.readAll());
-    const Run help = run(QDir(m_root).filePath(QStringLiteral("usr/bin/tally")), {QStringLiteral("--help")});
+    const Run help =
+        run(QDir(m_root).filePath(QStringLiteral("usr/bin/tally")), {QStringLiteral("--help")});
     QCOMPARE(help.exitCode, 0);
     // Printed before any QCoreApplication exists, yet the program is named (the man
     // page's synopsis comes from this line).
-    QVERIFY2(help.out.startsWith(QStringLiteral("Usage: tally [options]")), qPrintable(help.out.left(120)));
+    QVERIFY2(help.out.startsWith(QStringLiteral("Usage: tally [options]")),
+             qPrintable(help.out.left(120)));
     const QRegularExpression twin(QStringLiteral("\\bTALLY_[A-Z_]+\\b"));
     QStringList names;
     for (const QRegularExpressionMatch &match : twin.globalMatch(help.out))
@@ -165,7 +176,8 @@ void TestPackage::environmentFileNamesEveryTwin()
     names.removeDuplicates();
     QVERIFY(names.size() > 30);
     for (const QString &name : std::as_const(names))
-        QVERIFY2(defaults.contains(name), qPrintable(name + QStringLiteral(" is not in /etc/default/tally")));
+        QVERIFY2(defaults.contains(name),
+                 qPrintable(name + QStringLiteral(" is not in /etc/default/tally")));
     // Everything is commented out: the defaults of the binary apply until changed.
     for (const QString &line : defaults.split(u'\n'))
         QVERIFY2(line.isEmpty() || line.startsWith(u'#'), qPrintable(line));
@@ -175,8 +187,10 @@ void TestPackage::lintianFindsNoError()
 {
     const QString lintian = tool("lintian");
     QVERIFY2(!lintian.isEmpty(), "lintian not found: install it (packaging/deps.sh)");
-    const Run result = run(lintian, {QStringLiteral("--tag-display-limit"), QStringLiteral("0"), m_deb});
-    const QStringList errors = result.out.split(u'\n').filter(QRegularExpression(QStringLiteral("^E: ")));
+    const Run result =
+        run(lintian, {QStringLiteral("--tag-display-limit"), QStringLiteral("0"), m_deb});
+    const QStringList errors =
+        result.out.split(u'\n').filter(QRegularExpression(QStringLiteral("^E: ")));
     QVERIFY2(errors.isEmpty(), qPrintable(result.out));
     // Exit 2 means lintian itself failed; 1 means tags at the failure level (errors).
     QVERIFY2(result.exitCode == 0, qPrintable(result.out));
@@ -186,7 +200,8 @@ void TestPackage::systemdAcceptsTheUnit()
 {
     const QString analyze = tool("systemd-analyze");
     if (analyze.isEmpty())
-        QSKIP("systemd-analyze is not installed (no systemd on this machine): the unit is not verified");
+        QSKIP("systemd-analyze is not installed (no systemd on this machine): the unit is not "
+              "verified");
     QFile packaged(QDir(m_root).filePath(QStringLiteral("usr/lib/systemd/system/tally.service")));
     QVERIFY(packaged.open(QIODevice::ReadOnly));
     QString unit = QString::fromUtf8(packaged.readAll());
@@ -195,16 +210,19 @@ void TestPackage::systemdAcceptsTheUnit()
     // The package is not installed on this machine: verify checks that ExecStart's
     // program exists, so the copy points at the unpacked binary (the only change).
     unit.replace(QStringLiteral("ExecStart=/usr/bin/tally "),
-                 QStringLiteral("ExecStart=") + QDir(m_root).filePath(QStringLiteral("usr/bin/tally ")));
+                 QStringLiteral("ExecStart=") +
+                     QDir(m_root).filePath(QStringLiteral("usr/bin/tally ")));
     QFile copy(m_scratch.filePath(QStringLiteral("tally.service")));
     QVERIFY(copy.open(QIODevice::WriteOnly));
     copy.write(unit.toUtf8());
     copy.close();
     // --man=no: the man page is in the package, not installed on this machine.
-    const Run result = run(analyze, {QStringLiteral("verify"), QStringLiteral("--man=no"), copy.fileName()});
+    const Run result =
+        run(analyze, {QStringLiteral("verify"), QStringLiteral("--man=no"), copy.fileName()});
     // verify exits 0 after some complaints (unknown keys, bad values): any line naming
     // the unit is one.
-    QVERIFY2(result.exitCode == 0 && !result.out.contains(QStringLiteral("tally.service")), qPrintable(result.out));
+    QVERIFY2(result.exitCode == 0 && !result.out.contains(QStringLiteral("tally.service")),
+             qPrintable(result.out));
 }
 
 QTEST_GUILESS_MAIN(TestPackage)
