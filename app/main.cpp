@@ -1,4 +1,6 @@
 #include "core/config.h"
+#include "core/logcategories.h"
+#include "core/logger.h"
 #include "signalwatcher.h"
 #include "tallyserver.h"
 
@@ -35,7 +37,7 @@ void runServer(TallyServer *server, QCoreApplication *app)
 {
     auto *watcher = new SignalWatcher(app);
     QObject::connect(watcher, &SignalWatcher::terminationRequested, server, [server](int number) {
-        qInfo("Signal %d: stopping, flushing pending votes", number);
+        qCInfo(lcApp, "Signal %d: stopping, flushing pending votes", number);
         server->stop();
     });
     QObject::connect(server, &TallyServer::started, app, [server](const QUrl &url) {
@@ -44,7 +46,7 @@ void runServer(TallyServer *server, QCoreApplication *app)
         std::fflush(stdout);
     });
     QObject::connect(server, &TallyServer::failed, app, [](const QString &reason) {
-        std::fprintf(stderr, "tally: %s\n", qPrintable(reason));
+        qCCritical(lcApp, "tally: %s", qPrintable(reason));
         QCoreApplication::exit(1);
     });
     QObject::connect(server, &TallyServer::stopped, app, [] { QCoreApplication::exit(0); });
@@ -73,6 +75,9 @@ int main(int argc, char **argv)
         return 2;
     }
     const Config &config = resolved.value();
+    Logger::install(config.value(QStringLiteral("log-format")).toString() == u"json" ? Logger::Format::Json
+                                                                                    : Logger::Format::Text,
+                    config.value(QStringLiteral("access-log")).toBool());
     if (config.checkOnly()) {
         std::fputs(qPrintable(QStringLiteral("Configuration is valid.\n") + config.describe()), stdout);
         return 0;
@@ -81,7 +86,7 @@ int main(int argc, char **argv)
     bool headless = config.headless();
 #ifdef TALLY_WITH_GUI
     if (!headless && !displayAvailable(env)) {
-        std::fprintf(stderr, "tally: no display found, running headless (pass --headless to silence this)\n");
+        qCWarning(lcApp, "tally: no display found, running headless (pass --headless to silence this)");
         headless = true;
     }
     if (!headless) {
@@ -112,7 +117,7 @@ int main(int argc, char **argv)
 #else
     Q_UNUSED(displayAvailable);
     if (!headless)
-        std::fprintf(stderr, "tally: built without the console, running headless\n");
+        qCWarning(lcApp, "tally: built without the console, running headless");
 #endif
     QCoreApplication app(argc, argv);
     QCoreApplication::setApplicationName(QStringLiteral("Tally"));
