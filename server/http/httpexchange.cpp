@@ -116,7 +116,7 @@ void HttpExchange::replyWithHeaders(Status status,
                                     const QList<QPair<QByteArray, QByteArray>> &headers,
                                     const QByteArray &body, bool headersOnly) const
 {
-    if (!claim())
+    if (!claim(status))
         return;
     m_responder->writeStatusLine(status);
     for (const auto &[name, value] : headers)
