@@ -171,6 +171,14 @@ Outcome<Config> Config::resolve(const QStringList &arguments,
 
 Outcome<bool> Config::validate() const
 {
+    // The same checks as start-up, so --check-config cannot call valid what then fails.
+    const Outcome<QHostAddress> bind = parseBindAddress(bindAddress());
+    if (!bind)
+        return bind.error();
+    const Outcome<QList<QPair<QHostAddress, int>>> proxies =
+        parseTrustedProxies(value(QStringLiteral("trusted-proxies")).toString());
+    if (!proxies)
+        return proxies.error();
     const Outcome<QList<RedisNode>> nodes = parseRedisNodes(value(QStringLiteral("redis-nodes")).toString());
     if (!nodes)
         return nodes.error();
@@ -188,6 +196,51 @@ Outcome<bool> Config::validate() const
             return configError(QStringLiteral("connect must be an http:// or https:// URL, not '%1'").arg(connect));
     }
     return true;
+}
+
+Outcome<QHostAddress> Config::parseBindAddress(const QString &text)
+{
+    if (text == u"localhost")
+        return QHostAddress(QHostAddress::LocalHost);
+    if (text == u"*" || text == u"0.0.0.0")
+        return QHostAddress(QHostAddress::AnyIPv4);
+    QHostAddress address;
+    if (text.contains(u'/') || !address.setAddress(text))
+        return configError(QStringLiteral("bind must be an IP address (or localhost, *), not '%1'").arg(text));
+    return address;
+}
+
+Outcome<QList<QPair<QHostAddress, int>>> Config::parseTrustedProxies(const QString &text)
+{
+    QList<QPair<QHostAddress, int>> subnets;
+    for (const QString &item : text.split(u',', Qt::SkipEmptyParts)) {
+        const QString entry = item.trimmed();
+        if (entry.isEmpty())
+            continue;
+        QPair<QHostAddress, int> subnet;
+        if (entry.contains(u'/')) {
+            // parseSubnet() also takes a netmask ("10.0.0.0/255.0.0.0") and fills in
+            // missing octets; the prefix length and address are checked here as well.
+            subnet = QHostAddress::parseSubnet(entry);
+            const QString address = entry.left(entry.indexOf(u'/'));
+            bool prefixOk = false;
+            const int prefix = entry.mid(entry.indexOf(u'/') + 1).toInt(&prefixOk);
+            const int maxPrefix = subnet.first.protocol() == QAbstractSocket::IPv6Protocol ? 128 : 32;
+            if (subnet.first.isNull() || QHostAddress(address).isNull() ||
+                (prefixOk && (prefix < 0 || prefix > maxPrefix)))
+                subnet.first.clear();
+        } else {
+            const QHostAddress single(entry);
+            if (!single.isNull())
+                subnet = {single, single.protocol() == QAbstractSocket::IPv6Protocol ? 128 : 32};
+        }
+        if (subnet.first.isNull())
+            return configError(
+                QStringLiteral("trusted-proxies: '%1' is not an IP address or CIDR subnet (such as 10.0.0.0/8)")
+                    .arg(entry));
+        subnets.append(subnet);
+    }
+    return subnets;
 }
 
 Outcome<QList<Config::RedisNode>> Config::parseRedisNodes(const QString &text)

@@ -1,4 +1,5 @@
 #include "httpexchange.h"
+#include "connectionguard.h"
 
 #include <QJsonDocument>
 
@@ -64,16 +65,35 @@ HttpExchange::Status HttpExchange::statusFor(TallyError::Kind kind)
     return Status::InternalServerError;
 }
 
+void HttpExchange::send(Status status, const QByteArray &mimeType, const QByteArray &body,
+                        const QByteArray &headerName, const QByteArray &headerValue) const
+{
+    static const QByteArray contentType = QByteArrayLiteral("Content-Type");
+    static const QByteArray contentLength = QByteArrayLiteral("Content-Length");
+    static const QByteArray connection = QByteArrayLiteral("Connection");
+    auto *guard = qobject_cast<ConnectionGuard *>(m_socket.data());
+    m_responder->writeStatusLine(status);
+    m_responder->writeHeader(contentType, mimeType);
+    if (!headerName.isEmpty())
+        m_responder->writeHeader(headerName, headerValue);
+    if (guard && !guard->connectionHeader().isEmpty())
+        m_responder->writeHeader(connection, guard->connectionHeader());
+    m_responder->writeHeader(contentLength, QByteArray::number(body.size()));
+    m_responder->writeBody(m_method == QHttpServerRequest::Method::Head ? QByteArray() : body);
+    if (guard)
+        guard->responseSent();
+}
+
 void HttpExchange::replyRaw(Status status, const QByteArray &mimeType, const QByteArray &body) const
 {
     if (claim())
-        m_responder->write(body, mimeType, status);
+        send(status, mimeType, body);
 }
 
 void HttpExchange::replyJson(Status status, const QJsonObject &body) const
 {
-    replyRaw(status, QByteArrayLiteral("application/json"),
-             QJsonDocument(body).toJson(QJsonDocument::Compact));
+    static const QByteArray json = QByteArrayLiteral("application/json");
+    replyRaw(status, json, QJsonDocument(body).toJson(QJsonDocument::Compact));
 }
 
 void HttpExchange::replyError(const TallyError &error) const
@@ -94,18 +114,17 @@ void HttpExchange::replyError(Status status, const QString &code, const QString 
 {
     if (!claim())
         return;
+    static const QByteArray json = QByteArrayLiteral("application/json");
     const QJsonObject error{{QStringLiteral("code"), code}, {QStringLiteral("message"), message}};
-    const QByteArray body =
-        QJsonDocument(QJsonObject{{QStringLiteral("error"), error}}).toJson(QJsonDocument::Compact);
-    if (headerName.isEmpty())
-        m_responder->write(body, {{"Content-Type", "application/json"}}, status);
-    else
-        m_responder->write(body, {{"Content-Type", "application/json"}, {headerName, headerValue}},
-                           status);
+    send(
+        status, json,
+        QJsonDocument(QJsonObject{{QStringLiteral("error"), error}}).toJson(QJsonDocument::Compact),
+        headerName, headerValue);
 }
 
 void HttpExchange::replyEmpty(Status status) const
 {
+    static const QByteArray empty = QByteArrayLiteral("application/x-empty");
     if (claim())
-        m_responder->write(status);
+        send(status, empty, {});
 }

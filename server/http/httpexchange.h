@@ -40,6 +40,10 @@ public:
 
 private:
     bool claim() const;
+    // Writes the whole answer: the body is left out for HEAD (its length stays), and
+    // the connection's guard adds Connection and learns that the answer is out.
+    void send(Status status, const QByteArray &mimeType, const QByteArray &body,
+              const QByteArray &headerName = {}, const QByteArray &headerValue = {}) const;
 
     QHttpServerRequest::Method m_method;
     QString m_path;

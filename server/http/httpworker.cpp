@@ -38,6 +38,8 @@ void HttpWorker::start()
 {
     GuardedTcpServer::Limits limits;
     limits.idleTimeoutMs = m_server.config->idleTimeoutMs();
+    limits.headerTimeoutMs = m_server.config->headerTimeoutMs();
+    limits.minBodyRate = m_server.config->value(QStringLiteral("min-body-rate")).toLongLong();
     limits.maxHeaderBytes = m_server.config->value(QStringLiteral("max-header")).toInt();
     limits.maxBodyBytes = m_server.config->maxBodyBytes();
     m_tcp = new GuardedTcpServer(m_server.connections, limits, this);
@@ -52,10 +54,12 @@ void HttpWorker::start()
         handle(request, std::move(responder));
     });
     // The WebSocket endpoint is a real route: QHttpServer only upgrades requests a
-    // route claims. It must not answer an upgrade request itself.
+    // route claims. It must not answer an upgrade request itself; anything else (an
+    // Upgrade header without "Connection: upgrade" included) gets 426.
     const QString wsPath = m_server.config->apiPrefix() + QStringLiteral("/ws");
     m_http->route(wsPath, [wsPath](const QHttpServerRequest &request, QHttpServerResponder &&responder) {
-        if (request.value("Upgrade").compare("websocket", Qt::CaseInsensitive) == 0)
+        if (request.value("Upgrade").compare("websocket", Qt::CaseInsensitive) == 0 &&
+            request.value("Connection").toLower().contains("upgrade"))
             return;
         HttpExchange(request, std::move(responder))
             .replyError(HttpExchange::Status::UpgradeRequired, QStringLiteral("upgrade_required"),

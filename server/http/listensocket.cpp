@@ -1,4 +1,5 @@
 #include "listensocket.h"
+#include "core/config.h"
 
 #include <QHostAddress>
 
@@ -11,14 +12,10 @@
 
 Outcome<int> ListenSocket::open(const QString &address, quint16 port)
 {
-    QHostAddress host;
-    if (address == u"localhost")
-        host = QHostAddress::LocalHost;
-    else if (address == u"*" || address == u"0.0.0.0")
-        host = QHostAddress::AnyIPv4;
-    else if (!host.setAddress(address))
-        return TallyError::invalid(QStringLiteral("invalid_bind"),
-                                   QStringLiteral("bind address '%1' is not an IP address").arg(address));
+    const Outcome<QHostAddress> parsed = Config::parseBindAddress(address);
+    if (!parsed)
+        return TallyError::invalid(QStringLiteral("invalid_bind"), parsed.error().message);
+    const QHostAddress host = parsed.value();
 
     sockaddr_storage storage{};
     socklen_t length = 0;

@@ -10,19 +10,11 @@ RequestGuard::RequestGuard(const Config &config)
       m_admin(config.value(QStringLiteral("rate-admin")).toDouble(),
               config.value(QStringLiteral("rate-admin")).toDouble() * 2)
 {
-    const QStringList proxies =
-        config.value(QStringLiteral("trusted-proxies")).toString().split(u',', Qt::SkipEmptyParts);
-    for (const QString &proxy : proxies) {
-        const QString entry = proxy.trimmed();
-        QPair<QHostAddress, int> subnet = QHostAddress::parseSubnet(entry);
-        if (subnet.first.isNull()) {
-            const QHostAddress single(entry);
-            if (single.isNull())
-                continue;
-            subnet = {single, single.protocol() == QAbstractSocket::IPv6Protocol ? 128 : 32};
-        }
-        m_trustedProxies.append(subnet);
-    }
+    // Config::validate() has refused a malformed list already.
+    const Outcome<QList<QPair<QHostAddress, int>>> proxies =
+        Config::parseTrustedProxies(config.value(QStringLiteral("trusted-proxies")).toString());
+    if (proxies)
+        m_trustedProxies = proxies.value();
 }
 
 QString RequestGuard::normalise(const QHostAddress &address)

@@ -39,10 +39,12 @@ void Router::dispatch(const HttpExchange &exchange) const
 
     QStringList params;
     QStringList allowed;
+    // HEAD is answered by the GET route; HttpExchange leaves the body out.
+    const Method method = exchange.method() == Method::Head ? Method::Get : exchange.method();
     for (const Route &route : m_routes) {
         if (!match(route, segments, &params))
             continue;
-        if (route.method == exchange.method()) {
+        if (route.method == method) {
             if (m_guard && route.budget != Budget::None) {
                 const QString client = m_guard->clientOf(exchange.peer(), exchange.header("X-Forwarded-For"),
                                                          exchange.header("X-Real-IP"));
@@ -58,6 +60,8 @@ void Router::dispatch(const HttpExchange &exchange) const
             return;
         }
         allowed.append(methodName(route.method));
+        if (route.method == Method::Get)
+            allowed.append(methodName(Method::Head));
     }
     if (!allowed.isEmpty()) {
         exchange.replyError(HttpExchange::Status::MethodNotAllowed,
