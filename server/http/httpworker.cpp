@@ -68,6 +68,7 @@ void HttpWorker::start()
     });
     if (m_server.live) {
         m_live = new LiveHub(m_server.live, m_server.catalog, &m_votes, m_durable, this);
+        m_live->setIdleTimeout(m_server.config->webSocketIdleTimeoutMs());
         m_live->acceptFrom(m_http);
     }
     m_http->bind(m_tcp);

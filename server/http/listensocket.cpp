@@ -36,15 +36,18 @@ Outcome<int> ListenSocket::open(const QString &address, quint16 port)
 
     const int fd = ::socket(storage.ss_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
     if (fd < 0)
-        return TallyError::unavailable(QStringLiteral("socket_failed"), QString::fromLocal8Bit(std::strerror(errno)));
+        return TallyError::unavailable(QStringLiteral("socket_failed"),
+                                       QString::fromLocal8Bit(std::strerror(errno)));
     const int one = 1;
     ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
     ::setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one));
-    if (::bind(fd, reinterpret_cast<sockaddr *>(&storage), length) != 0 || ::listen(fd, 1024) != 0) {
+    if (::bind(fd, reinterpret_cast<sockaddr *>(&storage), length) != 0 ||
+        ::listen(fd, 1024) != 0) {
         const QString reason = QString::fromLocal8Bit(std::strerror(errno));
         ::close(fd);
-        return TallyError::unavailable(QStringLiteral("bind_failed"),
-                                       QStringLiteral("cannot listen on %1:%2: %3").arg(address).arg(port).arg(reason));
+        return TallyError::unavailable(
+            QStringLiteral("bind_failed"),
+            QStringLiteral("cannot listen on %1:%2: %3").arg(address).arg(port).arg(reason));
     }
     return fd;
 }
