@@ -154,7 +154,7 @@ void ConnectionGuard::frame()
         m_requestDeadline = -1;
         if (m_limits.minBodyRate > 0) {
             m_requestDeadline = now() + m_limits.headerTimeoutMs +
-                                m_framer.bodyRemaining() * 1000 / m_limits.minBodyRate;
+                                m_framer.head().contentLength() * 1000 / m_limits.minBodyRate;
             armTimer(m_requestDeadline);
         }
     }
