@@ -416,7 +416,8 @@ void TestE2eVotes::errorsAreAnsweredAndCountNothing_data()
                           << QByteArray() << QByteArray() << 405 << "method_not_allowed"
                           << QByteArray("POST");
     row("POST on results") << false << QByteArray("POST") << QByteArray("/api/v1/results/errs")
-                           << json << vote << 405 << "method_not_allowed" << QByteArray("GET, HEAD");
+                           << json << vote << 405 << "method_not_allowed"
+                           << QByteArray("GET, HEAD");
     row("PATCH on poll") << false << QByteArray("PATCH") << QByteArray("/api/v1/polls/errs") << json
                          << QByteArray("{}") << 405 << "method_not_allowed"
                          << QByteArray("GET, HEAD, DELETE");

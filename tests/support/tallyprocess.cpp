@@ -199,10 +199,9 @@ void TallyProcess::releaseStalePortLock()
     // A lock held by a live process is left alone.
     if (m_url.port() <= 0)
         return;
-    QLockFile lock(QDir(QDir::tempPath())
-                       .filePath(QStringLiteral("tally-port-%1-%2.lock")
-                                     .arg(m_url.port())
-                                     .arg(m_url.host())));
+    QLockFile lock(
+        QDir(QDir::tempPath())
+            .filePath(QStringLiteral("tally-port-%1-%2.lock").arg(m_url.port()).arg(m_url.host())));
     if (lock.tryLock(0))
         lock.unlock();
 }
