@@ -10,11 +10,15 @@ RequestGuard::RequestGuard(const Config &config)
       m_admin(config.value(QStringLiteral("rate-admin")).toDouble(),
               config.value(QStringLiteral("rate-admin")).toDouble() * 2)
 {
-    // Config::validate() has refused a malformed list already.
-    const Outcome<QList<QPair<QHostAddress, int>>> proxies =
-        Config::parseTrustedProxies(config.value(QStringLiteral("trusted-proxies")).toString());
-    if (proxies)
-        m_trustedProxies = proxies.value();
+    // Config::validate() refuses a list with a malformed entry; one set directly is read
+    // entry by entry, skipping what does not parse.
+    const QStringList entries =
+        config.value(QStringLiteral("trusted-proxies")).toString().split(u',', Qt::SkipEmptyParts);
+    for (const QString &entry : entries) {
+        const Outcome<QList<QPair<QHostAddress, int>>> subnet = Config::parseTrustedProxies(entry);
+        if (subnet)
+            m_trustedProxies += subnet.value();
+    }
 }
 
 QString RequestGuard::normalise(const QHostAddress &address)
