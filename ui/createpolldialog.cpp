@@ -46,6 +46,7 @@ CreatePollDialog::CreatePollDialog(ServerClient *client, QWidget *parent)
     m_question->setPlaceholderText(tr("What should the audience answer?"));
     m_question->setToolTip(tr("1 to %1 characters").arg(MaxQuestion));
     m_questionCount->setTextFormat(Qt::PlainText);
+    m_questionCount->setAccessibleName(tr("Question length"));
     m_questionCount->setEnabled(false);
     m_theme->setObjectName(QStringLiteral("themeBox"));
     m_theme->setEditable(true);
@@ -118,7 +119,7 @@ CreatePollDialog::CreatePollDialog(ServerClient *client, QWidget *parent)
 
     addOption();
     addOption();
-    resize(560, sizeHint().height());
+    resize(qMax(sizeHint().width(), fontMetrics().averageCharWidth() * 70), sizeHint().height());
     loadThemes();
     validate();
 }
@@ -200,7 +201,10 @@ void CreatePollDialog::removeOption(int option)
 void CreatePollDialog::renumber()
 {
     for (int i = 0; i < m_options.size(); ++i) {
-        m_options[i].letter->setText(QString(QChar(u'A' + i)));
+        const QChar letter(u'A' + i);
+        m_options[i].letter->setText(QString(letter));
+        m_options[i].edit->setAccessibleName(tr("Option %1").arg(letter));
+        m_options[i].remove->setAccessibleName(tr("Remove option %1").arg(letter));
         m_options[i].remove->setEnabled(m_options.size() > MinOptions);
     }
     m_addOption->setEnabled(m_options.size() < MaxOptions);

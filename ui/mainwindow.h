@@ -10,6 +10,7 @@ class PollActions;
 class PollListModel;
 class PollsView;
 class QLabel;
+class QMenu;
 class QTimer;
 class ResultsPanel;
 class ServerClient;
@@ -55,6 +56,7 @@ Q_SIGNALS:
 protected:
     void closeEvent(QCloseEvent *event) override;
     void showEvent(QShowEvent *event) override;
+    void changeEvent(QEvent *event) override;
 
 private:
     void buildMenus();
@@ -67,6 +69,10 @@ private:
     void updateConnectionStatus();
     void updateSelectionOwner();
     void selectFirstPollIfNone();
+    void updateTabOrder();
+    void buildColourMenu(QMenu *view);
+    void updatePaused();
+    void removePoll(const QString &pollId);
 
     QString m_adminToken;
     ServerClient *m_client;
@@ -83,6 +89,8 @@ private:
     QTimer *m_statusTimer;
     QString m_selected;
     QString m_version;
+    QString m_deletedNotice; // shown instead of the empty state once
     bool m_listLoaded = false;
     bool m_defaultDocks = false;
+    bool m_minimised = false;
 };

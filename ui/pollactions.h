@@ -3,13 +3,15 @@
 #include "pollinfo.h"
 
 #include <QJsonObject>
+#include <QMessageBox>
 #include <QObject>
+#include <QPointer>
 #include <functional>
 
 class QAction;
-class QMessageBox;
 class QWidget;
 class ServerClient;
+struct ApiReply;
 
 // The poll administration actions of the console (new, close, open, delete) with
 // their shortcuts, tooltips and confirmations. Requests go through the REST API with
@@ -29,6 +31,10 @@ public:
     QAction *deletePoll() const { return m_delete; }
     // The confirmation on screen, if any.
     QMessageBox *confirmation() const { return m_confirmation; }
+    // The last failure's message box while it is on screen.
+    QMessageBox *errorBox() const { return m_error; }
+    // What went wrong in a sentence, with a hint for a missing or wrong admin token.
+    static QString failureText(const QString &what, const ApiReply &reply);
 
 Q_SIGNALS:
     void newPollRequested();
@@ -41,6 +47,7 @@ private:
                  const QString &button, std::function<void()> action);
     void setStatus(const QString &pollId, bool open);
     void remove(const QString &pollId);
+    void fail(const QString &what, const ApiReply &reply);
     void updateEnabled();
 
     ServerClient *m_client;
@@ -53,4 +60,5 @@ private:
     QAction *m_open;
     QAction *m_delete;
     QMessageBox *m_confirmation = nullptr;
+    QPointer<QMessageBox> m_error;
 };

@@ -9,6 +9,7 @@
 #include <QItemSelectionModel>
 #include <QLabel>
 #include <QStackedWidget>
+#include <QStyle>
 #include <QTableView>
 #include <QVBoxLayout>
 
@@ -38,11 +39,15 @@ PollsView::PollsView(PollListModel *model, QWidget *parent)
     auto *filters = new QHBoxLayout;
     filters->addWidget(themeLabel);
     filters->addWidget(m_themeFilter, 1);
-    filters->addSpacing(8);
+    filters->addSpacing(fontMetrics().averageCharWidth());
     filters->addWidget(statusLabel);
     filters->addWidget(m_statusFilter);
 
     m_table->setObjectName(QStringLiteral("pollTable"));
+    m_table->setAccessibleName(tr("Polls"));
+    m_table->setAccessibleDescription(
+        tr("One row per poll: question, theme, status and total votes. The selected poll is "
+           "shown in the results."));
     m_table->setModel(m_filter);
     m_table->setSelectionBehavior(QAbstractItemView::SelectRows);
     m_table->setSelectionMode(QAbstractItemView::SingleSelection);
@@ -71,7 +76,9 @@ PollsView::PollsView(PollListModel *model, QWidget *parent)
     m_stack->addWidget(m_emptyLabel);
 
     auto *layout = new QVBoxLayout(this);
-    layout->setContentsMargins(0, 0, 0, 0);
+    // Some room at the dock's edges, so the labels' first letters are not cut.
+    const int margin = style()->pixelMetric(QStyle::PM_LayoutLeftMargin) / 2;
+    layout->setContentsMargins(margin, margin, margin, 0);
     layout->addLayout(filters);
     layout->addWidget(m_stack, 1);
 
