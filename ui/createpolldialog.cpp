@@ -86,12 +86,19 @@ CreatePollDialog::CreatePollDialog(ServerClient *client, QWidget *parent)
     idBox->addWidget(m_id);
     idBox->addWidget(m_idMessage);
 
+    // Fields in a layout get no buddy from the form: set them, for the mnemonics and for
+    // the names screen readers give the fields.
+    const auto buddyLabel = [this](const QString &text, QWidget *buddy) {
+        auto *label = new QLabel(text, this);
+        label->setBuddy(buddy);
+        return label;
+    };
     auto *form = new QFormLayout;
     form->setFieldGrowthPolicy(QFormLayout::ExpandingFieldsGrow);
-    form->addRow(tr("&Question:"), questionBox);
-    form->addRow(tr("&Theme:"), themeBox);
+    form->addRow(buddyLabel(tr("&Question:"), m_question), questionBox);
+    form->addRow(buddyLabel(tr("&Theme:"), m_theme), themeBox);
     form->addRow(tr("Options:"), optionsBox);
-    form->addRow(tr("&ID:"), idBox);
+    form->addRow(buddyLabel(tr("&ID:"), m_id), idBox);
     form->addRow(QString(), m_oneVote);
     auto *layout = new QVBoxLayout(this);
     layout->addLayout(form);

@@ -59,6 +59,7 @@ HealthCharts::HealthCharts(QWidget *parent)
     // narrow first layout pass would make the window as tall as a one-column grid.
     m_grid->setSizeConstraint(QLayout::SetNoConstraint);
     arrange();
+    updateRendering(); // nothing is drawn until shown
 }
 
 qint64 HealthCharts::socketClientCount(const QJsonObject &stats)

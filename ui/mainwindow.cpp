@@ -114,11 +114,11 @@ MainWindow::MainWindow(const QString &adminToken, QWidget *parent)
     connect(m_live, &LiveClient::pollEvent, this,
             [this](const QString &type, const QJsonObject &poll) {
                 if (type == u"poll_deleted")
-                    removePoll(poll.value(QStringLiteral("id")).toString());
+                    m_model->removePoll(poll.value(QStringLiteral("id")).toString());
                 else
                     m_model->upsertPoll(poll);
             });
-    connect(m_live, &LiveClient::pollGone, this, &MainWindow::removePoll);
+    connect(m_live, &LiveClient::pollGone, m_model, &PollListModel::removePoll);
     connect(m_live, &LiveClient::resultsReceived, this, &MainWindow::onResults);
     connect(m_live, &LiveClient::statsReceived, this, &MainWindow::onStats);
     connect(m_live, &LiveClient::ringReceived, m_shards, &ShardView::setRing);
@@ -128,11 +128,27 @@ MainWindow::MainWindow(const QString &adminToken, QWidget *parent)
     connect(m_model, &QAbstractItemModel::rowsRemoved, this, watch);
     connect(m_model, &QAbstractItemModel::modelReset, this, watch);
     connect(m_model, &PollListModel::pollChanged, this, &MainWindow::onPollChanged);
+    // Before the selection empties: the shown poll is gone, so say so instead of
+    // quietly showing nothing or another poll.
+    connect(m_model, &QAbstractItemModel::rowsAboutToBeRemoved, this,
+            [this](const QModelIndex &, int first, int last) {
+                // The poll list has emptied its selection just before (PollsView).
+                const QString shown = m_selected.isEmpty() ? m_previousSelected : m_selected;
+                for (int row = first; row <= last; ++row) {
+                    if (shown.isEmpty() || m_model->pollAt(row).id != shown)
+                        continue;
+                    m_deletedNotice =
+                        tr("The poll “%1” was deleted.").arg(m_model->pollAt(row).question);
+                    statusBar()->showMessage(m_deletedNotice, MessageMs);
+                    if (m_selected.isEmpty())
+                        m_results->clearPoll(m_deletedNotice);
+                }
+            });
     connect(m_polls, &PollsView::selectedPollChanged, this, &MainWindow::onSelectionChanged);
 
     connect(m_actions, &PollActions::newPollRequested, this, &MainWindow::showCreateDialog);
     connect(m_actions, &PollActions::pollUpdated, m_model, &PollListModel::upsertPoll);
-    connect(m_actions, &PollActions::pollDeleted, this, &MainWindow::removePoll);
+    connect(m_actions, &PollActions::pollDeleted, m_model, &PollListModel::removePoll);
     connect(m_actions, &PollActions::message, this,
             [this](const QString &text) { statusBar()->showMessage(text, MessageMs); });
     connect(m_caster, &VoteCaster::voted, m_live, &LiveClient::fetchResults);
@@ -327,6 +343,7 @@ void MainWindow::restoreSettings()
 void MainWindow::connectTo(const QUrl &url)
 {
     if (url != m_client->baseUrl()) {
+        m_deletedNotice.clear();
         m_model->clear();
         m_shards->clear();
         m_health->clear();
@@ -398,6 +415,7 @@ void MainWindow::showCreateDialog()
 
 void MainWindow::onSelectionChanged(const QString &pollId)
 {
+    m_previousSelected = m_selected;
     m_selected = pollId;
     m_live->setSelectedPoll(pollId);
     const PollInfo *poll = m_model->poll(pollId);
@@ -420,23 +438,6 @@ void MainWindow::onSelectionChanged(const QString &pollId)
     }
     updateSelectionOwner();
     updateTabOrder();
-}
-
-void MainWindow::removePoll(const QString &pollId)
-{
-    const PollInfo *poll = m_model->poll(pollId);
-    if (!poll)
-        return;
-    if (pollId != m_selected) {
-        m_model->removePoll(pollId);
-        return;
-    }
-    // The shown poll is gone: say so instead of quietly showing another one.
-    m_deletedNotice = tr("The poll “%1” was deleted.").arg(poll->question);
-    statusBar()->showMessage(m_deletedNotice, MessageMs);
-    m_model->removePoll(pollId); // the selection empties: the notice takes its place
-    if (!m_selected.isEmpty())
-        onSelectionChanged({});
 }
 
 void MainWindow::onPollChanged(const QString &pollId)

@@ -72,7 +72,6 @@ private:
     void updateTabOrder();
     void buildColourMenu(QMenu *view);
     void updatePaused();
-    void removePoll(const QString &pollId);
 
     QString m_adminToken;
     ServerClient *m_client;
@@ -89,7 +88,8 @@ private:
     QTimer *m_statusTimer;
     QString m_selected;
     QString m_version;
-    QString m_deletedNotice; // shown instead of the empty state once
+    QString m_previousSelected;
+    QString m_deletedNotice; // shown instead of the empty state until a poll is picked
     bool m_listLoaded = false;
     bool m_defaultDocks = false;
     bool m_minimised = false;

@@ -43,6 +43,16 @@ PollsView::PollsView(PollListModel *model, QWidget *parent)
     filters->addWidget(statusLabel);
     filters->addWidget(m_statusFilter);
 
+    // Connected before the view's own handler, which would move the selection to the
+    // next poll: a deleted poll is not quietly replaced by another one.
+    connect(m_filter, &QAbstractItemModel::rowsAboutToBeRemoved, this,
+            [this](const QModelIndex &, int first, int last) {
+                const QModelIndex current = m_table->selectionModel()
+                                                ? m_table->selectionModel()->currentIndex()
+                                                : QModelIndex();
+                if (current.isValid() && current.row() >= first && current.row() <= last)
+                    m_table->selectionModel()->clear();
+            });
     m_table->setObjectName(QStringLiteral("pollTable"));
     m_table->setAccessibleName(tr("Polls"));
     m_table->setAccessibleDescription(
@@ -59,6 +69,7 @@ PollsView::PollsView(PollListModel *model, QWidget *parent)
     m_table->verticalHeader()->hide();
     m_table->setAlternatingRowColors(true);
     m_table->setContextMenuPolicy(Qt::ActionsContextMenu);
+    m_table->setTabKeyNavigation(false); // Tab leaves the list; arrows move in it
     QHeaderView *header = m_table->horizontalHeader();
     header->setSectionResizeMode(PollListModel::QuestionColumn, QHeaderView::Stretch);
     for (int column : {PollListModel::ThemeColumn, PollListModel::StatusColumn,

@@ -12,6 +12,8 @@
 #include <QToolButton>
 #include <QVBoxLayout>
 
+#include <utility>
+
 namespace {
 constexpr int RateTickMs = 500;
 
@@ -139,6 +141,7 @@ void ResultsPanel::setPaused(bool paused)
         m_rateTimer->stop();
     } else if (!m_rateTimer->isActive()) {
         m_rate.reset(); // the readings are stale
+        m_rateStale = true;
         m_rateTimer->start();
     }
 }
@@ -149,6 +152,7 @@ void ResultsPanel::setOutage(bool outage)
         return;
     m_outage = outage;
     m_rate.reset();
+    m_rateStale = !outage; // the total shown is from before the outage
     if (outage || m_paused)
         m_rateTimer->stop();
     else if (!m_poll.id.isEmpty())
@@ -172,8 +176,10 @@ void ResultsPanel::setResults(const QJsonObject &results, qint64 total)
     if (m_poll.id.isEmpty())
         return;
     m_chart->setResults(results, total);
-    if (total != m_total) {
+    if (total != m_total || m_rateStale) {
         m_total = total;
+        if (std::exchange(m_rateStale, false))
+            m_rate.reset();
         if (!m_outage)
             m_rate.add(total);
         updateTotal();
@@ -196,7 +202,7 @@ void ResultsPanel::updateRate()
         return;
     }
     // No news is a reading too: the rate falls to zero when the votes stop.
-    if (m_total >= 0)
+    if (m_total >= 0 && !m_rateStale)
         m_rate.add(m_total);
     m_rateLabel->setText(tr("%1 votes/s").arg(QLocale().toString(m_rate.rate(), 'f', 1)));
 }

@@ -50,6 +50,7 @@ private:
     qint64 m_total = -1;
     bool m_outage = false;
     bool m_paused = false;
+    bool m_rateStale = false; // the next total starts the rate over
     RateMeter m_rate;
     QTimer *m_rateTimer;
     QStackedWidget *m_stack;

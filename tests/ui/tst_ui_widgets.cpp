@@ -332,6 +332,7 @@ void TestUiWidgets::healthChartsFindSocketClients()
 void TestUiWidgets::shardViewMergesRingAndStats()
 {
     ShardView view;
+    view.show(); // a hidden view only records (see shardOwnerIconIsMadeOnce)
     view.setRing(QJsonDocument::fromJson(R"({"nodes":[
         {"name":"b","kind":"redis","address":"10.0.0.2:6379","state":"up","share":0.25,"polls":1},
         {"name":"a","kind":"redis","address":"10.0.0.1:6379","state":"up","share":0.75,"polls":3}]})")
