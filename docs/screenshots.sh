@@ -41,6 +41,7 @@ export XDG_CONFIG_HOME=$work/config XDG_RUNTIME_DIR=$work/runtime
 mkdir -p "$XDG_CONFIG_HOME" && mkdir -m 0700 "$XDG_RUNTIME_DIR"
 for name in $(env | sed -n 's/^\(TALLY_[A-Z_]*\)=.*/\1/p'); do unset "$name"; done
 
+: >"$work/server.log" # exists before the server writes to it: sed below must not fail
 "$binary" --headless --port 0 --data-dir "$work/data" --batch-interval 0.5 >"$work/server.log" 2>&1 &
 server_pid=$!
 url=

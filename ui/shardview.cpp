@@ -307,7 +307,7 @@ void ShardView::resizeEvent(QResizeEvent *event)
 
 int ShardView::wideLayoutWidth() const
 {
-    return fontMetrics().averageCharWidth() * 100;
+    return fontMetrics().averageCharWidth() * 130;
 }
 
 void ShardView::changeEvent(QEvent *event)
