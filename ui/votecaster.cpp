@@ -250,12 +250,15 @@ QList<QWidget *> VoteCaster::tabChain() const
 void VoteCaster::elide(QPushButton *button)
 {
     const QString full = button->property("fullText").toString();
-    // The text's room: the button without its frame and margins, as the style says.
+    // The text's room: the button without its frame and margins, as the style says
+    // (measured around a wide text, so a style's minimum button width does not count).
     QStyleOptionButton option;
     option.initFrom(button);
-    const int padding = button->style()
-                            ->sizeFromContents(QStyle::CT_PushButton, &option, QSize(0, 0), button)
-                            .width();
+    option.text = full;
+    const QSize wide(button->fontMetrics().averageCharWidth() * 40, button->fontMetrics().height());
+    const int padding =
+        button->style()->sizeFromContents(QStyle::CT_PushButton, &option, wide, button).width() -
+        wide.width();
     const int width = qMax(button->minimumWidth(), button->width()) - padding;
     const QString shown =
         UiText::forButton(button->fontMetrics().elidedText(full, Qt::ElideRight, width));
