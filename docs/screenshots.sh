@@ -5,7 +5,8 @@
 #
 # Starts a headless server on a free port with a private data directory, fills it
 # with demo polls (several themes, votes cast), keeps votes coming in, and runs
-# `tally --connect URL` under Xvfb at 1280x800 and 1920x1080. Each screenshot is
+# `tally --connect URL` under Xvfb at 1280x800 and 1920x1080, and at 1280x800 with
+# the console's dark colours (View › Colours › Dark). Each screenshot is
 # taken after TALLY_SCREENSHOT_SETTLE seconds (default 30): the console has loaded
 # its data and drawn some health history by then. Needs xvfb-run, ImageMagick
 # (import) and curl.
@@ -40,6 +41,7 @@ export XDG_CONFIG_HOME=$work/config XDG_RUNTIME_DIR=$work/runtime
 mkdir -p "$XDG_CONFIG_HOME" && mkdir -m 0700 "$XDG_RUNTIME_DIR"
 for name in $(env | sed -n 's/^\(TALLY_[A-Z_]*\)=.*/\1/p'); do unset "$name"; done
 
+: >"$work/server.log" # exists before the server writes to it: sed below must not fail
 "$binary" --headless --port 0 --data-dir "$work/data" --batch-interval 0.5 >"$work/server.log" 2>&1 &
 server_pid=$!
 url=
@@ -101,15 +103,25 @@ votes retro 6 11 4 2
 feeder_pid=$!
 
 mkdir -p "$out"
-for size in 1280x800 1920x1080; do
-    echo "console at $size"
+shoot() { # size output-name
+    local size=$1 name=$2
+    echo "console at $size ($name)"
     xvfb-run -a -s "-screen 0 ${size}x24" bash -c '
-        "$1" --connect "$2" >"$3/console-$4.log" 2>&1 &
+        "$1" --connect "$2" >"$3/$4.log" 2>&1 &
         console=$!
         sleep "$5"
         import -window root "$6"
         kill -TERM "$console"
         wait "$console" || true
-    ' screenshot "$binary" "$url" "$work" "$size" "$settle" "$out/console-$size.png"
-    echo "wrote $out/console-$size.png"
+    ' screenshot "$binary" "$url" "$work" "$name" "$settle" "$out/$name.png"
+    echo "wrote $out/$name.png"
+}
+settings=$XDG_CONFIG_HOME/Tally/Tally.conf
+mkdir -p "$(dirname "$settings")"
+for size in 1280x800 1920x1080; do
+    rm -f "$settings" # a first start: default layout, system colours
+    shoot "$size" "console-$size"
 done
+rm -f "$settings"
+printf '[view]\ncolours=dark\n' >"$settings"
+shoot 1280x800 console-dark-1280x800

@@ -12,6 +12,7 @@ class PollListModel;
 class PollsView;
 class PresenterView;
 class QLabel;
+class QMenu;
 class QTimer;
 class ResultsPanel;
 class ServerClient;
@@ -61,6 +62,7 @@ Q_SIGNALS:
 protected:
     void closeEvent(QCloseEvent *event) override;
     void showEvent(QShowEvent *event) override;
+    void changeEvent(QEvent *event) override;
 
 private:
     void buildMenus();
@@ -74,6 +76,9 @@ private:
     void updateSelectionOwner();
     void selectFirstPollIfNone();
     void updatePresenter();
+    void updateTabOrder();
+    void buildColourMenu(QMenu *view);
+    void updatePaused();
 
     QString m_adminToken;
     ServerClient *m_client;
@@ -91,6 +96,9 @@ private:
     QTimer *m_statusTimer;
     QString m_selected;
     QString m_version;
+    QString m_previousSelected;
+    QString m_deletedNotice; // shown instead of the empty state until a poll is picked
     bool m_listLoaded = false;
     bool m_defaultDocks = false;
+    bool m_minimised = false;
 };

@@ -2,6 +2,7 @@
 // bulk, REST single and, when the server has it, the WebSocket). Afterwards the bar
 // chart, the poll list's totals and the shard table must show exactly what the REST
 // API reports.
+#include "elidedlabel.h"
 #include "healthcharts.h"
 #include "lagmeter.h"
 #include "resultschart.h"
