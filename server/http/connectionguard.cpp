@@ -55,8 +55,15 @@ void ConnectionGuard::inspect()
         return;
     }
     // QHttpServer reads inside a transaction that it commits only once a request is
-    // complete, so the unread data starts with the head of the pending request.
-    const QByteArray pending = m_socket->peek(m_limits.maxHeaderBytes + 4);
+    // complete, and reads everything that arrived each time: the unread data is what
+    // arrived since. Bytes of a body whose head passed are skipped, so the data of a
+    // large body arriving in several reads is not taken for the next head.
+    const qint64 available = m_socket->bytesAvailable();
+    const qint64 skip = std::min(available, m_bodyLeft);
+    m_bodyLeft -= skip;
+    if (skip == available)
+        return;
+    const QByteArray pending = m_socket->peek(skip + m_limits.maxHeaderBytes + 4).mid(skip);
     const qsizetype headEnd = pending.indexOf("\r\n\r\n");
     if (headEnd < 0) {
         if (pending.size() > m_limits.maxHeaderBytes)
@@ -72,8 +79,13 @@ void ConnectionGuard::inspect()
                QStringLiteral("There is no resource at %1.").arg(QString::fromLatin1(requestLine[1].left(200))));
         return;
     }
+    const QByteArray target = requestLine.size() >= 2 ? requestLine[1].split('?').constFirst() : QByteArray();
+    const qint64 bodyLimit = !m_limits.bulkPath.isEmpty() && target == m_limits.bulkPath
+                                 ? std::max(m_limits.maxBodyBytes, m_limits.maxBulkBodyBytes)
+                                 : m_limits.maxBodyBytes;
     bool upgradeWebSocket = false;
     bool connectionUpgrade = false;
+    qint64 declaredBody = 0;
     bool hasBody = false;
     for (const QByteArray &line : head.split('\n')) {
         const qsizetype colon = line.indexOf(':');
@@ -81,9 +93,9 @@ void ConnectionGuard::inspect()
             continue;
         const QByteArray name = line.left(colon).trimmed().toLower();
         const QByteArray value = line.mid(colon + 1).trimmed();
-        if (name == "content-length" && value.toLongLong() > m_limits.maxBodyBytes) {
+        if (name == "content-length" && value.toLongLong() > bodyLimit) {
             reject(413, "Payload Too Large", QStringLiteral("body_too_large"),
-                   QStringLiteral("The request body exceeds %1 bytes.").arg(m_limits.maxBodyBytes));
+                   QStringLiteral("The request body exceeds %1 bytes.").arg(bodyLimit));
             return;
         }
         if (name == "transfer-encoding" && value.toLower().contains("chunked")) {
@@ -91,6 +103,8 @@ void ConnectionGuard::inspect()
                    QStringLiteral("Send request bodies with a Content-Length."));
             return;
         }
+        if (name == "content-length")
+            declaredBody = std::max<qint64>(0, value.toLongLong());
         hasBody = hasBody || (name == "content-length" && value.toLongLong() != 0) ||
                   name == "transfer-encoding";
         upgradeWebSocket =
@@ -98,6 +112,7 @@ void ConnectionGuard::inspect()
         connectionUpgrade =
             connectionUpgrade || (name == "connection" && value.toLower().contains("upgrade"));
     }
+    m_bodyLeft = std::max<qint64>(0, declaredBody - (available - skip - (headEnd + 4)));
     // Only a real opening handshake (a GET without a body that QHttpServer will hand to
     // the WebSocket server) leaves the guard: any other request naming "Upgrade" is
     // plain HTTP to Qt, whose body and idle time must stay bounded.

@@ -34,4 +34,5 @@ private:
     GuardedTcpServer::Limits m_limits;
     QTimer *m_idle;
     bool m_rejected = false;
+    qint64 m_bodyLeft = 0; // bytes of the current request's body still to arrive
 };

@@ -14,6 +14,9 @@ public:
         int idleTimeoutMs = 30000;
         int maxHeaderBytes = 16384;
         qint64 maxBodyBytes = 16384;
+        // The bulk vote route has a larger body limit (see VoteService::bulkBodyBytes).
+        QByteArray bulkPath;
+        qint64 maxBulkBodyBytes = 16384;
     };
 
     GuardedTcpServer(ConnectionTracker *tracker, const Limits &limits, QObject *parent = nullptr);
