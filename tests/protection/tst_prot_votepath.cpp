@@ -42,6 +42,7 @@ class TestVotePath : public QObject {
 
 private slots:
     void webSocketVotesSpendTheVoteBudget();
+    void webSocketClientBehindProxyHasItsOwnBudget();
     void bulkSpendsOneTokenPerVote();
     void overloadedVoteLeavesTheVoterFree();
 };
@@ -92,6 +93,36 @@ void TestVotePath::webSocketVotesSpendTheVoteBudget()
     QCOMPARE(statValue(stats.json, "rate_limited", "votes"), Votes - 2 + 1);
     QCOMPARE(statValue(stats.json, "votes", "accepted"), 2);
     QCOMPARE(statValue(stats.json, "votes", "rejected"), 0);
+    QCOMPARE(tally.stop(), 0);
+}
+
+void TestVotePath::webSocketClientBehindProxyHasItsOwnBudget()
+{
+    // Defaults: loopback is exempt, and loopback is a trusted proxy, so a WebSocket
+    // forwarded for 198.51.100.1 spends that client's budget (bursts of two).
+    TallyProcess tally({"--rate-votes", "1", "--durability", "async"});
+    PROT_START(tally);
+    HttpClient http(tally.url());
+    PROT_STATUS(http.postJson(Polls, pollBody(QStringLiteral("fwd"))), 201);
+    QNetworkRequest handshake(WsClient::wsUrl(tally.url()));
+    handshake.setRawHeader("X-Forwarded-For", "198.51.100.1");
+    WsClient ws;
+    QVERIFY2(ws.open(handshake), qPrintable(ws.errorString()));
+    for (int ref = 1; ref <= 3; ++ref)
+        ws.send(wsVote(QStringLiteral("fwd"), QStringLiteral("A"), ref));
+    for (int ref = 1; ref <= 2; ++ref) {
+        const std::optional<QJsonObject> ack = ws.nextOfType(QStringLiteral("ack"));
+        QVERIFY(ack);
+        QCOMPARE(ack->value("ref").toInt(), ref);
+    }
+    const std::optional<QJsonObject> refused = ws.nextOfType(QStringLiteral("error"));
+    QVERIFY(refused);
+    QCOMPARE(refused->value("ref").toInt(), 3);
+    QCOMPARE(refused->value("message").toString(), QStringLiteral("Too many requests from 198.51.100.1; retry in 1 s."));
+    // Its REST votes share that budget; the proxy's own address is still exempt.
+    PROT_STATUS(http.post(Vote + QStringLiteral("fwd"), voteBody("A"), {{"X-Forwarded-For", "198.51.100.1"}}), 429);
+    PROT_STATUS(http.post(Vote + QStringLiteral("fwd"), voteBody("A")), 202);
+    QCOMPARE(total(http.get(Results + QStringLiteral("fwd")).json), 3);
     QCOMPARE(tally.stop(), 0);
 }
 
