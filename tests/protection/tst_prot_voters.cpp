@@ -8,6 +8,7 @@
 #include "wsclient.h"
 
 #include <QDir>
+#include <QElapsedTimer>
 #include <QTemporaryDir>
 
 using namespace prot;
@@ -342,6 +343,12 @@ void TestVoters::twoInstancesOnRedis()
     QMap<QByteArray, QByteArray> expected;
     expected.insert("A", "1");
     expected.insert("B", "2");
+    // Reads are exact before the votes reach the shard (pending votes count): wait
+    // for the flushes, then compare exactly.
+    QElapsedTimer flushed;
+    flushed.start();
+    while (owner.hgetall("poll:shared") != expected && flushed.elapsed() < 5000)
+        QTest::qWait(20);
     QCOMPARE(owner.hgetall("poll:shared"), expected);
     QCOMPARE(owner.smembers("poll:shared:voters"), QSet<QByteArray>({"alice", "bob", "zoe"}));
 
