@@ -1,4 +1,5 @@
 #include "tallyserver.h"
+#include "admintoken.h"
 #include "core/logcategories.h"
 #include "core/pollcatalog.h"
 #include "core/serverstats.h"
@@ -69,34 +70,16 @@ QString TallyServer::resolveInstanceId(QString *error) const
 
 bool TallyServer::ensureAdminToken(QString *error)
 {
-    if (!m_config.adminToken().isEmpty())
-        return true;
-    const QString bind = m_config.bindAddress();
-    const QHostAddress address(bind);
-    if (bind == u"localhost" || (!address.isNull() && address.isLoopback()))
-        return true;
-    // Reachable from other machines: administration must not be open to anyone.
-    QFile file(QDir(m_config.dataDir()).filePath(QStringLiteral("admin-token")));
-    QString token;
-    if (file.open(QIODevice::ReadOnly)) {
-        token = QString::fromUtf8(file.readAll()).trimmed();
-        file.close();
+    const Outcome<AdminToken::Resolved> resolved = AdminToken::resolve(m_config);
+    if (!resolved) {
+        *error = resolved.error().message;
+        return false;
     }
-    if (token.isEmpty()) {
-        QByteArray random(24, Qt::Uninitialized);
-        QRandomGenerator::system()->fillRange(reinterpret_cast<quint32 *>(random.data()), random.size() / 4);
-        token = QString::fromLatin1(random.toHex());
-        if (!file.open(QIODevice::WriteOnly | QIODevice::Truncate) ||
-            !file.setPermissions(QFileDevice::ReadOwner | QFileDevice::WriteOwner) ||
-            file.write(token.toUtf8() + '\n') < 0) {
-            *error = QStringLiteral("cannot write %1: %2").arg(file.fileName(), file.errorString());
-            return false;
-        }
-        file.close();
-    }
-    m_config.set(QStringLiteral("admin-token"), token);
-    std::fprintf(stderr, "tally: listening beyond loopback without --admin-token: admin calls need the token in %s\n",
-                 qPrintable(file.fileName()));
+    if (resolved.value().file.isEmpty())
+        return true;
+    m_config.set(QStringLiteral("admin-token"), resolved.value().token);
+    std::fprintf(stderr, "tally: no --admin-token given: admin calls need the token in %s%s\n",
+                 qPrintable(resolved.value().file), resolved.value().generated ? " (just generated)" : "");
     return true;
 }
 

@@ -58,6 +58,7 @@ public:
     int liveIntervalMs() const { return value(QStringLiteral("live-interval")).toInt(); }
     bool syncDurability() const { return value(QStringLiteral("durability")).toString() == u"sync"; }
     QString adminToken() const { return value(QStringLiteral("admin-token")).toString(); }
+    QString adminTokenFile() const { return value(QStringLiteral("admin-token-file")).toString(); }
     QString instanceId() const { return value(QStringLiteral("instance-id")).toString(); }
     QString apiPrefix() const { return value(QStringLiteral("api-prefix")).toString(); }
     int maxBodyBytes() const { return value(QStringLiteral("max-body")).toInt(); }

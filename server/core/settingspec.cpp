@@ -138,6 +138,10 @@ const QList<SettingSpec> &SettingSpec::table()
         {QStringLiteral("admin-token"), T::String,
          QStringLiteral("Bearer token required for poll administration."), QString(), {}, 0, 0,
          {}, QStringLiteral("token")},
+        {QStringLiteral("admin-token-file"), T::String,
+         QStringLiteral("File holding the admin token when --admin-token is not given; created "
+                        "with a new random token (mode 0600) when missing."),
+         QString(), {}, 0, 0, {}, QStringLiteral("path")},
         {QStringLiteral("instance-id"), T::String,
          QStringLiteral("Stable name of this instance (default: generated and kept in the data "
                         "directory)."),

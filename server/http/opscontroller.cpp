@@ -8,6 +8,7 @@
 #include "metricsreport.h"
 #include "requestguard.h"
 #include "storage/storageengine.h"
+#include "vote/voteservice.h"
 
 #include <QJsonArray>
 
@@ -103,6 +104,11 @@ QJsonObject OpsController::statsJson(const ServerContext &server)
                                           {QStringLiteral("timed_out"), qint64(server.connections->timedOut())}}
                             : QJsonObject{}},
         {QStringLiteral("websocket_clients"), server.live ? server.live->clientCount() : 0},
+        // What clients must stay within (the console sizes its bulk requests by it).
+        {QStringLiteral("limits"),
+         QJsonObject{{QStringLiteral("body_bytes"), server.config->maxBodyBytes()},
+                     {QStringLiteral("bulk_body_bytes"), VoteService::bulkBodyBytes(*server.config)},
+                     {QStringLiteral("bulk_votes"), VoteService::MaxBulkVotes}}},
         {QStringLiteral("shards"), shards},
     };
 }

@@ -214,3 +214,16 @@ void EmbeddedShard::claimVoter(const QString &pollId, const QString &voterId, Re
     }
     done(query.numRowsAffected() == 1);
 }
+
+void EmbeddedShard::releaseVoter(const QString &pollId, const QString &voterId, Reply<bool> done)
+{
+    QSqlQuery query(m_db);
+    query.prepare(QStringLiteral("DELETE FROM voters WHERE poll_id = ? AND voter = ?"));
+    query.addBindValue(pollId);
+    query.addBindValue(voterId);
+    if (!query.exec()) {
+        done(storageError(QStringLiteral("release a voter")));
+        return;
+    }
+    done(query.numRowsAffected() == 1);
+}

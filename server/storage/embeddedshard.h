@@ -28,6 +28,7 @@ public:
                     const PollCounts &counts, Reply<bool> done) override;
     void appliedSequence(const QString &instance, Reply<quint64> done) override;
     void claimVoter(const QString &pollId, const QString &voterId, Reply<bool> done) override;
+    void releaseVoter(const QString &pollId, const QString &voterId, Reply<bool> done) override;
 
 private:
     TallyError storageError(const QString &what) const;

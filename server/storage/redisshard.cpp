@@ -384,3 +384,14 @@ void RedisShard::claimVoter(const QString &pollId, const QString &voterId, Reply
                  done(reply->integer == 1);
          });
 }
+
+void RedisShard::releaseVoter(const QString &pollId, const QString &voterId, Reply<bool> done)
+{
+    send({"SREM", "poll:" + pollId.toUtf8() + ":voters", voterId.toUtf8()},
+         [this, done](std::optional<RedisReply> reply) {
+             if (!reply || reply->isError())
+                 done(unavailable(reply ? QString::fromUtf8(reply->text) : QString()));
+             else
+                 done(reply->integer == 1);
+         });
+}

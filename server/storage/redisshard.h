@@ -38,6 +38,7 @@ public:
                     const PollCounts &counts, Reply<bool> done) override;
     void appliedSequence(const QString &instance, Reply<quint64> done) override;
     void claimVoter(const QString &pollId, const QString &voterId, Reply<bool> done) override;
+    void releaseVoter(const QString &pollId, const QString &voterId, Reply<bool> done) override;
     void publish(const QByteArray &channel, const QByteArray &message) override;
 
     static QByteArray countsKey(const QString &pollId) { return "poll:" + pollId.toUtf8(); }

@@ -48,6 +48,8 @@ public:
     }
     // Records that `voterId` voted in the poll; false when it already had.
     virtual void claimVoter(const QString &pollId, const QString &voterId, Reply<bool> done) = 0;
+    // Forgets a claimed voter whose vote was refused after the claim.
+    virtual void releaseVoter(const QString &pollId, const QString &voterId, Reply<bool> done) = 0;
     // The last batch sequence of `instance` applied here (0 when none).
     virtual void appliedSequence(const QString &instance, Reply<quint64> done) = 0;
 

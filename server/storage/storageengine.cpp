@@ -1,6 +1,7 @@
 #include "storageengine.h"
 #include "core/logcategories.h"
 #include "core/pollcatalog.h"
+#include "core/requestparser.h"
 #include "core/serverstats.h"
 #include "core/voteledger.h"
 #include "embeddedshard.h"
@@ -480,24 +481,26 @@ void StorageEngine::stripUnsent(const QString &pollId)
 void StorageEngine::readResults(const QString &pollId, Reply<ResultRead> reply)
 {
     QMetaObject::invokeMethod(this, [this, pollId, reply] {
-        const int optionCount = m_catalog.optionCount(pollId);
-        if (optionCount < 0) {
+        // One snapshot for the option count and the shard.
+        const PollCatalog::Snapshot poll = m_catalog.snapshot(pollId);
+        if (!poll) {
             reply(TallyError::pollNotFound(pollId));
             return;
         }
-        Shard *shard = laneFor(pollId)->shard;
+        const int optionCount = int(poll->options.size());
+        Shard *shard = m_router.shard(poll->shard) ? m_router.shard(poll->shard) : laneFor(pollId)->shard;
         shard->readCounts(pollId, [this, shard, pollId, optionCount, reply](Outcome<StoredCounts> stored) {
             if (!stored) {
                 // The shard is unreachable: the last counts we had plus what is pending
                 // are still a lower bound worth showing, and say so.
                 if (std::optional<OptionCounts> stale = m_ledger.readStale(pollId, optionCount))
-                    reply(ResultRead{*stale, QStringLiteral("stale_cache")});
+                    reply(ResultRead{*stale, QStringLiteral("stale_cache"), optionCount});
                 else
                     reply(stored.error());
                 return;
             }
             reply(ResultRead{m_ledger.storeRead(pollId, stored.value(), optionCount),
-                             shard->kind() + u':' + shard->name()});
+                             shard->kind() + u':' + shard->name(), optionCount});
         });
     });
 }
@@ -510,6 +513,20 @@ void StorageEngine::claimVoter(const QString &pollId, const QString &voterId, Re
             return;
         }
         laneFor(pollId)->shard->claimVoter(pollId, voterId, reply);
+    });
+}
+
+void StorageEngine::releaseVoter(const QString &pollId, const QString &voterId)
+{
+    QMetaObject::invokeMethod(this, [this, pollId, voterId] {
+        if (!m_catalog.contains(pollId))
+            return; // deleted with its voters
+        laneFor(pollId)->shard->releaseVoter(pollId, voterId, [pollId, voterId](Outcome<bool> released) {
+            if (!released)
+                qWarning("Poll %s: voter %s stays recorded although the vote was refused: %s",
+                         qPrintable(pollId), qPrintable(voterId.left(VoteRequest::MaxVoterIdLength)),
+                         qPrintable(released.error().message));
+        });
     });
 }
 

@@ -45,6 +45,7 @@ public:
     struct ResultRead {
         OptionCounts counts;
         QString servedVia;
+        int optionCount = 0; // of the poll snapshot the counts were read for
     };
 
     StorageEngine(const Config &config, const QString &instanceId, PollCatalog &catalog,
@@ -60,6 +61,8 @@ public:
     void readResults(const QString &pollId, Reply<ResultRead> reply);
     // Records a voter of a one-vote-per-voter poll on its shard; false when already recorded.
     void claimVoter(const QString &pollId, const QString &voterId, Reply<bool> reply);
+    // Forgets a claimed voter whose vote was refused after the claim (logged on failure).
+    void releaseVoter(const QString &pollId, const QString &voterId);
     void requestFlush();
     // Flushes everything pending, then emits drained().
     void drain();
