@@ -142,6 +142,18 @@ PollCounts VoteLedger::takeOwnAcceptedChanges()
     return changed;
 }
 
+PollCounts VoteLedger::lastPublished(const QStringList &pollIds) const
+{
+    QMutexLocker locker(&m_mutex);
+    PollCounts published;
+    for (const QString &pollId : pollIds) {
+        const auto it = m_lastPublished.constFind(pollId);
+        if (it != m_lastPublished.cend())
+            published.insert(pollId, *it);
+    }
+    return published;
+}
+
 std::optional<OptionCounts> VoteLedger::readCached(const QString &pollId, int optionCount,
                                                    bool countStats)
 {
@@ -187,6 +199,17 @@ PollCounts VoteLedger::takeBuffered(const std::function<bool(const QString &)> &
         ++it;
     }
     return merged;
+}
+
+void VoteLedger::addInflight(const PollCounts &counts)
+{
+    QMutexLocker locker(&m_mutex);
+    for (auto it = counts.cbegin(); it != counts.cend(); ++it) {
+        const qint64 votes = VoteCounts::total(it.value());
+        VoteCounts::add(m_inflight[it.key()], it.value());
+        m_inflightVotes += votes;
+        m_pendingVotes.fetchAndAddRelaxed(votes);
+    }
 }
 
 void VoteLedger::removeInflightLocked(const PollCounts &batch)

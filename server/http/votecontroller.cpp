@@ -30,6 +30,9 @@ Outcome<int> VoteController::cast(const VoteRequest &vote, quint64 *journalSeque
         return TallyError::unavailable(QStringLiteral("overloaded"),
                                        QStringLiteral("Too many votes are waiting for storage; retry shortly."));
     }
+    if (server.journal)
+        if (std::optional<TallyError> refusal = server.journal->refusal())
+            return *refusal;
     const int optionCount = server.catalog->optionCount(vote.pollId);
     qint64 buffered = 0;
     if (server.journal) {
