@@ -124,7 +124,9 @@ QStringList VoteLedger::expireRemoteSources(qint64 cutoffMs)
 PollCounts VoteLedger::takeOwnAcceptedChanges()
 {
     QMutexLocker locker(&m_mutex);
-    QSet<QString> candidates;
+    // Polls whose batches were confirmed since the last call count too: their votes may
+    // have gone from buffer to shard between two calls.
+    QSet<QString> candidates = std::exchange(m_appliedSinceTake, {});
     for (const auto &buffer : m_buffers)
         for (const QString &pollId : buffer->polls())
             candidates.insert(pollId);
@@ -233,6 +235,7 @@ void VoteLedger::confirmApplied(const PollCounts &batch)
     for (auto it = batch.cbegin(); it != batch.cend(); ++it) {
         m_cache.addApplied(it.key(), it.value());
         VoteCounts::add(m_appliedThisRun[it.key()], it.value());
+        m_appliedSinceTake.insert(it.key());
     }
 }
 
@@ -268,6 +271,7 @@ void VoteLedger::forget(const QString &pollId)
     m_remoteAccepted.remove(pollId);
     m_lastPublished.remove(pollId);
     m_appliedThisRun.remove(pollId);
+    m_appliedSinceTake.remove(pollId);
 }
 
 qint64 VoteLedger::bufferedVotes() const

@@ -5,6 +5,7 @@
 
 #include <QAtomicInteger>
 #include <QMutex>
+#include <QSet>
 #include <functional>
 #include <memory>
 #include <vector>
@@ -92,6 +93,7 @@ private:
     ResultCache m_cache;
     ResultCache::Clock m_clock;
     PollCounts m_appliedThisRun;
+    QSet<QString> m_appliedSinceTake; // polls with batches confirmed since takeOwnAcceptedChanges()
     QHash<QString, QHash<QString, OptionCounts>> m_remoteAccepted; // poll -> source -> counts
     QHash<QString, qint64> m_remoteHeard;                          // source -> last message
     QHash<QString, OptionCounts> m_lastPublished;

@@ -717,7 +717,7 @@ bool StorageEngine::isShardReady(const QString &shardName) const
     for (const auto &lane : m_lanes)
         if (lane->shard->name() == shardName)
             return lane->ready;
-    return false;
+    return true; // not one of ours: nothing to wait for
 }
 
 void StorageEngine::setSubscribed(const QString &shardName, bool subscribed)

@@ -78,7 +78,7 @@ public:
     bool allShardsUp() const;
     // Storage thread: the Pub/Sub subscription on a Redis shard's node was confirmed or lost.
     void setSubscribed(const QString &shardName, bool subscribed);
-    // Storage thread: the shard was reached and its polls are known.
+    // Storage thread: false for a shard of this instance not reached yet (its polls unknown).
     bool isShardReady(const QString &shardName) const;
     QString instanceId() const { return m_instanceId; }
     // This run of the instance, as other instances know it.

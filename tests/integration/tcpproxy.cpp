@@ -1,11 +1,14 @@
 #include "tcpproxy.h"
 
 #include <QHostAddress>
+#include <QTcpServer>
 #include <QTcpSocket>
+#include <QThread>
+#include <vector>
 
 namespace {
 
-// Length of the complete RESP value at the start of `data`, or -1 while incomplete.
+// Length of the complete RESP value at `from` in `data`, or -1 while incomplete.
 qsizetype respLength(const QByteArray &data, qsizetype from = 0)
 {
     if (from >= data.size())
@@ -37,109 +40,183 @@ qsizetype respLength(const QByteArray &data, qsizetype from = 0)
 
 } // namespace
 
-TcpProxy::TcpProxy(quint16 targetPort, QObject *parent) : QObject(parent), m_targetPort(targetPort)
+// The proxy's state and sockets, on the proxy's thread.
+class TcpProxy::Relay : public QObject {
+public:
+    explicit Relay(quint16 targetPort) : m_targetPort(targetPort)
+    {
+        connect(&m_server, &QTcpServer::newConnection, this, &Relay::accept);
+    }
+    ~Relay() override
+    {
+        for (const auto &link : m_links) {
+            link->client->abort();
+            link->server->abort();
+        }
+    }
+
+    quint16 listen()
+    {
+        return m_server.listen(QHostAddress::LocalHost, 0) ? m_server.serverPort() : 0;
+    }
+
+    int blackholeSubscribers()
+    {
+        int count = 0;
+        for (const auto &link : m_links)
+            if (link->subscriber && !link->blackholed && open(*link)) {
+                link->blackholed = true;
+                ++count;
+            }
+        return count;
+    }
+    void dropMessages(const QByteArray &marker, int count)
+    {
+        m_dropMarker = marker;
+        m_dropBudget = count;
+    }
+    int dropped() const { return m_dropped; }
+    int subscribers() const
+    {
+        int count = 0;
+        for (const auto &link : m_links)
+            count += link->subscriber && open(*link) ? 1 : 0;
+        return count;
+    }
+
+private:
+    struct Link {
+        QTcpSocket *client = nullptr;
+        QTcpSocket *server = nullptr;
+        bool subscriber = false;
+        bool blackholed = false;
+        QByteArray fromServer; // not yet forwarded (an incomplete RESP value)
+    };
+    static bool open(const Link &link)
+    {
+        return link.client->state() == QAbstractSocket::ConnectedState;
+    }
+
+    void accept()
+    {
+        while (QTcpSocket *client = m_server.nextPendingConnection()) {
+            auto link = std::make_unique<Link>();
+            link->client = client;
+            client->setParent(this);
+            link->server = new QTcpSocket(this);
+            Link *raw = link.get();
+            connect(client, &QTcpSocket::readyRead, this, [this, raw] { toServer(raw); });
+            connect(link->server, &QTcpSocket::readyRead, this, [this, raw] { toClient(raw); });
+            connect(link->server, &QTcpSocket::connected, this, [this, raw] { toServer(raw); });
+            connect(client, &QTcpSocket::disconnected, link->server,
+                    &QTcpSocket::disconnectFromHost);
+            connect(link->server, &QTcpSocket::disconnected, client,
+                    &QTcpSocket::disconnectFromHost);
+            link->server->connectToHost(QHostAddress::LocalHost, m_targetPort);
+            m_links.push_back(std::move(link));
+        }
+    }
+
+    void toServer(Link *link)
+    {
+        if (link->server->state() != QAbstractSocket::ConnectedState)
+            return; // sent once connected
+        const QByteArray bytes = link->client->readAll();
+        if (link->blackholed)
+            return;
+        if (bytes.toUpper().contains("SUBSCRIBE"))
+            link->subscriber = true;
+        link->server->write(bytes);
+    }
+
+    void toClient(Link *link)
+    {
+        link->fromServer += link->server->readAll();
+        if (link->blackholed) {
+            link->fromServer.clear();
+            return;
+        }
+        if (!link->subscriber) {
+            link->client->write(std::exchange(link->fromServer, {}));
+            return;
+        }
+        for (;;) {
+            const qsizetype length = respLength(link->fromServer);
+            if (length < 0)
+                return;
+            const QByteArray value = link->fromServer.left(length);
+            link->fromServer.remove(0, length);
+            if (m_dropBudget > 0 && value.startsWith("*3\r\n$7\r\nmessage\r\n") &&
+                value.contains(m_dropMarker)) {
+                --m_dropBudget;
+                ++m_dropped;
+                continue;
+            }
+            link->client->write(value);
+        }
+    }
+
+    QTcpServer m_server{this};
+    quint16 m_targetPort;
+    std::vector<std::unique_ptr<Link>> m_links;
+    QByteArray m_dropMarker;
+    int m_dropBudget = 0;
+    int m_dropped = 0;
+};
+
+TcpProxy::TcpProxy(quint16 targetPort)
+    : m_thread(std::make_unique<QThread>()), m_relay(new Relay(targetPort))
 {
-    connect(&m_server, &QTcpServer::newConnection, this, &TcpProxy::accept);
+    m_relay->moveToThread(m_thread.get());
+    m_thread->start();
 }
 
 TcpProxy::~TcpProxy()
 {
-    for (const auto &link : m_links) {
-        link->client->abort();
-        link->server->abort();
-    }
+    QMetaObject::invokeMethod(
+        m_relay, [this] { delete m_relay; }, Qt::BlockingQueuedConnection);
+    m_thread->quit();
+    m_thread->wait();
 }
 
 bool TcpProxy::listen()
 {
-    return m_server.listen(QHostAddress::LocalHost, 0);
+    QMetaObject::invokeMethod(
+        m_relay, [this] { m_port = m_relay->listen(); }, Qt::BlockingQueuedConnection);
+    return m_port != 0;
 }
 
 QString TcpProxy::url() const
 {
-    return QStringLiteral("redis://127.0.0.1:%1").arg(port());
-}
-
-int TcpProxy::subscribers() const
-{
-    int count = 0;
-    for (const auto &link : m_links)
-        count +=
-            link->subscriber && link->client->state() == QAbstractSocket::ConnectedState ? 1 : 0;
-    return count;
+    return QStringLiteral("redis://127.0.0.1:%1").arg(m_port);
 }
 
 int TcpProxy::blackholeSubscribers()
 {
     int count = 0;
-    for (const auto &link : m_links)
-        if (link->subscriber && !link->blackholed &&
-            link->client->state() == QAbstractSocket::ConnectedState) {
-            link->blackholed = true;
-            ++count;
-        }
+    QMetaObject::invokeMethod(
+        m_relay, [&] { count = m_relay->blackholeSubscribers(); }, Qt::BlockingQueuedConnection);
     return count;
 }
 
 void TcpProxy::dropMessages(const QByteArray &marker, int count)
 {
-    m_dropMarker = marker;
-    m_dropBudget = count;
+    QMetaObject::invokeMethod(
+        m_relay, [&] { m_relay->dropMessages(marker, count); }, Qt::BlockingQueuedConnection);
 }
 
-void TcpProxy::accept()
+int TcpProxy::dropped() const
 {
-    while (QTcpSocket *client = m_server.nextPendingConnection()) {
-        auto link = std::make_unique<Link>();
-        link->client = client;
-        client->setParent(this);
-        link->server = new QTcpSocket(this);
-        Link *raw = link.get();
-        connect(client, &QTcpSocket::readyRead, this, [this, raw] { forwardToServer(raw); });
-        connect(link->server, &QTcpSocket::readyRead, this, [this, raw] { forwardToClient(raw); });
-        connect(link->server, &QTcpSocket::connected, this, [this, raw] { forwardToServer(raw); });
-        connect(client, &QTcpSocket::disconnected, link->server, &QTcpSocket::disconnectFromHost);
-        connect(link->server, &QTcpSocket::disconnected, client, &QTcpSocket::disconnectFromHost);
-        link->server->connectToHost(QHostAddress::LocalHost, m_targetPort);
-        m_links.push_back(std::move(link));
-    }
+    int count = 0;
+    QMetaObject::invokeMethod(
+        m_relay, [&] { count = m_relay->dropped(); }, Qt::BlockingQueuedConnection);
+    return count;
 }
 
-void TcpProxy::forwardToServer(Link *link)
+int TcpProxy::subscribers() const
 {
-    if (link->server->state() != QAbstractSocket::ConnectedState)
-        return; // sent once connected
-    const QByteArray bytes = link->client->readAll();
-    if (link->blackholed)
-        return;
-    if (bytes.toUpper().contains("SUBSCRIBE"))
-        link->subscriber = true;
-    link->server->write(bytes);
-}
-
-void TcpProxy::forwardToClient(Link *link)
-{
-    link->fromServer += link->server->readAll();
-    if (link->blackholed) {
-        link->fromServer.clear();
-        return;
-    }
-    if (!link->subscriber) {
-        link->client->write(std::exchange(link->fromServer, {}));
-        return;
-    }
-    for (;;) {
-        const qsizetype length = respLength(link->fromServer);
-        if (length < 0)
-            return;
-        const QByteArray value = link->fromServer.left(length);
-        link->fromServer.remove(0, length);
-        if (m_dropBudget > 0 && value.startsWith("*3\r\n$7\r\nmessage\r\n") &&
-            value.contains(m_dropMarker)) {
-            --m_dropBudget;
-            ++m_dropped;
-            continue;
-        }
-        link->client->write(value);
-    }
+    int count = 0;
+    QMetaObject::invokeMethod(
+        m_relay, [&] { count = m_relay->subscribers(); }, Qt::BlockingQueuedConnection);
+    return count;
 }

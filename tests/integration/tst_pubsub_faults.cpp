@@ -129,7 +129,10 @@ void TestPubSubFaults::droppedMessageIsRepeated()
         VERIFY_STATUS(httpA.post(Api + QStringLiteral("/vote/m"),
                                  compact({{QStringLiteral("option_id"), QStringLiteral("A")}})),
                       202);
-    QVERIFY(ws.waitUntil([&] { return proxy.dropped() == 1; }, 5000));
+    QVERIFY2(
+        ws.waitUntil([&] { return proxy.dropped() == 1; }, 5000),
+        qPrintable(
+            QStringLiteral("subscribers %1\n%2").arg(proxy.subscribers()).arg(b.stderrText())));
     // Within a heartbeat (1 s) and a live interval, B's subscriber has the exact counts.
     QVERIFY2(ws.next(resultsWithTotal(QStringLiteral("m"), 5), 3000),
              "B's subscriber stayed stale after one lost message");
@@ -169,8 +172,14 @@ void TestPubSubFaults::halfOpenSubscriberIsReplaced()
                                  compact({{QStringLiteral("option_id"), QStringLiteral("B")}})),
                       202);
     // B notices within three heartbeats, subscribes again and hears A's repeated counts.
-    QVERIFY2(ws.next(resultsWithTotal(QStringLiteral("h"), 5), 8000),
-             "B's subscriber never heard the votes after its connection went half-open");
+    const bool heard = ws.next(resultsWithTotal(QStringLiteral("h"), 5), 8000).has_value();
+    QVERIFY2(heard,
+             qPrintable(
+                 QStringLiteral("B's subscriber never heard the votes after its connection went "
+                                "half-open:\n%1\nB: %2\nA: %3")
+                     .arg(b.stderrText() + QStringLiteral("\n--- A:\n") + a.stderrText(),
+                          QString::fromUtf8(httpB.get(Api + QStringLiteral("/results/h")).body),
+                          QString::fromUtf8(httpA.get(Api + QStringLiteral("/results/h")).body))));
     QVERIFY2(b.stderrText().contains(QStringLiteral("not even our own heartbeat")),
              qPrintable(b.stderrText()));
     QVERIFY(ws.waitUntil([&] { return proxy.subscribers() == 1; }, 5000));
