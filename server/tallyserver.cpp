@@ -28,17 +28,6 @@ TallyServer::~TallyServer()
 {
     if (m_journal)
         m_journal->stop();
-    // The journal's last cycle is done: what it could not write exists nowhere else.
-    m_votesLost = m_journal->backlog();
-    if (m_votesLost > 0)
-        qCritical("Shutdown: %lld accepted vote(s) are neither stored nor in the journal (%s: %s); "
-                  "they are lost. What the journal holds is replayed at the next start.",
-                  m_votesLost, qPrintable(m_journal->directory()),
-                  qPrintable(m_journal->lastError()));
-    else if (m_ledger->pendingVotes() > 0)
-        qWarning("Shutdown: %lld vote(s) not yet stored are in the journal and are replayed at the "
-                 "next start",
-                 m_ledger->pendingVotes());
     for (QThread *thread : m_workerThreads) {
         thread->quit();
         thread->wait();
