@@ -150,16 +150,18 @@ void StorageEngine::prepareLane(Lane *lane)
             }
             lane->preparing = false;
             lane->ready = true;
-            publishShardInfo();
             if (!m_started) {
+                publishShardInfo();
                 checkStart();
                 return;
             }
             qInfo("Shard %s reached: %lld poll(s) loaded", qPrintable(lane->shard->name()),
                   qint64(polls.value().size()));
+            // Replayed votes are pending before anyone can see the shard up.
             if (m_recoveryPending && std::all_of(m_lanes.cbegin(), m_lanes.cend(),
                                                  [](const auto &l) { return l->ready; }))
                 recoverDeferred();
+            publishShardInfo();
         });
     };
     if (lane->fenced) {
