@@ -40,6 +40,8 @@ public:
     QString instanceId() const { return m_instanceId; }
     QString dataDir() const { return m_config.dataDir(); }
     QString adminToken() const { return m_config.adminToken(); }
+    // After stopped(): accepted votes that could be neither stored nor journaled.
+    qint64 votesLost() const { return m_votesLost; }
 
 Q_SIGNALS:
     void started(const QUrl &url);
@@ -75,4 +77,5 @@ private:
     ServerContext m_context;
     bool m_stopping = false;
     bool m_running = false;
+    qint64 m_votesLost = 0;
 };

@@ -101,6 +101,10 @@ Outcome<int> VoteService::judge(const PollCatalog::Snapshot &poll, const VoteReq
         return TallyError::unavailable(
             QStringLiteral("overloaded"),
             QStringLiteral("Too many votes are waiting for storage; retry shortly."));
+    // A journal that cannot write must not take votes it could not keep.
+    if (m_server.journal)
+        if (std::optional<TallyError> refusal = m_server.journal->refusal())
+            return *refusal;
     return option;
 }
 
