@@ -142,6 +142,7 @@ void ResultsChart::applyFonts()
     m_valueAxis->setLabelsFont(font);
     for (QGraphicsSimpleTextItem *label : std::as_const(m_labels))
         label->setFont(font);
+    updateCategories(); // how much of each option text fits depends on the font
 }
 
 void ResultsChart::setResults(const QJsonObject &results, qint64 total)

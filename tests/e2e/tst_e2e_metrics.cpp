@@ -66,7 +66,8 @@ void TestE2eMetrics::scrapePassesPromtoolWithExactCounts()
         {QStringLiteral("--workers"), QStringLiteral("2"), QStringLiteral("--batch-interval"),
          QStringLiteral("0.05"), QStringLiteral("--rate-limit-loopback"),
          QStringLiteral("--rate-admin"), QStringLiteral("0.01"), QStringLiteral("--rate-votes"),
-         QStringLiteral("1000"), QStringLiteral("--rate-reads"), QStringLiteral("1000")});
+         QStringLiteral("1000"), QStringLiteral("--rate-reads"), QStringLiteral("1000"),
+         QStringLiteral("--admin-token"), QStringLiteral("metrics-token")});
     QVERIFY2(server.start(), qPrintable(server.diagnostics()));
     HttpClient client(server.url());
 
@@ -74,8 +75,11 @@ void TestE2eMetrics::scrapePassesPromtoolWithExactCounts()
         {QStringLiteral("id"), QStringLiteral("m1")},
         {QStringLiteral("question"), QStringLiteral("Which?")},
         {QStringLiteral("options"), QJsonArray{QStringLiteral("x"), QStringLiteral("y")}}};
-    const HttpHeaders first{{"X-Forwarded-For", "192.0.2.1"}};
-    const HttpHeaders second{{"X-Forwarded-For", "192.0.2.2"}};
+    // Forwarded requests are not local: administration needs the token.
+    const HttpHeaders first{{"X-Forwarded-For", "192.0.2.1"},
+                            {"Authorization", "Bearer metrics-token"}};
+    const HttpHeaders second{{"X-Forwarded-For", "192.0.2.2"},
+                             {"Authorization", "Bearer metrics-token"}};
     VERIFY_STATUS(client.postJson(QStringLiteral("/api/v1/polls"), poll, first), 201);
     for (const QString &option : {QStringLiteral("A"), QStringLiteral("B"), QStringLiteral("A")})
         VERIFY_STATUS(client.post(QStringLiteral("/api/v1/vote/m1"), voteBody(option)), 202);
