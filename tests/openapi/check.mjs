@@ -155,7 +155,7 @@ try {
   await check(a, 'POST', '/api/v1/vote/none', { body: { option_id: 'A' }, expect: 404 });
   await check(a, 'POST', '/api/v1/vote/p1', { body: '[1', raw: true, expect: 400 });
   await check(a, 'POST', '/api/v1/votes', { body: { votes: [{ poll_id: 'p1', option_id: 'B' }, { poll_id: 'none', option_id: 'A' }, { poll_id: 'p1' }] }, expect: 202 });
-  await check(a, 'POST', '/api/v1/votes', { body: { votes: Array(1001).fill({ poll_id: 'p1', option_id: 'A' }) }, raw: false, expect: 413 });
+  await check(a, 'POST', '/api/v1/votes', { body: { votes: Array(1001).fill({ poll_id: 'p1', option_id: 'A' }) }, raw: false, expect: 422 });
   await check(a, 'POST', '/api/v1/votes', { body: { votes: 'many' }, expect: 422 });
   await check(a, 'GET', '/api/v1/results/p1', { expect: 200 });
   await check(a, 'GET', '/api/v1/results/p1', { expect: 200 });
