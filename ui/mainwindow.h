@@ -11,6 +11,8 @@ class PollListModel;
 class PollsView;
 class QLabel;
 class QTimer;
+class QAction;
+class QSplitter;
 class ResultsPanel;
 class ServerClient;
 class ShardView;
@@ -44,10 +46,17 @@ public:
     PollActions *pollActions() const { return m_actions; }
     // The create dialog while it is open.
     CreatePollDialog *createDialog() const;
+    // "Create a sample poll": offered while the server has no polls.
+    QAction *samplePollAction() const { return m_sampleAction; }
+
+    // The server the console watched when it was last closed (empty: none yet).
+    static QUrl lastConnection();
+    static QString rememberedToken(const QUrl &url);
 
 public Q_SLOTS:
     void showConnectDialog();
     void showCreateDialog();
+    void createSamplePoll();
 
 Q_SIGNALS:
     void closed();
@@ -67,6 +76,7 @@ private:
     void updateConnectionStatus();
     void updateSelectionOwner();
     void selectFirstPollIfNone();
+    void updateSampleAction();
 
     QString m_adminToken;
     ServerClient *m_client;
@@ -81,6 +91,8 @@ private:
     QLabel *m_connectionLabel;
     QLabel *m_versionLabel;
     QTimer *m_statusTimer;
+    QAction *m_sampleAction = nullptr;
+    QSplitter *m_centralSplitter = nullptr;
     QString m_selected;
     QString m_version;
     bool m_listLoaded = false;
