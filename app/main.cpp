@@ -128,8 +128,10 @@ int main(int argc, char **argv)
         return 0;
     }
     if (!resolved) {
-        std::fprintf(stderr, "tally: %s\nRun 'tally --help' for the list of settings.\n",
-                     qPrintable(resolved.error().message));
+        const auto complain = [&resolved] {
+            std::fprintf(stderr, "tally: %s\nRun 'tally --help' for the list of settings.\n",
+                         qPrintable(resolved.error().message));
+        };
 #ifdef TALLY_WITH_GUI
         // A desktop launch has no terminal to read that: the console says it too.
         if (wantsConsole(arguments, env) && displayAvailable(env)) {
@@ -137,10 +139,12 @@ int main(int argc, char **argv)
             setUpConsoleApplication(requestedLanguage(arguments, env));
             DesktopLauncher launcher(Config::defaults());
             wireLauncher(&launcher, &app);
+            complain();
             launcher.startWithInvalidSettings(resolved.error().message);
             return app.exec();
         }
 #endif
+        complain();
         return 2;
     }
     const Config &config = resolved.value();
