@@ -5,10 +5,12 @@
 #
 # Starts a headless server on a free port with a private data directory, fills it
 # with demo polls (several themes, votes cast), keeps votes coming in, and runs
-# `tally --connect URL` under Xvfb at 1280x800 and 1920x1080. Each screenshot is
-# taken after TALLY_SCREENSHOT_SETTLE seconds (default 30): the console has loaded
-# its data and drawn some health history by then. Needs xvfb-run, ImageMagick
-# (import) and curl.
+# `tally --connect URL` under Xvfb at 1280x800 and 1920x1080 (English), 1280x800 in
+# German, and the start-up dialog of a console whose port is taken. Each console
+# screenshot is taken after TALLY_SCREENSHOT_SETTLE seconds (default 30): the console
+# has loaded its data and drawn some health history by then. Needs xvfb-run,
+# ImageMagick (import) and curl. The dark-palette screenshots come from
+# `TALLY_SCREENSHOT_DIR=docs/screenshots build/tests/ui/tst_ui_translations`.
 set -euo pipefail
 
 if [[ $# -ne 1 || ! -x $1 ]]; then
@@ -101,15 +103,25 @@ votes retro 6 11 4 2
 feeder_pid=$!
 
 mkdir -p "$out"
-for size in 1280x800 1920x1080; do
-    echo "console at $size"
+shoot() { # size png settle tally-arguments...
+    local size=$1 png=$2 wait=$3
+    shift 3
+    echo "$png at $size"
     xvfb-run -a -s "-screen 0 ${size}x24" bash -c '
-        "$1" --connect "$2" >"$3/console-$4.log" 2>&1 &
+        out=$1 png=$2 wait=$3 log=$4
+        shift 4
+        "$@" >"$log" 2>&1 &
         console=$!
-        sleep "$5"
-        import -window root "$6"
+        sleep "$wait"
+        import -window root "$out/$png"
         kill -TERM "$console"
         wait "$console" || true
-    ' screenshot "$binary" "$url" "$work" "$size" "$settle" "$out/console-$size.png"
-    echo "wrote $out/console-$size.png"
+    ' screenshot "$out" "$png" "$wait" "$work/$png.log" "$binary" "$@"
+    echo "wrote $out/$png"
+}
+for size in 1280x800 1920x1080; do
+    shoot "$size" "console-$size.png" "$settle" --connect "$url" --lang en
 done
+shoot 1280x800 console-de-1280x800.png "$settle" --connect "$url" --lang de
+# The start-up dialog: this console's own server wants the demo server's port.
+shoot 1280x800 startup-port-taken-1280x800.png 5 --port "${url##*:}" --data-dir "$work/console-data" --lang en
