@@ -77,6 +77,7 @@ void DesktopLauncher::startWithInvalidSettings(const QString &message)
     connect(m_window.get(), &MainWindow::closed, this, &DesktopLauncher::onWindowClosed);
     m_window->show();
     m_unresolved = true;
+    m_failureExitCode = 2;
     StartupDialog::Details details;
     details.problem = StartupDialog::Problem::InvalidSettings;
     details.technical = message;
@@ -146,6 +147,7 @@ void DesktopLauncher::onServerFailed(const QString &reason)
     std::fprintf(stderr, "tally: %s\n", qPrintable(reason));
     std::fflush(stderr);
     m_unresolved = true;
+    m_failureExitCode = 1;
     Q_EMIT serverFailed(reason);
 
     StartupDialog::Details details;
@@ -226,7 +228,7 @@ void DesktopLauncher::onChoice(StartupDialog::Choice choice, const QString &data
     }
     case StartupDialog::Choice::Quit:
         m_finishing = true;
-        Q_EMIT finished(1);
+        Q_EMIT finished(m_failureExitCode);
         return;
     }
 }
@@ -248,5 +250,5 @@ void DesktopLauncher::onWindowClosed()
         return;
     }
     m_finishing = true;
-    Q_EMIT finished(m_unresolved ? 1 : 0);
+    Q_EMIT finished(m_unresolved ? m_failureExitCode : 0);
 }

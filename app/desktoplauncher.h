@@ -66,5 +66,6 @@ private:
     QPointer<StartupDialog> m_dialog;
     QUrl m_otherTally;         // the Tally the problem dialog offers to watch
     bool m_unresolved = false; // the server failed and nothing else was chosen yet
+    int m_failureExitCode = 1; // as in headless mode: 1 for the server, 2 for the settings
     bool m_finishing = false;
 };
