@@ -2,6 +2,7 @@
 // string of the current sources (and nothing stale), the English one every plural form,
 // and the German console at 1280x800 shows all of its text without clipping.
 #include "consolelanguage.h"
+#include "createpolldialog.h"
 #include "healthcharts.h"
 #include "httpclient.h"
 #include "liveclient.h"
@@ -16,6 +17,7 @@
 #include <QApplication>
 #include <QCheckBox>
 #include <QDeadlineTimer>
+#include <QDialogButtonBox>
 #include <QDir>
 #include <QDockWidget>
 #include <QFile>
@@ -316,6 +318,11 @@ void TestUiTranslations::germanIsInstalledWithItsNumbersAndPlurals()
     auto *polls = window.findChild<QDockWidget *>(QStringLiteral("pollsDock"));
     QVERIFY(polls);
     QCOMPARE(polls->windowTitle(), QStringLiteral("Umfragen"));
+    // Qt's own catalogue: standard buttons of the confirmations and dialogs.
+    QDialogButtonBox buttons(QDialogButtonBox::Ok | QDialogButtonBox::Cancel);
+    QCOMPARE(buttons.button(QDialogButtonBox::Cancel)->text(), QStringLiteral("Abbrechen"));
+    QCOMPARE(CreatePollDialog::tr("%n poll(s)", nullptr, 1), QStringLiteral("1 Umfrage"));
+    QCOMPARE(CreatePollDialog::tr("%n poll(s)", nullptr, 3), QStringLiteral("3 Umfragen"));
 }
 
 void TestUiTranslations::germanConsoleFitsItsText()
