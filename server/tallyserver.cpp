@@ -13,6 +13,7 @@
 
 #include <QDir>
 #include <QHostAddress>
+#include <QNetworkInterface>
 #include <cstdio>
 #include <QFile>
 #include <QRandomGenerator>
@@ -174,7 +175,29 @@ bool TallyServer::prepare(QString *error)
     m_url.setScheme(QStringLiteral("http"));
     m_url.setHost(host);
     m_url.setPort(port);
+    if (m_config.publicUrl().isEmpty())
+        m_config.set(QStringLiteral("public-url"), defaultPublicUrl(port));
     return true;
+}
+
+QString TallyServer::defaultPublicUrl(quint16 port) const
+{
+    // Listening on every address: the audience is on the network, so offer the first
+    // address others can reach rather than loopback.
+    const QHostAddress bind(m_config.bindAddress());
+    QUrl url = m_url;
+    if (bind == QHostAddress::AnyIPv4 || bind == QHostAddress::AnyIPv6 ||
+        bind == QHostAddress::Any || m_config.bindAddress() == u"*") {
+        for (const QHostAddress &address : QNetworkInterface::allAddresses()) {
+            if (address.protocol() == QAbstractSocket::IPv4Protocol && !address.isLoopback() &&
+                !address.isLinkLocal()) {
+                url.setHost(address.toString());
+                break;
+            }
+        }
+    }
+    url.setPort(port);
+    return url.toString(QUrl::StripTrailingSlash);
 }
 
 void TallyServer::start()

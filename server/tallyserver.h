@@ -69,6 +69,7 @@ private:
     bool fail(Failure kind, QString *error, const QString &message);
     bool ensureAdminToken(QString *error);
     QString resolveInstanceId(QString *error) const;
+    QString defaultPublicUrl(quint16 port) const;
     void startWorkers();
     void finishStop();
 

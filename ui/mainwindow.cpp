@@ -6,6 +6,8 @@
 #include "pollactions.h"
 #include "polllistmodel.h"
 #include "pollsview.h"
+#include "presenterview.h"
+#include "resultschart.h"
 #include "resultspanel.h"
 #include "samplepoll.h"
 #include "serverclient.h"
@@ -72,8 +74,9 @@ MainWindow::MainWindow(const QString &adminToken, QWidget *parent)
     setCentralWidget(centralWidget);
 
     m_results->setActions({m_actions->closePoll(), m_actions->openPoll(), m_actions->deletePoll()});
-    m_polls->setContextActions(
-        {m_actions->closePoll(), m_actions->openPoll(), m_actions->deletePoll()});
+    m_polls->setContextActions({m_actions->present(), m_actions->copyJoinLink(),
+                                m_actions->closePoll(), m_actions->openPoll(),
+                                m_actions->deletePoll()});
     buildMenus();
     buildDocks();
 
@@ -121,6 +124,8 @@ MainWindow::MainWindow(const QString &adminToken, QWidget *parent)
     connect(m_polls, &PollsView::selectedPollChanged, this, &MainWindow::onSelectionChanged);
 
     connect(m_actions, &PollActions::newPollRequested, this, &MainWindow::showCreateDialog);
+    connect(m_actions, &PollActions::presentRequested, this, &MainWindow::showPresenter);
+    connect(m_model, &QAbstractItemModel::rowsRemoved, this, &MainWindow::updatePresenter);
     connect(m_actions, &PollActions::pollUpdated, m_model, &PollListModel::upsertPoll);
     connect(m_actions, &PollActions::pollDeleted, m_model, &PollListModel::removePoll);
     connect(m_actions, &PollActions::message, this,
@@ -171,6 +176,9 @@ void MainWindow::buildMenus()
     poll->addAction(m_actions->newPoll());
     poll->addAction(m_sampleAction);
     poll->addSeparator();
+    poll->addAction(m_actions->present());
+    poll->addAction(m_actions->copyJoinLink());
+    poll->addSeparator();
     poll->addAction(m_actions->closePoll());
     poll->addAction(m_actions->openPoll());
     poll->addAction(m_actions->deletePoll());
@@ -181,6 +189,7 @@ void MainWindow::buildMenus()
     toolbar->setMovable(false);
     toolbar->addAction(m_actions->newPoll());
     toolbar->addAction(m_sampleAction);
+    toolbar->addAction(m_actions->present());
     toolbar->addAction(refreshAction);
     toolbar->addAction(connectAction);
 }
@@ -221,7 +230,8 @@ void MainWindow::restoreSettings()
         return;
     }
     restoreState(settings.value(QStringLiteral("window/state")).toByteArray(), StateVersion);
-    m_centralSplitter->restoreState(settings.value(QStringLiteral("window/centralSplitter")).toByteArray());
+    m_centralSplitter->restoreState(
+        settings.value(QStringLiteral("window/centralSplitter")).toByteArray());
 }
 
 QUrl MainWindow::lastConnection()
@@ -254,6 +264,8 @@ void MainWindow::connectTo(const QUrl &url)
     if (m_adminToken.isEmpty())
         m_client->setAdminToken(settings.value(tokenKey(url)).toString());
     setWindowTitle(tr("Tally — %1").arg(url.toString(QUrl::StripTrailingSlash)));
+    // Until the server names its public URL (in its stats), join links use its address.
+    m_actions->setPublicUrl(url.adjusted(QUrl::StripTrailingSlash | QUrl::RemovePath));
     m_live->start(url);
     updateConnectionStatus();
 }
@@ -355,6 +367,49 @@ void MainWindow::onPollChanged(const QString &pollId)
 {
     if (pollId == m_selected)
         onSelectionChanged(pollId);
+    if (m_presenter && pollId == m_presenter->pollId())
+        updatePresenter();
+}
+
+PresenterView *MainWindow::presenter() const
+{
+    return m_presenter;
+}
+
+void MainWindow::showPresenter()
+{
+    const PollInfo *poll = m_model->poll(m_selected);
+    if (!poll)
+        return;
+    if (!m_presenter) {
+        m_presenter = new PresenterView(this);
+        m_presenter->setAttribute(Qt::WA_DeleteOnClose);
+    }
+    m_presenter->setPoll(*poll);
+    if (m_results->chart()->pollId() == poll->id && m_results->chart()->total() >= 0) {
+        QJsonObject counts;
+        const QMap<QString, qint64> values = m_results->chart()->values();
+        for (auto it = values.cbegin(); it != values.cend(); ++it)
+            counts.insert(it.key(), it.value());
+        m_presenter->setResults(counts, m_results->chart()->total());
+    }
+    updatePresenter();
+    m_presenter->showFullScreen();
+    m_presenter->raise();
+    m_presenter->activateWindow();
+    m_live->fetchResults(poll->id);
+}
+
+void MainWindow::updatePresenter()
+{
+    if (!m_presenter)
+        return;
+    const QString id = m_presenter->pollId();
+    m_presenter->setJoinUrl(PollActions::joinUrl(m_actions->publicUrl(), id));
+    if (const PollInfo *poll = m_model->poll(id))
+        m_presenter->setPoll(*poll);
+    else if (m_listLoaded)
+        m_presenter->showPollGone();
 }
 
 void MainWindow::selectFirstPollIfNone()
@@ -376,6 +431,8 @@ void MainWindow::updateSelectionOwner()
 void MainWindow::onResults(const QString &pollId, const QJsonObject &results, qint64 total)
 {
     m_model->setTotal(pollId, total);
+    if (m_presenter && pollId == m_presenter->pollId())
+        m_presenter->setResults(results, total);
     if (pollId == m_selected) {
         m_results->setResults(results, total);
         if (const PollInfo *poll = m_model->poll(pollId))
@@ -386,6 +443,11 @@ void MainWindow::onResults(const QString &pollId, const QJsonObject &results, qi
 void MainWindow::onStats(const QJsonObject &stats)
 {
     m_health->addStats(stats);
+    const QUrl publicUrl(stats.value(QStringLiteral("public_url")).toString());
+    if (publicUrl.isValid() && !publicUrl.isEmpty() && publicUrl != m_actions->publicUrl()) {
+        m_actions->setPublicUrl(publicUrl);
+        updatePresenter();
+    }
     m_shards->setStats(stats);
     const QString version = stats.value(QStringLiteral("version")).toString();
     if (version != m_version) {

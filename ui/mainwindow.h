@@ -1,6 +1,7 @@
 #pragma once
 
 #include <QMainWindow>
+#include <QPointer>
 #include <QUrl>
 
 class CreatePollDialog;
@@ -9,6 +10,7 @@ class LiveClient;
 class PollActions;
 class PollListModel;
 class PollsView;
+class PresenterView;
 class QLabel;
 class QTimer;
 class QAction;
@@ -52,11 +54,15 @@ public:
     // The server the console watched when it was last closed (empty: none yet).
     static QUrl lastConnection();
     static QString rememberedToken(const QUrl &url);
+    // The presenter view while it is open.
+    PresenterView *presenter() const;
 
 public Q_SLOTS:
     void showConnectDialog();
     void showCreateDialog();
     void createSamplePoll();
+    // Shows the selected poll full screen for a projector (F11).
+    void showPresenter();
 
 Q_SIGNALS:
     void closed();
@@ -77,6 +83,7 @@ private:
     void updateSelectionOwner();
     void selectFirstPollIfNone();
     void updateSampleAction();
+    void updatePresenter();
 
     QString m_adminToken;
     ServerClient *m_client;
@@ -88,6 +95,7 @@ private:
     ShardView *m_shards;
     HealthCharts *m_health;
     PollActions *m_actions;
+    QPointer<PresenterView> m_presenter;
     QLabel *m_connectionLabel;
     QLabel *m_versionLabel;
     QTimer *m_statusTimer;

@@ -3,6 +3,8 @@
 #include "uitext.h"
 
 #include <QAction>
+#include <QClipboard>
+#include <QGuiApplication>
 #include <QMessageBox>
 #include <QPushButton>
 #include <QStyle>
@@ -11,7 +13,9 @@
 PollActions::PollActions(ServerClient *client, QWidget *window)
     : QObject(window), m_client(client), m_window(window),
       m_new(new QAction(tr("&New poll…"), this)), m_close(new QAction(tr("&Close poll"), this)),
-      m_open(new QAction(tr("&Open poll"), this)), m_delete(new QAction(tr("&Delete poll…"), this))
+      m_open(new QAction(tr("&Open poll"), this)), m_delete(new QAction(tr("&Delete poll…"), this)),
+      m_present(new QAction(tr("&Present"), this)),
+      m_copyLink(new QAction(tr("Copy &join link"), this))
 {
     QStyle *style = window->style();
     m_new->setObjectName(QStringLiteral("newPollAction"));
@@ -29,7 +33,26 @@ PollActions::PollActions(ServerClient *client, QWidget *window)
     m_delete->setIcon(style->standardIcon(QStyle::SP_TrashIcon));
     m_delete->setToolTip(tr("Delete the selected poll and its votes (Del)"));
 
+    m_present->setObjectName(QStringLiteral("presentAction"));
+    m_present->setShortcut(QKeySequence(Qt::Key_F11));
+    m_present->setIcon(style->standardIcon(QStyle::SP_TitleBarMaxButton));
+    m_present->setToolTip(tr("Show the selected poll full screen for a projector, with its join "
+                             "link and QR code (F11)"));
+    m_copyLink->setObjectName(QStringLiteral("copyJoinLinkAction"));
+    m_copyLink->setToolTip(tr("Copy the link the audience opens to vote on the selected poll"));
+
     connect(m_new, &QAction::triggered, this, &PollActions::newPollRequested);
+    connect(m_present, &QAction::triggered, this, [this] {
+        if (!m_poll.id.isEmpty())
+            Q_EMIT presentRequested();
+    });
+    connect(m_copyLink, &QAction::triggered, this, [this] {
+        if (m_poll.id.isEmpty() || m_publicUrl.isEmpty())
+            return;
+        const QString link = joinUrl(m_publicUrl, m_poll.id).toString();
+        QGuiApplication::clipboard()->setText(link);
+        Q_EMIT message(tr("Join link copied: %1").arg(link));
+    });
     connect(m_close, &QAction::triggered, this, [this] {
         const QString id = m_poll.id;
         confirm(tr("Close poll"), tr("Close the poll “%1”?").arg(m_poll.question),
@@ -65,9 +88,28 @@ void PollActions::setConnected(bool connected)
     updateEnabled();
 }
 
+void PollActions::setPublicUrl(const QUrl &url)
+{
+    m_publicUrl = url;
+    updateEnabled();
+}
+
+QUrl PollActions::joinUrl(const QUrl &publicUrl, const QString &pollId)
+{
+    QUrl url = publicUrl;
+    QString path = url.path(QUrl::FullyEncoded);
+    while (path.endsWith(u'/'))
+        path.chop(1);
+    url.setPath(path + QStringLiteral("/p/") + QString::fromLatin1(QUrl::toPercentEncoding(pollId)),
+                QUrl::TolerantMode);
+    return url;
+}
+
 void PollActions::updateEnabled()
 {
     const bool selected = m_connected && !m_poll.id.isEmpty();
+    m_present->setEnabled(!m_poll.id.isEmpty());
+    m_copyLink->setEnabled(!m_poll.id.isEmpty() && !m_publicUrl.isEmpty());
     m_new->setEnabled(m_connected);
     m_close->setEnabled(selected && m_poll.isOpen());
     m_open->setEnabled(selected && !m_poll.isOpen());

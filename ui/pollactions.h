@@ -4,6 +4,7 @@
 
 #include <QJsonObject>
 #include <QObject>
+#include <QUrl>
 #include <functional>
 
 class QAction;
@@ -22,16 +23,25 @@ public:
     // The poll the close / open / delete actions apply to (none: id empty).
     void setPoll(const PollInfo &poll, qint64 total);
     void setConnected(bool connected);
+    // Where the audience reaches the server (the server's public_url); join links are
+    // built from it.
+    void setPublicUrl(const QUrl &url);
+    QUrl publicUrl() const { return m_publicUrl; }
+    // The voting page of a poll: {public url}/p/{poll id}.
+    static QUrl joinUrl(const QUrl &publicUrl, const QString &pollId);
 
     QAction *newPoll() const { return m_new; }
     QAction *closePoll() const { return m_close; }
     QAction *openPoll() const { return m_open; }
     QAction *deletePoll() const { return m_delete; }
+    QAction *present() const { return m_present; }
+    QAction *copyJoinLink() const { return m_copyLink; }
     // The confirmation on screen, if any.
     QMessageBox *confirmation() const { return m_confirmation; }
 
 Q_SIGNALS:
     void newPollRequested();
+    void presentRequested();
     void pollUpdated(const QJsonObject &poll);
     void pollDeleted(const QString &pollId);
     void message(const QString &text);
@@ -52,5 +62,8 @@ private:
     QAction *m_close;
     QAction *m_open;
     QAction *m_delete;
+    QAction *m_present;
+    QAction *m_copyLink;
+    QUrl m_publicUrl;
     QMessageBox *m_confirmation = nullptr;
 };

@@ -102,7 +102,28 @@ void ResultsChart::setPoll(const PollInfo &poll)
     }
     setScale(4);
     applyPalette();
+    applyFonts();
     updateLabels();
+}
+
+void ResultsChart::setZoom(double zoom)
+{
+    m_zoom = zoom;
+    m_zoomed = true;
+    applyFonts();
+    updateLabels();
+}
+
+void ResultsChart::applyFonts()
+{
+    if (!m_zoomed)
+        return; // the chart theme's own fonts
+    QFont font = this->font();
+    font.setPointSizeF(font.pointSizeF() * m_zoom);
+    m_categoryAxis->setLabelsFont(font);
+    m_valueAxis->setLabelsFont(font);
+    for (QGraphicsSimpleTextItem *label : std::as_const(m_labels))
+        label->setFont(font);
 }
 
 void ResultsChart::setResults(const QJsonObject &results, qint64 total)
@@ -174,7 +195,7 @@ void ResultsChart::updateLabels()
     // Thick enough to read, not slabs: at most MaxBarPixels tall.
     if (!m_optionIds.isEmpty() && plot.height() > 0) {
         const double slot = plot.height() / double(m_optionIds.size());
-        const double width = qMin(BarWidth, MaxBarPixels / slot);
+        const double width = qMin(BarWidth, MaxBarPixels * m_zoom / slot);
         if (!qFuzzyCompare(m_series->barWidth(), width))
             m_series->setBarWidth(width);
     }

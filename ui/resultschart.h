@@ -24,6 +24,8 @@ public:
     void setPoll(const PollInfo &poll);
     void clearPoll();
     void setResults(const QJsonObject &results, qint64 total);
+    // Text and bars `zoom` times the console's size, e.g. for a projector.
+    void setZoom(double zoom);
 
     QString pollId() const { return m_pollId; }
     // The values the bars show, by option id.
@@ -45,6 +47,7 @@ private:
     void setScale(double atLeast);
     void updateLabels();
     void applyPalette();
+    void applyFonts();
 
     QChart *m_chart;
     QHorizontalBarSeries *m_series;
@@ -58,4 +61,6 @@ private:
     QList<qint64> m_values; // poll order
     qint64 m_total = 0;
     int m_rebuilds = 0;
+    double m_zoom = 1.0;
+    bool m_zoomed = false;
 };

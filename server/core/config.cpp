@@ -187,7 +187,26 @@ Outcome<bool> Config::validate() const
         if (!url.isValid() || (url.scheme() != u"http" && url.scheme() != u"https") || url.host().isEmpty())
             return configError(QStringLiteral("connect must be an http:// or https:// URL, not '%1'").arg(connect));
     }
+    const QString publicUrl = value(QStringLiteral("public-url")).toString();
+    if (!publicUrl.isEmpty()) {
+        const QUrl url(publicUrl, QUrl::StrictMode);
+        if (!url.isValid() || (url.scheme() != u"http" && url.scheme() != u"https") ||
+            url.host().isEmpty() || url.hasQuery() || url.hasFragment() ||
+            !url.userInfo().isEmpty())
+            return configError(
+                QStringLiteral("public-url must be an http:// or https:// URL without query or "
+                               "fragment, not '%1'")
+                    .arg(publicUrl));
+    }
     return true;
+}
+
+QString Config::publicUrl() const
+{
+    QString url = value(QStringLiteral("public-url")).toString();
+    while (url.endsWith(u'/'))
+        url.chop(1);
+    return url;
 }
 
 Outcome<QList<Config::RedisNode>> Config::parseRedisNodes(const QString &text)

@@ -56,6 +56,8 @@ public:
     QString apiPrefix() const { return value(QStringLiteral("api-prefix")).toString(); }
     int maxBodyBytes() const { return value(QStringLiteral("max-body")).toInt(); }
     QString connectUrl() const { return value(QStringLiteral("connect")).toString(); }
+    // Where the audience reaches the server, without a trailing slash.
+    QString publicUrl() const;
 
     // One line per setting with its value and where it came from.
     QString describe() const;

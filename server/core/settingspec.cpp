@@ -145,6 +145,10 @@ const QList<SettingSpec> &SettingSpec::table()
         {QStringLiteral("api-prefix"), T::String, QStringLiteral("Path prefix of the REST API."),
          QStringLiteral("/api/v1"), {QStringLiteral("API_PREFIX")}, 0, 0, {},
          QStringLiteral("path")},
+        {QStringLiteral("public-url"), T::String,
+         QStringLiteral("URL the audience reaches this server at, for join links and QR codes "
+                        "(default: the server's own address)."),
+         QString(), {}, 0, 0, {}, QStringLiteral("url")},
         {QStringLiteral("max-body"), T::Int, QStringLiteral("Largest accepted request body, bytes."),
          16384, {}, 256, 16777216, {}, QStringLiteral("bytes")},
         {QStringLiteral("max-header"), T::Int, QStringLiteral("Largest accepted request head, bytes."),

@@ -109,3 +109,16 @@ void HttpExchange::replyEmpty(Status status) const
     if (claim())
         m_responder->write(status);
 }
+
+void HttpExchange::replyWithHeaders(Status status,
+                                    const QList<QPair<QByteArray, QByteArray>> &headers,
+                                    const QByteArray &body, bool headersOnly) const
+{
+    if (!claim())
+        return;
+    m_responder->writeStatusLine(status);
+    for (const auto &[name, value] : headers)
+        m_responder->writeHeader(name, value);
+    m_responder->writeHeader(QByteArrayLiteral("Content-Length"), QByteArray::number(body.size()));
+    m_responder->writeBody(headersOnly ? QByteArray() : body);
+}

@@ -33,6 +33,10 @@ public:
                     const QByteArray &headerName = {}, const QByteArray &headerValue = {}) const;
     void replyEmpty(Status status) const;
     void replyRaw(Status status, const QByteArray &mimeType, const QByteArray &body) const;
+    // Answers with exactly these headers plus Content-Length. With `headersOnly` (a HEAD
+    // request) the body is left out but its length is still announced.
+    void replyWithHeaders(Status status, const QList<QPair<QByteArray, QByteArray>> &headers,
+                          const QByteArray &body, bool headersOnly = false) const;
 
     static Status statusFor(TallyError::Kind kind);
     // The request path as sent: percent-encoding kept (Router decodes per segment).

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "opscontroller.h"
+#include "pagecontroller.h"
 #include "pollcontroller.h"
 #include "resultcontroller.h"
 #include "router.h"
@@ -38,6 +39,7 @@ private:
     VoteController m_votes;
     ResultController m_results;
     OpsController m_ops;
+    PageController m_pages;
     LiveHub *m_live = nullptr;
     QHttpServer *m_http = nullptr;
     QPointer<QTcpServer> m_tcp; // QHttpServer::bind() may take ownership

@@ -63,6 +63,7 @@ QJsonObject OpsController::statsJson(const ServerContext &server)
     return {
         {QStringLiteral("instance_id"), server.storage->instanceId()},
         {QStringLiteral("version"), QStringLiteral(TALLY_VERSION)},
+        {QStringLiteral("public_url"), server.config->publicUrl()},
         {QStringLiteral("workers"), server.ledger->workerCount()},
         {QStringLiteral("durability"), server.config->syncDurability() ? QStringLiteral("sync") : QStringLiteral("async")},
         {QStringLiteral("polls"), server.catalog->size()},

@@ -294,6 +294,13 @@ private slots:
             << QStringList{"--instance-id", "a/b"} << none << QByteArray() << "instance-id";
         QTest::newRow("connect ftp") << QStringList{"--connect", "ftp://host"} << none
                                      << QByteArray() << "connect must be an http";
+        QTest::newRow("public-url ftp") << QStringList{"--public-url", "ftp://host"} << none
+                                        << QByteArray() << "public-url must be an http";
+        QTest::newRow("public-url with query")
+            << QStringList{} << Env{{"TALLY_PUBLIC_URL", "http://vote.example/?x=1"}}
+            << QByteArray() << "public-url";
+        QTest::newRow("public-url without host")
+            << QStringList{"--public-url", "http:///p"} << none << QByteArray() << "public-url";
         QTest::newRow("unknown flag")
             << QStringList{"--colour", "blue"} << none << QByteArray() << "colour";
         QTest::newRow("flag without value")

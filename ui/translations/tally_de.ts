@@ -461,6 +461,26 @@
         <source>Could not delete the poll: %1</source>
         <translation>Die Umfrage konnte nicht gelöscht werden: %1</translation>
     </message>
+    <message>
+        <source>&amp;Present</source>
+        <translation>&amp;Präsentieren</translation>
+    </message>
+    <message>
+        <source>Copy &amp;join link</source>
+        <translation>&amp;Teilnahmelink kopieren</translation>
+    </message>
+    <message>
+        <source>Show the selected poll full screen for a projector, with its join link and QR code (F11)</source>
+        <translation>Die gewählte Umfrage im Vollbild für einen Beamer zeigen, mit Teilnahmelink und QR-Code (F11)</translation>
+    </message>
+    <message>
+        <source>Copy the link the audience opens to vote on the selected poll</source>
+        <translation>Den Link kopieren, über den das Publikum bei der gewählten Umfrage abstimmt</translation>
+    </message>
+    <message>
+        <source>Join link copied: %1</source>
+        <translation>Teilnahmelink kopiert: %1</translation>
+    </message>
 </context>
 <context>
     <name>PollListModel</name>
@@ -546,6 +566,53 @@
     <message>
         <source>No polls match these filters.</source>
         <translation>Keine Umfrage passt zu diesen Filtern.</translation>
+    </message>
+</context>
+<context>
+    <name>PresenterView</name>
+    <message>
+        <source>Tally — Presenting</source>
+        <translation>Tally — Präsentation</translation>
+    </message>
+    <message>
+        <source>Vote at</source>
+        <translation>Abstimmen unter</translation>
+    </message>
+    <message>
+        <source>Esc leaves the presenter view</source>
+        <translation>Esc beendet die Präsentation</translation>
+    </message>
+    <message>
+        <source>Voting is open</source>
+        <translation>Die Abstimmung läuft</translation>
+    </message>
+    <message>
+        <source>Voting is closed · final results</source>
+        <translation>Die Abstimmung ist beendet · Endergebnis</translation>
+    </message>
+    <message>
+        <source>This poll was deleted</source>
+        <translation>Diese Umfrage wurde gelöscht</translation>
+    </message>
+    <message>
+        <source>… votes</source>
+        <translation>… Stimmen</translation>
+    </message>
+    <message>
+        <source>1 vote</source>
+        <translation>1 Stimme</translation>
+    </message>
+    <message>
+        <source>%1 votes</source>
+        <translation>%1 Stimmen</translation>
+    </message>
+    <message>
+        <source>%1 votes/s</source>
+        <translation>%1 Stimmen/s</translation>
+    </message>
+    <message>
+        <source>QR code of %1</source>
+        <translation>QR-Code von %1</translation>
     </message>
 </context>
 <context>

@@ -1,0 +1,440 @@
+// The audience pages of Tally: the open polls (/) and one poll's voting page
+// (/p/{id}). Plain DOM, no framework. Everything comes from the public REST and
+// WebSocket API under the prefix the server wrote into <body data-api>. User text is
+// only ever set through textContent.
+
+const api = document.body.dataset.api ?? '/api/v1';
+const $ = (id) => document.getElementById(id);
+
+function element(tag, className, text) {
+  const node = document.createElement(tag);
+  if (className) node.className = className;
+  if (text !== undefined) node.textContent = text;
+  return node;
+}
+
+async function request(method, path, body) {
+  const init = { method, headers: { Accept: 'application/json' } };
+  if (body !== undefined) {
+    init.headers['Content-Type'] = 'application/json';
+    init.body = JSON.stringify(body);
+  }
+  const response = await fetch(api + path, init);
+  let json = null;
+  try {
+    json = await response.json();
+  } catch {
+    // 204 and non-JSON answers carry nothing we use
+  }
+  return { status: response.status, ok: response.ok, json };
+}
+
+// One WebSocket to the server that reopens itself with backoff (0.5 s doubling to
+// 15 s, with jitter) and says what it is doing.
+class LiveSocket {
+  constructor({ onOpen, onMessage, onState }) {
+    this.onOpen = onOpen;
+    this.onMessage = onMessage;
+    this.onState = onState;
+    this.delay = 500;
+    this.socket = null;
+    this.opened = 0;
+  }
+
+  get live() {
+    return this.socket?.readyState === WebSocket.OPEN;
+  }
+
+  connect() {
+    const scheme = location.protocol === 'https:' ? 'wss:' : 'ws:';
+    const socket = new WebSocket(`${scheme}//${location.host}${api}/ws`);
+    this.socket = socket;
+    socket.onopen = () => {
+      this.delay = 500;
+      this.onState('live');
+      this.onOpen(this.opened++ > 0);
+    };
+    socket.onmessage = (event) => {
+      try {
+        this.onMessage(JSON.parse(event.data));
+      } catch (error) {
+        console.warn('Tally: unreadable message', error);
+      }
+    };
+    socket.onclose = () => {
+      if (this.socket !== socket) return;
+      const wait = this.delay * (0.75 + Math.random() * 0.5);
+      this.delay = Math.min(this.delay * 2, 15000);
+      this.onState('reconnecting', wait);
+      setTimeout(() => this.connect(), wait);
+    };
+  }
+
+  send(message) {
+    if (!this.live) return false;
+    this.socket.send(JSON.stringify(message));
+    return true;
+  }
+}
+
+function showConnection(state) {
+  const label = $('connection');
+  label.textContent = state === 'live' ? 'Live' : 'Reconnecting…';
+  label.dataset.state = state;
+}
+
+// The browser's voter id: random, kept in localStorage, sent with every vote so that
+// one-vote-per-voter polls can tell a second vote from this browser.
+function voterId() {
+  const key = 'tally.voter';
+  try {
+    let id = localStorage.getItem(key);
+    if (!id) {
+      const bytes = crypto.getRandomValues(new Uint8Array(16));
+      id = Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
+      localStorage.setItem(key, id);
+    }
+    return id;
+  } catch {
+    voterId.fallback ??= String(Math.random()).slice(2) + String(Date.now());
+    return voterId.fallback;
+  }
+}
+
+function remember(key, value) {
+  try {
+    if (value === undefined) return localStorage.getItem(key);
+    localStorage.setItem(key, value);
+  } catch {
+    // storage disabled: nothing is remembered across reloads
+  }
+  return null;
+}
+
+const votesWord = (n) => (n === 1 ? '1 vote' : `${n.toLocaleString()} votes`);
+
+// ---------------------------------------------------------------- voting page
+
+function pollPage() {
+  const pollId = decodeURIComponent(location.pathname.replace(/^\/p\//, '').replace(/\/$/, ''));
+  const path = encodeURIComponent(pollId);
+  const votedKey = `tally.voted.${pollId}`;
+  let poll = null;
+  let counts = {};
+  let total = 0;
+  let seq = -1;
+  let ref = 0;
+  const pending = new Map(); // ref -> option id
+  let gone = false;
+  let lastAnnounce = 0;
+  let announceTimer = 0;
+
+  const live = new LiveSocket({
+    onOpen: (reopened) => {
+      seq = -1; // a new connection (or a restarted server) counts afresh
+      live.send({ type: 'subscribe', poll_id: pollId });
+      live.send({ type: 'subscribe', channel: 'polls' });
+      if (reopened) loadPoll(); // it may have closed while we were away
+    },
+    onMessage,
+    onState: (state) => {
+      showConnection(state);
+      if (state !== 'live' && pending.size) {
+        pending.clear();
+        say('The connection dropped before your vote was confirmed. Please vote again.');
+        setBusy(false);
+      }
+    },
+  });
+
+  function say(text, tone = '') {
+    const message = $('message');
+    message.textContent = text;
+    message.dataset.tone = tone;
+  }
+
+  function showMissing(deleted) {
+    gone = true;
+    $('loading').hidden = true;
+    $('poll').hidden = true;
+    $('missing').hidden = false;
+    $('missing-title').textContent = deleted ? 'This poll was deleted' : 'This poll does not exist';
+    document.title = 'Poll not found · Tally';
+  }
+
+  function setBusy(busy) {
+    for (const button of $('options').querySelectorAll('button')) button.disabled = busy;
+  }
+
+  function optionText(id) {
+    return poll?.options.find((o) => o.id === id)?.text ?? id;
+  }
+
+  function showPoll(next) {
+    const rebuild = !poll || JSON.stringify(poll.options) !== JSON.stringify(next.options);
+    const first = !poll;
+    poll = next;
+    $('loading').hidden = true;
+    $('missing').hidden = true;
+    $('poll').hidden = false;
+    $('question').textContent = poll.question;
+    if (first) performance.mark('tally:poll-shown'); // the first render, for the browser test
+    document.title = `${poll.question} · Tally`;
+    const open = poll.status === 'open';
+    $('poll-state').textContent = open
+      ? poll.one_vote_per_voter ? 'Open · one vote per person' : 'Open'
+      : 'Closed · final results';
+    $('poll-state').dataset.state = open ? 'open' : 'closed';
+    if (rebuild) {
+      const options = $('options');
+      options.replaceChildren();
+      for (const option of poll.options) {
+        const button = element('button', 'option', option.text);
+        button.type = 'button';
+        button.dataset.option = option.id;
+        button.addEventListener('click', () => vote(option.id));
+        options.append(button);
+      }
+    }
+    markChoice(remember(votedKey));
+    $('vote').hidden = !open;
+    if (!open) {
+      setBusy(false);
+      pending.clear();
+      say('Voting has closed.');
+      $('results').hidden = false;
+    } else if ($('message').textContent === 'Voting has closed.') {
+      say('Voting is open again.');
+    }
+    renderResults();
+  }
+
+  function markChoice(optionId) {
+    for (const button of $('options').querySelectorAll('button'))
+      button.setAttribute('aria-pressed', String(button.dataset.option === optionId));
+  }
+
+  function renderResults() {
+    if (!poll) return;
+    const bars = $('bars');
+    bars.replaceChildren();
+    const values = poll.options.map((o) => counts[o.id] ?? 0);
+    const best = Math.max(0, ...values);
+    const leaders = values.filter((v) => v === best).length; // a tie has no leader
+    for (const option of poll.options) {
+      const count = counts[option.id] ?? 0;
+      const share = total > 0 ? (100 * count) / total : 0;
+      const row = element('li', 'row');
+      if (best > 0 && count === best && leaders === 1) row.classList.add('leading');
+      const head = element('div', 'row-head');
+      head.append(element('span', 'label', option.text));
+      head.append(element('span', 'count', `${votesWord(count)} · ${share.toFixed(0)}%`));
+      const track = element('div', 'track');
+      const fill = element('div', 'fill');
+      fill.style.width = `${share}%`;
+      track.append(fill);
+      row.append(head, track);
+      bars.append(row);
+    }
+    $('total').textContent = `${votesWord(total)} in total`;
+    announce();
+  }
+
+  // Screen readers hear the standings at most every 5 s, not on every push.
+  function announce() {
+    if ($('results').hidden || announceTimer) return;
+    const wait = Math.max(0, lastAnnounce + 5000 - Date.now());
+    announceTimer = setTimeout(() => {
+      announceTimer = 0;
+      lastAnnounce = Date.now();
+      const parts = poll.options.map((o) => `${o.text}: ${votesWord(counts[o.id] ?? 0)}`);
+      $('announce').textContent = `Results. ${parts.join('; ')}. ${votesWord(total)} in total.`;
+    }, wait);
+  }
+
+  function setResults(message) {
+    counts = message.results ?? {};
+    total = message.total ?? 0;
+    renderResults();
+  }
+
+  function onMessage(message) {
+    if (message.type === 'results' && message.poll_id === pollId) {
+      if (typeof message.seq === 'number' && message.seq <= seq) return;
+      seq = message.seq ?? seq;
+      setResults(message);
+    } else if (message.type === 'poll_updated' && message.poll?.id === pollId) {
+      showPoll(message.poll);
+    } else if (message.type === 'poll_deleted' && message.poll?.id === pollId) {
+      showMissing(true);
+    } else if (message.type === 'ack' && pending.has(message.ref)) {
+      accepted(pending.get(message.ref));
+      pending.delete(message.ref);
+    } else if (message.type === 'error') {
+      if (pending.has(message.ref)) {
+        pending.delete(message.ref);
+        refused(message.code, message.message);
+      } else if (message.code === 'poll_not_found') {
+        showMissing(poll !== null);
+      }
+    }
+  }
+
+  async function loadPoll() {
+    try {
+      const answer = await request('GET', `/polls/${path}`);
+      if (answer.status === 404) return showMissing(poll !== null);
+      if (answer.ok) showPoll(answer.json);
+    } catch {
+      // the socket's reconnect brings us back here
+    }
+  }
+
+  async function loadResults() {
+    try {
+      const answer = await request('GET', `/results/${path}`);
+      if (answer.ok) setResults(answer.json);
+    } catch {
+      // shown again on the next push or poll
+    }
+  }
+
+  async function vote(optionId) {
+    if (!poll || poll.status !== 'open') return;
+    setBusy(true);
+    say('Sending your vote…');
+    const message = { type: 'vote', poll_id: pollId, option_id: optionId, voter_id: voterId() };
+    ref += 1;
+    const sent = ref;
+    pending.set(sent, optionId);
+    if (live.send({ ...message, ref: sent })) {
+      setTimeout(() => {
+        if (!pending.delete(sent)) return;
+        setBusy(false);
+        say('No answer from the server yet. Your vote may not have been counted; try again.', 'error');
+      }, 10000);
+      return;
+    }
+    pending.delete(sent);
+    try {
+      const answer = await request('POST', `/vote/${path}`, {
+        option_id: optionId,
+        voter_id: message.voter_id,
+      });
+      if (answer.ok) accepted(optionId);
+      else refused(answer.json?.error?.code, answer.json?.error?.message);
+    } catch {
+      setBusy(false);
+      say('Could not reach the server. Check your connection and try again.', 'error');
+    }
+  }
+
+  function accepted(optionId) {
+    setBusy(false);
+    remember(votedKey, optionId);
+    markChoice(optionId);
+    say(`Your vote for “${optionText(optionId)}” was counted.`, 'ok');
+    $('results').hidden = false;
+    if (!live.live) loadResults();
+    renderResults();
+  }
+
+  function refused(code, text) {
+    setBusy(false);
+    if (code === 'duplicate_voter') {
+      say('You have already voted in this poll.', 'warn');
+      $('results').hidden = false;
+      renderResults();
+    } else if (code === 'poll_closed') {
+      loadPoll();
+    } else if (code === 'poll_not_found') {
+      showMissing(true);
+    } else if (code === 'rate_limited') {
+      say('Too many votes from your network right now. Try again in a moment.', 'error');
+    } else {
+      say(text || 'The vote was not accepted.', 'error');
+    }
+  }
+
+  // Without the socket, results are fetched now and then instead of pushed.
+  setInterval(() => {
+    if (!live.live && !gone && poll && !$('results').hidden) loadResults();
+  }, 3000);
+
+  (async () => {
+    const results = loadResults(); // in parallel: the first render waits for one round trip
+    await loadPoll();
+    if (gone) return;
+    if (remember(votedKey)) $('results').hidden = false;
+    await results;
+    renderResults();
+    live.connect();
+  })();
+}
+
+// ---------------------------------------------------------------- open polls
+
+function indexPage() {
+  let reloadTimer = 0;
+  const live = new LiveSocket({
+    onOpen: () => {
+      live.send({ type: 'subscribe', channel: 'polls' });
+      loadPolls();
+    },
+    onMessage: (message) => {
+      if (!String(message.type).startsWith('poll_')) return;
+      clearTimeout(reloadTimer);
+      reloadTimer = setTimeout(loadPolls, 150);
+    },
+    onState: showConnection,
+  });
+
+  async function loadPolls() {
+    const state = $('list-state');
+    let answer;
+    try {
+      answer = await request('GET', '/polls?status=open');
+    } catch {
+      state.textContent = 'Could not reach the server; retrying…';
+      return;
+    }
+    if (!answer.ok) {
+      state.textContent = answer.json?.error?.message ?? 'Could not load the polls.';
+      return;
+    }
+    const polls = (answer.json.polls ?? []).slice().reverse(); // newest first
+    const list = $('polls');
+    list.replaceChildren();
+    for (const poll of polls) {
+      const item = element('li', 'poll-item');
+      const link = element('a', 'poll-link', poll.question);
+      link.href = `/p/${encodeURIComponent(poll.id)}`;
+      const count = poll.options.length;
+      item.append(link, element('span', 'poll-meta', `${poll.theme} · ${count} options · id ${poll.id}`));
+      list.append(item);
+    }
+    state.textContent = polls.length
+      ? polls.length === 1 ? '1 poll is open.' : `${polls.length} polls are open.`
+      : 'No poll is open right now.';
+  }
+
+  $('join').addEventListener('submit', (event) => {
+    event.preventDefault();
+    const id = $('poll-id').value.trim();
+    const error = $('join-error');
+    if (!/^[A-Za-z0-9_-]{1,64}$/.test(id)) {
+      error.textContent = 'A poll id is 1 to 64 letters, digits, "-" or "_".';
+      $('poll-id').setAttribute('aria-invalid', 'true');
+      $('poll-id').focus();
+      return;
+    }
+    error.textContent = '';
+    location.assign(`/p/${encodeURIComponent(id)}`);
+  });
+
+  loadPolls();
+  live.connect();
+}
+
+if (document.body.dataset.page === 'poll') pollPage();
+else indexPage();
