@@ -8,6 +8,7 @@
 #include "liveclient.h"
 #include "mainwindow.h"
 #include "polllistmodel.h"
+#include "presenterview.h"
 #include "startupdialog.h"
 #include "tallyprocess.h"
 #include "uitestsupport.h"
@@ -338,7 +339,17 @@ void TestUiTranslations::germanConsoleFitsItsText()
     QVERIFY(waitFor([&] { return !window.versionText().isEmpty(); })); // stats arrived
     settleForScreenshot();
     QCOMPARE(window.size(), QSize(1280, 800));
-    const QStringList clipped = clippedTexts(&window);
+    QStringList clipped = clippedTexts(&window);
+    // The presenter view of the same poll, at the same size.
+    window.showPresenter();
+    QWidget *presenter = window.presenter();
+    QVERIFY(presenter);
+    presenter->showNormal();
+    presenter->setGeometry(0, 0, 1280, 800);
+    QVERIFY(QTest::qWaitForWindowExposed(presenter));
+    clipped += clippedTexts(presenter);
+    saveScreenshot(presenter, QStringLiteral("presenter-de-1280x800.png"));
+    presenter->close();
     QVERIFY2(clipped.isEmpty(), qPrintable(clipped.join(u'\n')));
 }
 
