@@ -1,4 +1,5 @@
 #include "desktoplauncher.h"
+#include "core/logcategories.h"
 #include "mainwindow.h"
 #include "serverclient.h"
 #include "singleinstance.h"
@@ -7,7 +8,6 @@
 #include <QApplication>
 #include <QSettings>
 #include <QTimer>
-#include <cstdio>
 
 namespace {
 const QString EmbeddedUrlKey = QStringLiteral("connection/embedded");
@@ -90,8 +90,8 @@ void DesktopLauncher::listenForLaterLaunches()
     m_instance = new SingleInstance(m_config.dataDir(), this);
     connect(m_instance, &SingleInstance::activationRequested, this, &DesktopLauncher::bringToFront);
     if (!m_instance->listen())
-        std::fprintf(stderr, "tally: cannot listen for later launches on %s\n",
-                     qPrintable(m_instance->name()));
+        qCWarning(lcApp, "tally: cannot listen for later launches on %s",
+                  qPrintable(m_instance->name()));
 }
 
 void DesktopLauncher::bringToFront()
@@ -143,9 +143,8 @@ void DesktopLauncher::connectWindow(const QUrl &url, const QString &token)
 
 void DesktopLauncher::onServerFailed(const QString &reason)
 {
-    // Said on stderr too, for the terminal and the journal.
-    std::fprintf(stderr, "tally: %s\n", qPrintable(reason));
-    std::fflush(stderr);
+    // Said in the log too (stderr), for the terminal and the journal.
+    qCCritical(lcApp, "tally: %s", qPrintable(reason));
     m_unresolved = true;
     m_failureExitCode = 1;
     Q_EMIT serverFailed(reason);

@@ -1,4 +1,6 @@
 #include "core/config.h"
+#include "core/logcategories.h"
+#include "core/logger.h"
 #include "signalwatcher.h"
 #include "tallyserver.h"
 
@@ -85,7 +87,7 @@ void wireLauncher(DesktopLauncher *launcher, QApplication *app)
     auto *watcher = new SignalWatcher(app);
     QObject::connect(watcher, &SignalWatcher::terminationRequested, launcher,
                      [launcher](int number) {
-                         qInfo("Signal %d: stopping, flushing pending votes", number);
+                         qCInfo(lcApp, "Signal %d: stopping, flushing pending votes", number);
                          launcher->shutdown();
                      });
 }
@@ -97,13 +99,13 @@ void runServer(TallyServer *server, QCoreApplication *app)
 {
     auto *watcher = new SignalWatcher(app);
     QObject::connect(watcher, &SignalWatcher::terminationRequested, server, [server](int number) {
-        qInfo("Signal %d: stopping, flushing pending votes", number);
+        qCInfo(lcApp, "Signal %d: stopping, flushing pending votes", number);
         server->stop();
     });
     QObject::connect(server, &TallyServer::started, app,
                      [server](const QUrl &url) { printListening(url, server); });
     QObject::connect(server, &TallyServer::failed, app, [](const QString &reason) {
-        std::fprintf(stderr, "tally: %s\n", qPrintable(reason));
+        qCCritical(lcApp, "tally: %s", qPrintable(reason));
         QCoreApplication::exit(1);
     });
     QObject::connect(server, &TallyServer::stopped, app, [] { QCoreApplication::exit(0); });
@@ -148,6 +150,10 @@ int main(int argc, char **argv)
         return 2;
     }
     const Config &config = resolved.value();
+    Logger::install(config.value(QStringLiteral("log-format")).toString() == u"json"
+                        ? Logger::Format::Json
+                        : Logger::Format::Text,
+                    config.value(QStringLiteral("access-log")).toBool());
     if (config.checkOnly()) {
         std::fputs(qPrintable(QStringLiteral("Configuration is valid.\n") + config.describe()),
                    stdout);
@@ -157,9 +163,8 @@ int main(int argc, char **argv)
     bool headless = config.headless();
 #ifdef TALLY_WITH_GUI
     if (!headless && !displayAvailable(env)) {
-        std::fprintf(
-            stderr,
-            "tally: no display found, running headless (pass --headless to silence this)\n");
+        qCWarning(lcApp,
+                  "tally: no display found, running headless (pass --headless to silence this)");
         headless = true;
     }
     if (!headless) {
@@ -181,7 +186,7 @@ int main(int argc, char **argv)
     Q_UNUSED(wantsConsole);
     Q_UNUSED(requestedLanguage);
     if (!headless)
-        std::fprintf(stderr, "tally: built without the console, running headless\n");
+        qCWarning(lcApp, "tally: built without the console, running headless");
 #endif
     QCoreApplication app(argc, argv);
     QCoreApplication::setApplicationName(QStringLiteral("Tally"));

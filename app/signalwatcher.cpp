@@ -1,4 +1,5 @@
 #include "signalwatcher.h"
+#include "core/logcategories.h"
 
 #include <QSocketNotifier>
 
@@ -12,7 +13,7 @@ int SignalWatcher::s_pipe[2] = {-1, -1};
 SignalWatcher::SignalWatcher(QObject *parent) : QObject(parent)
 {
     if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, s_pipe) != 0) {
-        qWarning("Cannot watch for termination signals");
+        qCWarning(lcApp, "Cannot watch for termination signals");
         return;
     }
     m_notifier = new QSocketNotifier(s_pipe[1], QSocketNotifier::Read, this);

@@ -10,6 +10,7 @@ packages=(
     redis-server nginx wrk curl
     xvfb xauth imagemagick zbar-tools chromium
     clang libclang-rt-14-dev
+    prometheus help2man lintian
 )
 
 missing=()

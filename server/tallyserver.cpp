@@ -1,4 +1,5 @@
 #include "tallyserver.h"
+#include "core/logcategories.h"
 #include "core/pollcatalog.h"
 #include "core/serverstats.h"
 #include "core/voteledger.h"
@@ -213,6 +214,7 @@ void TallyServer::start()
     m_journal = std::make_unique<Journal>(QDir(m_config.dataDir()).filePath(QStringLiteral("journal")),
                                           m_config.syncDurability() ? Journal::Mode::Sync : Journal::Mode::Async,
                                           m_ledger.get(), m_config.workers());
+    m_journal->setSyncHistogram(&m_stats->journalSyncDuration);
     m_storage = new StorageEngine(m_config, m_instanceId, *m_catalog, *m_ledger, *m_stats, m_journal.get());
     m_storageThread = new QThread(this);
     m_storageThread->setObjectName(QStringLiteral("tally-storage"));
@@ -290,7 +292,7 @@ void TallyServer::stop()
     m_storage->drain();
     QTimer::singleShot(DrainTimeoutMs, this, [this] {
         if (m_running) {
-            qWarning("Shutdown: shards did not take every pending vote within %d s", DrainTimeoutMs / 1000);
+            qCWarning(lcApp, "Shutdown: shards did not take every pending vote within %d s", DrainTimeoutMs / 1000);
             finishStop();
         }
     });

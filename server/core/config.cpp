@@ -3,6 +3,7 @@
 
 #include <QCommandLineParser>
 #include <QFile>
+#include <QRegularExpression>
 #include <QStandardPaths>
 #include <QTextStream>
 #include <QUrl>
@@ -18,8 +19,10 @@ TallyError configError(const QString &message)
 QCommandLineOption optionFor(const SettingSpec &spec)
 {
     QString help = spec.help;
-    if (spec.type != SettingSpec::Type::Flag && spec.defaultValue.isValid() &&
-        !spec.defaultValue.toString().isEmpty())
+    if (spec.name == u"workers") // the value depends on the machine; help and man page must not
+        help += QStringLiteral(" Default: the number of CPU cores.");
+    else if (spec.type != SettingSpec::Type::Flag && spec.defaultValue.isValid() &&
+             !spec.defaultValue.toString().isEmpty())
         help += QStringLiteral(" Default: %1.").arg(spec.defaultValue.toString());
     help += QStringLiteral(" Env: %1").arg(spec.envName());
     for (const QString &legacy : spec.legacyEnv)
@@ -64,7 +67,13 @@ QString Config::helpText()
 {
     QCommandLineParser parser;
     addOptions(parser);
-    return parser.helpText();
+    return usageText(parser);
+}
+
+QString Config::usageText(const QCommandLineParser &parser)
+{
+    // Help is printed before any QCoreApplication exists, so Qt cannot name the program.
+    return parser.helpText().replace(QStringLiteral("<executable_name>"), QStringLiteral("tally"));
 }
 
 void Config::set(const QString &name, const QVariant &value)
@@ -113,7 +122,7 @@ Outcome<Config> Config::resolve(const QStringList &arguments,
     if (parser.isSet(QStringLiteral("help")) || parser.isSet(QStringLiteral("version"))) {
         if (exitRequest)
             *exitRequest = parser.isSet(QStringLiteral("help"))
-                               ? parser.helpText()
+                               ? usageText(parser)
                                : QStringLiteral("tally %1\n").arg(QStringLiteral(TALLY_VERSION));
         return defaults();
     }
@@ -229,6 +238,11 @@ Outcome<QList<Config::RedisNode>> Config::parseRedisNodes(const QString &text)
         if (!url.isValid() || url.scheme() != u"redis" || url.host().isEmpty() ||
             (!url.path().isEmpty() && url.path() != u"/"))
             return configError(QStringLiteral("redis-nodes: '%1' is not of the form redis://host:port").arg(entry));
+        static const QRegularExpression shardName(QStringLiteral("^[A-Za-z0-9_.:-]{1,64}$"));
+        if (!name.isEmpty() && !shardName.match(name).hasMatch())
+            return configError(QStringLiteral("redis-nodes: shard name '%1' may hold 1 to 64 letters, digits, "
+                                              "'.', '_', '-' and ':'")
+                                   .arg(name.left(80)));
         RedisNode node;
         node.host = url.host();
         node.port = quint16(url.port(6379));

@@ -7,6 +7,8 @@
 #include <QStringList>
 #include <QVariant>
 
+class QCommandLineParser;
+
 // Resolved settings. Every value comes from the SettingSpec table with the
 // precedence flag > environment > config file > default.
 class Config {
@@ -66,6 +68,7 @@ public:
 
 private:
     int secondsToMs(const QString &name) const;
+    static QString usageText(const QCommandLineParser &parser);
     Outcome<bool> validate() const;
     static Outcome<QHash<QString, QString>> readFile(const QString &path);
 

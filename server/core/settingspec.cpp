@@ -161,6 +161,13 @@ const QList<SettingSpec> &SettingSpec::table()
         {QStringLiteral("idle-timeout"), T::Seconds,
          QStringLiteral("Seconds before an idle keep-alive connection is closed."), 30.0, {}, 0.05,
          86400, {}, QStringLiteral("seconds")},
+        {QStringLiteral("log-format"), T::Choice,
+         QStringLiteral("Log lines on stderr as text or as JSON objects (time, level, component, "
+                        "message)."),
+         QStringLiteral("text"), {}, 0, 0, {QStringLiteral("text"), QStringLiteral("json")},
+         QStringLiteral("format")},
+        {QStringLiteral("access-log"), T::Flag,
+         QStringLiteral("Log every HTTP request (method, route, status, duration, client)."), false},
         {QStringLiteral("connect"), T::String,
          QStringLiteral("Console only: watch the server at this URL instead of starting one."),
          QString(), {}, 0, 0, {}, QStringLiteral("url")},

@@ -31,11 +31,13 @@ QString HttpExchange::queryValue(const QString &key) const
     return m_query.queryItemValue(key, QUrl::FullyDecoded);
 }
 
-bool HttpExchange::claim() const
+bool HttpExchange::claim(Status status) const
 {
     if (*m_answered)
         return false;
     *m_answered = true;
+    if (m_trace)
+        m_trace->finish(int(status));
     return !m_socket.isNull();
 }
 
@@ -66,7 +68,7 @@ HttpExchange::Status HttpExchange::statusFor(TallyError::Kind kind)
 
 void HttpExchange::replyRaw(Status status, const QByteArray &mimeType, const QByteArray &body) const
 {
-    if (claim())
+    if (claim(status))
         m_responder->write(body, mimeType, status);
 }
 
@@ -92,7 +94,7 @@ void HttpExchange::replyError(const TallyError &error) const
 void HttpExchange::replyError(Status status, const QString &code, const QString &message,
                               const QByteArray &headerName, const QByteArray &headerValue) const
 {
-    if (!claim())
+    if (!claim(status))
         return;
     const QJsonObject error{{QStringLiteral("code"), code}, {QStringLiteral("message"), message}};
     const QByteArray body =
@@ -106,7 +108,7 @@ void HttpExchange::replyError(Status status, const QString &code, const QString 
 
 void HttpExchange::replyEmpty(Status status) const
 {
-    if (claim())
+    if (claim(status))
         m_responder->write(status);
 }
 
@@ -114,7 +116,7 @@ void HttpExchange::replyWithHeaders(Status status,
                                     const QList<QPair<QByteArray, QByteArray>> &headers,
                                     const QByteArray &body, bool headersOnly) const
 {
-    if (!claim())
+    if (!claim(status))
         return;
     m_responder->writeStatusLine(status);
     for (const auto &[name, value] : headers)

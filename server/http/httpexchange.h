@@ -1,6 +1,7 @@
 #pragma once
 
 #include "core/tallyerror.h"
+#include "requesttrace.h"
 
 #include <QHttpServerRequest>
 #include <QHttpServerResponder>
@@ -27,6 +28,9 @@ public:
     QString queryValue(const QString &key) const;
 
     bool answered() const { return *m_answered; }
+    // Measures the request and reports it once answered (metrics, access log).
+    void setTrace(std::shared_ptr<RequestTrace> trace) { m_trace = std::move(trace); }
+    RequestTrace *trace() const { return m_trace.get(); }
     void replyJson(Status status, const QJsonObject &body) const;
     void replyError(const TallyError &error) const;
     void replyError(Status status, const QString &code, const QString &message,
@@ -43,7 +47,7 @@ public:
     static QString rawPath(const QHttpServerRequest &request);
 
 private:
-    bool claim() const;
+    bool claim(Status status) const;
 
     QHttpServerRequest::Method m_method;
     QString m_path;
@@ -54,4 +58,5 @@ private:
     std::shared_ptr<QHttpServerResponder> m_responder;
     QPointer<QTcpSocket> m_socket;
     std::shared_ptr<bool> m_answered;
+    std::shared_ptr<RequestTrace> m_trace;
 };

@@ -1,5 +1,7 @@
 #include "httpworker.h"
 #include "core/config.h"
+#include "core/logcategories.h"
+#include "core/logger.h"
 #include "core/serverstats.h"
 #include "durablegate.h"
 #include "guardedtcpserver.h"
@@ -22,11 +24,13 @@ HttpWorker::HttpWorker(const ServerContext &server, int index, int socketDescrip
     if (server.journal)
         server.journal->registerWorker(index, m_durable, [gate = m_durable](quint64 sequence) { gate->reached(sequence); });
     m_router.setGuard(server.guard);
+    m_router.setMetrics(&server.stats->http);
     m_polls.registerRoutes(m_router, prefix);
     m_votes.registerRoutes(m_router, prefix);
     m_results.registerRoutes(m_router, prefix);
     m_ops.registerRoutes(m_router, prefix);
     m_pages.registerRoutes(m_router);
+    m_apiDoc.registerRoutes(m_router, prefix);
 }
 
 HttpWorker::~HttpWorker()
@@ -37,13 +41,14 @@ HttpWorker::~HttpWorker()
 
 void HttpWorker::start()
 {
+    Histogram::bindThreadSlot(m_scope.workerIndex);
     GuardedTcpServer::Limits limits;
     limits.idleTimeoutMs = m_server.config->idleTimeoutMs();
     limits.maxHeaderBytes = m_server.config->value(QStringLiteral("max-header")).toInt();
     limits.maxBodyBytes = m_server.config->maxBodyBytes();
     m_tcp = new GuardedTcpServer(m_server.connections, limits, this);
     if (!m_tcp->setSocketDescriptor(m_socketDescriptor)) {
-        qWarning("HTTP worker %d: cannot take over the listening socket: %s", m_scope.workerIndex,
+        qCWarning(lcHttp, "HTTP worker %d: cannot take over the listening socket: %s", m_scope.workerIndex,
                  qPrintable(m_tcp->errorString()));
         return;
     }
@@ -92,5 +97,13 @@ void HttpWorker::stop()
 void HttpWorker::handle(const QHttpServerRequest &request, QHttpServerResponder &&responder)
 {
     ServerStats::bump(m_server.stats->requests);
-    m_router.dispatch(HttpExchange(request, std::move(responder)));
+    HttpExchange exchange(request, std::move(responder));
+    QString client;
+    if (Logger::accessLogEnabled())
+        client = m_server.guard ? m_server.guard->clientOf(exchange.peer(), exchange.header("X-Forwarded-For"),
+                                                           exchange.header("X-Real-IP"))
+                                : exchange.peer().toString();
+    exchange.setTrace(std::make_shared<RequestTrace>(&m_server.stats->http, Router::methodName(exchange.method()),
+                                                     exchange.path(), client));
+    m_router.dispatch(exchange);
 }

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "apidoccontroller.h"
 #include "opscontroller.h"
 #include "pagecontroller.h"
 #include "pollcontroller.h"
@@ -40,6 +41,7 @@ private:
     ResultController m_results;
     OpsController m_ops;
     PageController m_pages;
+    ApiDocController m_apiDoc;
     LiveHub *m_live = nullptr;
     QHttpServer *m_http = nullptr;
     QPointer<QTcpServer> m_tcp; // QHttpServer::bind() may take ownership

@@ -5,6 +5,7 @@
 #include "core/voteledger.h"
 #include "live/livefeed.h"
 #include "connectiontracker.h"
+#include "metricsreport.h"
 #include "requestguard.h"
 #include "storage/storageengine.h"
 
@@ -124,25 +125,5 @@ QJsonObject OpsController::ringJson(const ServerContext &server)
 
 QByteArray OpsController::metricsText(const ServerContext &server)
 {
-    const ServerStats &stats = *server.stats;
-    QByteArray out;
-    auto metric = [&out](const char *name, const char *type, const char *help, double value) {
-        out += QByteArray("# HELP ") + name + ' ' + help + "\n# TYPE " + name + ' ' + type + '\n' +
-               name + ' ' + QByteArray::number(value, 'g', 15) + '\n';
-    };
-    metric("tally_requests_total", "counter", "HTTP requests received.", double(stats.requests.loadRelaxed()));
-    metric("tally_votes_accepted_total", "counter", "Votes accepted.", double(stats.votesAccepted.loadRelaxed()));
-    metric("tally_votes_rejected_total", "counter", "Votes rejected.", double(stats.votesRejected.loadRelaxed()));
-    metric("tally_votes_flushed_total", "counter", "Votes applied to shards.", double(stats.votesFlushed.loadRelaxed()));
-    metric("tally_flushes_total", "counter", "Flushes that moved votes.", double(stats.flushes.loadRelaxed()));
-    metric("tally_flush_failures_total", "counter", "Failed batch attempts.", double(stats.flushFailures.loadRelaxed()));
-    metric("tally_buffer_depth", "gauge", "Votes buffered, not yet sent to a shard.", double(server.ledger->bufferedVotes()));
-    metric("tally_votes_in_flight", "gauge", "Votes sent to shards, not yet confirmed.", double(server.ledger->inflightVotes()));
-    metric("tally_cache_hits_total", "counter", "Result reads served from cache.", double(server.ledger->cacheHits()));
-    metric("tally_cache_misses_total", "counter", "Result reads that went to a shard.", double(server.ledger->cacheMisses()));
-    metric("tally_polls", "gauge", "Polls in the catalog.", double(server.catalog->size()));
-    out += "# HELP tally_shard_up Whether a shard is reachable.\n# TYPE tally_shard_up gauge\n";
-    for (const StorageEngine::ShardInfo &shard : server.storage->shardInfo())
-        out += "tally_shard_up{shard=\"" + shard.name.toUtf8() + "\"} " + (shard.state == u"up" ? "1" : "0") + '\n';
-    return out;
+    return MetricsReport::text(server);
 }

@@ -1,10 +1,13 @@
 #include "router.h"
+#include "core/requestmetrics.h"
 
 #include <QUrl>
 
 void Router::add(Method method, const QString &pattern, Handler handler, Budget budget)
 {
-    m_routes.append({method, pattern.split(u'/', Qt::SkipEmptyParts), std::move(handler), budget});
+    const int series = m_metrics ? m_metrics->seriesFor(methodName(method), pattern) : -1;
+    m_routes.append({method, pattern.split(u'/', Qt::SkipEmptyParts), std::move(handler), budget,
+                     pattern, series});
 }
 
 bool Router::match(const Route &route, const QStringList &segments, QStringList *params)
@@ -43,6 +46,8 @@ void Router::dispatch(const HttpExchange &exchange) const
         if (!match(route, segments, &params))
             continue;
         if (route.method == exchange.method()) {
+            if (RequestTrace *trace = exchange.trace())
+                trace->setRoute(route.series, route.pattern);
             if (m_guard && route.budget != Budget::None) {
                 const QString client = m_guard->clientOf(exchange.peer(), exchange.header("X-Forwarded-For"),
                                                          exchange.header("X-Real-IP"));
@@ -59,6 +64,7 @@ void Router::dispatch(const HttpExchange &exchange) const
         }
         allowed.append(methodName(route.method));
     }
+    traceUnmatched(exchange);
     if (!allowed.isEmpty()) {
         exchange.replyError(HttpExchange::Status::MethodNotAllowed,
                             QStringLiteral("method_not_allowed"),
@@ -70,6 +76,21 @@ void Router::dispatch(const HttpExchange &exchange) const
     }
     exchange.replyError(HttpExchange::Status::NotFound, QStringLiteral("not_found"),
                         QStringLiteral("There is no resource at %1.").arg(path.left(200)));
+}
+
+void Router::traceUnmatched(const HttpExchange &exchange) const
+{
+    RequestTrace *trace = exchange.trace();
+    if (!trace || !m_metrics)
+        return;
+    // One series per method for every unknown path: raw paths would make the label
+    // set unbounded.
+    const int method = int(exchange.method());
+    auto it = m_unmatchedSeries.constFind(method);
+    if (it == m_unmatchedSeries.cend())
+        it = m_unmatchedSeries.insert(
+            method, m_metrics->seriesFor(methodName(exchange.method()), QStringLiteral("unmatched")));
+    trace->setRoute(*it, QStringLiteral("unmatched"));
 }
 
 QString Router::methodName(Method method)

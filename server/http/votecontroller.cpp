@@ -54,7 +54,7 @@ void VoteController::castChecked(const VoteRequest &vote, std::function<void(Out
     // Every refusal of a vote that reached this point is counted once, here.
     const auto done = [stats = server.stats, finish](Outcome<int> outcome) {
         if (!outcome)
-            ServerStats::bump(stats->votesRejected);
+            stats->rejectVote(outcome.error().code);
         finish(std::move(outcome));
     };
     const Outcome<int> valid = server.catalog->validateVote(vote.pollId, vote.optionId);
@@ -105,13 +105,13 @@ void VoteController::vote(const HttpExchange &exchange, const QString &pollId) c
     }
     // An unknown poll is reported before field errors, as a client would expect.
     if (!m_scope.server.catalog->contains(pollId)) {
-        ServerStats::bump(m_scope.server.stats->votesRejected);
+        m_scope.server.stats->rejectVote(QStringLiteral("poll_not_found"));
         exchange.replyError(TallyError::pollNotFound(pollId.left(Poll::MaxIdLength)));
         return;
     }
     Outcome<VoteRequest> request = RequestParser::parseVote(pollId, body.value());
     if (!request) {
-        ServerStats::bump(m_scope.server.stats->votesRejected);
+        m_scope.server.stats->rejectVote(request.error().code);
         exchange.replyError(request.error());
         return;
     }
@@ -120,7 +120,7 @@ void VoteController::vote(const HttpExchange &exchange, const QString &pollId) c
         // voters who share its first 128 characters one voter.
         const QString headerVoter = QString::fromUtf8(exchange.header("X-Voter-Id"));
         if (headerVoter.size() > 128) {
-            ServerStats::bump(m_scope.server.stats->votesRejected);
+            m_scope.server.stats->rejectVote(QStringLiteral("invalid_voter_id"));
             exchange.replyError(TallyError::invalid(
                 QStringLiteral("invalid_voter_id"),
                 QStringLiteral("X-Voter-Id must have at most 128 characters.")));
@@ -184,8 +184,8 @@ void VoteController::bulk(const HttpExchange &exchange) const
                                        {QStringLiteral("poll_id"), request.value().pollId},
                                        {QStringLiteral("option_id"), request.value().optionId}});
         } else {
-            ServerStats::bump(m_scope.server.stats->votesRejected);
             const TallyError &error = cast.error();
+            m_scope.server.stats->rejectVote(error.code);
             results.append(QJsonObject{
                 {QStringLiteral("status"), QStringLiteral("rejected")},
                 {QStringLiteral("error"), QJsonObject{{QStringLiteral("code"), error.code},

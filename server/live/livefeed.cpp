@@ -1,5 +1,6 @@
 #include "livefeed.h"
 #include "core/pollcatalog.h"
+#include "core/serverstats.h"
 #include "core/voteledger.h"
 #include "http/opscontroller.h"
 #include "http/resultcontroller.h"
@@ -168,4 +169,9 @@ void LiveFeed::publishPollEvent(const QString &type, const QJsonObject &poll)
     forEachHub([&](LiveHub *hub) {
         QMetaObject::invokeMethod(hub, [hub, message] { hub->deliverPollEvent(message); });
     });
+}
+
+void LiveFeed::recordSendQueue(qint64 bytes) const
+{
+    m_server.stats->websocketSendQueue.observe(quint64(std::max<qint64>(0, bytes)));
 }

@@ -30,6 +30,8 @@ public:
     void watchStats(int delta);
     void clientCountChanged(int delta) { m_clients.fetchAndAddRelaxed(delta); }
     qint64 clientCount() const { return m_clients.loadRelaxed(); }
+    // Any thread: the bytes a WebSocket has not sent yet when another message is queued.
+    void recordSendQueue(qint64 bytes) const;
     // Any thread. Sends the current snapshot of a poll to one session of one hub.
     void requestSnapshot(LiveHub *hub, quint64 sessionId, const QString &pollId);
 

@@ -140,3 +140,8 @@ void LiveHub::castVote(const QJsonObject &message, std::function<void(std::optio
             done(cast.error());
     });
 }
+
+void LiveHub::recordSendQueue(qint64 bytes) const
+{
+    m_feed->recordSendQueue(bytes);
+}

@@ -43,6 +43,7 @@ public:
     void watchPoll(LiveSession *session, const QString &pollId);
     void unwatchPoll(LiveSession *session, const QString &pollId);
     void watchStats(int delta);
+    void recordSendQueue(qint64 bytes) const;
     // Casts a vote; `done` runs once it is acknowledged (durable, in sync mode) or refused.
     void castVote(const QJsonObject &message, std::function<void(std::optional<TallyError>)> done) const;
 

@@ -44,6 +44,7 @@ void LiveSession::sendMessage(const QByteArray &message)
         close(1008, QStringLiteral("client is not reading its messages"));
         return;
     }
+    m_hub->recordSendQueue(m_socket->bytesToWrite());
     m_socket->sendTextMessage(QString::fromUtf8(message));
 }
 

@@ -1,4 +1,5 @@
 #include "pubsubbridge.h"
+#include "core/logcategories.h"
 #include "core/pollcatalog.h"
 #include "core/voteledger.h"
 #include "livefeed.h"
@@ -56,13 +57,13 @@ void PubSubBridge::connectNode(Subscriber *node)
                                            m_config.redisCommandTimeoutMs(), this);
     connect(node->connection, &RedisConnection::connected, this, [this, node] {
         if (node->failures > 0)
-            qInfo("Pub/Sub: subscribed again on %s:%u", qPrintable(node->host), node->port);
+            qCInfo(lcLive, "Pub/Sub: subscribed again on %s:%u", qPrintable(node->host), node->port);
         node->failures = 0;
         node->connection->subscribe(Channel, [this](const QByteArray &payload) { onMessage(payload); });
     });
     connect(node->connection, &RedisConnection::disconnected, this, [this, node](const QString &reason) {
         if (node->failures == 0)
-            qWarning("Pub/Sub: lost %s:%u (%s); resubscribing", qPrintable(node->host), node->port,
+            qCWarning(lcLive, "Pub/Sub: lost %s:%u (%s); resubscribing", qPrintable(node->host), node->port,
                      qPrintable(reason));
         node->connection->deleteLater();
         node->connection = nullptr;
@@ -95,7 +96,7 @@ void PubSubBridge::publishHeartbeat()
     m_storage->publishOn(QString(), Channel, compact({{QStringLiteral("source"), m_source}}));
     const QStringList expired = m_ledger->expireRemoteSources(m_ledger->nowMs() - SourceExpiryMs);
     for (const QString &source : expired)
-        qWarning("Pub/Sub: no word from %s for %d s; its unflushed votes are no longer shown",
+        qCWarning(lcLive, "Pub/Sub: no word from %s for %d s; its unflushed votes are no longer shown",
                  qPrintable(source), SourceExpiryMs / 1000);
 }
 

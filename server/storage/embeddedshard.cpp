@@ -1,4 +1,5 @@
 #include "embeddedshard.h"
+#include "core/logcategories.h"
 
 #include <QJsonDocument>
 #include <QSqlError>
@@ -74,7 +75,7 @@ void EmbeddedShard::loadPolls(Reply<QList<Poll>> done)
         if (std::optional<Poll> poll = Poll::fromJson(meta))
             polls.append(*poll);
         else
-            qWarning("Shard %s: skipping unreadable poll record", qPrintable(m_name));
+            qCWarning(lcStorage, "Shard %s: skipping unreadable poll record", qPrintable(m_name));
     }
     done(polls);
 }

@@ -1,8 +1,11 @@
 #include "journal.h"
+#include "core/histogram.h"
+#include "core/logcategories.h"
 #include "core/voteledger.h"
 #include "journalrecord.h"
 
 #include <QDir>
+#include <QElapsedTimer>
 #include <QFile>
 #include <QMetaObject>
 
@@ -73,7 +76,7 @@ Outcome<Journal::Recovery> Journal::recover(const std::function<QString(const QS
             continue;
         lastEpoch = std::max(lastEpoch, epoch);
         if (epoch <= replaced) {
-            qInfo("Journal: %s is left from an interrupted recovery; a newer file holds its votes",
+            qCInfo(lcJournal, "Journal: %s is left from an interrupted recovery; a newer file holds its votes",
                   qPrintable(name));
             continue;
         }
@@ -219,7 +222,7 @@ int Journal::fileFor(quint64 epoch)
     const QByteArray path = QFile::encodeName(QDir(m_directory).filePath(fileName(epoch)));
     const int fd = ::open(path.constData(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
     if (fd < 0) {
-        qWarning("Journal: cannot open %s: %s", path.constData(), std::strerror(errno));
+        qCWarning(lcJournal, "Journal: cannot open %s: %s", path.constData(), std::strerror(errno));
         return -1;
     }
     m_files.insert(epoch, fd);
@@ -234,7 +237,7 @@ bool Journal::writeAll(int fd, const QByteArray &bytes)
         if (n < 0 && errno == EINTR)
             continue;
         if (n <= 0) {
-            qWarning("Journal: write failed: %s", std::strerror(errno));
+            qCWarning(lcJournal, "Journal: write failed: %s", std::strerror(errno));
             return false;
         }
         written += n;
@@ -330,16 +333,20 @@ bool Journal::commitCycle(const QList<Seal> &seals)
     for (const Seal &seal : seals)
         if (ok)
             ok = append(seal.epoch, JournalRecord::manifest(seal.epoch, seal.sequences));
+    QElapsedTimer syncTimer;
+    syncTimer.start();
     for (auto it = sizeBefore.cbegin(); ok && it != sizeBefore.cend(); ++it)
         ok = ::fdatasync(it.key()) == 0;
+    if (ok && m_syncDurations && !sizeBefore.isEmpty())
+        m_syncDurations->observe(quint64(syncTimer.nsecsElapsed()));
     if (ok)
         return true;
-    qWarning("Journal: writing to %s failed (%s); the votes are kept and retried, and not "
+    qCWarning(lcJournal, "Journal: writing to %s failed (%s); the votes are kept and retried, and not "
              "acknowledged until they are on disk",
              qPrintable(m_directory), std::strerror(errno));
     for (auto it = sizeBefore.cbegin(); it != sizeBefore.cend(); ++it)
         if (it.value() >= 0 && ::ftruncate(it.key(), it.value()) != 0)
-            qWarning("Journal: cannot cut a failed write back: %s", std::strerror(errno));
+            qCWarning(lcJournal, "Journal: cannot cut a failed write back: %s", std::strerror(errno));
     std::this_thread::sleep_for(FailureBackoff);
     return false;
 }

@@ -13,6 +13,7 @@
 #include <mutex>
 #include <thread>
 
+class Histogram;
 class VoteLedger;
 
 // The write-ahead journal of accepted votes, in `<data-dir>/journal/<epoch>.log`.
@@ -51,6 +52,8 @@ public:
                               const std::function<bool(const QString &)> &pollExists);
     void start();
     void stop();
+    // Before start(): where the duration of each write + fdatasync cycle is recorded.
+    void setSyncHistogram(Histogram *durations) { m_syncDurations = durations; }
 
     // Any thread. `durableUpTo(sequence)` runs on `context`'s thread.
     void registerWorker(int worker, QObject *context, std::function<void(quint64)> durableUpTo);
@@ -98,4 +101,5 @@ private:
     std::vector<QList<VoteBuffer::JournalChunk>> m_unwritten; // per worker, oldest first
     std::thread m_thread;
     std::atomic<bool> m_running{false};
+    Histogram *m_syncDurations = nullptr;
 };

@@ -1,4 +1,5 @@
 #include "redisshard.h"
+#include "core/logcategories.h"
 
 #include <QHostAddress>
 #include <QHostInfo>
@@ -99,7 +100,7 @@ void RedisShard::onConnected()
 {
     m_breaker.recordSuccess();
     if (m_reconnectAttempts > 0)
-        qInfo("Shard %s: connected to redis %s after %d attempts", qPrintable(m_name),
+        qCInfo(lcStorage, "Shard %s: connected to redis %s after %d attempts", qPrintable(m_name),
               qPrintable(address()), m_reconnectAttempts + 1);
     m_reconnectAttempts = 0;
     m_lastError.clear();
@@ -116,7 +117,7 @@ void RedisShard::onDisconnected(const QString &reason)
         m_connection = nullptr;
     }
     if (m_reconnectAttempts == 0)
-        qWarning("Shard %s: redis %s unreachable (%s); reconnecting", qPrintable(m_name),
+        qCWarning(lcStorage, "Shard %s: redis %s unreachable (%s); reconnecting", qPrintable(m_name),
                  qPrintable(address()), qPrintable(reason));
     m_lastError = reason;
     m_breaker.recordFailure();

@@ -1,4 +1,5 @@
 #include "storageengine.h"
+#include "core/logcategories.h"
 #include "core/pollcatalog.h"
 #include "core/serverstats.h"
 #include "core/voteledger.h"
@@ -98,7 +99,7 @@ void StorageEngine::openShards(int index)
         return;
     }
     Lane *lane = m_lanes[size_t(index)].get();
-    qInfo("Opening shard %s (%s %s)", qPrintable(lane->shard->name()), qPrintable(lane->shard->kind()),
+    qCInfo(lcStorage, "Opening shard %s (%s %s)", qPrintable(lane->shard->name()), qPrintable(lane->shard->kind()),
           qPrintable(lane->shard->address()));
     lane->shard->open([this, lane, index](Outcome<bool> opened) {
         if (!opened) {
@@ -186,9 +187,9 @@ bool StorageEngine::recoverJournal()
     }
     const Journal::Recovery &recovery = recovered.value();
     for (const QString &problem : recovery.problems)
-        qWarning("Journal: %s", qPrintable(problem));
+        qCWarning(lcJournal, "Journal: %s", qPrintable(problem));
     if (recovery.files > 0)
-        qInfo("Journal: %d file(s) read in %lld ms: %lld vote(s) replayed, %lld already stored",
+        qCInfo(lcJournal, "Journal: %d file(s) read in %lld ms: %lld vote(s) replayed, %lld already stored",
               recovery.files, timer.elapsed(), recovery.replayed, recovery.skipped);
     m_nextFlushId = recovery.nextEpoch;
     m_ledger.setEpoch(recovery.nextEpoch);
@@ -352,12 +353,13 @@ void StorageEngine::onApplied(Lane *lane)
     m_ledger.confirmApplied(batch.counts);
     ServerStats::bump(m_stats.votesFlushed, quint64(batch.votes));
     if (lane->failures > 0)
-        qInfo("Shard %s: batch %llu applied after %d failed attempts",
+        qCInfo(lcStorage, "Shard %s: batch %llu applied after %d failed attempts",
               qPrintable(lane->shard->name()), batch.sequence, lane->failures);
     lane->failures = 0;
     const auto record = m_flushes.find(batch.flushId);
     if (record != m_flushes.end() && --record->remainingBatches == 0) {
         m_stats.lastFlushMicros.storeRelaxed(quint64(record->timer.nsecsElapsed() / 1000));
+        m_stats.flushDuration.observe(quint64(record->timer.nsecsElapsed()));
         m_flushes.erase(record);
         // Every vote of that epoch is in its shards now: its journal file can go.
         if (m_journal)
@@ -372,7 +374,7 @@ void StorageEngine::onFailed(Lane *lane, const TallyError &error)
 {
     ServerStats::bump(m_stats.flushFailures);
     if (lane->failures == 0)
-        qWarning("Shard %s: batch %llu failed, retrying with backoff: %s",
+        qCWarning(lcStorage, "Shard %s: batch %llu failed, retrying with backoff: %s",
                  qPrintable(lane->shard->name()), lane->queue.front().sequence,
                  qPrintable(error.message));
     lane->retryTimer->start(retryDelayMs(lane->failures++));

@@ -324,7 +324,7 @@ void TestE2eRestart::statsAndMetricsCountWhatHappened()
          {QByteArray("# TYPE tally_votes_accepted_total counter\n"),
           QByteArray("\ntally_votes_accepted_total 7\n"),
           QByteArray("\ntally_votes_flushed_total 7\n"),
-          QByteArray("\ntally_votes_rejected_total 1\n"), QByteArray("\ntally_buffer_depth 0\n"),
+          QByteArray("\ntally_votes_rejected_total{reason=\"unknown_option\"} 1\n"), QByteArray("\ntally_buffer_depth 0\n"),
           QByteArray("\ntally_polls 3\n"), QByteArray("\ntally_shard_up{shard=\"shard-0\"} 1\n"),
           QByteArray("\ntally_shard_up{shard=\"shard-1\"} 1\n")})
         QVERIFY2(text.contains(line),

@@ -334,6 +334,8 @@ private slots:
         QVERIFY(help.ok());
         QVERIFY(exit.contains(QStringLiteral("--port")));
         QCOMPARE(exit, Config::helpText());
+        // The default worker count depends on the machine; help (and the man page) must not.
+        QVERIFY(exit.simplified().contains(QStringLiteral("Default: the number of CPU cores.")));
 
         exit.clear();
         const Outcome<Config> version = Config::resolve(
@@ -436,6 +438,11 @@ private slots:
         QTest::newRow("no host") << "redis://:7000";
         QTest::newRow("port too large") << "redis://127.0.0.1:70000";
         QTest::newRow("port not a number") << "redis://127.0.0.1:abc";
+        // Shard names become metric labels and log text: a small alphabet only.
+        QTest::newRow("quote in name") << "a\"b=redis://127.0.0.1:7000";
+        QTest::newRow("space in name") << "a b=redis://127.0.0.1:7000";
+        QTest::newRow("newline in name") << "a\nb=redis://127.0.0.1:7000";
+        QTest::newRow("name too long") << QString(65, u'n') + "=redis://127.0.0.1:7000";
     }
 
     void parseRedisNodesRejects()
