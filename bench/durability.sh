@@ -106,8 +106,8 @@ kill_tally() {
     kill -KILL "$tally_pid"
     wait "$tally_pid" 2>/dev/null || true
     tally_pid=""
-    local port=${tally_url##*:}
-    rm -f "${TMPDIR:-/tmp}/tally-port-$port.lock"
+    local port=${tally_url##*:} host=${tally_url#http://}
+    rm -f "${TMPDIR:-/tmp}/tally-port-$port-${host%:*}.lock"
 }
 
 stats() { curl -fs "$tally_url/api/v1/stats"; }

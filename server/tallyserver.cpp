@@ -5,6 +5,7 @@
 #include "core/voteledger.h"
 #include "http/httpworker.h"
 #include "http/listensocket.h"
+#include "http/portlock.h"
 #include "http/connectiontracker.h"
 #include "http/requestguard.h"
 #include "live/livefeed.h"
@@ -145,24 +146,19 @@ bool TallyServer::prepare(QString *error)
         return false;
     }
 
-    // SO_REUSEPORT would let a second instance share the port silently: a lock per
-    // port makes that a clear error instead.
+    // SO_REUSEPORT would let a second instance share the address silently: a lock per
+    // address and port makes that a clear error instead.
     const Outcome<int> first = ListenSocket::open(m_config.bindAddress(), m_config.port());
     if (!first)
         return fail(first.error().code == u"address_in_use" ? Failure::PortInUse : Failure::Other,
                     error, first.error().message);
     m_sockets.push_back(first.value());
     const quint16 port = ListenSocket::boundPort(first.value());
-    m_portLock = std::make_unique<QLockFile>(
-        QDir(QDir::tempPath()).filePath(QStringLiteral("tally-port-%1.lock").arg(port)));
-    m_portLock->setStaleLockTime(0);
-    if (!m_portLock->tryLock(0)) {
-        QString host, app;
-        m_portLock->getLockInfo(&m_otherPid, &host, &app);
-        return fail(Failure::PortTakenByTally, error,
-                    QStringLiteral("another Tally (pid %1) is already listening on port %2")
-                        .arg(m_otherPid)
-                        .arg(port));
+    m_portLock = std::make_unique<PortLock>();
+    if (!m_portLock->acquire(Config::parseBindAddress(m_config.bindAddress()).value(), port, error,
+                             &m_otherPid)) {
+        m_failure = Failure::PortTakenByTally;
+        return false;
     }
     for (int i = 1; i < m_config.workers(); ++i) {
         const Outcome<int> socket = ListenSocket::open(m_config.bindAddress(), port);

@@ -9,6 +9,7 @@
 #include <memory>
 #include <vector>
 
+class PortLock;
 class PollCatalog;
 class VoteLedger;
 class StorageEngine;
@@ -77,7 +78,7 @@ private:
     QString m_instanceId;
     QUrl m_url;
     std::unique_ptr<QLockFile> m_dataLock;
-    std::unique_ptr<QLockFile> m_portLock;
+    std::unique_ptr<PortLock> m_portLock;
     std::unique_ptr<PollCatalog> m_catalog;
     std::unique_ptr<VoteLedger> m_ledger;
     std::unique_ptr<ServerStats> m_stats;

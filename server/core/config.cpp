@@ -30,8 +30,8 @@ QCommandLineOption optionFor(const SettingSpec &spec)
     help += u'.';
     if (spec.type == SettingSpec::Type::Flag)
         return QCommandLineOption(spec.name, help);
-    return QCommandLineOption(spec.name, help, spec.valueName.isEmpty() ? QStringLiteral("value")
-                                                                        : spec.valueName);
+    return QCommandLineOption(spec.name, help,
+                              spec.valueName.isEmpty() ? QStringLiteral("value") : spec.valueName);
 }
 
 void addOptions(QCommandLineParser &parser)
@@ -47,8 +47,9 @@ void addOptions(QCommandLineParser &parser)
         QStringLiteral("config"),
         QStringLiteral("Read settings from FILE (lines of 'name = value'). Env: TALLY_CONFIG."),
         QStringLiteral("file")));
-    parser.addOption(QCommandLineOption(QStringLiteral("check-config"),
-                                        QStringLiteral("Validate the settings, print them, exit.")));
+    parser.addOption(
+        QCommandLineOption(QStringLiteral("check-config"),
+                           QStringLiteral("Validate the settings, print them, exit.")));
 }
 
 } // namespace
@@ -86,24 +87,28 @@ Outcome<QHash<QString, QString>> Config::readFile(const QString &path)
 {
     QFile file(path);
     if (!file.open(QIODevice::ReadOnly | QIODevice::Text))
-        return configError(QStringLiteral("cannot read config file %1: %2").arg(path, file.errorString()));
+        return configError(
+            QStringLiteral("cannot read config file %1: %2").arg(path, file.errorString()));
     QHash<QString, QString> entries;
     QTextStream in(&file);
     int lineNumber = 0;
     while (!in.atEnd()) {
         const QString line = in.readLine().trimmed();
         ++lineNumber;
-        if (line.isEmpty() || line.startsWith(u'#') || line.startsWith(u';') || line.startsWith(u'['))
+        if (line.isEmpty() || line.startsWith(u'#') || line.startsWith(u';') ||
+            line.startsWith(u'['))
             continue;
         const qsizetype equals = line.indexOf(u'=');
         if (equals <= 0)
-            return configError(QStringLiteral("%1:%2: expected 'name = value'").arg(path).arg(lineNumber));
+            return configError(
+                QStringLiteral("%1:%2: expected 'name = value'").arg(path).arg(lineNumber));
         QString key = line.left(equals).trimmed().replace(u'_', u'-').toLower();
         QString value = line.mid(equals + 1).trimmed();
         if (value.size() >= 2 && value.startsWith(u'"') && value.endsWith(u'"'))
             value = value.mid(1, value.size() - 2);
         if (!SettingSpec::find(key))
-            return configError(QStringLiteral("%1:%2: unknown setting '%3'").arg(path).arg(lineNumber).arg(key));
+            return configError(
+                QStringLiteral("%1:%2: unknown setting '%3'").arg(path).arg(lineNumber).arg(key));
         entries.insert(key, value);
     }
     return entries;
@@ -180,21 +185,38 @@ Outcome<Config> Config::resolve(const QStringList &arguments,
 
 Outcome<bool> Config::validate() const
 {
-    const Outcome<QList<RedisNode>> nodes = parseRedisNodes(value(QStringLiteral("redis-nodes")).toString());
+    // The same checks as start-up, so --check-config cannot call valid what then fails.
+    const Outcome<QHostAddress> bind = parseBindAddress(bindAddress());
+    if (!bind)
+        return bind.error();
+    const Outcome<QList<QPair<QHostAddress, int>>> proxies =
+        parseTrustedProxies(value(QStringLiteral("trusted-proxies")).toString());
+    if (!proxies)
+        return proxies.error();
+    const Outcome<QList<RedisNode>> nodes =
+        parseRedisNodes(value(QStringLiteral("redis-nodes")).toString());
     if (!nodes)
         return nodes.error();
     const QString prefix = apiPrefix();
-    if (!prefix.isEmpty() && (!prefix.startsWith(u'/') || prefix.endsWith(u'/') || prefix.contains(u' ')))
-        return configError(QStringLiteral("api-prefix must start with '/' and not end with '/', not '%1'").arg(prefix));
+    if (!prefix.isEmpty() &&
+        (!prefix.startsWith(u'/') || prefix.endsWith(u'/') || prefix.contains(u' ')))
+        return configError(
+            QStringLiteral("api-prefix must start with '/' and not end with '/', not '%1'")
+                .arg(prefix));
     const QString id = instanceId();
     for (QChar c : id)
         if (!c.isLetterOrNumber() && c != u'-' && c != u'_' && c != u'.')
-            return configError(QStringLiteral("instance-id may hold letters, digits, '-', '_' and '.', not '%1'").arg(id));
+            return configError(
+                QStringLiteral("instance-id may hold letters, digits, '-', '_' and '.', not '%1'")
+                    .arg(id));
     const QString connect = connectUrl();
     if (!connect.isEmpty()) {
         const QUrl url(connect);
-        if (!url.isValid() || (url.scheme() != u"http" && url.scheme() != u"https") || url.host().isEmpty())
-            return configError(QStringLiteral("connect must be an http:// or https:// URL, not '%1'").arg(connect));
+        if (!url.isValid() || (url.scheme() != u"http" && url.scheme() != u"https") ||
+            url.host().isEmpty())
+            return configError(
+                QStringLiteral("connect must be an http:// or https:// URL, not '%1'")
+                    .arg(connect));
     }
     const QString publicUrl = value(QStringLiteral("public-url")).toString();
     if (!publicUrl.isEmpty()) {
@@ -216,6 +238,53 @@ QString Config::publicUrl() const
     while (url.endsWith(u'/'))
         url.chop(1);
     return url;
+}
+
+Outcome<QHostAddress> Config::parseBindAddress(const QString &text)
+{
+    if (text == u"localhost")
+        return QHostAddress(QHostAddress::LocalHost);
+    if (text == u"*" || text == u"0.0.0.0")
+        return QHostAddress(QHostAddress::AnyIPv4);
+    QHostAddress address;
+    if (text.contains(u'/') || !address.setAddress(text))
+        return configError(
+            QStringLiteral("bind must be an IP address (or localhost, *), not '%1'").arg(text));
+    return address;
+}
+
+Outcome<QList<QPair<QHostAddress, int>>> Config::parseTrustedProxies(const QString &text)
+{
+    QList<QPair<QHostAddress, int>> subnets;
+    for (const QString &item : text.split(u',', Qt::SkipEmptyParts)) {
+        const QString entry = item.trimmed();
+        if (entry.isEmpty())
+            continue;
+        QPair<QHostAddress, int> subnet;
+        if (entry.contains(u'/')) {
+            // parseSubnet() also takes a netmask ("10.0.0.0/255.0.0.0") and fills in
+            // missing octets; the prefix length and address are checked here as well.
+            subnet = QHostAddress::parseSubnet(entry);
+            const QString address = entry.left(entry.indexOf(u'/'));
+            bool prefixOk = false;
+            const int prefix = entry.mid(entry.indexOf(u'/') + 1).toInt(&prefixOk);
+            const int maxPrefix =
+                subnet.first.protocol() == QAbstractSocket::IPv6Protocol ? 128 : 32;
+            if (subnet.first.isNull() || QHostAddress(address).isNull() ||
+                (prefixOk && (prefix < 0 || prefix > maxPrefix)))
+                subnet.first.clear();
+        } else {
+            const QHostAddress single(entry);
+            if (!single.isNull())
+                subnet = {single, single.protocol() == QAbstractSocket::IPv6Protocol ? 128 : 32};
+        }
+        if (subnet.first.isNull())
+            return configError(QStringLiteral("trusted-proxies: '%1' is not an IP address or CIDR "
+                                              "subnet (such as 10.0.0.0/8)")
+                                   .arg(entry));
+        subnets.append(subnet);
+    }
+    return subnets;
 }
 
 Outcome<QList<Config::RedisNode>> Config::parseRedisNodes(const QString &text)
@@ -249,7 +318,8 @@ Outcome<QList<Config::RedisNode>> Config::parseRedisNodes(const QString &text)
         node.name = name.isEmpty() ? QStringLiteral("%1:%2").arg(node.host).arg(node.port) : name;
         for (const RedisNode &other : nodes)
             if (other.name == node.name)
-                return configError(QStringLiteral("redis-nodes: shard name '%1' is used twice").arg(node.name));
+                return configError(
+                    QStringLiteral("redis-nodes: shard name '%1' is used twice").arg(node.name));
         nodes.append(node);
     }
     return nodes;
@@ -266,7 +336,8 @@ QString Config::dataDir() const
 
 QList<Config::RedisNode> Config::redisNodes() const
 {
-    const Outcome<QList<RedisNode>> nodes = parseRedisNodes(value(QStringLiteral("redis-nodes")).toString());
+    const Outcome<QList<RedisNode>> nodes =
+        parseRedisNodes(value(QStringLiteral("redis-nodes")).toString());
     return nodes ? nodes.value() : QList<RedisNode>{};
 }
 

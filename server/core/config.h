@@ -3,6 +3,8 @@
 #include "outcome.h"
 
 #include <QHash>
+#include <QHostAddress>
+#include <QPair>
 #include <QProcessEnvironment>
 #include <QStringList>
 #include <QVariant>
@@ -49,6 +51,8 @@ public:
     int breakerFailures() const { return value(QStringLiteral("breaker-failures")).toInt(); }
     int breakerResetMs() const { return secondsToMs(QStringLiteral("breaker-reset")); }
     int idleTimeoutMs() const { return secondsToMs(QStringLiteral("idle-timeout")); }
+    int headerTimeoutMs() const { return secondsToMs(QStringLiteral("header-timeout")); }
+    int webSocketIdleTimeoutMs() const { return secondsToMs(QStringLiteral("ws-idle-timeout")); }
     int catalogRefreshMs() const { return secondsToMs(QStringLiteral("catalog-refresh")); }
     int cacheEntries() const { return value(QStringLiteral("cache-entries")).toInt(); }
     int liveIntervalMs() const { return value(QStringLiteral("live-interval")).toInt(); }
@@ -65,6 +69,10 @@ public:
     QString describe() const;
 
     static Outcome<QList<RedisNode>> parseRedisNodes(const QString &text);
+    // The --bind value as an address ("localhost", "*" and "0.0.0.0" included).
+    static Outcome<QHostAddress> parseBindAddress(const QString &text);
+    // --trusted-proxies: addresses and CIDR subnets, each checked (no prefix over 32/128).
+    static Outcome<QList<QPair<QHostAddress, int>>> parseTrustedProxies(const QString &text);
 
 private:
     int secondsToMs(const QString &name) const;

@@ -168,6 +168,17 @@ const QList<SettingSpec> &SettingSpec::table()
          QStringLiteral("format")},
         {QStringLiteral("access-log"), T::Flag,
          QStringLiteral("Log every HTTP request (method, route, status, duration, client)."), false},
+        {QStringLiteral("header-timeout"), T::Seconds,
+         QStringLiteral("Seconds a client has to send a whole request head (slow clients get 408)."),
+         10.0, {}, 0.05, 3600, {}, QStringLiteral("seconds")},
+        {QStringLiteral("min-body-rate"), T::Int,
+         QStringLiteral("Slowest accepted request body, bytes per second: a body must arrive within "
+                        "header-timeout + length / rate seconds after its head; 0 = no limit."),
+         1024, {}, 0, 1000000000, {}, QStringLiteral("bytes")},
+        {QStringLiteral("ws-idle-timeout"), T::Seconds,
+         QStringLiteral("Seconds a WebSocket may stay silent (it is pinged meanwhile) before it is "
+                        "closed."),
+         75.0, {}, 0.05, 86400, {}, QStringLiteral("seconds")},
         {QStringLiteral("connect"), T::String,
          QStringLiteral("Console only: watch the server at this URL instead of starting one."),
          QString(), {}, 0, 0, {}, QStringLiteral("url")},

@@ -1,110 +1,248 @@
 #include "connectionguard.h"
 #include "connectiontracker.h"
+#include "requestguard.h"
 
 #include <QJsonDocument>
 #include <QJsonObject>
-#include <QTcpSocket>
 #include <QTimer>
 
-ConnectionGuard::ConnectionGuard(QTcpSocket *socket, ConnectionTracker *tracker, const QString &client,
-                                 const GuardedTcpServer::Limits &limits)
-    : QObject(socket), m_socket(socket), m_tracker(tracker), m_client(client), m_limits(limits),
-      m_idle(new QTimer(this))
+ConnectionGuard::ConnectionGuard(const GuardedTcpServer::Limits &limits, QObject *parent)
+    : QTcpSocket(parent), m_limits(limits), m_framer(limits.maxHeaderBytes, limits.maxBodyBytes),
+      m_timer(new QTimer(this))
 {
-    m_idle->setSingleShot(true);
-    m_idle->start(m_limits.idleTimeoutMs);
-    connect(m_idle, &QTimer::timeout, this, [this] {
-        m_tracker->countReaped();
-        m_socket->abort();
-    });
-    connect(socket, &QTcpSocket::readyRead, this, &ConnectionGuard::inspect);
-    connect(socket, &QTcpSocket::bytesWritten, m_idle, [this] { m_idle->start(m_limits.idleTimeoutMs); });
+    m_timer->setSingleShot(true);
+    connect(m_timer, &QTimer::timeout, this, &ConnectionGuard::onTimer);
 }
 
 ConnectionGuard::~ConnectionGuard()
 {
-    m_tracker->release(m_client);
+    if (m_tracker)
+        m_tracker->release(m_client);
 }
 
-void ConnectionGuard::refuse(QTcpSocket *socket, int status, const QByteArray &reason, const QString &code,
-                             const QString &message, const QByteArray &extraHeader)
+bool ConnectionGuard::admit(ConnectionTracker *tracker)
 {
-    const QByteArray body = QJsonDocument(QJsonObject{{QStringLiteral("error"),
-                                                       QJsonObject{{QStringLiteral("code"), code},
-                                                                   {QStringLiteral("message"), message}}}})
-                                .toJson(QJsonDocument::Compact);
-    socket->write("HTTP/1.1 " + QByteArray::number(status) + ' ' + reason +
+    m_client = RequestGuard::normalise(peerAddress());
+    if (!tracker->admit(m_client))
+        return false;
+    m_tracker = tracker;
+    m_clock.start();
+    armTimer(m_limits.idleTimeoutMs);
+    // Connected before QHttpServer connects its own slot, so the guard inspects first.
+    connect(this, &QTcpSocket::readyRead, this, &ConnectionGuard::inspect);
+    connect(this, &QTcpSocket::bytesWritten, this, [this] {
+        m_lastActivity = now();
+        if (m_holding && !m_awaitingResponse && bytesToWrite() <= MaxUnsentBytes)
+            QMetaObject::invokeMethod(this, &ConnectionGuard::resume, Qt::QueuedConnection);
+    });
+    return true;
+}
+
+void ConnectionGuard::refuse(QTcpSocket *socket, const RequestHead::Refusal &refusal,
+                             const QByteArray &extraHeader, bool withBody)
+{
+    const QByteArray body =
+        QJsonDocument(QJsonObject{{QStringLiteral("error"),
+                                   QJsonObject{{QStringLiteral("code"), refusal.code},
+                                               {QStringLiteral("message"), refusal.message}}}})
+            .toJson(QJsonDocument::Compact);
+    socket->write("HTTP/1.1 " + QByteArray::number(refusal.status) + ' ' + refusal.reason +
                   "\r\nContent-Type: application/json\r\nConnection: close\r\n" + extraHeader +
-                  "Content-Length: " + QByteArray::number(body.size()) + "\r\n\r\n" + body);
+                  "Content-Length: " + QByteArray::number(body.size()) + "\r\n\r\n" +
+                  (withBody ? body : QByteArray()));
     QObject::connect(socket, &QTcpSocket::disconnected, socket, &QObject::deleteLater);
     socket->disconnectFromHost();
 }
 
-void ConnectionGuard::reject(int status, const QByteArray &reason, const QString &code, const QString &message)
+void ConnectionGuard::reject(const RequestHead::Refusal &refusal)
 {
-    m_rejected = true;
-    m_socket->readAll(); // QHttpServer, whose slot runs next, finds nothing to parse
-    refuse(m_socket, status, reason, code, message);
+    const bool withBody =
+        !(m_framer.state() == RequestFramer::State::Refused && m_framer.head().isHeadMethod());
+    m_mode = Mode::Closing;
+    m_timer->stop();
+    discardInput(); // QHttpServer, whose slot runs next, finds nothing to parse
+    refuse(this, refusal, {}, withBody);
+}
+
+void ConnectionGuard::discardInput()
+{
+    if (isTransactionStarted())
+        commitTransaction();
+    skip(bytesAvailable());
 }
 
 void ConnectionGuard::inspect()
 {
-    m_idle->start(m_limits.idleTimeoutMs);
-    if (m_rejected) {
-        m_socket->readAll();
+    m_lastActivity = now();
+    switch (m_mode) {
+    case Mode::Closing:
+        discardInput();
         return;
-    }
-    // QHttpServer reads inside a transaction that it commits only once a request is
-    // complete, so the unread data starts with the head of the pending request.
-    const QByteArray pending = m_socket->peek(m_limits.maxHeaderBytes + 4);
-    const qsizetype headEnd = pending.indexOf("\r\n\r\n");
-    if (headEnd < 0) {
-        if (pending.size() > m_limits.maxHeaderBytes)
-            reject(431, "Request Header Fields Too Large", QStringLiteral("headers_too_large"),
-                   QStringLiteral("The request head exceeds %1 bytes.").arg(m_limits.maxHeaderBytes));
+    case Mode::WebSocket:
         return;
+    case Mode::Http:
+        break;
     }
-    const QByteArray head = pending.left(headEnd);
-    const qsizetype lineEnd = head.indexOf("\r\n");
-    const QList<QByteArray> requestLine = head.left(lineEnd < 0 ? head.size() : lineEnd).split(' ');
-    if (requestLine.size() >= 2 && requestLine[1].startsWith("//")) {
-        reject(404, "Not Found", QStringLiteral("not_found"),
-               QStringLiteral("There is no resource at %1.").arg(QString::fromLatin1(requestLine[1].left(200))));
-        return;
+    if (m_awaitingResponse || m_holding || bytesToWrite() > MaxUnsentBytes)
+        hold();
+    else
+        frame();
+}
+
+void ConnectionGuard::hold()
+{
+    // Everything from the start of the next request on stays in the socket, read
+    // inside a transaction that resume() rolls back.
+    if (!isTransactionStarted())
+        startTransaction();
+    m_holding = true;
+    const qint64 available = bytesAvailable();
+    m_held += available;
+    skip(available);
+    if (m_held > MaxHeldBytes) {
+        m_mode = Mode::Closing;
+        discardInput();
+        QMetaObject::invokeMethod(this, &QAbstractSocket::abort, Qt::QueuedConnection);
     }
-    bool upgradeWebSocket = false;
-    bool connectionUpgrade = false;
-    bool hasBody = false;
-    for (const QByteArray &line : head.split('\n')) {
-        const qsizetype colon = line.indexOf(':');
-        if (colon <= 0)
-            continue;
-        const QByteArray name = line.left(colon).trimmed().toLower();
-        const QByteArray value = line.mid(colon + 1).trimmed();
-        if (name == "content-length" && value.toLongLong() > m_limits.maxBodyBytes) {
-            reject(413, "Payload Too Large", QStringLiteral("body_too_large"),
-                   QStringLiteral("The request body exceeds %1 bytes.").arg(m_limits.maxBodyBytes));
+}
+
+void ConnectionGuard::frame()
+{
+    using State = RequestFramer::State;
+    for (;;) {
+        const qint64 available = bytesAvailable();
+        if (available <= 0)
+            break;
+        qint64 used = 0;
+        if (m_framer.state() == State::Head) {
+            m_scratch.resize(qsizetype(qMin<qint64>(available, m_framer.headRoom())));
+            const qint64 peeked = qMax<qint64>(0, peek(m_scratch.data(), m_scratch.size()));
+            used = m_framer.feed(QByteArrayView(m_scratch.constData(), qsizetype(peeked)));
+            if (m_framer.state() == State::Body)
+                used += m_framer.feedBody(available - peeked);
+        } else {
+            used = m_framer.feedBody(available);
+        }
+        if (m_framer.state() == State::Complete) {
+            release();
             return;
         }
-        if (name == "transfer-encoding" && value.toLower().contains("chunked")) {
-            reject(411, "Length Required", QStringLiteral("length_required"),
-                   QStringLiteral("Send request bodies with a Content-Length."));
+        if (m_framer.state() == State::Refused) {
+            reject(m_framer.refusal());
             return;
         }
-        hasBody = hasBody || (name == "content-length" && value.toLongLong() != 0) ||
-                  name == "transfer-encoding";
-        upgradeWebSocket =
-            upgradeWebSocket || (name == "upgrade" && value.toLower() == "websocket");
-        connectionUpgrade =
-            connectionUpgrade || (name == "connection" && value.toLower().contains("upgrade"));
+        // Incomplete: keep what was seen from QHttpServer until the request is whole.
+        if (!isTransactionStarted())
+            startTransaction();
+        skip(used);
+        if (used == 0)
+            break;
     }
-    // Only a real opening handshake (a GET without a body that QHttpServer will hand to
-    // the WebSocket server) leaves the guard: any other request naming "Upgrade" is
-    // plain HTTP to Qt, whose body and idle time must stay bounded.
-    if (upgradeWebSocket && connectionUpgrade && !hasBody && requestLine.constFirst() == "GET") {
+    if (m_framer.taken() == 0)
+        return; // nothing of the next request yet: only the idle deadline applies
+    if (m_framer.state() == State::Head) {
+        if (m_requestDeadline < 0) {
+            m_requestDeadline = now() + m_limits.headerTimeoutMs;
+            armTimer(m_requestDeadline);
+        }
+    } else if (!m_bodyDeadlineSet) {
+        m_bodyDeadlineSet = true;
+        if (m_framer.head().expectsContinue() && !m_continueSent) {
+            m_continueSent = true;
+            write("HTTP/1.1 100 Continue\r\n\r\n");
+        }
+        m_requestDeadline = -1;
+        if (m_limits.minBodyRate > 0) {
+            m_requestDeadline = now() + m_limits.headerTimeoutMs +
+                                m_framer.head().contentLength() * 1000 / m_limits.minBodyRate;
+            armTimer(m_requestDeadline);
+        }
+    }
+}
+
+void ConnectionGuard::release()
+{
+    // QHttpServer (whose slot runs right after this one) reads the request from its start.
+    if (isTransactionStarted())
+        rollbackTransaction();
+    const RequestHead &head = m_framer.head();
+    m_requestDeadline = -1;
+    m_bodyDeadlineSet = false;
+    m_continueSent = false;
+    if (head.isWebSocketHandshake()) {
         // From here on the connection speaks WebSocket, with its own limits and pings.
-        m_idle->stop();
-        disconnect(m_socket, &QTcpSocket::readyRead, this, &ConnectionGuard::inspect);
-        disconnect(m_socket, &QTcpSocket::bytesWritten, m_idle, nullptr);
+        m_mode = Mode::WebSocket;
+        m_timer->stop();
+        disconnect(this, &QTcpSocket::readyRead, this, &ConnectionGuard::inspect);
+        disconnect(this, &QTcpSocket::bytesWritten, this, nullptr);
+        return;
     }
+    m_awaitingResponse = true;
+    m_closeAfterResponse = !head.keepAlive();
+    static const QByteArray close = QByteArrayLiteral("close");
+    static const QByteArray keepAlive = QByteArrayLiteral("keep-alive");
+    static const QByteArray none;
+    m_connectionHeader = m_closeAfterResponse ? close : head.announceKeepAlive() ? keepAlive : none;
+    m_framer.reset();
+}
+
+void ConnectionGuard::responseSent()
+{
+    if (m_mode != Mode::Http || !m_awaitingResponse)
+        return;
+    m_awaitingResponse = false;
+    if (m_closeAfterResponse) {
+        m_mode = Mode::Closing;
+        m_timer->stop();
+        discardInput();
+        disconnectFromHost();
+        return;
+    }
+    // Pipelined requests go on once this answer is out; nothing to do otherwise.
+    if (m_holding || bytesAvailable() > 0)
+        QMetaObject::invokeMethod(this, &ConnectionGuard::resume, Qt::QueuedConnection);
+}
+
+void ConnectionGuard::resume()
+{
+    if (m_mode != Mode::Http || m_awaitingResponse || bytesToWrite() > MaxUnsentBytes)
+        return;
+    if (m_holding) {
+        rollbackTransaction();
+        m_holding = false;
+        m_held = 0;
+    }
+    if (m_framer.taken() == 0 && bytesAvailable() > 0)
+        Q_EMIT readyRead();
+}
+
+void ConnectionGuard::armTimer(qint64 dueMs)
+{
+    if (m_timer->isActive() && dueMs >= m_timerDue)
+        return;
+    m_timerDue = dueMs;
+    m_timer->start(int(qMax<qint64>(0, dueMs - now())));
+}
+
+void ConnectionGuard::onTimer()
+{
+    if (m_mode != Mode::Http)
+        return;
+    const qint64 at = now();
+    if (m_requestDeadline >= 0 && at >= m_requestDeadline) {
+        m_tracker->countTimedOut();
+        reject(RequestHead::refusal(408, "Request Timeout", QStringLiteral("request_timeout"),
+                                    m_framer.state() == RequestFramer::State::Head
+                                        ? QStringLiteral("The request head did not arrive in time.")
+                                        : QStringLiteral("The request body arrived too slowly.")));
+        return;
+    }
+    const qint64 idleDue = m_lastActivity + m_limits.idleTimeoutMs;
+    if (at >= idleDue) {
+        m_tracker->countReaped();
+        m_mode = Mode::Closing;
+        abort();
+        return;
+    }
+    armTimer(m_requestDeadline >= 0 ? qMin(m_requestDeadline, idleDue) : idleDue);
 }

@@ -1,37 +1,84 @@
 #pragma once
 
 #include "guardedtcpserver.h"
+#include "requestframer.h"
 
-#include <QObject>
+#include <QElapsedTimer>
+#include <QTcpSocket>
 
-class QTcpSocket;
+class ConnectionTracker;
 class QTimer;
 
-// Watches one client connection. It sees every chunk before QHttpServer does
-// (its slot is connected first): when the head of the pending request is too large,
-// declares a body over the limit, or names an odd target, it answers with a JSON
-// error and closes, so the body is never buffered. It also closes the connection
-// after the idle timeout.
-class ConnectionGuard : public QObject {
+// One client connection, with the HTTP/1.1 rules QHttpServer 6.4 lacks. The guard sees
+// every byte before QHttpServer does (its readyRead slot is connected first) and hands
+// QHttpServer one complete, checked request at a time:
+//  - bytes of an incomplete request are read inside a QIODevice transaction, so
+//    QHttpServer finds nothing to parse; once the request is whole (and its head passed
+//    the checks) the transaction is rolled back and QHttpServer reads exactly it;
+//  - while a request's answer is outstanding (a deferred vote waiting for the journal),
+//    later pipelined requests are held the same way, so answers go out in request order;
+//  - a refused head (413, 411, 431, 400, ...) is answered with a JSON error and the
+//    connection closed, before any body is buffered;
+//  - deadlines: the whole head within --header-timeout, the body within that plus
+//    Content-Length / --min-body-rate, and --idle-timeout without traffic;
+//  - Connection: close (and HTTP/1.0 without keep-alive) close after the answer;
+//    Expect: 100-continue gets "100 Continue" once the head is accepted.
+// A WebSocket handshake is handed over and the guard steps aside.
+class ConnectionGuard : public QTcpSocket {
     Q_OBJECT
 public:
-    ConnectionGuard(QTcpSocket *socket, ConnectionTracker *tracker, const QString &client,
-                    const GuardedTcpServer::Limits &limits);
+    // Unsent answer bytes above which later pipelined requests wait for the client to read.
+    static constexpr qint64 MaxUnsentBytes = 64 * 1024;
+    // Bytes a client may pipeline behind an unanswered request before it is dropped.
+    static constexpr qint64 MaxHeldBytes = 1024 * 1024;
+
+    ConnectionGuard(const GuardedTcpServer::Limits &limits, QObject *parent = nullptr);
     ~ConnectionGuard() override;
 
-    // Answers a refused connection and closes it.
-    static void refuse(QTcpSocket *socket, int status, const QByteArray &reason,
-                       const QString &code, const QString &message,
-                       const QByteArray &extraHeader = {});
+    // Counts the connection against the tracker's limits; false when refused.
+    bool admit(ConnectionTracker *tracker);
+
+    // For the answer to the request QHttpServer is handling: the value of the
+    // Connection header to send ("close", "keep-alive" or none), and the notice that
+    // the answer has been written.
+    const QByteArray &connectionHeader() const { return m_connectionHeader; }
+    void responseSent();
+
+    // Answers with a JSON error and closes (also for connections refused before a guard
+    // counts them).
+    static void refuse(QTcpSocket *socket, const RequestHead::Refusal &refusal,
+                       const QByteArray &extraHeader = {}, bool withBody = true);
 
 private:
-    void inspect();
-    void reject(int status, const QByteArray &reason, const QString &code, const QString &message);
+    enum class Mode { Http, WebSocket, Closing };
 
-    QTcpSocket *m_socket;
-    ConnectionTracker *m_tracker;
-    QString m_client;
+    void inspect();
+    void frame();
+    void hold();
+    void release();
+    void resume();
+    void reject(const RequestHead::Refusal &refusal);
+    void discardInput();
+    void onTimer();
+    void armTimer(qint64 dueMs);
+    qint64 now() const { return m_clock.elapsed(); }
+
     GuardedTcpServer::Limits m_limits;
-    QTimer *m_idle;
-    bool m_rejected = false;
+    RequestFramer m_framer;
+    ConnectionTracker *m_tracker = nullptr;
+    QString m_client;
+    QTimer *m_timer;
+    QElapsedTimer m_clock;
+    QByteArray m_scratch;
+    QByteArray m_connectionHeader;
+    qint64 m_lastActivity = 0;
+    qint64 m_requestDeadline = -1;
+    qint64 m_timerDue = -1;
+    qint64 m_held = 0;
+    Mode m_mode = Mode::Http;
+    bool m_holding = false;
+    bool m_awaitingResponse = false;
+    bool m_closeAfterResponse = false;
+    bool m_bodyDeadlineSet = false;
+    bool m_continueSent = false;
 };

@@ -20,6 +20,9 @@ public:
     quint64 refused() const { return m_refused.loadRelaxed(); }
     quint64 reaped() const { return m_reaped.loadRelaxed(); }
     void countReaped() { m_reaped.fetchAndAddRelaxed(1); }
+    // Requests whose head or body did not arrive in time (--header-timeout, --min-body-rate).
+    quint64 timedOut() const { return m_timedOut.loadRelaxed(); }
+    void countTimedOut() { m_timedOut.fetchAndAddRelaxed(1); }
 
 private:
     int m_maxTotal;
@@ -29,4 +32,5 @@ private:
     QAtomicInteger<int> m_total = 0;
     QAtomicInteger<quint64> m_refused = 0;
     QAtomicInteger<quint64> m_reaped = 0;
+    QAtomicInteger<quint64> m_timedOut = 0;
 };

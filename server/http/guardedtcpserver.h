@@ -5,13 +5,15 @@
 class ConnectionTracker;
 
 // The listening side of a worker with the limits QHttpServer 6.4 lacks: connections
-// overall and per client, a deadline for idle keep-alive connections, and a check of
-// each request's head (size, declared body length, odd targets) before Qt buffers it.
+// overall and per client, and for each connection a ConnectionGuard socket (request
+// checks, deadlines, ordered answers to pipelined requests; see there).
 class GuardedTcpServer : public QTcpServer {
     Q_OBJECT
 public:
     struct Limits {
         int idleTimeoutMs = 30000;
+        int headerTimeoutMs = 10000;
+        qint64 minBodyRate = 1024; // bytes per second after the head; 0: no deadline
         int maxHeaderBytes = 16384;
         qint64 maxBodyBytes = 16384;
     };

@@ -1,4 +1,5 @@
 #include "httpexchange.h"
+#include "connectionguard.h"
 
 #include <QJsonDocument>
 
@@ -66,16 +67,38 @@ HttpExchange::Status HttpExchange::statusFor(TallyError::Kind kind)
     return Status::InternalServerError;
 }
 
+void HttpExchange::send(Status status, const QList<QPair<QByteArray, QByteArray>> &headers,
+                        const QByteArray &body, bool headersOnly) const
+{
+    static const QByteArray contentLength = QByteArrayLiteral("Content-Length");
+    static const QByteArray connection = QByteArrayLiteral("Connection");
+    auto *guard = qobject_cast<ConnectionGuard *>(m_socket.data());
+    const bool noContent = status == Status::NoContent;
+    m_responder->writeStatusLine(status);
+    for (const auto &[name, value] : headers)
+        m_responder->writeHeader(name, value);
+    if (guard && !guard->connectionHeader().isEmpty())
+        m_responder->writeHeader(connection, guard->connectionHeader());
+    if (!noContent) // RFC 9110: a 204 carries no Content-Length
+        m_responder->writeHeader(contentLength, QByteArray::number(body.size()));
+    const bool withoutBody = headersOnly || noContent || status == Status::NotModified ||
+                             m_method == QHttpServerRequest::Method::Head;
+    m_responder->writeBody(withoutBody ? QByteArray() : body);
+    if (guard)
+        guard->responseSent();
+}
+
 void HttpExchange::replyRaw(Status status, const QByteArray &mimeType, const QByteArray &body) const
 {
+    static const QByteArray contentType = QByteArrayLiteral("Content-Type");
     if (claim(status))
-        m_responder->write(body, mimeType, status);
+        send(status, {{contentType, mimeType}}, body);
 }
 
 void HttpExchange::replyJson(Status status, const QJsonObject &body) const
 {
-    replyRaw(status, QByteArrayLiteral("application/json"),
-             QJsonDocument(body).toJson(QJsonDocument::Compact));
+    static const QByteArray json = QByteArrayLiteral("application/json");
+    replyRaw(status, json, QJsonDocument(body).toJson(QJsonDocument::Compact));
 }
 
 void HttpExchange::replyError(const TallyError &error) const
@@ -96,31 +119,26 @@ void HttpExchange::replyError(Status status, const QString &code, const QString 
 {
     if (!claim(status))
         return;
+    static const QByteArray json = QByteArrayLiteral("application/json");
     const QJsonObject error{{QStringLiteral("code"), code}, {QStringLiteral("message"), message}};
-    const QByteArray body =
-        QJsonDocument(QJsonObject{{QStringLiteral("error"), error}}).toJson(QJsonDocument::Compact);
-    if (headerName.isEmpty())
-        m_responder->write(body, {{"Content-Type", "application/json"}}, status);
-    else
-        m_responder->write(body, {{"Content-Type", "application/json"}, {headerName, headerValue}},
-                           status);
+    static const QByteArray contentType = QByteArrayLiteral("Content-Type");
+    QList<QPair<QByteArray, QByteArray>> headers{{contentType, json}};
+    if (!headerName.isEmpty())
+        headers.append({headerName, headerValue});
+    send(status, headers,
+         QJsonDocument(QJsonObject{{QStringLiteral("error"), error}}).toJson(QJsonDocument::Compact));
 }
 
 void HttpExchange::replyEmpty(Status status) const
 {
     if (claim(status))
-        m_responder->write(status);
+        send(status, {}, {});
 }
 
 void HttpExchange::replyWithHeaders(Status status,
                                     const QList<QPair<QByteArray, QByteArray>> &headers,
                                     const QByteArray &body, bool headersOnly) const
 {
-    if (!claim(status))
-        return;
-    m_responder->writeStatusLine(status);
-    for (const auto &[name, value] : headers)
-        m_responder->writeHeader(name, value);
-    m_responder->writeHeader(QByteArrayLiteral("Content-Length"), QByteArray::number(body.size()));
-    m_responder->writeBody(headersOnly ? QByteArray() : body);
+    if (claim(status))
+        send(status, headers, body, headersOnly);
 }

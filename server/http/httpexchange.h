@@ -48,6 +48,10 @@ public:
 
 private:
     bool claim(Status status) const;
+    // Writes the whole answer: the body is left out for HEAD (its length stays) and for
+    // 204/304, and the connection's guard adds Connection and learns that the answer is out.
+    void send(Status status, const QList<QPair<QByteArray, QByteArray>> &headers,
+              const QByteArray &body, bool headersOnly = false) const;
 
     QHttpServerRequest::Method m_method;
     QString m_path;

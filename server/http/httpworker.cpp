@@ -44,6 +44,8 @@ void HttpWorker::start()
     Histogram::bindThreadSlot(m_scope.workerIndex);
     GuardedTcpServer::Limits limits;
     limits.idleTimeoutMs = m_server.config->idleTimeoutMs();
+    limits.headerTimeoutMs = m_server.config->headerTimeoutMs();
+    limits.minBodyRate = m_server.config->value(QStringLiteral("min-body-rate")).toLongLong();
     limits.maxHeaderBytes = m_server.config->value(QStringLiteral("max-header")).toInt();
     limits.maxBodyBytes = m_server.config->maxBodyBytes();
     m_tcp = new GuardedTcpServer(m_server.connections, limits, this);
@@ -58,10 +60,12 @@ void HttpWorker::start()
         handle(request, std::move(responder));
     });
     // The WebSocket endpoint is a real route: QHttpServer only upgrades requests a
-    // route claims. It must not answer an upgrade request itself.
+    // route claims. It must not answer an upgrade request itself; anything else (an
+    // Upgrade header without "Connection: upgrade" included) gets 426.
     const QString wsPath = m_server.config->apiPrefix() + QStringLiteral("/ws");
     m_http->route(wsPath, [wsPath](const QHttpServerRequest &request, QHttpServerResponder &&responder) {
-        if (request.value("Upgrade").compare("websocket", Qt::CaseInsensitive) == 0)
+        if (request.value("Upgrade").compare("websocket", Qt::CaseInsensitive) == 0 &&
+            request.value("Connection").toLower().contains("upgrade"))
             return;
         HttpExchange(request, std::move(responder))
             .replyError(HttpExchange::Status::UpgradeRequired, QStringLiteral("upgrade_required"),
@@ -70,6 +74,7 @@ void HttpWorker::start()
     });
     if (m_server.live) {
         m_live = new LiveHub(m_server.live, m_server.catalog, &m_votes, m_durable, this);
+        m_live->setIdleTimeout(m_server.config->webSocketIdleTimeoutMs());
         m_live->acceptFrom(m_http);
     }
     m_http->bind(m_tcp);

@@ -1,4 +1,5 @@
 #include "listensocket.h"
+#include "core/config.h"
 
 #include <QHostAddress>
 
@@ -11,14 +12,10 @@
 
 Outcome<int> ListenSocket::open(const QString &address, quint16 port)
 {
-    QHostAddress host;
-    if (address == u"localhost")
-        host = QHostAddress::LocalHost;
-    else if (address == u"*" || address == u"0.0.0.0")
-        host = QHostAddress::AnyIPv4;
-    else if (!host.setAddress(address))
-        return TallyError::invalid(QStringLiteral("invalid_bind"),
-                                   QStringLiteral("bind address '%1' is not an IP address").arg(address));
+    const Outcome<QHostAddress> parsed = Config::parseBindAddress(address);
+    if (!parsed)
+        return TallyError::invalid(QStringLiteral("invalid_bind"), parsed.error().message);
+    const QHostAddress host = parsed.value();
 
     sockaddr_storage storage{};
     socklen_t length = 0;
@@ -39,18 +36,20 @@ Outcome<int> ListenSocket::open(const QString &address, quint16 port)
 
     const int fd = ::socket(storage.ss_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
     if (fd < 0)
-        return TallyError::unavailable(QStringLiteral("socket_failed"), QString::fromLocal8Bit(std::strerror(errno)));
+        return TallyError::unavailable(QStringLiteral("socket_failed"),
+                                       QString::fromLocal8Bit(std::strerror(errno)));
     const int one = 1;
     ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
     ::setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one));
-    if (::bind(fd, reinterpret_cast<sockaddr *>(&storage), length) != 0 || ::listen(fd, 1024) != 0) {
+    if (::bind(fd, reinterpret_cast<sockaddr *>(&storage), length) != 0 ||
+        ::listen(fd, 1024) != 0) {
         const int error = errno;
         const QString reason = QString::fromLocal8Bit(std::strerror(error));
         ::close(fd);
         // "address_in_use" lets a console offer another port instead.
-        return TallyError::unavailable(error == EADDRINUSE ? QStringLiteral("address_in_use")
-                                                           : QStringLiteral("bind_failed"),
-                                       QStringLiteral("cannot listen on %1:%2: %3").arg(address).arg(port).arg(reason));
+        return TallyError::unavailable(
+            error == EADDRINUSE ? QStringLiteral("address_in_use") : QStringLiteral("bind_failed"),
+            QStringLiteral("cannot listen on %1:%2: %3").arg(address).arg(port).arg(reason));
     }
     return fd;
 }

@@ -99,7 +99,8 @@ QJsonObject OpsController::statsJson(const ServerContext &server)
         {QStringLiteral("connections"),
          server.connections ? QJsonObject{{QStringLiteral("open"), server.connections->open()},
                                           {QStringLiteral("refused"), qint64(server.connections->refused())},
-                                          {QStringLiteral("reaped_idle"), qint64(server.connections->reaped())}}
+                                          {QStringLiteral("reaped_idle"), qint64(server.connections->reaped())},
+                                          {QStringLiteral("timed_out"), qint64(server.connections->timedOut())}}
                             : QJsonObject{}},
         {QStringLiteral("websocket_clients"), server.live ? server.live->clientCount() : 0},
         {QStringLiteral("shards"), shards},

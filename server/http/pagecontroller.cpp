@@ -20,22 +20,20 @@ const QByteArray &PageController::securityPolicy()
 
 void PageController::registerRoutes(Router &router)
 {
-    using M = Router::Method;
-    for (const M method : {M::Get, M::Head}) {
-        router.add(method, QStringLiteral("/"), [this](const HttpExchange &e, const QStringList &) {
-            servePage(e, QStringLiteral("index"));
-        });
-        router.add(method, QStringLiteral("/p/{poll_id}"),
-                   [this](const HttpExchange &e, const QStringList &p) {
-                       // An unknown poll still gets the page (it says so), with the status to
-                       // match.
-                       const bool known = m_scope.server.catalog->contains(p[0]);
-                       servePage(e, QStringLiteral("poll"),
-                                 known ? HttpExchange::Status::Ok : HttpExchange::Status::NotFound);
-                   });
-        router.add(method, QStringLiteral("/assets/{name}"),
-                   [this](const HttpExchange &e, const QStringList &p) { serveAsset(e, p[0]); });
-    }
+    // The router answers HEAD through the GET routes (headers only).
+    const auto method = Router::Method::Get;
+    router.add(method, QStringLiteral("/"), [this](const HttpExchange &e, const QStringList &) {
+        servePage(e, QStringLiteral("index"));
+    });
+    router.add(method, QStringLiteral("/p/{poll_id}"),
+               [this](const HttpExchange &e, const QStringList &p) {
+                   // An unknown poll still gets the page (it says so), with the status to match.
+                   const bool known = m_scope.server.catalog->contains(p[0]);
+                   servePage(e, QStringLiteral("poll"),
+                             known ? HttpExchange::Status::Ok : HttpExchange::Status::NotFound);
+               });
+    router.add(method, QStringLiteral("/assets/{name}"),
+               [this](const HttpExchange &e, const QStringList &p) { serveAsset(e, p[0]); });
 }
 
 void PageController::servePage(const HttpExchange &exchange, const QString &name,

@@ -10,18 +10,14 @@ RequestGuard::RequestGuard(const Config &config)
       m_admin(config.value(QStringLiteral("rate-admin")).toDouble(),
               config.value(QStringLiteral("rate-admin")).toDouble() * 2)
 {
-    const QStringList proxies =
+    // Config::validate() refuses a list with a malformed entry; one set directly is read
+    // entry by entry, skipping what does not parse.
+    const QStringList entries =
         config.value(QStringLiteral("trusted-proxies")).toString().split(u',', Qt::SkipEmptyParts);
-    for (const QString &proxy : proxies) {
-        const QString entry = proxy.trimmed();
-        QPair<QHostAddress, int> subnet = QHostAddress::parseSubnet(entry);
-        if (subnet.first.isNull()) {
-            const QHostAddress single(entry);
-            if (single.isNull())
-                continue;
-            subnet = {single, single.protocol() == QAbstractSocket::IPv6Protocol ? 128 : 32};
-        }
-        m_trustedProxies.append(subnet);
+    for (const QString &entry : entries) {
+        const Outcome<QList<QPair<QHostAddress, int>>> subnet = Config::parseTrustedProxies(entry);
+        if (subnet)
+            m_trustedProxies += subnet.value();
     }
 }
 

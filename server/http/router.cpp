@@ -42,10 +42,12 @@ void Router::dispatch(const HttpExchange &exchange) const
 
     QStringList params;
     QStringList allowed;
+    // HEAD is answered by the GET route; HttpExchange leaves the body out.
+    const Method method = exchange.method() == Method::Head ? Method::Get : exchange.method();
     for (const Route &route : m_routes) {
         if (!match(route, segments, &params))
             continue;
-        if (route.method == exchange.method()) {
+        if (route.method == method) {
             if (RequestTrace *trace = exchange.trace())
                 trace->setRoute(route.series, route.pattern);
             if (m_guard && route.budget != Budget::None) {
@@ -63,6 +65,8 @@ void Router::dispatch(const HttpExchange &exchange) const
             return;
         }
         allowed.append(methodName(route.method));
+        if (route.method == Method::Get)
+            allowed.append(methodName(Method::Head));
     }
     traceUnmatched(exchange);
     if (!allowed.isEmpty()) {

@@ -11,8 +11,8 @@
 class RequestMetrics;
 
 // Method + path routing with `{name}` segments. Unlike QHttpServer 6.4's own routing
-// it tells a wrong method (405 with Allow) from an unknown path (404), and lets every
-// handler answer later through the exchange.
+// it tells a wrong method (405 with Allow) from an unknown path (404), answers HEAD
+// on every GET route, and lets every handler answer later through the exchange.
 class Router {
 public:
     using Method = QHttpServerRequest::Method;

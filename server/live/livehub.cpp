@@ -9,17 +9,18 @@
 #include <QHttpServer>
 #include <QTimer>
 #include <QWebSocket>
+#include <algorithm>
 
 LiveHub::LiveHub(LiveFeed *feed, const PollCatalog *catalog, const VoteController *votes,
                  DurableGate *durable, QObject *parent)
     : QObject(parent), m_feed(feed), m_catalog(catalog), m_votes(votes), m_durable(durable),
-      m_idleTimer(new QTimer(this))
+      m_pingTimer(new QTimer(this))
 {
-    connect(m_idleTimer, &QTimer::timeout, this, [this] {
+    connect(m_pingTimer, &QTimer::timeout, this, [this] {
         for (LiveSession *session : std::as_const(m_sessions))
-            session->checkIdle(IdleTimeoutMs);
+            session->ping();
     });
-    m_idleTimer->start(PingIntervalMs);
+    setIdleTimeout(DefaultIdleTimeoutMs);
     m_feed->addHub(this);
 }
 
@@ -34,6 +35,12 @@ LiveHub::~LiveHub()
     m_feed->clientCountChanged(-int(m_sessions.size()));
 }
 
+void LiveHub::setIdleTimeout(int idleMs)
+{
+    m_idleTimeoutMs = idleMs;
+    m_pingTimer->start(std::clamp(idleMs / 3, 1, MaxPingIntervalMs));
+}
+
 void LiveHub::acceptFrom(QHttpServer *server)
 {
     connect(server, &QHttpServer::newWebSocketConnection, this, [this, server] {
@@ -42,7 +49,7 @@ void LiveHub::acceptFrom(QHttpServer *server)
             if (!socket)
                 continue;
             const quint64 id = m_nextId++;
-            auto *session = new LiveSession(id, std::move(socket), this);
+            auto *session = new LiveSession(id, std::move(socket), m_idleTimeoutMs, this);
             connect(session, &LiveSession::finished, this, &LiveHub::remove);
             m_sessions.insert(id, session);
             m_feed->clientCountChanged(1);
@@ -126,7 +133,8 @@ void LiveHub::watchStats(int delta)
     m_feed->watchStats(delta);
 }
 
-void LiveHub::castVote(const QJsonObject &message, std::function<void(std::optional<TallyError>)> done) const
+void LiveHub::castVote(const QJsonObject &message,
+                       std::function<void(std::optional<TallyError>)> done) const
 {
     const Outcome<VoteRequest> request = RequestParser::parseBulkItem(message);
     if (!request) {

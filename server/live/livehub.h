@@ -47,8 +47,11 @@ public:
     // Casts a vote; `done` runs once it is acknowledged (durable, in sync mode) or refused.
     void castVote(const QJsonObject &message, std::function<void(std::optional<TallyError>)> done) const;
 
-    static constexpr int IdleTimeoutMs = 75000;
-    static constexpr int PingIntervalMs = 25000;
+    // A session silent for this long is closed (each session keeps its own deadline);
+    // every session is pinged at a third of it, at most every 25 s.
+    void setIdleTimeout(int idleMs);
+    static constexpr int DefaultIdleTimeoutMs = 75000;
+    static constexpr int MaxPingIntervalMs = 25000;
 
 private:
     void remove(quint64 sessionId);
@@ -59,6 +62,7 @@ private:
     DurableGate *m_durable;
     QHash<quint64, LiveSession *> m_sessions;
     QHash<QString, QSet<LiveSession *>> m_watchers;
-    QTimer *m_idleTimer;
+    QTimer *m_pingTimer;
+    int m_idleTimeoutMs = DefaultIdleTimeoutMs;
     quint64 m_nextId = 1;
 };

@@ -7,16 +7,23 @@
 #include <QTimer>
 #include <QWebSocket>
 
-LiveSession::LiveSession(quint64 id, std::unique_ptr<QWebSocket> socket, LiveHub *hub)
-    : QObject(hub), m_id(id), m_socket(socket.release()), m_hub(hub)
+LiveSession::LiveSession(quint64 id, std::unique_ptr<QWebSocket> socket, int idleMs, LiveHub *hub)
+    : QObject(hub), m_id(id), m_socket(socket.release()), m_hub(hub), m_idleMs(idleMs),
+      m_idleTimer(new QTimer(this))
 {
     m_socket->setParent(this);
     m_socket->setMaxAllowedIncomingFrameSize(MaxIncomingBytes);
     m_socket->setMaxAllowedIncomingMessageSize(MaxIncomingBytes);
     m_lastHeard.start();
+    // Traffic only moves m_lastHeard; the timer looks at it when it fires and waits
+    // for the rest, so a busy client costs no timer restarts.
+    m_idleTimer->setSingleShot(true);
+    connect(m_idleTimer, &QTimer::timeout, this, &LiveSession::checkIdle);
+    m_idleTimer->start(m_idleMs);
     connect(m_socket, &QWebSocket::textMessageReceived, this, &LiveSession::onText);
     connect(m_socket, &QWebSocket::binaryMessageReceived, this, [this] {
-        error(QJsonValue(), QStringLiteral("unsupported_frame"), QStringLiteral("Send JSON text frames."));
+        error(QJsonValue(), QStringLiteral("unsupported_frame"),
+              QStringLiteral("Send JSON text frames."));
     });
     connect(m_socket, &QWebSocket::pong, this, [this] { m_lastHeard.restart(); });
     connect(m_socket, &QWebSocket::bytesWritten, this, &LiveSession::drainOwed);
@@ -67,11 +74,18 @@ void LiveSession::drainOwed()
     }
 }
 
-void LiveSession::checkIdle(qint64 idleMs)
+void LiveSession::checkIdle()
 {
-    if (m_lastHeard.elapsed() > idleMs)
+    const qint64 silent = m_lastHeard.elapsed();
+    if (silent >= m_idleMs)
         close(1001, QStringLiteral("idle"));
     else
+        m_idleTimer->start(int(m_idleMs - silent));
+}
+
+void LiveSession::ping()
+{
+    if (!m_closing)
         m_socket->ping();
 }
 
@@ -105,7 +119,8 @@ void LiveSession::onText(const QString &text)
     QJsonParseError parseError;
     const QJsonDocument document = QJsonDocument::fromJson(text.toUtf8(), &parseError);
     if (parseError.error != QJsonParseError::NoError || !document.isObject()) {
-        error(QJsonValue(), QStringLiteral("malformed_json"), QStringLiteral("Messages are JSON objects."));
+        error(QJsonValue(), QStringLiteral("malformed_json"),
+              QStringLiteral("Messages are JSON objects."));
         return;
     }
     const QJsonObject message = document.object();
@@ -126,7 +141,8 @@ void LiveSession::onText(const QString &text)
             if (failure)
                 self->error(ref, failure->code, failure->message);
             else
-                self->reply({{QStringLiteral("type"), QStringLiteral("ack")}, {QStringLiteral("ref"), ref}});
+                self->reply({{QStringLiteral("type"), QStringLiteral("ack")},
+                             {QStringLiteral("ref"), ref}});
         });
     } else {
         error(ref, QStringLiteral("unknown_type"),
@@ -141,7 +157,8 @@ void LiveSession::subscribe(const QJsonObject &message, bool on)
     const QJsonValue channel = message.value(QStringLiteral("channel"));
     const QJsonValue pollValue = message.value(QStringLiteral("poll_id"));
     if (pollValue.isString() || pollValue.isDouble()) {
-        const QString pollId = pollValue.isString() ? pollValue.toString() : QString::number(pollValue.toInteger());
+        const QString pollId =
+            pollValue.isString() ? pollValue.toString() : QString::number(pollValue.toInteger());
         if (!on) {
             if (m_polls.remove(pollId))
                 m_hub->unwatchPoll(this, pollId);
@@ -150,12 +167,14 @@ void LiveSession::subscribe(const QJsonObject &message, bool on)
         if (m_polls.contains(pollId))
             return;
         if (!m_hub->pollExists(pollId)) {
-            error(ref, QStringLiteral("poll_not_found"), QStringLiteral("No poll with id '%1' exists.").arg(pollId.left(64)));
+            error(ref, QStringLiteral("poll_not_found"),
+                  QStringLiteral("No poll with id '%1' exists.").arg(pollId.left(64)));
             return;
         }
         if (m_polls.size() >= MaxPollSubscriptions) {
             error(ref, QStringLiteral("too_many_subscriptions"),
-                  QStringLiteral("A connection may watch at most %1 polls.").arg(MaxPollSubscriptions));
+                  QStringLiteral("A connection may watch at most %1 polls.")
+                      .arg(MaxPollSubscriptions));
             return;
         }
         m_polls.insert(pollId);
@@ -170,7 +189,9 @@ void LiveSession::subscribe(const QJsonObject &message, bool on)
     } else if (name == u"polls") {
         m_pollEvents = on;
     } else {
-        error(ref, QStringLiteral("invalid_subscription"),
-              QStringLiteral("Subscribe to a poll with \"poll_id\", or to the \"stats\" or \"polls\" channel."));
+        error(
+            ref, QStringLiteral("invalid_subscription"),
+            QStringLiteral(
+                "Subscribe to a poll with \"poll_id\", or to the \"stats\" or \"polls\" channel."));
     }
 }

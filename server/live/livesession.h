@@ -7,6 +7,7 @@
 #include <memory>
 
 class LiveHub;
+class QTimer;
 class QWebSocket;
 
 // One WebSocket client: parses its messages, keeps its subscriptions, and applies
@@ -27,7 +28,8 @@ public:
     // its descriptor would stay forever.
     static constexpr int CloseGraceMs = 2000;
 
-    LiveSession(quint64 id, std::unique_ptr<QWebSocket> socket, LiveHub *hub);
+    // Closed (1001) once silent for `idleMs`: no message and no pong.
+    LiveSession(quint64 id, std::unique_ptr<QWebSocket> socket, int idleMs, LiveHub *hub);
     ~LiveSession() override;
 
     quint64 id() const { return m_id; }
@@ -38,8 +40,7 @@ public:
     // A results snapshot for `key` (a poll id); coalesced while the client lags.
     void sendSnapshot(const QString &key, const QByteArray &message);
     void sendMessage(const QByteArray &message);
-    // Closes when silent for longer than `idleMs`; otherwise pings it.
-    void checkIdle(qint64 idleMs);
+    void ping();
     void close(int code, const QString &reason);
 
 Q_SIGNALS:
@@ -51,6 +52,7 @@ private:
     void error(const QJsonValue &ref, const QString &code, const QString &message);
     void subscribe(const QJsonObject &message, bool on);
     void drainOwed();
+    void checkIdle();
 
     quint64 m_id;
     QWebSocket *m_socket;
@@ -60,6 +62,8 @@ private:
     bool m_pollEvents = false;
     QHash<QString, QByteArray> m_owed;
     QElapsedTimer m_lastHeard;
+    int m_idleMs;
+    QTimer *m_idleTimer;
     bool m_closing = false;
     bool m_abortArmed = false;
 };

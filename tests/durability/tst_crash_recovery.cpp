@@ -106,7 +106,8 @@ void CrashRecoveryTest::killDuringStart(const QStringList &args, const QString &
     QVERIFY(early.waitForFinished(10000));
     // A killed server leaves its port lock behind: taking it (stale) and releasing it
     // removes the file.
-    QLockFile lock(QDir(QDir::tempPath()).filePath(QStringLiteral("tally-port-%1.lock").arg(port)));
+    QLockFile lock(
+        QDir(QDir::tempPath()).filePath(QStringLiteral("tally-port-%1-127.0.0.1.lock").arg(port)));
     if (lock.tryLock(0))
         lock.unlock();
 }

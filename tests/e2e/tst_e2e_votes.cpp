@@ -416,10 +416,11 @@ void TestE2eVotes::errorsAreAnsweredAndCountNothing_data()
                           << QByteArray() << QByteArray() << 405 << "method_not_allowed"
                           << QByteArray("POST");
     row("POST on results") << false << QByteArray("POST") << QByteArray("/api/v1/results/errs")
-                           << json << vote << 405 << "method_not_allowed" << QByteArray("GET");
+                           << json << vote << 405 << "method_not_allowed"
+                           << QByteArray("GET, HEAD");
     row("PATCH on poll") << false << QByteArray("PATCH") << QByteArray("/api/v1/polls/errs") << json
                          << QByteArray("{}") << 405 << "method_not_allowed"
-                         << QByteArray("GET, DELETE");
+                         << QByteArray("GET, HEAD, DELETE");
     row("unknown route") << false << QByteArray("GET") << QByteArray("/api/v1/nothing")
                          << QByteArray() << QByteArray() << 404 << "not_found" << QByteArray();
     row("unknown API version") << false << QByteArray("POST") << QByteArray("/api/v2/vote/errs")

@@ -1,7 +1,9 @@
 // libFuzzer target for everything that reads untrusted bytes without a socket: request
 // bodies (RequestParser), poll ids, Content-Type values, journal records, WebSocket
 // messages (the same steps LiveSession::onText takes before it needs a hub), Redis node
-// lists and ring lookups. The first input byte picks the target; the rest is the input.
+// lists and ring lookups, and the bytes of a connection as ConnectionGuard frames them
+// (whole stream vs. arbitrary segmentation) and single request heads. The first input
+// byte picks the target; the rest is the input.
 //
 // Besides crashes and sanitizer reports, each target checks the promises its callers
 // rely on (e.g. a parsed poll id is always valid) and traps when one is broken.
@@ -10,6 +12,7 @@
 #include "core/poll.h"
 #include "core/requestparser.h"
 #include "http/jsonbody.h"
+#include "http/requestframer.h"
 #include "storage/journalrecord.h"
 
 #include <QJsonArray>
@@ -202,6 +205,99 @@ void redisNodesAndRing(const QByteArray &input)
     check(ring.nodes().contains(ring.nodeFor(QString::fromLatin1(input))));
 }
 
+// One connection's bytes through RequestFramer as ConnectionGuard feeds it: the verdicts
+// (request lengths, refusals) must not depend on how TCP cut the stream. The first byte
+// seeds the cuts; the rest is the stream.
+struct Framed {
+    QList<qint64> lengths;
+    int refusal = 0;
+};
+
+Framed frameStream(QByteArrayView stream, quint32 seed, bool cut)
+{
+    constexpr qsizetype MaxHeader = 1024;
+    constexpr qint64 MaxBody = 512;
+    RequestFramer framer(MaxHeader, MaxBody);
+    Framed result;
+    qsizetype at = 0;
+    while (at < stream.size()) {
+        qsizetype piece = stream.size() - at;
+        if (cut) {
+            seed = seed * 1103515245u + 12345u;
+            piece = qMin<qsizetype>(piece, 1 + (seed >> 16) % 23);
+        }
+        // The guard peeks at most the head room, then counts body bytes without them.
+        const QByteArrayView chunk = stream.sliced(at, piece);
+        qsizetype used = 0;
+        while (used < chunk.size()) {
+            const RequestFramer::State before = framer.state();
+            qsizetype step = 0;
+            if (before == RequestFramer::State::Head) {
+                const qsizetype peek = qMin(chunk.size() - used, framer.headRoom());
+                check(peek > 0);
+                step = framer.feed(chunk.sliced(used, peek));
+                check(step <= peek);
+                if (framer.state() == RequestFramer::State::Body)
+                    step += qsizetype(framer.feedBody(chunk.size() - used - peek));
+            } else {
+                step = qsizetype(framer.feedBody(chunk.size() - used));
+            }
+            used += step;
+            check(framer.headRoom() >= 0);
+            if (framer.state() == RequestFramer::State::Complete) {
+                const RequestHead &head = framer.head();
+                check(!head.refusal());
+                check(head.contentLength() >= 0 && head.contentLength() <= MaxBody);
+                check(framer.bodyRemaining() == 0);
+                result.lengths.append(framer.taken());
+                framer.reset();
+                continue;
+            }
+            if (framer.state() == RequestFramer::State::Refused) {
+                const RequestHead::Refusal &refusal = framer.refusal();
+                check(refusal.status >= 400 && refusal.status < 600 && !refusal.code.isEmpty());
+                result.refusal = refusal.status;
+                return result;
+            }
+            if (step == 0)
+                break;
+        }
+        check(used == chunk.size()); // an unfinished request takes everything offered
+        at += piece;
+    }
+    return result;
+}
+
+void framing(const QByteArray &input)
+{
+    if (input.isEmpty())
+        return;
+    const quint32 seed = uchar(input[0]);
+    const QByteArrayView stream = QByteArrayView(input).sliced(1);
+    const Framed whole = frameStream(stream, seed, false);
+    const Framed pieces = frameStream(stream, seed, true);
+    check(whole.lengths == pieces.lengths);
+    check(whole.refusal == pieces.refusal);
+    qint64 sum = 0;
+    for (qint64 length : whole.lengths) {
+        check(length > 0);
+        sum += length;
+    }
+    check(sum <= stream.size());
+}
+
+void head(const QByteArray &input)
+{
+    const RequestHead parsed = RequestHead::parse(input, 16384);
+    if (parsed.refusal()) {
+        check(parsed.refusal().status >= 400 && !parsed.refusal().message.isEmpty());
+        return;
+    }
+    check(parsed.contentLength() >= 0 && parsed.contentLength() <= 16384);
+    check(!parsed.isWebSocketHandshake() || parsed.contentLength() == 0);
+    check(!parsed.announceKeepAlive() || parsed.keepAlive());
+}
+
 } // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -209,7 +305,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (size == 0)
         return 0;
     const QByteArray input(reinterpret_cast<const char *>(data) + 1, qsizetype(size - 1));
-    switch (data[0] % 8) {
+    switch (data[0] % 10) {
     case 0:
         newPoll(input);
         break;
@@ -233,6 +329,12 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         break;
     case 7:
         redisNodesAndRing(input);
+        break;
+    case 8:
+        framing(input);
+        break;
+    case 9:
+        head(input);
         break;
     }
     return 0;

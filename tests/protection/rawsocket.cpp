@@ -224,7 +224,7 @@ bool RawSocket::send(const QByteArray &bytes, int timeoutMs)
     return true;
 }
 
-RawResponse RawSocket::readResponse(int timeoutMs)
+RawResponse RawSocket::readResponse(int timeoutMs, bool withBody)
 {
     RawResponse response;
     const QDeadlineTimer deadline(timeoutMs);
@@ -246,7 +246,7 @@ RawResponse RawSocket::readResponse(int timeoutMs)
                 }
                 bool ok = false;
                 contentLength = response.headers.value("content-length").toLongLong(&ok);
-                if (!ok)
+                if (!ok || !withBody)
                     contentLength = 0;
             }
         }

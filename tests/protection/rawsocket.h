@@ -46,8 +46,9 @@ public:
     QString errorString() const { return m_error; }
 
     bool send(const QByteArray &bytes, int timeoutMs = 5000);
-    // Reads one answer: head, then Content-Length bytes of body.
-    RawResponse readResponse(int timeoutMs = 5000);
+    // Reads one answer: head, then Content-Length bytes of body (none when `withBody` is
+    // false, as for an answer to HEAD).
+    RawResponse readResponse(int timeoutMs = 5000, bool withBody = true);
     RawResponse request(const QByteArray &bytes, int timeoutMs = 5000);
     // Waits for the peer to close; `Data` when bytes arrived instead (they are kept in
     // `received`).

@@ -200,7 +200,8 @@ void TallyProcess::releaseStalePortLock()
     if (m_url.port() <= 0)
         return;
     QLockFile lock(
-        QDir(QDir::tempPath()).filePath(QStringLiteral("tally-port-%1.lock").arg(m_url.port())));
+        QDir(QDir::tempPath())
+            .filePath(QStringLiteral("tally-port-%1-%2.lock").arg(m_url.port()).arg(m_url.host())));
     if (lock.tryLock(0))
         lock.unlock();
 }
