@@ -174,7 +174,7 @@
     <name>HealthCharts</name>
     <message>
         <source>Buffer depth</source>
-        <translation>Puffertiefe</translation>
+        <translation>Puffer</translation>
     </message>
     <message>
         <source>%1 votes</source>
@@ -182,7 +182,7 @@
     </message>
     <message>
         <source>Last flush</source>
-        <translation>Letztes Schreiben</translation>
+        <translation>Flush</translation>
     </message>
     <message>
         <source>Cache hits</source>
