@@ -108,7 +108,9 @@ void runServer(TallyServer *server, QCoreApplication *app)
         qCCritical(lcApp, "tally: %s", qPrintable(reason));
         QCoreApplication::exit(1);
     });
-    QObject::connect(server, &TallyServer::stopped, app, [] { QCoreApplication::exit(0); });
+    // Exit status 3: votes were accepted that exist nowhere once the process is gone.
+    QObject::connect(server, &TallyServer::stopped, app,
+                     [server] { QCoreApplication::exit(server->votesLost() > 0 ? 3 : 0); });
     server->start();
 }
 

@@ -6,7 +6,8 @@
 # Starts a headless server on a free port with a private data directory, fills it
 # with demo polls (several themes, votes cast), keeps votes coming in, and runs
 # `tally --connect URL` under Xvfb at 1280x800 and 1920x1080 (English), 1280x800 in
-# German, and the start-up dialog of a console whose port is taken. Each console
+# German, with the console's dark colours (View › Colours › Dark), and the start-up
+# dialog of a console whose port is taken. Each console
 # screenshot is taken after TALLY_SCREENSHOT_SETTLE seconds (default 30): the console
 # has loaded its data and drawn some health history by then. Needs xvfb-run,
 # ImageMagick (import) and curl. The dark-palette screenshots come from
@@ -119,9 +120,16 @@ shoot() { # size png settle tally-arguments...
     ' screenshot "$out" "$png" "$wait" "$work/$png.log" "$binary" "$@"
     echo "wrote $out/$png"
 }
+settings=$XDG_CONFIG_HOME/Tally/Tally.conf
+mkdir -p "$(dirname "$settings")"
 for size in 1280x800 1920x1080; do
+    rm -f "$settings" # a first start: default layout, system colours
     shoot "$size" "console-$size.png" "$settle" --connect "$url" --lang en
 done
+rm -f "$settings"
 shoot 1280x800 console-de-1280x800.png "$settle" --connect "$url" --lang de
+printf '[view]\ncolours=dark\n' >"$settings"
+shoot 1280x800 console-dark-1280x800.png "$settle" --connect "$url" --lang en
+rm -f "$settings"
 # The start-up dialog: this console's own server wants the demo server's port.
 shoot 1280x800 startup-port-taken-1280x800.png 5 --port "${url##*:}" --data-dir "$work/console-data" --lang en

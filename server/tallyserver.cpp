@@ -1,4 +1,5 @@
 #include "tallyserver.h"
+#include "admintoken.h"
 #include "core/logcategories.h"
 #include "core/pollcatalog.h"
 #include "core/serverstats.h"
@@ -21,10 +22,6 @@
 #include <QRandomGenerator>
 #include <QThread>
 #include <QTimer>
-
-namespace {
-constexpr int DrainTimeoutMs = 15000;
-}
 
 TallyServer::TallyServer(const Config &config, QObject *parent)
     : QObject(parent), m_config(config)
@@ -69,34 +66,16 @@ QString TallyServer::resolveInstanceId(QString *error) const
 
 bool TallyServer::ensureAdminToken(QString *error)
 {
-    if (!m_config.adminToken().isEmpty())
-        return true;
-    const QString bind = m_config.bindAddress();
-    const QHostAddress address(bind);
-    if (bind == u"localhost" || (!address.isNull() && address.isLoopback()))
-        return true;
-    // Reachable from other machines: administration must not be open to anyone.
-    QFile file(QDir(m_config.dataDir()).filePath(QStringLiteral("admin-token")));
-    QString token;
-    if (file.open(QIODevice::ReadOnly)) {
-        token = QString::fromUtf8(file.readAll()).trimmed();
-        file.close();
+    const Outcome<AdminToken::Resolved> resolved = AdminToken::resolve(m_config);
+    if (!resolved) {
+        *error = resolved.error().message;
+        return false;
     }
-    if (token.isEmpty()) {
-        QByteArray random(24, Qt::Uninitialized);
-        QRandomGenerator::system()->fillRange(reinterpret_cast<quint32 *>(random.data()), random.size() / 4);
-        token = QString::fromLatin1(random.toHex());
-        if (!file.open(QIODevice::WriteOnly | QIODevice::Truncate) ||
-            !file.setPermissions(QFileDevice::ReadOwner | QFileDevice::WriteOwner) ||
-            file.write(token.toUtf8() + '\n') < 0) {
-            *error = QStringLiteral("cannot write %1: %2").arg(file.fileName(), file.errorString());
-            return false;
-        }
-        file.close();
-    }
-    m_config.set(QStringLiteral("admin-token"), token);
-    std::fprintf(stderr, "tally: listening beyond loopback without --admin-token: admin calls need the token in %s\n",
-                 qPrintable(file.fileName()));
+    if (resolved.value().file.isEmpty())
+        return true;
+    m_config.set(QStringLiteral("admin-token"), resolved.value().token);
+    std::fprintf(stderr, "tally: no --admin-token given: admin calls need the token in %s%s\n",
+                 qPrintable(resolved.value().file), resolved.value().generated ? " (just generated)" : "");
     return true;
 }
 
@@ -207,9 +186,10 @@ void TallyServer::start()
     m_catalog = std::make_unique<PollCatalog>();
     m_ledger = std::make_unique<VoteLedger>(m_config.workers(), m_config.cacheTtlMs(), m_config.cacheEntries());
     m_stats = std::make_unique<ServerStats>();
-    m_journal = std::make_unique<Journal>(QDir(m_config.dataDir()).filePath(QStringLiteral("journal")),
-                                          m_config.syncDurability() ? Journal::Mode::Sync : Journal::Mode::Async,
-                                          m_ledger.get(), m_config.workers());
+    m_journal = std::make_unique<Journal>(
+        QDir(m_config.dataDir()).filePath(QStringLiteral("journal")),
+        m_config.syncDurability() ? Journal::Mode::Sync : Journal::Mode::Async, m_ledger.get(),
+        m_config.workers(), m_config.journalMaxBacklog());
     m_journal->setSyncHistogram(&m_stats->journalSyncDuration);
     m_storage = new StorageEngine(m_config, m_instanceId, *m_catalog, *m_ledger, *m_stats, m_journal.get());
     m_storageThread = new QThread(this);
@@ -286,9 +266,11 @@ void TallyServer::stop()
     for (HttpWorker *worker : m_workers)
         QMetaObject::invokeMethod(worker, &HttpWorker::stop, Qt::BlockingQueuedConnection);
     m_storage->drain();
-    QTimer::singleShot(DrainTimeoutMs, this, [this] {
+    QTimer::singleShot(m_config.drainTimeoutMs(), this, [this] {
         if (m_running) {
-            qCWarning(lcApp, "Shutdown: shards did not take every pending vote within %d s", DrainTimeoutMs / 1000);
+            qCWarning(lcApp, "Shutdown: storage did not take every pending vote within %.1f s (%lld still "
+                     "pending)",
+                     m_config.drainTimeoutMs() / 1000.0, m_ledger->pendingVotes());
             finishStop();
         }
     });
@@ -302,6 +284,17 @@ void TallyServer::finishStop()
     // Everything is flushed: the journal's last cycle may still tell workers about
     // durable records, so it stops while they are alive.
     m_journal->stop();
+    // The journal's last cycle is done: what it could not write exists nowhere else.
+    m_votesLost = m_journal->backlog();
+    if (m_votesLost > 0)
+        qCritical("Shutdown: %lld accepted vote(s) are neither stored nor in the journal (%s: %s); "
+                  "they are lost. What the journal holds is replayed at the next start.",
+                  m_votesLost, qPrintable(m_journal->directory()),
+                  qPrintable(m_journal->lastError()));
+    else if (m_ledger->pendingVotes() > 0)
+        qWarning("Shutdown: %lld vote(s) not yet stored are in the journal and are replayed at the "
+                 "next start",
+                 m_ledger->pendingVotes());
     for (QThread *thread : m_workerThreads) {
         thread->quit();
         thread->wait();

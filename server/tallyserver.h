@@ -59,6 +59,8 @@ public:
     // The address of the Tally running on `dataDir`, as it wrote it when it started
     // (empty when none wrote one). Only meaningful while that Tally holds the lock.
     static QUrl runningUrl(const QString &dataDir);
+    // After stopped(): accepted votes that could be neither stored nor journaled.
+    qint64 votesLost() const { return m_votesLost; }
 
 Q_SIGNALS:
     void started(const QUrl &url);
@@ -97,4 +99,5 @@ private:
     qint64 m_otherPid = 0;
     bool m_stopping = false;
     bool m_running = false;
+    qint64 m_votesLost = 0;
 };

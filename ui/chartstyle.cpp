@@ -5,6 +5,8 @@
 #include <QPalette>
 #include <QWidget>
 
+#include <iterator>
+
 namespace ChartStyle {
 
 void apply(QChart *chart, const QPalette &palette)
@@ -35,13 +37,18 @@ QColor accent(const QPalette &palette)
 
 QList<QColor> series(const QPalette &palette, int count)
 {
+    // Okabe & Ito, "Color Universal Design" (2002): told apart with every common kind of
+    // colour blindness. Black is left out; it would vanish on a dark theme.
+    static const QRgb okabeIto[] = {0x0072B2, 0xE69F00, 0x009E73, 0xCC79A7,
+                                    0x56B4E9, 0xD55E00, 0xF0E442};
+    const bool dark = palette.color(QPalette::Active, QPalette::Base).lightnessF() < 0.5;
     QList<QColor> colours;
-    const QColor base = accent(palette).toHsv();
-    const int hue = base.hsvHue() < 0 ? 210 : base.hsvHue();
-    const int saturation = qMax(base.hsvSaturation(), 120);
-    const int value = qBound(140, base.value(), 230);
-    for (int i = 0; i < count; ++i)
-        colours.append(QColor::fromHsv((hue + i * 137) % 360, saturation, value));
+    for (int i = 0; i < count; ++i) {
+        QColor colour = QColor::fromRgb(okabeIto[i % std::size(okabeIto)]);
+        if (dark)
+            colour = colour.lighter(115);
+        colours.append(colour);
+    }
     return colours;
 }
 

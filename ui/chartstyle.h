@@ -15,7 +15,8 @@ namespace ChartStyle {
 void apply(QChart *chart, const QPalette &palette);
 // The main data colour (the palette's highlight).
 QColor accent(const QPalette &palette);
-// `count` distinguishable colours starting at the accent.
+// `count` colours that stay apart for colour-blind readers too (the Okabe-Ito
+// palette), lightened on a dark background.
 QList<QColor> series(const QPalette &palette, int count);
 // A red that reads well on the palette's window colour (warnings, validation).
 QColor warning(const QPalette &palette);

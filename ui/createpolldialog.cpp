@@ -46,6 +46,7 @@ CreatePollDialog::CreatePollDialog(ServerClient *client, QWidget *parent)
     m_question->setPlaceholderText(tr("What should the audience answer?"));
     m_question->setToolTip(tr("1 to %1 characters").arg(MaxQuestion));
     m_questionCount->setTextFormat(Qt::PlainText);
+    m_questionCount->setAccessibleName(tr("Question length"));
     m_questionCount->setEnabled(false);
     m_theme->setObjectName(QStringLiteral("themeBox"));
     m_theme->setEditable(true);
@@ -85,12 +86,19 @@ CreatePollDialog::CreatePollDialog(ServerClient *client, QWidget *parent)
     idBox->addWidget(m_id);
     idBox->addWidget(m_idMessage);
 
+    // Fields in a layout get no buddy from the form: set them, for the mnemonics and for
+    // the names screen readers give the fields.
+    const auto buddyLabel = [this](const QString &text, QWidget *buddy) {
+        auto *label = new QLabel(text, this);
+        label->setBuddy(buddy);
+        return label;
+    };
     auto *form = new QFormLayout;
     form->setFieldGrowthPolicy(QFormLayout::ExpandingFieldsGrow);
-    form->addRow(tr("&Question:"), questionBox);
-    form->addRow(tr("&Theme:"), themeBox);
+    form->addRow(buddyLabel(tr("&Question:"), m_question), questionBox);
+    form->addRow(buddyLabel(tr("&Theme:"), m_theme), themeBox);
     form->addRow(tr("Options:"), optionsBox);
-    form->addRow(tr("&ID:"), idBox);
+    form->addRow(buddyLabel(tr("&ID:"), m_id), idBox);
     form->addRow(QString(), m_oneVote);
     auto *layout = new QVBoxLayout(this);
     layout->addLayout(form);
@@ -118,7 +126,7 @@ CreatePollDialog::CreatePollDialog(ServerClient *client, QWidget *parent)
 
     addOption();
     addOption();
-    resize(560, sizeHint().height());
+    resize(qMax(sizeHint().width(), fontMetrics().averageCharWidth() * 70), sizeHint().height());
     loadThemes();
     validate();
 }
@@ -200,7 +208,10 @@ void CreatePollDialog::removeOption(int option)
 void CreatePollDialog::renumber()
 {
     for (int i = 0; i < m_options.size(); ++i) {
-        m_options[i].letter->setText(QString(QChar(u'A' + i)));
+        const QChar letter(u'A' + i);
+        m_options[i].letter->setText(QString(letter));
+        m_options[i].edit->setAccessibleName(tr("Option %1").arg(letter));
+        m_options[i].remove->setAccessibleName(tr("Remove option %1").arg(letter));
         m_options[i].remove->setEnabled(m_options.size() > MinOptions);
     }
     m_addOption->setEnabled(m_options.size() < MaxOptions);

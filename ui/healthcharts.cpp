@@ -1,14 +1,18 @@
 #include "healthcharts.h"
 #include "timeserieschart.h"
+#include "uitext.h"
 
 #include <QDateTime>
+#include <QEvent>
+#include <QFontMetrics>
 #include <QGridLayout>
+#include <QLocale>
 #include <QResizeEvent>
+#include <QTimer>
 
 namespace {
-constexpr int MinChartWidth = 150;
-constexpr int MinChartHeight = 120;
 constexpr qint64 RateWindowMs = 900;
+constexpr int OutageTickMs = 1000;
 
 QJsonObject objectAt(const QJsonObject &json, const char *key)
 {
@@ -17,13 +21,21 @@ QJsonObject objectAt(const QJsonObject &json, const char *key)
 } // namespace
 
 HealthCharts::HealthCharts(QWidget *parent)
-    : QWidget(parent), m_buffer(new TimeSeriesChart(tr("Buffer depth"), tr("%1 votes"), 0, this)),
-      m_flush(new TimeSeriesChart(tr("Last flush"), tr("%1 votes"), 0, this)),
+    : QWidget(parent), m_buffer(new TimeSeriesChart(tr("Buffer depth"), tr("%1 vote(s)"), 0, this)),
+      m_flush(new TimeSeriesChart(tr("Last flush"), tr("%1 vote(s)"), 0, this)),
       m_cache(new TimeSeriesChart(tr("Cache hits"), tr("%1%"), 1, this)),
       m_requests(new TimeSeriesChart(tr("Requests"), tr("%1/s"), 1, this)),
       m_clients(new TimeSeriesChart(tr("WS clients"), tr("%1"), 0, this)),
-      m_grid(new QGridLayout(this))
+      m_grid(new QGridLayout(this)), m_outageTimer(new QTimer(this))
 {
+    setAccessibleName(tr("Server health"));
+    // During an outage the time axes keep moving, so the gap grows visibly.
+    m_outageTimer->setInterval(OutageTickMs);
+    connect(m_outageTimer, &QTimer::timeout, this, [this] {
+        const qint64 now = QDateTime::currentMSecsSinceEpoch();
+        for (TimeSeriesChart *chart : charts())
+            chart->advanceTo(now);
+    });
     m_buffer->setObjectName(QStringLiteral("bufferDepthChart"));
     m_buffer->setToolTip(
         tr("Votes accepted and waiting in the workers' buffers for the next flush"));
@@ -36,6 +48,10 @@ HealthCharts::HealthCharts(QWidget *parent)
     m_requests->setToolTip(tr("HTTP requests per second, from the growth of the request counter"));
     m_clients->setObjectName(QStringLiteral("socketClientsChart"));
     m_clients->setToolTip(tr("WebSocket clients connected to the server"));
+    for (TimeSeriesChart *chart : charts())
+        chart->setToolTip(chart->toolTip() + u'\n' +
+                          tr("From one minute up to the last five minutes; a hatched band "
+                             "marks a time without data from the server."));
     m_clients->hide(); // until the stats report it
     m_grid->setContentsMargins(0, 0, 0, 0);
     m_grid->setSpacing(4);
@@ -43,6 +59,7 @@ HealthCharts::HealthCharts(QWidget *parent)
     // narrow first layout pass would make the window as tall as a one-column grid.
     m_grid->setSizeConstraint(QLayout::SetNoConstraint);
     arrange();
+    updateRendering(); // nothing is drawn until shown
 }
 
 qint64 HealthCharts::socketClientCount(const QJsonObject &stats)
@@ -111,19 +128,103 @@ void HealthCharts::addStats(const QJsonObject &stats, qint64 now)
 
 void HealthCharts::clear()
 {
-    for (TimeSeriesChart *chart : {m_buffer, m_flush, m_cache, m_requests, m_clients})
+    for (TimeSeriesChart *chart : charts())
         chart->clear();
     m_lastRequests = -1;
+    m_outageTimer->stop();
+}
+
+QList<TimeSeriesChart *> HealthCharts::charts() const
+{
+    return {m_buffer, m_flush, m_cache, m_requests, m_clients};
+}
+
+void HealthCharts::setOutage(bool outage)
+{
+    setOutage(outage, QDateTime::currentMSecsSinceEpoch());
+}
+
+void HealthCharts::setOutage(bool outage, qint64 now)
+{
+    for (TimeSeriesChart *chart : charts()) {
+        if (outage)
+            chart->beginOutage(now);
+        else
+            chart->endOutage(now);
+    }
+    // The request counter's growth over an outage is no rate of the moment.
+    m_lastRequests = -1;
+    updateRendering();
+}
+
+void HealthCharts::setPaused(bool paused)
+{
+    m_paused = paused;
+    updateRendering();
+}
+
+void HealthCharts::updateRendering()
+{
+    const bool rendering = isVisible() && !m_paused;
+    for (TimeSeriesChart *chart : charts())
+        chart->setRendering(rendering);
+    if (rendering && m_buffer->inOutage())
+        m_outageTimer->start();
+    else
+        m_outageTimer->stop();
+}
+
+void HealthCharts::showEvent(QShowEvent *event)
+{
+    QWidget::showEvent(event);
+    updateRendering();
+}
+
+void HealthCharts::hideEvent(QHideEvent *event)
+{
+    QWidget::hideEvent(event);
+    updateRendering();
+}
+
+void HealthCharts::changeEvent(QEvent *event)
+{
+    QWidget::changeEvent(event);
+    if (event->type() == QEvent::FontChange) {
+        m_columns = 0;
+        arrange();
+        updateGeometry();
+    }
+}
+
+int HealthCharts::minChartWidth() const
+{
+    // Wide enough for a title with its value, e.g. "Buffer depth: 12,345 votes".
+    QFont bold = font();
+    bold.setBold(true);
+    const QFontMetrics metrics(bold);
+    int widest = 0;
+    for (const QString &sample :
+         {tr("%1: %2").arg(m_buffer->name(),
+                           UiText::plural(tr("%1 vote(s)").arg(QLocale().toString(123456)), 2)),
+          tr("%1: %2").arg(m_requests->name(),
+                           tr("%1/s").arg(QLocale().toString(12345.6, 'f', 1)))})
+        widest = qMax(widest, metrics.horizontalAdvance(sample));
+    return widest + metrics.averageCharWidth() * 3;
+}
+
+int HealthCharts::minChartHeight() const
+{
+    return fontMetrics().height() * 7;
 }
 
 QSize HealthCharts::minimumSizeHint() const
 {
-    return {2 * MinChartWidth, MinChartHeight};
+    return {2 * minChartWidth(), minChartHeight()};
 }
 
 QSize HealthCharts::sizeHint() const
 {
-    return {5 * MinChartWidth * 3 / 2, MinChartHeight * 3 / 2};
+    return {5 * minChartWidth(), minChartHeight() * 3 / 2};
 }
 
 void HealthCharts::resizeEvent(QResizeEvent *event)
@@ -138,7 +239,7 @@ void HealthCharts::arrange()
     if (!m_clients->isHidden())
         charts.append(m_clients);
     // As many columns as fit, so a wide window shows one row and a narrow one a grid.
-    const int fit = qMax(1, width() / MinChartWidth);
+    const int fit = qMax(1, width() / minChartWidth());
     const int columns = int(qMin<qsizetype>(fit, charts.size()));
     if (columns == m_columns && m_grid->count() == charts.size())
         return;

@@ -6,9 +6,10 @@
 #include <QWidget>
 
 class QGridLayout;
+class QTimer;
 class TimeSeriesChart;
 
-// The server's health over the last five minutes, one small chart per metric, fed
+// The server's health over up to the last five minutes, one small chart per metric, fed
 // with stats snapshots (GET /api/v1/stats or the WebSocket's stats channel): buffer
 // depth, last flush size, cache hit ratio, request rate (from the growth of the
 // `requests` counter) and, when the stats report it, WebSocket clients.
@@ -20,6 +21,13 @@ public:
     void addStats(const QJsonObject &stats);
     void addStats(const QJsonObject &stats, qint64 msecsSinceEpoch);
     void clear();
+    // The server is unreachable: the charts mark the outage and keep their time axes
+    // moving; the next stats start new lines.
+    void setOutage(bool outage);
+    void setOutage(bool outage, qint64 msecsSinceEpoch);
+    // A minimised window: samples are recorded, nothing is drawn.
+    void setPaused(bool paused);
+    QList<TimeSeriesChart *> charts() const;
 
     TimeSeriesChart *bufferDepth() const { return m_buffer; }
     TimeSeriesChart *flushSize() const { return m_flush; }
@@ -35,9 +43,15 @@ public:
 
 protected:
     void resizeEvent(QResizeEvent *event) override;
+    void showEvent(QShowEvent *event) override;
+    void hideEvent(QHideEvent *event) override;
+    void changeEvent(QEvent *event) override;
 
 private:
     void arrange();
+    void updateRendering();
+    int minChartWidth() const;
+    int minChartHeight() const;
 
     TimeSeriesChart *m_buffer;
     TimeSeriesChart *m_flush;
@@ -45,6 +59,8 @@ private:
     TimeSeriesChart *m_requests;
     TimeSeriesChart *m_clients;
     QGridLayout *m_grid;
+    QTimer *m_outageTimer;
+    bool m_paused = false;
     int m_columns = 0;
     qint64 m_lastRequests = -1;
     qint64 m_lastRequestsAt = 0;

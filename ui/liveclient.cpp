@@ -3,6 +3,7 @@
 #include "serverclient.h"
 
 #include <QJsonDocument>
+#include <QLocale>
 #include <QNetworkProxy>
 #include <QTimer>
 #include <QWebSocket>
@@ -48,8 +49,12 @@ LiveClient::LiveClient(ServerClient *client, QObject *parent)
 
     connect(m_rest, &RestPoller::statsFetched, this, &LiveClient::onStats);
     connect(m_rest, &RestPoller::unreachable, this, &LiveClient::onUnreachable);
+    connect(m_rest, &RestPoller::statsFailed, this, &LiveClient::onProbeFailed);
     connect(m_rest, &RestPoller::resultsFetched, this, &LiveClient::onRestResults);
-    connect(m_rest, &RestPoller::pollGone, this, &LiveClient::pollGone);
+    connect(m_rest, &RestPoller::pollGone, this, [this](const QString &pollId) {
+        m_latest.remove(pollId);
+        Q_EMIT pollGone(pollId);
+    });
     connect(m_rest, &RestPoller::pollsFetched, this, &LiveClient::pollsReceived);
     connect(m_rest, &RestPoller::ringFetched, this, &LiveClient::ringReceived);
 }
@@ -84,6 +89,8 @@ void LiveClient::stop()
     m_socket->abort();
     m_subscribed.clear();
     m_lastSeq.clear();
+    m_latest.clear();
+    m_lastProblem.clear();
     m_attempt = 0;
     m_probeDelayMs = FirstProbeDelayMs;
     m_socketRetryMs = FirstSocketRetryMs;
@@ -123,11 +130,12 @@ QString LiveClient::statusText() const
                                .arg(url)
                                .arg((retry + 999) / 1000);
     }
-    case LiveClient::State::Reconnecting:
-        return tr("Reconnecting to %1 in %2 s (attempt %3)…")
-            .arg(url)
-            .arg((retryInMs() + 999) / 1000)
-            .arg(attempt());
+    case LiveClient::State::Reconnecting: {
+        const QString text = tr("Reconnecting to %1 in %2 s (attempt %3)…")
+                                 .arg(url, QLocale().toString((retryInMs() + 999) / 1000),
+                                      QLocale().toString(attempt()));
+        return m_lastProblem.isEmpty() ? text : tr("%1 Last answer: %2").arg(text, m_lastProblem);
+    }
     }
     return {};
 }
@@ -168,11 +176,18 @@ void LiveClient::updateRestTotals()
 
 void LiveClient::onRestResults(const QString &pollId, const QJsonObject &results, qint64 total)
 {
-    // A subscribed poll's pushed snapshots are authoritative (the server sends one on
-    // subscribing): a REST answer computed earlier but arriving later would show an
-    // older count until the next change.
-    if (socketLive() && m_subscribed.contains(pollId))
+    publishResults(pollId, results, total);
+}
+
+void LiveClient::publishResults(const QString &pollId, const QJsonObject &results, qint64 total)
+{
+    // Counts only grow: a snapshot with a smaller total was computed before one already
+    // shown (e.g. a REST answer overtaken by a pushed snapshot) and would show an older
+    // count until the next change.
+    auto known = m_latest.constFind(pollId);
+    if (known != m_latest.constEnd() && total < known->total)
         return;
+    m_latest.insert(pollId, {results, total});
     Q_EMIT resultsReceived(pollId, results, total);
 }
 
@@ -224,7 +239,10 @@ void LiveClient::onReachable()
     m_probeTimer->stop();
     m_attempt = 0;
     m_probeDelayMs = FirstProbeDelayMs;
+    m_lastProblem.clear();
     m_lastSeq.clear();
+    // A restarted server may hold fewer votes than were shown: start from its answers.
+    m_latest.clear();
     setState(State::Polling);
     m_rest->setMode(RestPoller::Mode::Polling);
     m_rest->fetchAll();
@@ -232,11 +250,27 @@ void LiveClient::onReachable()
     openSocket();
 }
 
-void LiveClient::onUnreachable()
+void LiveClient::onUnreachable(const QString &why)
+{
+    // Only probes count as attempts while reconnecting; other requests failing at the
+    // same time say nothing new.
+    if (m_state == State::Idle || m_state == State::Reconnecting || socketLive())
+        return; // the socket's own watchdog decides while it is open
+    m_lastProblem = why;
+    scheduleProbe(true);
+}
+
+void LiveClient::onProbeFailed(const QString &why)
 {
     if (m_state == State::Idle || socketLive())
-        return; // the socket's own watchdog decides while it is open
-    if (m_state != State::Reconnecting) {
+        return;
+    m_lastProblem = why;
+    scheduleProbe(m_state != State::Reconnecting);
+}
+
+void LiveClient::scheduleProbe(bool firstFailure)
+{
+    if (firstFailure) {
         m_rest->setMode(RestPoller::Mode::Off);
         m_socketRetryTimer->stop();
         m_handshakeTimer->stop();
@@ -381,14 +415,16 @@ void LiveClient::onMessage(const QString &text)
                 return; // an older snapshot overtaken by a newer one
             m_lastSeq.insert(pollId, seq);
         }
-        Q_EMIT resultsReceived(pollId, message.value(QStringLiteral("results")).toObject(),
-                               message.value(QStringLiteral("total")).toInteger());
+        publishResults(pollId, message.value(QStringLiteral("results")).toObject(),
+                       message.value(QStringLiteral("total")).toInteger());
     } else if (type == u"stats") {
         QJsonObject stats = message;
         stats.remove(QStringLiteral("type"));
         onStats(stats);
     } else if (type == u"poll_created" || type == u"poll_updated" || type == u"poll_deleted") {
         const QJsonObject poll = message.value(QStringLiteral("poll")).toObject();
+        if (type == u"poll_deleted")
+            m_latest.remove(poll.value(QStringLiteral("id")).toString());
         Q_EMIT pollEvent(type, poll);
         if (type == u"poll_deleted")
             Q_EMIT pollGone(poll.value(QStringLiteral("id")).toString());

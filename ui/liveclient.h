@@ -58,6 +58,15 @@ public:
     // The connection in a sentence, e.g. "Connected to http://… · live updates" or
     // "Reconnecting to http://… in 4 s (attempt 3)…".
     QString statusText() const;
+    // Why the last probe failed (the server's message or the transport error), empty
+    // once the server answers again.
+    QString lastProblem() const { return m_lastProblem; }
+    // The newest results seen for a poll (pushed or fetched); total -1 when none yet.
+    struct Snapshot {
+        QJsonObject results;
+        qint64 total = -1;
+    };
+    Snapshot latestResults(const QString &pollId) const { return m_latest.value(pollId); }
 
     // The selected poll is polled fastest; the watched ones feed the poll list's totals.
     void setSelectedPoll(const QString &pollId);
@@ -92,7 +101,10 @@ Q_SIGNALS:
 private:
     void setState(State state);
     void onStats(const QJsonObject &stats);
-    void onUnreachable();
+    void onUnreachable(const QString &why);
+    void onProbeFailed(const QString &why);
+    void scheduleProbe(bool firstFailure);
+    void publishResults(const QString &pollId, const QJsonObject &results, qint64 total);
     void onReachable();
     void openSocket();
     void onSocketConnected();
@@ -123,6 +135,8 @@ private:
     QStringList m_watched;
     QSet<QString> m_subscribed;
     QHash<QString, qint64> m_lastSeq;
+    QHash<QString, Snapshot> m_latest;
+    QString m_lastProblem;
     QElapsedTimer m_lastMessage;
     QElapsedTimer m_lastStats;
     bool m_pingSent = false;

@@ -1,4 +1,5 @@
 #include "mainwindow.h"
+#include "appearance.h"
 #include "connectdialog.h"
 #include "createpolldialog.h"
 #include "healthcharts.h"
@@ -12,11 +13,14 @@
 #include "samplepoll.h"
 #include "serverclient.h"
 #include "shardview.h"
+#include "timeserieschart.h"
 #include "votecaster.h"
 
 #include <QAction>
+#include <QActionGroup>
 #include <QApplication>
 #include <QCloseEvent>
+#include <QComboBox>
 #include <QDockWidget>
 #include <QGroupBox>
 #include <QLabel>
@@ -26,6 +30,8 @@
 #include <QSplitter>
 #include <QStatusBar>
 #include <QStyle>
+#include <QTableView>
+#include <QTableWidget>
 #include <QTimer>
 #include <QToolBar>
 #include <QVBoxLayout>
@@ -33,6 +39,7 @@
 namespace {
 constexpr int StateVersion = 1;
 constexpr int MaxRecentUrls = 8;
+constexpr int MessageMs = 8000;
 
 QString tokenKey(const QUrl &url)
 {
@@ -84,21 +91,29 @@ MainWindow::MainWindow(const QString &adminToken, QWidget *parent)
     m_connectionLabel->setTextFormat(Qt::PlainText);
     m_versionLabel->setObjectName(QStringLiteral("versionLabel"));
     m_versionLabel->setTextFormat(Qt::PlainText);
-    statusBar()->addPermanentWidget(m_connectionLabel, 1);
+    // No stretch: the room left of the permanent widgets is where showMessage() writes.
+    statusBar()->addPermanentWidget(m_connectionLabel);
     statusBar()->addPermanentWidget(m_versionLabel);
-    m_statusTimer->setInterval(500); // the reconnect countdown
+    m_connectionLabel->setAccessibleName(tr("Connection"));
+    m_versionLabel->setAccessibleName(tr("Server version"));
+    m_statusTimer->setInterval(500); // the reconnect countdown, only while there is one
     connect(m_statusTimer, &QTimer::timeout, this, &MainWindow::updateConnectionStatus);
-    m_statusTimer->start();
 
-    connect(m_live, &LiveClient::stateChanged, this, [this] {
+    connect(m_live, &LiveClient::stateChanged, this, [this](LiveClient::State state) {
         m_actions->setConnected(m_live->isConnected());
+        const bool outage = state == LiveClient::State::Reconnecting;
+        m_health->setOutage(outage);
+        m_results->setOutage(outage);
         updateConnectionStatus();
+        updatePaused();
     });
     connect(m_live, &LiveClient::pollsReceived, this, [this](const QJsonArray &polls) {
         m_model->setPolls(polls);
         m_listLoaded = true;
         m_polls->setLoading(false);
-        selectFirstPollIfNone();
+        // A notice about the deleted poll stays until the operator picks another one.
+        if (m_deletedNotice.isEmpty())
+            selectFirstPollIfNone();
         updateSampleAction();
     });
     connect(m_live, &LiveClient::pollEvent, this,
@@ -121,6 +136,22 @@ MainWindow::MainWindow(const QString &adminToken, QWidget *parent)
     connect(m_model, &QAbstractItemModel::rowsRemoved, this, watch);
     connect(m_model, &QAbstractItemModel::modelReset, this, watch);
     connect(m_model, &PollListModel::pollChanged, this, &MainWindow::onPollChanged);
+    // Before the selection empties: the shown poll is gone, so say so instead of
+    // quietly showing nothing or another poll.
+    connect(m_model, &QAbstractItemModel::rowsAboutToBeRemoved, this,
+            [this](const QModelIndex &, int first, int last) {
+                // The poll list has emptied its selection just before (PollsView).
+                const QString shown = m_selected.isEmpty() ? m_previousSelected : m_selected;
+                for (int row = first; row <= last; ++row) {
+                    if (shown.isEmpty() || m_model->pollAt(row).id != shown)
+                        continue;
+                    m_deletedNotice =
+                        tr("The poll “%1” was deleted.").arg(m_model->pollAt(row).question);
+                    statusBar()->showMessage(m_deletedNotice, MessageMs);
+                    if (m_selected.isEmpty())
+                        m_results->clearPoll(m_deletedNotice);
+                }
+            });
     connect(m_polls, &PollsView::selectedPollChanged, this, &MainWindow::onSelectionChanged);
 
     connect(m_actions, &PollActions::newPollRequested, this, &MainWindow::showCreateDialog);
@@ -129,7 +160,7 @@ MainWindow::MainWindow(const QString &adminToken, QWidget *parent)
     connect(m_actions, &PollActions::pollUpdated, m_model, &PollListModel::upsertPoll);
     connect(m_actions, &PollActions::pollDeleted, m_model, &PollListModel::removePoll);
     connect(m_actions, &PollActions::message, this,
-            [this](const QString &text) { statusBar()->showMessage(text, 5000); });
+            [this](const QString &text) { statusBar()->showMessage(text, MessageMs); });
     connect(m_caster, &VoteCaster::voted, m_live, &LiveClient::fetchResults);
 
     onSelectionChanged({});
@@ -207,14 +238,114 @@ void MainWindow::buildDocks()
     };
     QDockWidget *polls = dock(tr("Polls"), QStringLiteral("pollsDock"), m_polls);
     QDockWidget *shards = dock(tr("Shards"), QStringLiteral("shardsDock"), m_shards);
-    QDockWidget *health =
-        dock(tr("Health (last 5 minutes)"), QStringLiteral("healthDock"), m_health);
+    QDockWidget *health = dock(tr("Health"), QStringLiteral("healthDock"), m_health);
     addDockWidget(Qt::LeftDockWidgetArea, polls);
     addDockWidget(Qt::LeftDockWidgetArea, shards);
     addDockWidget(Qt::BottomDockWidgetArea, health);
     QMenu *view = menuBar()->addMenu(tr("&View"));
     for (QDockWidget *each : {polls, shards, health})
         view->addAction(each->toggleViewAction());
+    view->addSeparator();
+    // Keyboard ways into each part of the window; they show a hidden dock first.
+    const struct {
+        QString text;
+        QDockWidget *dock;
+        QWidget *target;
+    } jumps[] = {{tr("Go to &polls"), polls, m_polls->table()},
+                 {tr("Go to &results"), nullptr, m_results->chart()},
+                 {tr("Go to &vote caster"), nullptr, m_caster},
+                 {tr("Go to s&hards"), shards, m_shards->table()},
+                 {tr("Go to h&ealth"), health, m_health->bufferDepth()}};
+    int key = Qt::Key_1;
+    for (const auto &jump : jumps) {
+        auto *action = view->addAction(jump.text);
+        action->setShortcut(QKeySequence(Qt::CTRL | Qt::Key(key++)));
+        QDockWidget *target = jump.dock;
+        QWidget *widget = jump.target;
+        connect(action, &QAction::triggered, this, [target, widget] {
+            if (target) {
+                target->show();
+                target->raise();
+            }
+            if (widget->focusPolicy() != Qt::NoFocus)
+                widget->setFocus(Qt::ShortcutFocusReason);
+            else
+                widget->nextInFocusChain()->setFocus(Qt::ShortcutFocusReason);
+        });
+    }
+    buildColourMenu(view);
+    for (QDockWidget *each : {polls, shards, health}) {
+        each->setAccessibleName(each->windowTitle());
+        connect(each, &QDockWidget::visibilityChanged, this, &MainWindow::updatePaused);
+    }
+}
+
+void MainWindow::buildColourMenu(QMenu *view)
+{
+    QMenu *colours = view->addMenu(tr("&Colours"));
+    auto *group = new QActionGroup(this);
+    const QString saved = QSettings().value(QStringLiteral("view/colours")).toString();
+    const Appearance::Scheme current = Appearance::schemeFromName(saved);
+    const struct {
+        QString text;
+        Appearance::Scheme scheme;
+    } schemes[] = {{tr("&System"), Appearance::Scheme::System},
+                   {tr("&Light"), Appearance::Scheme::Light},
+                   {tr("&Dark"), Appearance::Scheme::Dark},
+                   {tr("&High contrast"), Appearance::Scheme::HighContrast}};
+    for (const auto &entry : schemes) {
+        QAction *action = colours->addAction(entry.text);
+        action->setObjectName(QStringLiteral("colours-") + Appearance::schemeName(entry.scheme));
+        action->setCheckable(true);
+        action->setChecked(entry.scheme == current);
+        group->addAction(action);
+        const Appearance::Scheme scheme = entry.scheme;
+        connect(action, &QAction::triggered, this, [scheme] {
+            Appearance::apply(scheme);
+            QSettings().setValue(QStringLiteral("view/colours"), Appearance::schemeName(scheme));
+        });
+    }
+    if (current != Appearance::Scheme::System)
+        Appearance::apply(current);
+}
+
+void MainWindow::updateTabOrder()
+{
+    // Reading order: filters and list, the selected poll, its vote caster, the shards,
+    // the health charts (the default would follow creation order, and put the option
+    // buttons made for each poll last).
+    QList<QWidget *> chain{m_polls->themeFilter(), m_polls->statusFilter(), m_polls->table()};
+    chain << m_results->tabChain() << m_caster->tabChain() << m_shards->tabChain();
+    for (TimeSeriesChart *chart : m_health->charts())
+        chain << chart;
+    for (qsizetype i = 1; i < chain.size(); ++i)
+        setTabOrder(chain.at(i - 1), chain.at(i));
+}
+
+void MainWindow::updatePaused()
+{
+    m_health->setPaused(m_minimised);
+    m_shards->setPaused(m_minimised);
+    m_results->setPaused(m_minimised);
+    // The countdown ticks only while there is one to show.
+    const LiveClient::State state = m_live->state();
+    const bool countdown =
+        state == LiveClient::State::Reconnecting || state == LiveClient::State::Polling;
+    if (countdown && !m_minimised)
+        m_statusTimer->start();
+    else
+        m_statusTimer->stop();
+}
+
+void MainWindow::changeEvent(QEvent *event)
+{
+    QMainWindow::changeEvent(event);
+    if (event->type() == QEvent::WindowStateChange && isMinimized() != m_minimised) {
+        m_minimised = isMinimized();
+        updatePaused();
+        if (!m_minimised)
+            updateConnectionStatus();
+    }
 }
 
 void MainWindow::restoreSettings()
@@ -247,6 +378,7 @@ QString MainWindow::rememberedToken(const QUrl &url)
 void MainWindow::connectTo(const QUrl &url)
 {
     if (url != m_client->baseUrl()) {
+        m_deletedNotice.clear();
         m_model->clear();
         m_shards->clear();
         m_health->clear();
@@ -315,7 +447,7 @@ void MainWindow::showCreateDialog()
     connect(dialog, &CreatePollDialog::created, this, [this](const QJsonObject &poll) {
         m_model->upsertPoll(poll);
         m_polls->selectPoll(poll.value(QStringLiteral("id")).toString());
-        statusBar()->showMessage(tr("Poll created."), 5000);
+        statusBar()->showMessage(tr("Poll created."), MessageMs);
     });
     dialog->open();
 }
@@ -334,8 +466,10 @@ void MainWindow::createSamplePoll()
         m_sampleAction->setEnabled(true);
         sample->deleteLater();
     });
-    connect(sample, &SamplePoll::finished, sample, &QObject::deleteLater);
-    connect(sample, &QObject::destroyed, this, [this] { m_sampleAction->setEnabled(true); });
+    connect(sample, &SamplePoll::finished, this, [this, sample] {
+        m_sampleAction->setEnabled(true);
+        sample->deleteLater();
+    });
     sample->create();
 }
 
@@ -346,21 +480,29 @@ void MainWindow::updateSampleAction()
 
 void MainWindow::onSelectionChanged(const QString &pollId)
 {
+    m_previousSelected = m_selected;
     m_selected = pollId;
     m_live->setSelectedPoll(pollId);
     const PollInfo *poll = m_model->poll(pollId);
     if (!poll) {
-        m_results->clearPoll(m_model->rowCount() == 0 && m_listLoaded
+        m_results->clearPoll(!m_deletedNotice.isEmpty() ? m_deletedNotice
+                             : m_model->rowCount() == 0 && m_listLoaded
                                  ? tr("No polls yet — press Ctrl+N to create one.")
                                  : tr("Select a poll to see its results."));
         m_caster->clearPoll();
         m_actions->setPoll(PollInfo(), -1);
     } else {
+        m_deletedNotice.clear();
         m_results->setPoll(*poll);
+        // The newest counts known for it, at once: a closed poll gets no new ones.
+        const LiveClient::Snapshot latest = m_live->latestResults(pollId);
+        if (latest.total >= 0)
+            m_results->setResults(latest.results, latest.total);
         m_caster->setPoll(*poll);
         m_actions->setPoll(*poll, m_model->totalOf(pollId));
     }
     updateSelectionOwner();
+    updateTabOrder();
 }
 
 void MainWindow::onPollChanged(const QString &pollId)

@@ -12,6 +12,7 @@ class PollListModel;
 class PollsView;
 class PresenterView;
 class QLabel;
+class QMenu;
 class QTimer;
 class QAction;
 class QSplitter;
@@ -70,6 +71,7 @@ Q_SIGNALS:
 protected:
     void closeEvent(QCloseEvent *event) override;
     void showEvent(QShowEvent *event) override;
+    void changeEvent(QEvent *event) override;
 
 private:
     void buildMenus();
@@ -84,6 +86,9 @@ private:
     void selectFirstPollIfNone();
     void updateSampleAction();
     void updatePresenter();
+    void updateTabOrder();
+    void buildColourMenu(QMenu *view);
+    void updatePaused();
 
     QString m_adminToken;
     ServerClient *m_client;
@@ -103,6 +108,9 @@ private:
     QSplitter *m_centralSplitter = nullptr;
     QString m_selected;
     QString m_version;
+    QString m_previousSelected;
+    QString m_deletedNotice; // shown instead of the empty state until a poll is picked
     bool m_listLoaded = false;
     bool m_defaultDocks = false;
+    bool m_minimised = false;
 };

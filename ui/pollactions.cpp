@@ -67,8 +67,10 @@ PollActions::PollActions(ServerClient *client, QWidget *window)
     });
     connect(m_delete, &QAction::triggered, this, [this] {
         const QString id = m_poll.id;
-        const QString votes =
-            m_total < 0 ? tr("all its votes") : tr("its %1 votes").arg(UiText::number(m_total));
+        const QString votes = m_total < 0 ? tr("all its votes")
+                                          : UiText::plural(tr("its %Ln vote(s)", nullptr,
+                                                              int(qMin<qint64>(m_total, INT_MAX))),
+                                                           m_total);
         confirm(tr("Delete poll"), tr("Delete the poll “%1” and %2?").arg(m_poll.question, votes),
                 tr("This cannot be undone."), tr("Delete poll"), [this, id] { remove(id); });
     });
@@ -153,21 +155,48 @@ void PollActions::setStatus(const QString &pollId, bool open)
             Q_EMIT pollUpdated(reply.body);
             Q_EMIT message(open ? tr("Poll opened.") : tr("Poll closed."));
         } else {
-            Q_EMIT message(tr("Could not change the poll: %1").arg(reply.errorMessage()));
+            fail(open ? tr("The poll was not opened.") : tr("The poll was not closed."), reply);
         }
     });
 }
 
 void PollActions::remove(const QString &pollId)
 {
-    m_client->adminDelete(
-        ServerClient::apiPath(QStringLiteral("/api/v1/polls/"), pollId), this,
-        [this, pollId](const ApiReply &reply) {
-            if (reply.ok() || reply.status == 404) {
-                Q_EMIT pollDeleted(pollId);
-                Q_EMIT message(tr("Poll deleted."));
-            } else {
-                Q_EMIT message(tr("Could not delete the poll: %1").arg(reply.errorMessage()));
-            }
-        });
+    m_client->adminDelete(ServerClient::apiPath(QStringLiteral("/api/v1/polls/"), pollId), this,
+                          [this, pollId](const ApiReply &reply) {
+                              if (reply.ok() || reply.status == 404) {
+                                  Q_EMIT pollDeleted(pollId);
+                                  Q_EMIT message(tr("Poll deleted."));
+                              } else {
+                                  fail(tr("The poll was not deleted."), reply);
+                              }
+                          });
+}
+
+QString PollActions::failureText(const QString &what, const ApiReply &reply)
+{
+    QString why = reply.errorMessage();
+    if (reply.status != 0)
+        why = tr("HTTP %1: %2").arg(reply.status).arg(why);
+    QString text = tr("%1 %2").arg(what, why);
+    if (reply.status == 401 || reply.status == 403)
+        text += u' ' + tr("Set the admin token with Server › Connect to… (Ctrl+L).");
+    return text;
+}
+
+void PollActions::fail(const QString &what, const ApiReply &reply)
+{
+    const QString text = failureText(what, reply);
+    Q_EMIT message(text);
+    // A refusal must not pass unnoticed: it stays on screen until dismissed.
+    if (m_error)
+        m_error->close();
+    auto *box = new QMessageBox(QMessageBox::Warning, tr("Poll action failed"), QString(),
+                                QMessageBox::Ok, m_window);
+    box->setObjectName(QStringLiteral("actionErrorDialog"));
+    box->setAttribute(Qt::WA_DeleteOnClose);
+    box->setTextFormat(Qt::PlainText);
+    box->setText(text);
+    m_error = box;
+    box->open();
 }

@@ -3,14 +3,16 @@
 #include "pollinfo.h"
 
 #include <QJsonObject>
+#include <QMessageBox>
 #include <QObject>
 #include <QUrl>
+#include <QPointer>
 #include <functional>
 
 class QAction;
-class QMessageBox;
 class QWidget;
 class ServerClient;
+struct ApiReply;
 
 // The poll administration actions of the console (new, close, open, delete) with
 // their shortcuts, tooltips and confirmations. Requests go through the REST API with
@@ -38,6 +40,10 @@ public:
     QAction *copyJoinLink() const { return m_copyLink; }
     // The confirmation on screen, if any.
     QMessageBox *confirmation() const { return m_confirmation; }
+    // The last failure's message box while it is on screen.
+    QMessageBox *errorBox() const { return m_error; }
+    // What went wrong in a sentence, with a hint for a missing or wrong admin token.
+    static QString failureText(const QString &what, const ApiReply &reply);
 
 Q_SIGNALS:
     void newPollRequested();
@@ -51,6 +57,7 @@ private:
                  const QString &button, std::function<void()> action);
     void setStatus(const QString &pollId, bool open);
     void remove(const QString &pollId);
+    void fail(const QString &what, const ApiReply &reply);
     void updateEnabled();
 
     ServerClient *m_client;
@@ -66,4 +73,5 @@ private:
     QAction *m_copyLink;
     QUrl m_publicUrl;
     QMessageBox *m_confirmation = nullptr;
+    QPointer<QMessageBox> m_error;
 };

@@ -9,6 +9,7 @@
 #include <QItemSelectionModel>
 #include <QLabel>
 #include <QStackedWidget>
+#include <QStyle>
 #include <QTableView>
 #include <QVBoxLayout>
 
@@ -38,11 +39,25 @@ PollsView::PollsView(PollListModel *model, QWidget *parent)
     auto *filters = new QHBoxLayout;
     filters->addWidget(themeLabel);
     filters->addWidget(m_themeFilter, 1);
-    filters->addSpacing(8);
+    filters->addSpacing(fontMetrics().averageCharWidth());
     filters->addWidget(statusLabel);
     filters->addWidget(m_statusFilter);
 
+    // Connected before the view's own handler, which would move the selection to the
+    // next poll: a deleted poll is not quietly replaced by another one.
+    connect(m_filter, &QAbstractItemModel::rowsAboutToBeRemoved, this,
+            [this](const QModelIndex &, int first, int last) {
+                const QModelIndex current = m_table->selectionModel()
+                                                ? m_table->selectionModel()->currentIndex()
+                                                : QModelIndex();
+                if (current.isValid() && current.row() >= first && current.row() <= last)
+                    m_table->selectionModel()->clear();
+            });
     m_table->setObjectName(QStringLiteral("pollTable"));
+    m_table->setAccessibleName(tr("Polls"));
+    m_table->setAccessibleDescription(
+        tr("One row per poll: question, theme, status and total votes. The selected poll is "
+           "shown in the results."));
     m_table->setModel(m_filter);
     m_table->setSelectionBehavior(QAbstractItemView::SelectRows);
     m_table->setSelectionMode(QAbstractItemView::SingleSelection);
@@ -54,6 +69,7 @@ PollsView::PollsView(PollListModel *model, QWidget *parent)
     m_table->verticalHeader()->hide();
     m_table->setAlternatingRowColors(true);
     m_table->setContextMenuPolicy(Qt::ActionsContextMenu);
+    m_table->setTabKeyNavigation(false); // Tab leaves the list; arrows move in it
     QHeaderView *header = m_table->horizontalHeader();
     header->setSectionResizeMode(PollListModel::QuestionColumn, QHeaderView::Stretch);
     for (int column : {PollListModel::ThemeColumn, PollListModel::StatusColumn,
@@ -71,7 +87,9 @@ PollsView::PollsView(PollListModel *model, QWidget *parent)
     m_stack->addWidget(m_emptyLabel);
 
     auto *layout = new QVBoxLayout(this);
-    layout->setContentsMargins(0, 0, 0, 0);
+    // Some room at the dock's edges, so the labels' first letters are not cut.
+    const int margin = style()->pixelMetric(QStyle::PM_LayoutLeftMargin) / 2;
+    layout->setContentsMargins(margin, margin, margin, 0);
     layout->addLayout(filters);
     layout->addWidget(m_stack, 1);
 

@@ -78,8 +78,12 @@ void RestPoller::fetchStats()
     m_statsBusy = true;
     m_client->get(ApiPrefix + QStringLiteral("/stats"), this, [this](const ApiReply &reply) {
         m_statsBusy = false;
-        if (check(reply) && reply.ok())
+        if (reply.ok())
             Q_EMIT statsFetched(reply.body);
+        else
+            Q_EMIT statsFailed(reply.reachable() && !reply.errorCode().isEmpty()
+                                   ? tr("HTTP %1: %2").arg(reply.status).arg(reply.errorMessage())
+                                   : reply.errorMessage());
     });
 }
 

@@ -49,8 +49,10 @@ Q_SIGNALS:
     void pollGone(const QString &pollId);
     void pollsFetched(const QJsonArray &polls);
     void ringFetched(const QJsonObject &ring);
-    // A request got no HTTP answer at all.
+    // A request other than /stats got no HTTP answer at all.
     void unreachable(const QString &why);
+    // GET /stats (the console's probe) got no answer or a non-2xx one: why, in a sentence.
+    void statsFailed(const QString &why);
 
 private:
     bool check(const ApiReply &reply);

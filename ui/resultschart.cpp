@@ -9,6 +9,8 @@
 #include <QGraphicsSimpleTextItem>
 #include <QHorizontalBarSeries>
 #include <QLocale>
+#include <QResizeEvent>
+#include <QToolTip>
 #include <QValueAxis>
 
 #include <cmath>
@@ -18,6 +20,7 @@ constexpr int LabelGap = 6;
 constexpr double Headroom = 1.3; // room right of the longest bar for its label
 constexpr double MaxBarPixels = 44;
 constexpr double BarWidth = 0.65;
+constexpr double MaxCategoryShare = 0.3; // of the chart's width, for the option texts
 
 // A whole-number step of 1, 2 or 5 times a power of ten, at least `raw`.
 qint64 niceStep(double raw)
@@ -39,6 +42,8 @@ ResultsChart::ResultsChart(QWidget *parent)
       m_valueAxis(new QValueAxis(m_chart))
 {
     setObjectName(QStringLiteral("resultsChart"));
+    setAccessibleName(tr("Results chart"));
+    setFocusPolicy(Qt::StrongFocus); // reachable with Tab, so a screen reader reads the values
     setRenderHint(QPainter::Antialiasing);
     setChart(m_chart); // the view owns the chart from here on
     m_chart->setAnimationOptions(QChart::NoAnimation);
@@ -56,6 +61,18 @@ ResultsChart::ResultsChart(QWidget *parent)
     m_valueAxis->setLabelFormat(QStringLiteral("%d"));
     setScale(4);
     connect(m_chart, &QChart::plotAreaChanged, this, &ResultsChart::updateLabels);
+    // Option texts may be cut on the axis: the whole text and the count on hover.
+    connect(m_set, &QBarSet::hovered, this, [this](bool over, int index) {
+        const int option = barIndex(index);
+        if (!over || option < 0 || option >= m_optionTexts.size()) {
+            QToolTip::hideText();
+            return;
+        }
+        QToolTip::showText(QCursor::pos(),
+                           UiText::forToolTip(QStringLiteral("%1\n%2").arg(
+                               m_optionTexts.at(option), m_labels.at(option)->text())),
+                           this);
+    });
     applyPalette();
 }
 
@@ -70,6 +87,7 @@ void ResultsChart::clearPoll()
     m_categoryAxis->clear();
     qDeleteAll(m_labels);
     m_labels.clear();
+    updateDescription();
 }
 
 void ResultsChart::setPoll(const PollInfo &poll)
@@ -89,12 +107,12 @@ void ResultsChart::setPoll(const PollInfo &poll)
     m_values.fill(0, ids.size());
     // Horizontal bars grow upwards from category 0: add the options last to first so
     // the first option is on top. Category labels are rendered as HTML: escape them.
-    QStringList categories;
-    for (qsizetype i = texts.size() - 1; i >= 0; --i) {
-        categories.append(UiText::forChart(texts.at(i)));
+    for (qsizetype i = texts.size() - 1; i >= 0; --i)
         m_set->append(0);
-    }
-    m_categoryAxis->append(categories);
+    updateCategories();
+    // Every bar keeps room for its value label: the chart grows with the options.
+    const QFontMetrics metrics = fontMetrics();
+    setMinimumHeight(int(ids.size()) * (metrics.height() + 6) + 3 * metrics.height());
     for (qsizetype i = 0; i < ids.size(); ++i) {
         auto *label = new QGraphicsSimpleTextItem(m_chart); // plain text, owned by the chart
         label->setZValue(10);
@@ -161,6 +179,63 @@ QStringList ResultsChart::categories() const
     return shown;
 }
 
+void ResultsChart::updateCategories()
+{
+    // Qt Charts would cut long texts to "…" and take the bars' room: cut them here, to
+    // at most a share of the width, so every option keeps its first words.
+    const QFontMetrics metrics(m_categoryAxis->labelsFont());
+    const int room = qMax(metrics.averageCharWidth() * 10, int(width() * MaxCategoryShare));
+    QStringList categories;
+    for (qsizetype i = m_optionTexts.size() - 1; i >= 0; --i) {
+        QString text = metrics.elidedText(m_optionTexts.at(i), Qt::ElideRight, room);
+        // Two options cut to the same text would merge into one category.
+        while (categories.contains(UiText::forChart(text)))
+            text += QChar(0x200B);
+        categories.append(UiText::forChart(text));
+    }
+    if (categories != m_categoryAxis->categories())
+        m_categoryAxis->setCategories(categories);
+}
+
+QString ResultsChart::valuesText() const
+{
+    if (m_pollId.isEmpty())
+        return tr("No poll selected.");
+    const QLocale locale;
+    QStringList parts;
+    for (int i = 0; i < m_optionIds.size(); ++i) {
+        const qint64 value = m_values.at(i);
+        QString part =
+            UiText::plural(tr("%1: %Ln vote(s)", nullptr, int(qMin<qint64>(value, INT_MAX))), value)
+                .arg(m_optionTexts.at(i));
+        if (m_total > 0)
+            part +=
+                tr(", %1%").arg(locale.toString(100.0 * double(value) / double(m_total), 'f', 1));
+        parts.append(part);
+    }
+    return parts.join(QStringLiteral("; "));
+}
+
+void ResultsChart::updateDescription()
+{
+    setAccessibleDescription(valuesText());
+}
+
+QList<QRectF> ResultsChart::labelRects() const
+{
+    QList<QRectF> rects;
+    for (const QGraphicsSimpleTextItem *label : m_labels)
+        rects.append(mapFromScene(label->sceneBoundingRect()).boundingRect());
+    return rects;
+}
+
+void ResultsChart::resizeEvent(QResizeEvent *event)
+{
+    QChartView::resizeEvent(event);
+    if (event->size().width() != event->oldSize().width())
+        updateCategories();
+}
+
 QString ResultsChart::labelText(const QString &optionId) const
 {
     const qsizetype i = m_optionIds.indexOf(optionId);
@@ -216,6 +291,7 @@ void ResultsChart::updateLabels()
         label->setPos(x, end.y() - box.height() / 2);
         label->setVisible(plot.isValid());
     }
+    updateDescription();
 }
 
 void ResultsChart::applyPalette()

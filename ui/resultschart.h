@@ -37,9 +37,14 @@ public:
     QString labelText(const QString &optionId) const;
     // How many times the bar set was rebuilt (once per poll shown).
     int rebuilds() const { return m_rebuilds; }
+    // The chart's values as text (for screen readers), e.g. "Pizza: 12 votes, 40.0%; …".
+    QString valuesText() const;
+    // The value labels' boxes in view coordinates, poll order.
+    QList<QRectF> labelRects() const;
 
 protected:
     void changeEvent(QEvent *event) override;
+    void resizeEvent(QResizeEvent *event) override;
 
 private:
     int barIndex(int option) const { return int(m_optionIds.size()) - 1 - option; }
@@ -48,6 +53,8 @@ private:
     void updateLabels();
     void applyPalette();
     void applyFonts();
+    void updateCategories();
+    void updateDescription();
 
     QChart *m_chart;
     QHorizontalBarSeries *m_series;

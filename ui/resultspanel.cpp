@@ -1,4 +1,5 @@
 #include "resultspanel.h"
+#include "elidedlabel.h"
 #include "resultschart.h"
 #include "uitext.h"
 
@@ -11,8 +12,18 @@
 #include <QToolButton>
 #include <QVBoxLayout>
 
+#include <utility>
+
 namespace {
 constexpr int RateTickMs = 500;
+
+ElidedLabel *elidedLabel(QWidget *parent, const QString &name, int maxLines)
+{
+    auto *label = new ElidedLabel(maxLines, parent);
+    label->setObjectName(name);
+    label->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    return label;
+}
 
 QLabel *plainLabel(QWidget *parent, const QString &name)
 {
@@ -27,8 +38,8 @@ QLabel *plainLabel(QWidget *parent, const QString &name)
 ResultsPanel::ResultsPanel(QWidget *parent)
     : QWidget(parent), m_rateTimer(new QTimer(this)), m_stack(new QStackedWidget(this)),
       m_content(new QWidget(this)), m_emptyLabel(new QLabel(this)),
-      m_question(plainLabel(m_content, QStringLiteral("questionLabel"))),
-      m_details(plainLabel(m_content, QStringLiteral("detailsLabel"))),
+      m_question(elidedLabel(m_content, QStringLiteral("questionLabel"), 3)),
+      m_details(elidedLabel(m_content, QStringLiteral("detailsLabel"), 2)),
       m_totalLabel(plainLabel(m_content, QStringLiteral("totalLabel"))),
       m_rateLabel(plainLabel(m_content, QStringLiteral("rateLabel"))),
       m_actionsLayout(new QHBoxLayout), m_chart(new ResultsChart(m_content))
@@ -37,16 +48,15 @@ ResultsPanel::ResultsPanel(QWidget *parent)
     questionFont.setPointSizeF(questionFont.pointSizeF() * 1.3);
     questionFont.setBold(true);
     m_question->setFont(questionFont);
-    m_question->setWordWrap(true);
-    m_details->setWordWrap(true);
+    m_question->setAccessibleDescription(tr("The selected poll's question"));
     m_details->setEnabled(false); // secondary text in the palette's disabled colour
+    m_details->setAccessibleDescription(tr("Theme, status, shard, id and creation time"));
     QFont totalFont = m_totalLabel->font();
     totalFont.setPointSizeF(totalFont.pointSizeF() * 1.15);
     totalFont.setBold(true);
     m_totalLabel->setFont(totalFont);
     m_totalLabel->setToolTip(tr("Votes counted so far (stored, in flight and buffered)"));
     m_rateLabel->setToolTip(tr("Votes per second on this poll over the last few seconds"));
-    m_chart->setMinimumHeight(140);
 
     auto *top = new QHBoxLayout;
     top->addWidget(m_question, 1, Qt::AlignTop);
@@ -54,7 +64,7 @@ ResultsPanel::ResultsPanel(QWidget *parent)
     top->addLayout(m_actionsLayout);
     auto *numbers = new QHBoxLayout;
     numbers->addWidget(m_totalLabel);
-    numbers->addSpacing(24);
+    numbers->addSpacing(fontMetrics().averageCharWidth() * 3);
     numbers->addWidget(m_rateLabel);
     numbers->addStretch(1);
 
@@ -87,15 +97,22 @@ void ResultsPanel::setActions(const QList<QAction *> &actions)
         auto *button = new QToolButton(this);
         button->setDefaultAction(action);
         button->setToolButtonStyle(Qt::ToolButtonTextBesideIcon);
+        button->setFocusPolicy(Qt::StrongFocus); // tool buttons skip Tab by default
         m_actionsLayout->addWidget(button, 0, Qt::AlignTop);
+        m_actionButtons.append(button);
     }
+}
+
+QList<QWidget *> ResultsPanel::tabChain() const
+{
+    return QList<QWidget *>(m_actionButtons) << m_chart;
 }
 
 void ResultsPanel::setPoll(const PollInfo &poll)
 {
     const bool other = poll.id != m_poll.id;
     m_poll = poll;
-    m_question->setText(poll.question);
+    m_question->setFullText(poll.question);
     QStringList details{tr("Theme: %1").arg(poll.theme), poll.isOpen() ? tr("open") : tr("closed"),
                         tr("shard %1").arg(poll.shard), tr("id %1").arg(poll.id)};
     if (poll.oneVotePerVoter)
@@ -104,7 +121,7 @@ void ResultsPanel::setPoll(const PollInfo &poll)
         details.append(
             tr("created %1")
                 .arg(QLocale().toString(poll.createdAt.toLocalTime(), QLocale::ShortFormat)));
-    m_details->setText(details.join(QStringLiteral("  ·  ")));
+    m_details->setFullText(details.join(QStringLiteral("  ·  ")));
     m_chart->setPoll(poll);
     if (other) {
         m_total = -1;
@@ -113,7 +130,34 @@ void ResultsPanel::setPoll(const PollInfo &poll)
         updateRate();
     }
     m_stack->setCurrentWidget(m_content);
-    m_rateTimer->start();
+    if (!m_outage && !m_paused)
+        m_rateTimer->start();
+}
+
+void ResultsPanel::setPaused(bool paused)
+{
+    m_paused = paused;
+    if (paused || m_outage || m_poll.id.isEmpty()) {
+        m_rateTimer->stop();
+    } else if (!m_rateTimer->isActive()) {
+        m_rate.reset(); // the readings are stale
+        m_rateStale = true;
+        m_rateTimer->start();
+    }
+}
+
+void ResultsPanel::setOutage(bool outage)
+{
+    if (outage == m_outage)
+        return;
+    m_outage = outage;
+    m_rate.reset();
+    m_rateStale = !outage; // the total shown is from before the outage
+    if (outage || m_paused)
+        m_rateTimer->stop();
+    else if (!m_poll.id.isEmpty())
+        m_rateTimer->start();
+    updateRate();
 }
 
 void ResultsPanel::clearPoll(const QString &emptyText)
@@ -132,9 +176,12 @@ void ResultsPanel::setResults(const QJsonObject &results, qint64 total)
     if (m_poll.id.isEmpty())
         return;
     m_chart->setResults(results, total);
-    if (total != m_total) {
+    if (total != m_total || m_rateStale) {
         m_total = total;
-        m_rate.add(total);
+        if (std::exchange(m_rateStale, false))
+            m_rate.reset();
+        if (!m_outage)
+            m_rate.add(total);
         updateTotal();
     }
 }
@@ -142,13 +189,20 @@ void ResultsPanel::setResults(const QJsonObject &results, qint64 total)
 void ResultsPanel::updateTotal()
 {
     m_totalLabel->setText(m_total < 0 ? tr("Total: …")
-                                      : tr("Total: %1 votes").arg(UiText::number(m_total)));
+                                      : UiText::plural(tr("Total: %Ln vote(s)", nullptr,
+                                                          int(qMin<qint64>(m_total, INT_MAX))),
+                                                       m_total));
+    m_totalLabel->setAccessibleName(m_totalLabel->text());
 }
 
 void ResultsPanel::updateRate()
 {
+    if (m_outage) {
+        m_rateLabel->setText(tr("– votes/s (no connection)"));
+        return;
+    }
     // No news is a reading too: the rate falls to zero when the votes stop.
-    if (m_total >= 0)
+    if (m_total >= 0 && !m_rateStale)
         m_rate.add(m_total);
     m_rateLabel->setText(tr("%1 votes/s").arg(QLocale().toString(m_rate.rate(), 'f', 1)));
 }

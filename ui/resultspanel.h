@@ -6,6 +6,7 @@
 #include <QJsonObject>
 #include <QWidget>
 
+class ElidedLabel;
 class QAction;
 class QHBoxLayout;
 class QLabel;
@@ -25,12 +26,19 @@ public:
     void setPoll(const PollInfo &poll);
     void clearPoll(const QString &emptyText);
     void setResults(const QJsonObject &results, qint64 total);
+    // While the server is unreachable the rate is unknown, not zero; afterwards it
+    // starts over, so the votes counted during the outage do not show as a spike.
+    void setOutage(bool outage);
+    // A minimised window: the rate is not redrawn.
+    void setPaused(bool paused);
 
     QString pollId() const { return m_poll.id; }
     double votesPerSecond() const { return m_rate.rate(); }
     ResultsChart *chart() const { return m_chart; }
-    QLabel *questionLabel() const { return m_question; }
-    QLabel *detailsLabel() const { return m_details; }
+    // The panel's focusable widgets in reading order (action buttons, chart).
+    QList<QWidget *> tabChain() const;
+    ElidedLabel *questionLabel() const { return m_question; }
+    ElidedLabel *detailsLabel() const { return m_details; }
     QLabel *totalLabel() const { return m_totalLabel; }
     QLabel *rateLabel() const { return m_rateLabel; }
 
@@ -40,15 +48,19 @@ private:
 
     PollInfo m_poll;
     qint64 m_total = -1;
+    bool m_outage = false;
+    bool m_paused = false;
+    bool m_rateStale = false; // the next total starts the rate over
     RateMeter m_rate;
     QTimer *m_rateTimer;
     QStackedWidget *m_stack;
     QWidget *m_content;
     QLabel *m_emptyLabel;
-    QLabel *m_question;
-    QLabel *m_details;
+    ElidedLabel *m_question;
+    ElidedLabel *m_details;
     QLabel *m_totalLabel;
     QLabel *m_rateLabel;
     QHBoxLayout *m_actionsLayout;
+    QList<QWidget *> m_actionButtons;
     ResultsChart *m_chart;
 };

@@ -1,5 +1,6 @@
 #include "shardview.h"
 #include "chartstyle.h"
+#include "elidedlabel.h"
 #include "uitext.h"
 
 #include <QChart>
@@ -21,7 +22,8 @@
 #include <QVBoxLayout>
 
 ShardView::ShardView(QWidget *parent)
-    : QWidget(parent), m_table(new QTableWidget(0, ColumnCount, this)), m_owner(new QLabel(this)),
+    : QWidget(parent), m_table(new QTableWidget(0, ColumnCount, this)),
+      m_owner(new ElidedLabel(2, this)), m_ownerIcon(style()->standardIcon(QStyle::SP_ArrowRight)),
       m_metricBox(new QComboBox(this)), m_pieView(new QChartView(this)), m_pieChart(new QChart),
       m_pie(new QPieSeries(m_pieChart)), m_layout(new QBoxLayout(QBoxLayout::LeftToRight, this))
 {
@@ -35,16 +37,19 @@ ShardView::ShardView(QWidget *parent)
     m_table->setEditTriggers(QAbstractItemView::NoEditTriggers);
     m_table->setSelectionMode(QAbstractItemView::NoSelection);
     m_table->setWordWrap(false);
+    m_table->setTabKeyNavigation(false); // Tab leaves the table; arrows move in it
     QHeaderView *header = m_table->horizontalHeader();
     header->setSectionResizeMode(QHeaderView::ResizeToContents);
     header->setSectionResizeMode(AddressColumn, QHeaderView::Stretch);
 
+    m_table->setAccessibleName(tr("Shards"));
+    m_table->setAccessibleDescription(
+        tr("One row per shard: name, kind, address, state, ring share, polls and votes"));
     m_owner->setObjectName(QStringLiteral("shardOwnerLabel"));
-    m_owner->setTextFormat(Qt::PlainText);
-    m_owner->setWordWrap(true);
 
     m_metricBox->setObjectName(QStringLiteral("shardMetric"));
     m_metricBox->setToolTip(tr("What the pie chart shows per shard"));
+    m_metricBox->setAccessibleName(tr("Pie chart metric"));
     m_metricBox->addItem(tr("Ring share"));
     m_metricBox->addItem(tr("Polls"));
     m_metricBox->addItem(tr("Votes"));
@@ -54,7 +59,9 @@ ShardView::ShardView(QWidget *parent)
     m_pieView->setObjectName(QStringLiteral("shardPie"));
     m_pieView->setChart(m_pieChart);
     m_pieView->setRenderHint(QPainter::Antialiasing);
-    m_pieView->setMinimumSize(160, 140);
+    m_pieView->setAccessibleName(tr("Shard pie chart"));
+    m_pieView->setFocusPolicy(Qt::StrongFocus); // reachable with Tab, so its text is read
+    m_pieView->setMinimumSize(fontMetrics().averageCharWidth() * 20, fontMetrics().height() * 8);
     m_pieChart->addSeries(m_pie);
     m_pieChart->setAnimationOptions(QChart::NoAnimation);
     m_pieChart->layout()->setContentsMargins(0, 0, 0, 0);
@@ -64,7 +71,7 @@ ShardView::ShardView(QWidget *parent)
 
     auto *pieBox = new QVBoxLayout;
     auto *metricRow = new QHBoxLayout;
-    auto *metricLabel = new QLabel(tr("&Pie:"), this);
+    auto *metricLabel = new QLabel(tr("Pi&e:"), this);
     metricLabel->setBuddy(m_metricBox);
     metricRow->addWidget(metricLabel);
     metricRow->addWidget(m_metricBox, 1);
@@ -75,7 +82,8 @@ ShardView::ShardView(QWidget *parent)
     tableBox->addWidget(m_owner);
     tableBox->addWidget(m_table, 1);
 
-    m_layout->setContentsMargins(0, 0, 0, 0);
+    const int margin = style()->pixelMetric(QStyle::PM_LayoutLeftMargin) / 2;
+    m_layout->setContentsMargins(margin, margin, margin, 0);
     m_layout->addLayout(tableBox, 3);
     m_layout->addLayout(pieBox, 2);
     setSelectedPoll({}, {});
@@ -129,9 +137,9 @@ void ShardView::setSelectedPoll(const QString &question, const QString &shard)
 {
     m_ownerShard = shard;
     if (shard.isEmpty())
-        m_owner->setText(tr("Select a poll to see which shard stores it."));
+        m_owner->setFullText(tr("Select a poll to see which shard stores it."));
     else
-        m_owner->setText(tr("“%1” is stored on %2.").arg(question, shard));
+        m_owner->setFullText(tr("“%1” is stored on %2.").arg(question, shard));
     refresh();
 }
 
@@ -168,8 +176,28 @@ void ShardView::setCell(int row, int column, const QString &text, const QString 
         item->setToolTip(toolTip);
 }
 
+void ShardView::setPaused(bool paused)
+{
+    m_paused = paused;
+    if (rendering() && m_stale)
+        refresh();
+}
+
+void ShardView::showEvent(QShowEvent *event)
+{
+    QWidget::showEvent(event);
+    if (m_stale)
+        refresh();
+}
+
 void ShardView::refresh()
 {
+    // Stats arrive twice a second: a hidden dock or a minimised window draws nothing.
+    if (!rendering()) {
+        m_stale = true;
+        return;
+    }
+    m_stale = false;
     const QLocale locale;
     if (m_table->rowCount() != m_shards.size())
         m_table->setRowCount(int(m_shards.size()));
@@ -180,12 +208,17 @@ void ShardView::refresh()
         setCell(row, NameColumn, it.key(), owner ? tr("Stores the selected poll") : QString());
         QTableWidgetItem *nameItem = m_table->item(row, NameColumn);
         nameItem->setData(Qt::UserRole, it.key());
-        nameItem->setIcon(owner ? style()->standardIcon(QStyle::SP_ArrowRight) : QIcon());
+        const QIcon icon = owner ? m_ownerIcon : QIcon();
+        if (nameItem->icon().cacheKey() != icon.cacheKey())
+            nameItem->setIcon(icon);
         setCell(row, KindColumn, shard.kind);
         setCell(row, AddressColumn, shard.address, UiText::forToolTip(shard.address));
         setCell(row, StateColumn,
                 shard.queuedBatches > 0
-                    ? tr("%1, %2 batches queued").arg(shard.state).arg(shard.queuedBatches)
+                    ? UiText::plural(tr("%1, %Ln batch(es) queued", nullptr,
+                                        int(qMin<qint64>(shard.queuedBatches, INT_MAX))),
+                                     shard.queuedBatches)
+                          .arg(shard.state)
                     : shard.state);
         setCell(row, ShareColumn,
                 shard.share < 0 ? QStringLiteral("–")
@@ -224,18 +257,35 @@ void ShardView::updatePie()
     while (m_pie->count() < m_shards.size())
         m_pie->append(QString(), 0);
     int i = 0;
+    QStringList parts;
     for (auto it = m_shards.cbegin(); it != m_shards.cend(); ++it, ++i) {
         QPieSlice *slice = m_pie->slices().at(i);
         const double share = sum > 0 ? values.at(i) / sum * 100.0 : 0.0;
+        const QString label =
+            QStringLiteral("%1 %2%").arg(it.key(), locale.toString(share, 'f', 1));
+        parts.append(label);
         // Slice and legend labels are rendered as HTML.
-        slice->setLabel(UiText::forChart(
-            QStringLiteral("%1 %2%").arg(it.key(), locale.toString(share, 'f', 1))));
+        slice->setLabel(UiText::forChart(label));
         slice->setValue(sum > 0 ? values.at(i) : 1.0);
         slice->setColor(colours.at(i));
         slice->setBorderColor(palette().color(QPalette::Active, QPalette::Base));
         slice->setLabelColor(palette().color(QPalette::Active, QPalette::WindowText));
         slice->setExploded(it.key() == m_ownerShard && m_shards.size() > 1);
     }
+    m_pieView->setAccessibleDescription(
+        parts.isEmpty() ? tr("No shards known yet.")
+                        : tr("%1 per shard: %2")
+                              .arg(m_metricBox->currentText(), parts.join(QStringLiteral(", "))));
+}
+
+QList<QWidget *> ShardView::tabChain() const
+{
+    return {m_table, m_metricBox, m_pieView};
+}
+
+QString ShardView::pieText() const
+{
+    return m_pieView->accessibleDescription();
 }
 
 void ShardView::applyPalette()
@@ -249,10 +299,15 @@ void ShardView::resizeEvent(QResizeEvent *event)
 {
     // Side by side when wide, the pie under the table when narrow (a side dock).
     const auto direction =
-        width() >= WideLayoutWidth ? QBoxLayout::LeftToRight : QBoxLayout::TopToBottom;
+        width() >= wideLayoutWidth() ? QBoxLayout::LeftToRight : QBoxLayout::TopToBottom;
     if (m_layout->direction() != direction)
         m_layout->setDirection(direction);
     QWidget::resizeEvent(event);
+}
+
+int ShardView::wideLayoutWidth() const
+{
+    return fontMetrics().averageCharWidth() * 130;
 }
 
 void ShardView::changeEvent(QEvent *event)

@@ -1,9 +1,11 @@
 #pragma once
 
+#include <QIcon>
 #include <QJsonObject>
 #include <QMap>
 #include <QWidget>
 
+class ElidedLabel;
 class QBoxLayout;
 class QChart;
 class QChartView;
@@ -29,7 +31,6 @@ public:
         ColumnCount
     };
     enum class Metric { RingShare, Polls, Votes };
-    static constexpr int WideLayoutWidth = 720;
 
     explicit ShardView(QWidget *parent = nullptr);
 
@@ -42,13 +43,20 @@ public:
 
     QTableWidget *table() const { return m_table; }
     QPieSeries *pie() const { return m_pie; }
-    QLabel *ownerLabel() const { return m_owner; }
+    ElidedLabel *ownerLabel() const { return m_owner; }
+    QChartView *pieView() const { return m_pieView; }
+    QList<QWidget *> tabChain() const;
+    // A minimised window: nothing is redrawn until it is shown again.
+    void setPaused(bool paused);
+    // The pie as text, e.g. "shard-0 50.0%, shard-1 50.0%".
+    QString pieText() const;
     // The row of a shard, -1 if unknown.
     int rowOf(const QString &name) const;
 
 protected:
     void changeEvent(QEvent *event) override;
     void resizeEvent(QResizeEvent *event) override;
+    void showEvent(QShowEvent *event) override;
 
 private:
     struct Shard {
@@ -61,6 +69,8 @@ private:
         qint64 queuedBatches = 0;
     };
     void refresh();
+    bool rendering() const { return isVisible() && !m_paused; }
+    int wideLayoutWidth() const;
     void updatePie();
     void applyPalette();
     void setCell(int row, int column, const QString &text, const QString &toolTip = {});
@@ -69,7 +79,10 @@ private:
     QString m_ownerShard;
     Metric m_metric = Metric::RingShare;
     QTableWidget *m_table;
-    QLabel *m_owner;
+    ElidedLabel *m_owner;
+    QIcon m_ownerIcon; // made once: a new standard icon per refresh fills the pixmap cache
+    bool m_paused = false;
+    bool m_stale = false; // changed while not drawn
     QComboBox *m_metricBox;
     QChartView *m_pieView;
     QChart *m_pieChart;

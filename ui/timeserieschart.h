@@ -2,22 +2,26 @@
 
 #include <QChartView>
 #include <QList>
-#include <QPointF>
 
+class QAreaSeries;
+class QDateTimeAxis;
 class QLineSeries;
 class QValueAxis;
 
-// A small line chart of one health metric over the last few minutes. The title
-// shows the metric's name and latest value; the time axis counts seconds back from
-// the latest sample ("-60s" ... "0s") and spans the data, from one minute up to
-// the whole window.
+// A small line chart of one health metric over the last few minutes, on a clock-time
+// axis that spans the data (from one minute up to the whole window). The title shows
+// the metric's name and latest value. New samples are appended and old ones trimmed
+// (the series are never rebuilt while shown). An outage (no stats from the server)
+// is marked with a hatched band, the title says there is no data, and the line
+// leaves a gap: the samples after it start a new line.
 class TimeSeriesChart : public QChartView {
     Q_OBJECT
 public:
     static constexpr qint64 DefaultWindowMs = 5 * 60 * 1000;
     static constexpr qint64 MinSpanMs = 60 * 1000;
 
-    // `format` turns a value into text for the title, e.g. "%1 votes".
+    // `format` turns a value into text for the title, e.g. "%1 votes" (a "(s)" in it
+    // follows the value's plural).
     TimeSeriesChart(const QString &name, const QString &format, int decimals,
                     QWidget *parent = nullptr);
 
@@ -25,19 +29,50 @@ public:
     void setFixedRange(double min, double max);
     void append(qint64 msecsSinceEpoch, double value);
     void clear();
+    // The server stopped answering at `msecsSinceEpoch` / answers again.
+    void beginOutage(qint64 msecsSinceEpoch);
+    void endOutage(qint64 msecsSinceEpoch);
+    bool inOutage() const { return m_outageSince >= 0; }
+    // Moves the time axis to `msecsSinceEpoch` without a sample (during an outage).
+    void advanceTo(qint64 msecsSinceEpoch);
+    // While false (a hidden dock, a minimised window) samples are only recorded; the
+    // series catch up once when it becomes true again.
+    void setRendering(bool rendering);
+    bool isRendering() const { return m_rendering; }
 
     QString name() const { return m_name; }
-    QLineSeries *series() const { return m_series; }
+    // The first line of the chart (use lines() for all of them).
+    QLineSeries *series() const { return m_lines.isEmpty() ? nullptr : m_lines.constFirst(); }
+    QList<QLineSeries *> lines() const { return m_lines; }
+    QList<QAreaSeries *> outageBands() const { return m_bands; }
+    QDateTimeAxis *timeAxis() const { return m_timeAxis; }
     int pointCount() const { return int(m_samples.size()); }
     double lastValue() const { return m_last; }
     QString titleText() const;
+    // The chart as a sentence for screen readers: latest value, lowest and highest.
+    QString summaryText() const;
 
 protected:
     void changeEvent(QEvent *event) override;
 
 private:
+    struct Sample {
+        qint64 atMs;
+        double value;
+        bool startsLine; // the first sample after an outage
+    };
+    struct Outage {
+        qint64 fromMs;
+        qint64 toMs; // -1 while it lasts
+    };
     void updateTitle();
     void applyPalette();
+    void trim(qint64 nowMs);
+    void updateAxes(qint64 nowMs);
+    void updateBands();
+    void rebuild();
+    QLineSeries *addLine();
+    QString valueText(double value) const;
 
     QString m_name;
     QString m_format;
@@ -45,10 +80,17 @@ private:
     qint64 m_windowMs = DefaultWindowMs;
     bool m_fixedRange = false;
     bool m_hasValue = false;
+    bool m_rendering = true;
+    bool m_breakNext = false;
     double m_last = 0;
-    QList<QPointF> m_samples; // x: ms since the epoch
+    double m_highest = 0;
+    qint64 m_nowMs = 0;
+    qint64 m_outageSince = -1;
+    QList<Sample> m_samples;
+    QList<Outage> m_outages;
     QChart *m_chart;
-    QLineSeries *m_series;
-    QValueAxis *m_timeAxis;
+    QList<QLineSeries *> m_lines; // one per stretch without an outage
+    QList<QAreaSeries *> m_bands; // one per outage in the window
+    QDateTimeAxis *m_timeAxis;
     QValueAxis *m_valueAxis;
 };

@@ -27,4 +27,12 @@ QString number(qint64 value)
     return QLocale().toString(value);
 }
 
+QString plural(const QString &translated, qint64 count)
+{
+    QString text = translated;
+    text.replace(QStringLiteral("(es)"), count == 1 ? QString() : QStringLiteral("es"));
+    text.replace(QStringLiteral("(s)"), count == 1 ? QString() : QStringLiteral("s"));
+    return text;
+}
+
 } // namespace UiText

@@ -21,4 +21,8 @@ QString forButton(const QString &text);
 // "1,234" in the user's locale.
 QString number(qint64 value);
 
+// A tr() text with "%n"/"%Ln" and an English "(s)" plural ("%Ln vote(s)") made
+// right for `count` when no catalogue provided the numerus forms: "1 vote", "2 votes".
+QString plural(const QString &translated, qint64 count);
+
 } // namespace UiText

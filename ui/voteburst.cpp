@@ -4,6 +4,7 @@
 
 #include <QAtomicInteger>
 #include <QJsonArray>
+#include <QJsonDocument>
 #include <QRandomGenerator>
 #include <QTimer>
 
@@ -76,10 +77,45 @@ bool VoteBurst::start(const Plan &plan, const QUrl &baseUrl, QString *error)
     m_resumeAtMs = 0;
     m_retried = 0;
     m_running = true;
+    m_bulkChunk = 0;
     m_clock.start();
     m_timer->start();
+    if (plan.transport == Transport::RestBulk) {
+        // Bulk requests must fit the server's limits, which only the server knows.
+        const int generation = m_generation;
+        m_rest->get(QStringLiteral("/api/v1/stats"), this, [this, generation](const ApiReply &reply) {
+            if (generation == m_generation)
+                learnLimits(reply.ok() ? reply.body : QJsonObject());
+        });
+    }
     Q_EMIT progressed();
     return true;
+}
+
+int VoteBurst::bulkChunkFor(const QString &pollId, int maxVotes, qint64 maxBodyBytes)
+{
+    // Every item has the same size: the poll id and a one-letter option.
+    const qint64 envelope = QJsonDocument(QJsonObject{{QStringLiteral("votes"), QJsonArray()}})
+                                .toJson(QJsonDocument::Compact)
+                                .size();
+    const qint64 item = QJsonDocument(QJsonObject{{QStringLiteral("poll_id"), pollId},
+                                                  {QStringLiteral("option_id"), QStringLiteral("A")}})
+                            .toJson(QJsonDocument::Compact)
+                            .size() +
+                        1; // the comma
+    const qint64 fitting = (maxBodyBytes - envelope) / item;
+    const qint64 cap = qMin(maxVotes, MaxBulkChunk);
+    return int(qBound(qint64(1), qMin(fitting, cap), qint64(MaxBulkChunk)));
+}
+
+void VoteBurst::learnLimits(const QJsonObject &stats)
+{
+    // A server that does not say keeps to the defaults of servers that did not either:
+    // 16 KiB bodies and 1000 votes per bulk request.
+    const QJsonObject limits = stats.value(QStringLiteral("limits")).toObject();
+    const qint64 bodyBytes = limits.value(QStringLiteral("bulk_body_bytes")).toInteger(16384);
+    const int votes = limits.value(QStringLiteral("bulk_votes")).toInt(1000);
+    m_bulkChunk = bulkChunkFor(m_plan.pollId, votes, bodyBytes);
 }
 
 void VoteBurst::cancel()
@@ -181,8 +217,8 @@ void VoteBurst::tick()
     int ready = int(due - m_dispatched + m_retry.size());
     switch (m_plan.transport) {
     case Transport::RestBulk:
-        while (ready > 0 && m_inFlight < MaxBulkInFlight) {
-            const int chunk = qMin(ready, MaxBulkChunk);
+        while (m_bulkChunk > 0 && ready > 0 && m_inFlight < MaxBulkInFlight) {
+            const int chunk = qMin(ready, m_bulkChunk);
             sendBulk(takeVotes(chunk));
             ready -= chunk;
         }
@@ -217,20 +253,29 @@ void VoteBurst::sendBulk(const QStringList &options)
                          retryLater(options, reply.retryAfterSeconds);
                      } else if (reply.ok()) {
                          m_accepted += reply.body.value(QStringLiteral("accepted")).toInt();
-                         const int rejected = reply.body.value(QStringLiteral("rejected")).toInt();
-                         if (rejected > 0) {
-                             QString message;
-                             for (const QJsonValue &item :
-                                  reply.body.value(QStringLiteral("results")).toArray()) {
-                                 const QJsonObject error =
-                                     item.toObject().value(QStringLiteral("error")).toObject();
-                                 if (!error.isEmpty()) {
-                                     message = error.value(QStringLiteral("message")).toString();
-                                     break;
-                                 }
+                         // Items over the client's vote budget go again later; other
+                         // refusals are errors.
+                         const QJsonArray results = reply.body.value(QStringLiteral("results")).toArray();
+                         QStringList limited;
+                         int rejected = 0;
+                         QString message;
+                         for (qsizetype i = 0; i < results.size() && i < options.size(); ++i) {
+                             const QJsonObject error =
+                                 results.at(i).toObject().value(QStringLiteral("error")).toObject();
+                             if (error.isEmpty())
+                                 continue;
+                             if (error.value(QStringLiteral("code")).toString() == u"rate_limited") {
+                                 limited.append(options.at(i));
+                                 continue;
                              }
-                             fail(rejected, message);
+                             ++rejected;
+                             if (message.isEmpty())
+                                 message = error.value(QStringLiteral("message")).toString();
                          }
+                         if (!limited.isEmpty())
+                             retryLater(limited, qMax(1, reply.retryAfterSeconds));
+                         if (rejected > 0)
+                             fail(rejected, message);
                      } else {
                          fail(int(options.size()), reply.errorMessage());
                      }

@@ -37,6 +37,8 @@ public:
     };
 
     static constexpr int TickMs = 20;
+    // Votes per bulk request at most; fewer when the server's limits (its /stats
+    // "limits", read when a REST bulk burst starts) allow fewer.
     static constexpr int MaxBulkChunk = 500;
     static constexpr int MaxBulkInFlight = 4;
     static constexpr int MaxSingleInFlight = 16;
@@ -68,6 +70,10 @@ public:
     qint64 waitingMs() const;
     // Votes sent per option id in this burst.
     QMap<QString, int> perOption() const { return m_perOption; }
+    // Votes per REST bulk request in this burst (0 until the server's limits are known).
+    int bulkChunk() const { return m_bulkChunk; }
+    // The largest chunk of `pollId` votes that fits `maxVotes` items and `maxBodyBytes`.
+    static int bulkChunkFor(const QString &pollId, int maxVotes, qint64 maxBodyBytes);
 
 Q_SIGNALS:
     void progressed();
@@ -75,6 +81,7 @@ Q_SIGNALS:
 
 private:
     void tick();
+    void learnLimits(const QJsonObject &stats);
     int pickOption();
     void sendBulk(const QStringList &options);
     void sendSingle(const QString &option);
@@ -108,5 +115,6 @@ private:
     qint64 m_resumeAtMs = 0;
     int m_retried = 0;
     QMap<QString, int> m_perOption;
+    int m_bulkChunk = 0;
     QString m_lastError;
 };

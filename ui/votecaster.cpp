@@ -17,13 +17,14 @@
 #include <QSettings>
 #include <QSpinBox>
 #include <QStandardItemModel>
+#include <QStyle>
+#include <QStyleOptionButton>
 #include <QTimer>
 #include <QVBoxLayout>
 
 namespace {
 constexpr int OptionsPerRow = 5;
-constexpr int MinButtonWidth = 90;
-constexpr int ButtonPadding = 16; // frame and margins around a push button's text
+constexpr int MinButtonChars = 10; // an option button shows at least this much text
 constexpr int ProgressRefreshMs = 100;
 const QString SettingsGroup = QStringLiteral("caster");
 } // namespace
@@ -32,7 +33,7 @@ VoteCaster::VoteCaster(ServerClient *client, LiveClient *live, QWidget *parent)
     : QWidget(parent), m_client(client), m_live(live), m_burst(new VoteBurst(live, this)),
       m_lag(new LagMeter(this)), m_refreshTimer(new QTimer(this)), m_optionGrid(new QGridLayout),
       m_feedback(new QLabel(this)), m_count(new QSpinBox(this)), m_rate(new QSpinBox(this)),
-      m_transport(new QComboBox(this)), m_start(new QPushButton(tr("&Start burst"), this)),
+      m_transport(new QComboBox(this)), m_start(new QPushButton(tr("Sta&rt burst"), this)),
       m_cancel(new QPushButton(tr("Cance&l"), this)), m_progress(new QProgressBar(this)),
       m_burstLabel(new QLabel(this)), m_lagLabel(new QLabel(this))
 {
@@ -43,11 +44,13 @@ VoteCaster::VoteCaster(ServerClient *client, LiveClient *live, QWidget *parent)
     m_count->setGroupSeparatorShown(true);
     m_count->setValue(settings.value(QStringLiteral("count"), 1000).toInt());
     m_count->setToolTip(tr("How many votes the burst sends"));
+    m_count->setAccessibleName(tr("Burst size in votes"));
     m_rate->setObjectName(QStringLiteral("burstRate"));
     m_rate->setRange(1, 50000);
     m_rate->setGroupSeparatorShown(true);
     m_rate->setValue(settings.value(QStringLiteral("rate"), 200).toInt());
     m_rate->setToolTip(tr("Target rate in votes per second"));
+    m_rate->setAccessibleName(tr("Burst rate in votes per second"));
     m_transport->setObjectName(QStringLiteral("burstTransport"));
     m_transport->addItem(tr("REST bulk"), int(VoteBurst::Transport::RestBulk));
     m_transport->addItem(tr("REST single"), int(VoteBurst::Transport::RestSingle));
@@ -56,6 +59,7 @@ VoteCaster::VoteCaster(ServerClient *client, LiveClient *live, QWidget *parent)
                                "REST single: one POST /api/v1/vote/{id} per vote\n"
                                "WebSocket: vote messages on the live connection")
                                 .arg(VoteBurst::MaxBulkChunk));
+    m_transport->setAccessibleName(tr("Burst transport"));
     m_transport->setCurrentIndex(
         qBound(0, settings.value(QStringLiteral("transport"), 0).toInt(), 2));
     m_start->setObjectName(QStringLiteral("burstStart"));
@@ -66,6 +70,7 @@ VoteCaster::VoteCaster(ServerClient *client, LiveClient *live, QWidget *parent)
     m_progress->setRange(0, 1);
     m_progress->setValue(0);
     m_progress->setFormat(tr("No burst yet"));
+    m_progress->setAccessibleName(tr("Burst progress"));
     for (QLabel *label : {m_feedback, m_burstLabel, m_lagLabel}) {
         label->setTextFormat(Qt::PlainText);
         label->setWordWrap(true);
@@ -77,11 +82,17 @@ VoteCaster::VoteCaster(ServerClient *client, LiveClient *live, QWidget *parent)
                               "low numbers mean the window stays responsive"));
 
     auto *burstRow = new QHBoxLayout;
-    burstRow->addWidget(new QLabel(tr("Burst:"), this));
+    auto *countLabel = new QLabel(tr("B&urst:"), this);
+    countLabel->setBuddy(m_count);
+    auto *rateLabel = new QLabel(tr("v&otes at"), this);
+    rateLabel->setBuddy(m_rate);
+    auto *transportLabel = new QLabel(tr("votes/s v&ia"), this);
+    transportLabel->setBuddy(m_transport);
+    burstRow->addWidget(countLabel);
     burstRow->addWidget(m_count);
-    burstRow->addWidget(new QLabel(tr("votes at"), this));
+    burstRow->addWidget(rateLabel);
     burstRow->addWidget(m_rate);
-    burstRow->addWidget(new QLabel(tr("votes/s via"), this));
+    burstRow->addWidget(transportLabel);
     burstRow->addWidget(m_transport);
     burstRow->addStretch(1);
     burstRow->addWidget(m_start);
@@ -147,9 +158,11 @@ void VoteCaster::updateTransports()
         item->setToolTip(live ? QString() : tr("The WebSocket is not connected"));
     }
     if (!live && m_transport->currentIndex() == 2)
-        m_transport->setCurrentIndex(bulk ? 0 : 1);
+        m_transport->setAccessibleName(tr("Burst transport"));
+    m_transport->setCurrentIndex(bulk ? 0 : 1);
     if (!bulk && m_transport->currentIndex() == 0)
-        m_transport->setCurrentIndex(1);
+        m_transport->setAccessibleName(tr("Burst transport"));
+    m_transport->setCurrentIndex(1);
 }
 
 void VoteCaster::setPoll(const PollInfo &poll)
@@ -197,10 +210,11 @@ void VoteCaster::rebuildOptions()
         auto *button = new QPushButton(this);
         button->setObjectName(QStringLiteral("vote_%1").arg(option.id));
         button->setProperty("fullText", full);
-        button->setMinimumWidth(MinButtonWidth);
+        button->setMinimumWidth(button->fontMetrics().averageCharWidth() * MinButtonChars);
         elide(button);
         button->installEventFilter(this);
         button->setToolTip(UiText::forToolTip(tr("One vote for: %1").arg(option.text)));
+        button->setAccessibleName(tr("Vote for %1").arg(full));
         button->setSizePolicy(QSizePolicy::Ignored, QSizePolicy::Fixed);
         connect(button, &QPushButton::clicked, this, [this, id = option.id] { castVote(id); });
         auto *weight = new QSpinBox(this);
@@ -209,6 +223,7 @@ void VoteCaster::rebuildOptions()
         weight->setValue(1);
         weight->setSizePolicy(QSizePolicy::Fixed, QSizePolicy::Fixed);
         weight->setToolTip(UiText::forToolTip(tr("Burst weight of %1").arg(option.text)));
+        weight->setAccessibleName(tr("Burst weight of %1").arg(full));
         const int row = (i / OptionsPerRow) * 2;
         const int column = 1 + i % OptionsPerRow;
         m_optionGrid->addWidget(button, row, column);
@@ -221,10 +236,30 @@ void VoteCaster::rebuildOptions()
         m_optionGrid->setColumnStretch(column, 1);
 }
 
+QList<QWidget *> VoteCaster::tabChain() const
+{
+    QList<QWidget *> chain;
+    for (const PollInfo::Option &option : m_poll.options) {
+        if (QPushButton *button = m_buttons.value(option.id))
+            chain << button << m_weights.value(option.id);
+    }
+    chain << m_count << m_rate << m_transport << m_start << m_cancel;
+    return chain;
+}
+
 void VoteCaster::elide(QPushButton *button)
 {
     const QString full = button->property("fullText").toString();
-    const int width = qMax(MinButtonWidth, button->width()) - ButtonPadding;
+    // The text's room: the button without its frame and margins, as the style says
+    // (measured around a wide text, so a style's minimum button width does not count).
+    QStyleOptionButton option;
+    option.initFrom(button);
+    option.text = full;
+    const QSize wide(button->fontMetrics().averageCharWidth() * 40, button->fontMetrics().height());
+    const int padding =
+        button->style()->sizeFromContents(QStyle::CT_PushButton, &option, wide, button).width() -
+        wide.width();
+    const int width = qMax(button->minimumWidth(), button->width()) - padding;
     const QString shown =
         UiText::forButton(button->fontMetrics().elidedText(full, Qt::ElideRight, width));
     if (button->text() != shown)
@@ -275,9 +310,11 @@ void VoteCaster::castVote(const QString &optionId)
                        if (reply.ok()) {
                            ++m_singleAccepted;
                            m_feedback->setText(
-                               tr("Vote for %1 (%2) accepted — %3 from this console.")
-                                   .arg(optionId, text)
-                                   .arg(m_singleAccepted));
+                               UiText::plural(tr("Vote for %1 (%2) accepted — %Ln vote(s) from "
+                                                 "this console.",
+                                                 nullptr, m_singleAccepted),
+                                              m_singleAccepted)
+                                   .arg(optionId, text));
                            Q_EMIT voted(pollId);
                        } else {
                            m_feedback->setText(

@@ -43,6 +43,8 @@ public:
     QLabel *lagLabel() const { return m_lagLabel; }
     VoteBurst *burst() const { return m_burst; }
     LagMeter *lagMeter() const { return m_lag; }
+    // The caster's focusable widgets in reading order.
+    QList<QWidget *> tabChain() const;
     // Single votes sent and accepted since the poll was selected.
     int singleVotesAccepted() const { return m_singleAccepted; }
 

@@ -57,7 +57,13 @@ public:
     int cacheEntries() const { return value(QStringLiteral("cache-entries")).toInt(); }
     int liveIntervalMs() const { return value(QStringLiteral("live-interval")).toInt(); }
     bool syncDurability() const { return value(QStringLiteral("durability")).toString() == u"sync"; }
+    qint64 journalMaxBacklog() const
+    {
+        return value(QStringLiteral("journal-max-backlog")).toLongLong();
+    }
+    int drainTimeoutMs() const { return secondsToMs(QStringLiteral("drain-timeout")); }
     QString adminToken() const { return value(QStringLiteral("admin-token")).toString(); }
+    QString adminTokenFile() const { return value(QStringLiteral("admin-token-file")).toString(); }
     QString instanceId() const { return value(QStringLiteral("instance-id")).toString(); }
     QString apiPrefix() const { return value(QStringLiteral("api-prefix")).toString(); }
     int maxBodyBytes() const { return value(QStringLiteral("max-body")).toInt(); }

@@ -5,11 +5,16 @@
 
 std::optional<Poll> PollCatalog::find(const QString &id) const
 {
-    QReadLocker locker(&m_lock);
-    const auto it = m_polls.constFind(id);
-    if (it == m_polls.cend())
+    const Snapshot poll = snapshot(id);
+    if (!poll)
         return std::nullopt;
-    return *it;
+    return *poll;
+}
+
+PollCatalog::Snapshot PollCatalog::snapshot(const QString &id) const
+{
+    QReadLocker locker(&m_lock);
+    return m_polls.value(id);
 }
 
 bool PollCatalog::contains(const QString &id) const
@@ -18,21 +23,19 @@ bool PollCatalog::contains(const QString &id) const
     return m_polls.contains(id);
 }
 
-Outcome<int> PollCatalog::validateVote(const QString &pollId, QStringView optionId) const
+Outcome<int> PollCatalog::validateVote(const Snapshot &poll, const QString &pollId, QStringView optionId)
 {
-    QReadLocker locker(&m_lock);
-    const auto it = m_polls.constFind(pollId);
-    if (it == m_polls.cend())
-        return TallyError::pollNotFound(pollId);
-    if (!it->open)
+    if (!poll)
+        return TallyError::pollNotFound(pollId.left(Poll::MaxIdLength));
+    if (!poll->open)
         return TallyError::conflict(QStringLiteral("poll_closed"),
                                     QStringLiteral("Poll '%1' is closed for voting.").arg(pollId));
-    const int index = it->optionIndex(optionId);
+    const int index = poll->optionIndex(optionId);
     if (index < 0)
         return TallyError::invalid(
             QStringLiteral("unknown_option"),
             QStringLiteral("Poll '%1' has no option '%2'; valid options are A to %3.")
-                .arg(pollId, optionId.toString(), Poll::optionId(int(it->options.size()) - 1)));
+                .arg(pollId, optionId.toString(), Poll::optionId(int(poll->options.size()) - 1)));
     return index;
 }
 
@@ -40,14 +43,7 @@ QString PollCatalog::shardOf(const QString &id) const
 {
     QReadLocker locker(&m_lock);
     const auto it = m_polls.constFind(id);
-    return it == m_polls.cend() ? QString() : it->shard;
-}
-
-int PollCatalog::optionCount(const QString &id) const
-{
-    QReadLocker locker(&m_lock);
-    const auto it = m_polls.constFind(id);
-    return it == m_polls.cend() ? -1 : int(it->options.size());
+    return it == m_polls.cend() ? QString() : (*it)->shard;
 }
 
 QList<Poll> PollCatalog::list(const QString &theme, const QString &status) const
@@ -55,12 +51,12 @@ QList<Poll> PollCatalog::list(const QString &theme, const QString &status) const
     QList<Poll> result;
     {
         QReadLocker locker(&m_lock);
-        for (const Poll &poll : m_polls) {
-            if (!theme.isEmpty() && poll.theme != theme)
+        for (const Snapshot &poll : m_polls) {
+            if (!theme.isEmpty() && poll->theme != theme)
                 continue;
-            if (!status.isEmpty() && poll.status() != status)
+            if (!status.isEmpty() && poll->status() != status)
                 continue;
-            result.append(poll);
+            result.append(*poll);
         }
     }
     std::sort(result.begin(), result.end(), [](const Poll &a, const Poll &b) {
@@ -74,8 +70,8 @@ QList<PollCatalog::Theme> PollCatalog::themes() const
     QMap<QString, int> counts;
     {
         QReadLocker locker(&m_lock);
-        for (const Poll &poll : m_polls)
-            ++counts[poll.theme];
+        for (const Snapshot &poll : m_polls)
+            ++counts[poll->theme];
     }
     QList<Theme> result;
     for (auto it = counts.cbegin(); it != counts.cend(); ++it)
@@ -93,15 +89,16 @@ QHash<QString, int> PollCatalog::pollsPerShard() const
 {
     QHash<QString, int> counts;
     QReadLocker locker(&m_lock);
-    for (const Poll &poll : m_polls)
-        ++counts[poll.shard];
+    for (const Snapshot &poll : m_polls)
+        ++counts[poll->shard];
     return counts;
 }
 
 void PollCatalog::upsert(const Poll &poll)
 {
+    auto replacement = std::make_shared<const Poll>(poll);
     QWriteLocker locker(&m_lock);
-    m_polls.insert(poll.id, poll);
+    m_polls.insert(poll.id, std::move(replacement));
 }
 
 bool PollCatalog::remove(const QString &id)

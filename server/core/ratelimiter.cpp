@@ -27,8 +27,15 @@ void RateLimiter::refill(Bucket &bucket, qint64 now) const
 
 qint64 RateLimiter::acquire(const QString &client)
 {
-    if (!enabled())
-        return 0;
+    qint64 waitMs = 0;
+    return acquireUpTo(client, 1, &waitMs) == 1 ? 0 : waitMs;
+}
+
+int RateLimiter::acquireUpTo(const QString &client, int wanted, qint64 *waitMs)
+{
+    *waitMs = 0;
+    if (!enabled() || wanted <= 0)
+        return std::max(0, wanted);
     Stripe &stripe = *m_stripes[qHash(client) % StripeCount];
     const qint64 now = m_clock();
     QMutexLocker locker(&stripe.mutex);
@@ -39,11 +46,11 @@ qint64 RateLimiter::acquire(const QString &client)
         it = stripe.buckets.insert(client, Bucket{m_burst, now});
     }
     refill(*it, now);
-    if (it->tokens >= 1.0) {
-        it->tokens -= 1.0;
-        return 0;
-    }
-    return qint64(std::ceil((1.0 - it->tokens) / m_rate * 1000.0));
+    const int taken = int(std::min<double>(wanted, std::floor(it->tokens)));
+    it->tokens -= taken;
+    if (taken < wanted)
+        *waitMs = qint64(std::ceil((1.0 - it->tokens) / m_rate * 1000.0));
+    return taken;
 }
 
 void RateLimiter::makeRoom(Stripe &stripe)

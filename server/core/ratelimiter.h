@@ -23,6 +23,9 @@ public:
     bool enabled() const { return m_rate > 0; }
     // 0 when a token was taken; otherwise milliseconds until one is available.
     qint64 acquire(const QString &client);
+    // Takes up to `wanted` tokens at once and returns how many it took; when fewer,
+    // `*waitMs` is the time until the next token.
+    int acquireUpTo(const QString &client, int wanted, qint64 *waitMs);
     int evictIdle();
     int size() const;
 

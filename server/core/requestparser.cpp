@@ -133,10 +133,19 @@ Outcome<VoteRequest> RequestParser::parseVote(const QString &pollId, const QJson
     const Outcome<QString> voter = optionalString(json, QStringLiteral("voter_id"));
     if (!voter)
         return voter.error();
-    if (voter.value().size() > 128)
-        return TallyError::invalid(QStringLiteral("invalid_voter_id"),
-                                   QStringLiteral("voter_id must have at most 128 characters."));
+    if (const std::optional<TallyError> invalid = checkVoterId(voter.value(), QStringLiteral("voter_id")))
+        return *invalid;
     return VoteRequest{pollId, option.toString(), voter.value()};
+}
+
+std::optional<TallyError> RequestParser::checkVoterId(const QString &voterId, const QString &source)
+{
+    if (voterId.size() <= VoteRequest::MaxVoterIdLength)
+        return std::nullopt;
+    return TallyError::invalid(QStringLiteral("invalid_voter_id"),
+                               QStringLiteral("%1 must have at most %2 characters.")
+                                   .arg(source)
+                                   .arg(VoteRequest::MaxVoterIdLength));
 }
 
 Outcome<VoteRequest> RequestParser::parseBulkItem(const QJsonValue &item)

@@ -10,6 +10,10 @@ struct VoteRequest {
     QString pollId;
     QString optionId;
     QString voterId;
+
+    // Longer ids are refused, never cut: cutting would make distinct voters who share
+    // their first characters one voter.
+    static constexpr int MaxVoterIdLength = 128;
 };
 
 // Turns request bodies into validated domain values. Knows JSON, not HTTP.
@@ -23,4 +27,7 @@ public:
     static Outcome<VoteRequest> parseVote(const QString &pollId, const QJsonObject &json);
     // One item of a bulk request: `{"poll_id": "7", "option_id": "A"}`.
     static Outcome<VoteRequest> parseBulkItem(const QJsonValue &item);
+    // The voter-id rule for every source of a voter id (`source`: "voter_id",
+    // "X-Voter-Id"): an error when it is too long.
+    static std::optional<TallyError> checkVoterId(const QString &voterId, const QString &source);
 };

@@ -121,6 +121,12 @@ const QList<SettingSpec> &SettingSpec::table()
                         "acknowledge at once and write within ~10 ms."),
          QStringLiteral("sync"), {}, 0, 0, {QStringLiteral("sync"), QStringLiteral("async")},
          QStringLiteral("mode")},
+        {QStringLiteral("journal-max-backlog"), T::Int,
+         QStringLiteral("async: acknowledged votes not yet on disk before new votes get 503."),
+         50000, {}, 1, 100000000, {}, QStringLiteral("n")},
+        {QStringLiteral("drain-timeout"), T::Seconds,
+         QStringLiteral("Seconds a stopping server waits for storage to take every pending vote."),
+         15.0, {}, 0.1, 3600, {}, QStringLiteral("seconds")},
         {QStringLiteral("rate-votes"), T::Seconds,
          QStringLiteral("Votes per second per client (bursts of twice that); 0 = unlimited."), 50.0,
          {}, 0, 1000000, {}, QStringLiteral("n")},
@@ -138,6 +144,10 @@ const QList<SettingSpec> &SettingSpec::table()
         {QStringLiteral("admin-token"), T::String,
          QStringLiteral("Bearer token required for poll administration."), QString(), {}, 0, 0,
          {}, QStringLiteral("token")},
+        {QStringLiteral("admin-token-file"), T::String,
+         QStringLiteral("File holding the admin token when --admin-token is not given; created "
+                        "with a new random token (mode 0600) when missing."),
+         QString(), {}, 0, 0, {}, QStringLiteral("path")},
         {QStringLiteral("instance-id"), T::String,
          QStringLiteral("Stable name of this instance (default: generated and kept in the data "
                         "directory)."),

@@ -2,6 +2,8 @@
 
 #include <QString>
 
+#include <algorithm>
+
 // A domain error: a category the transport maps to a status, a stable machine
 // code and a sentence for humans.
 struct TallyError {
@@ -14,11 +16,13 @@ struct TallyError {
         Unauthorized,   // credentials missing
         Forbidden,      // credentials wrong
         TooLarge,       // the request body exceeds the limit
-        UnsupportedType // the body is not JSON
+        UnsupportedType, // the body is not JSON
+        RateLimited     // the client's budget is spent; see retryAfterSeconds
     };
     Kind kind = Kind::Invalid;
     QString code;
     QString message;
+    int retryAfterSeconds = 0; // RateLimited: when to try again
 
     static TallyError malformed(const QString &code, const QString &message)
     {
@@ -39,6 +43,13 @@ struct TallyError {
     static TallyError unavailable(const QString &code, const QString &message)
     {
         return {Kind::Unavailable, code, message};
+    }
+    static TallyError rateLimited(const QString &client, qint64 waitMs)
+    {
+        const int seconds = int(std::max<qint64>(1, (waitMs + 999) / 1000));
+        return {Kind::RateLimited, QStringLiteral("rate_limited"),
+                QStringLiteral("Too many requests from %1; retry in %2 s.").arg(client).arg(seconds),
+                seconds};
     }
     static TallyError pollNotFound(const QString &pollId)
     {

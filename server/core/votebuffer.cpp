@@ -3,8 +3,11 @@
 qint64 VoteBuffer::addLocked(const QString &pollId, int option, int optionCount, qint64 votes)
 {
     OptionCounts &counts = m_counts[pollId];
-    if (counts.size() < optionCount)
-        counts.resize(optionCount);
+    // Votes for a poll re-created with other options may share this entry: grow to
+    // fit whichever is larger, never index past it.
+    const qsizetype needed = std::max(optionCount, option + 1);
+    if (counts.size() < needed)
+        counts.resize(needed);
     counts[option] += votes;
     m_size += votes;
     return m_size;

@@ -124,7 +124,9 @@ QStringList VoteLedger::expireRemoteSources(qint64 cutoffMs)
 PollCounts VoteLedger::takeOwnAcceptedChanges()
 {
     QMutexLocker locker(&m_mutex);
-    QSet<QString> candidates;
+    // Polls whose batches were confirmed since the last call count too: their votes may
+    // have gone from buffer to shard between two calls.
+    QSet<QString> candidates = std::exchange(m_appliedSinceTake, {});
     for (const auto &buffer : m_buffers)
         for (const QString &pollId : buffer->polls())
             candidates.insert(pollId);
@@ -140,6 +142,18 @@ PollCounts VoteLedger::takeOwnAcceptedChanges()
         changed.insert(pollId, accepted);
     }
     return changed;
+}
+
+PollCounts VoteLedger::lastPublished(const QStringList &pollIds) const
+{
+    QMutexLocker locker(&m_mutex);
+    PollCounts published;
+    for (const QString &pollId : pollIds) {
+        const auto it = m_lastPublished.constFind(pollId);
+        if (it != m_lastPublished.cend())
+            published.insert(pollId, *it);
+    }
+    return published;
 }
 
 std::optional<OptionCounts> VoteLedger::readCached(const QString &pollId, int optionCount,
@@ -189,6 +203,17 @@ PollCounts VoteLedger::takeBuffered(const std::function<bool(const QString &)> &
     return merged;
 }
 
+void VoteLedger::addInflight(const PollCounts &counts)
+{
+    QMutexLocker locker(&m_mutex);
+    for (auto it = counts.cbegin(); it != counts.cend(); ++it) {
+        const qint64 votes = VoteCounts::total(it.value());
+        VoteCounts::add(m_inflight[it.key()], it.value());
+        m_inflightVotes += votes;
+        m_pendingVotes.fetchAndAddRelaxed(votes);
+    }
+}
+
 void VoteLedger::removeInflightLocked(const PollCounts &batch)
 {
     for (auto it = batch.cbegin(); it != batch.cend(); ++it) {
@@ -210,6 +235,7 @@ void VoteLedger::confirmApplied(const PollCounts &batch)
     for (auto it = batch.cbegin(); it != batch.cend(); ++it) {
         m_cache.addApplied(it.key(), it.value());
         VoteCounts::add(m_appliedThisRun[it.key()], it.value());
+        m_appliedSinceTake.insert(it.key());
     }
 }
 
@@ -245,6 +271,7 @@ void VoteLedger::forget(const QString &pollId)
     m_remoteAccepted.remove(pollId);
     m_lastPublished.remove(pollId);
     m_appliedThisRun.remove(pollId);
+    m_appliedSinceTake.remove(pollId);
 }
 
 qint64 VoteLedger::bufferedVotes() const

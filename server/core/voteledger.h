@@ -5,6 +5,7 @@
 
 #include <QAtomicInteger>
 #include <QMutex>
+#include <QSet>
 #include <functional>
 #include <memory>
 #include <vector>
@@ -45,6 +46,9 @@ public:
     // Storage thread. Swaps every worker buffer into "in flight" and returns the
     // merged votes of the polls `keep` accepts (the others are dropped).
     PollCounts takeBuffered(const std::function<bool(const QString &)> &keep, quint64 nextEpoch = 0);
+    // Storage thread. Votes replayed from the journal after start, sent straight to
+    // their shards: pending from now on, as if just taken from the buffers.
+    void addInflight(const PollCounts &counts);
     // Storage thread. A batch reached its shard.
     void confirmApplied(const PollCounts &batch);
     // Storage thread. Votes of a batch that will never be applied (its poll was deleted).
@@ -65,6 +69,8 @@ public:
     qint64 nowMs() const;
     // This run's accepted votes for the polls that changed since the last call.
     PollCounts takeOwnAcceptedChanges();
+    // What takeOwnAcceptedChanges() last returned for each of `pollIds` (those it knows).
+    PollCounts lastPublished(const QStringList &pollIds) const;
     // Storage thread. The poll was deleted: drop its buffered votes and cache entry.
     // Batches already in flight are left to complete (the delete is ordered after them).
     void forget(const QString &pollId);
@@ -87,6 +93,7 @@ private:
     ResultCache m_cache;
     ResultCache::Clock m_clock;
     PollCounts m_appliedThisRun;
+    QSet<QString> m_appliedSinceTake; // polls with batches confirmed since takeOwnAcceptedChanges()
     QHash<QString, QHash<QString, OptionCounts>> m_remoteAccepted; // poll -> source -> counts
     QHash<QString, qint64> m_remoteHeard;                          // source -> last message
     QHash<QString, OptionCounts> m_lastPublished;

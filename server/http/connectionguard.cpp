@@ -7,7 +7,8 @@
 #include <QTimer>
 
 ConnectionGuard::ConnectionGuard(const GuardedTcpServer::Limits &limits, QObject *parent)
-    : QTcpSocket(parent), m_limits(limits), m_framer(limits.maxHeaderBytes, limits.maxBodyBytes),
+    : QTcpSocket(parent), m_limits(limits), m_framer(limits.maxHeaderBytes,
+               {limits.maxBodyBytes, limits.bulkPath, limits.maxBulkBodyBytes}),
       m_timer(new QTimer(this))
 {
     m_timer->setSingleShot(true);

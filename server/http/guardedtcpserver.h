@@ -16,6 +16,9 @@ public:
         qint64 minBodyRate = 1024; // bytes per second after the head; 0: no deadline
         int maxHeaderBytes = 16384;
         qint64 maxBodyBytes = 16384;
+        // The bulk vote route has a larger body limit (see VoteService::bulkBodyBytes).
+        QByteArray bulkPath;
+        qint64 maxBulkBodyBytes = 16384;
     };
 
     GuardedTcpServer(ConnectionTracker *tracker, const Limits &limits, QObject *parent = nullptr);

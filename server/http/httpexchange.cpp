@@ -27,6 +27,14 @@ QByteArray HttpExchange::header(const QByteArray &name) const
     return {};
 }
 
+bool HttpExchange::hasHeader(const QByteArray &name) const
+{
+    for (const auto &[key, value] : m_headers)
+        if (key.compare(name, Qt::CaseInsensitive) == 0)
+            return true;
+    return false;
+}
+
 QString HttpExchange::queryValue(const QString &key) const
 {
     return m_query.queryItemValue(key, QUrl::FullyDecoded);
@@ -63,6 +71,8 @@ HttpExchange::Status HttpExchange::statusFor(TallyError::Kind kind)
         return Status::PayloadTooLarge;
     case TallyError::Kind::UnsupportedType:
         return Status::UnsupportedMediaType;
+    case TallyError::Kind::RateLimited:
+        return Status::TooManyRequests;
     }
     return Status::InternalServerError;
 }
@@ -95,10 +105,18 @@ void HttpExchange::replyRaw(Status status, const QByteArray &mimeType, const QBy
         send(status, {{contentType, mimeType}}, body);
 }
 
-void HttpExchange::replyJson(Status status, const QJsonObject &body) const
+void HttpExchange::replyJson(Status status, const QJsonObject &body, const QByteArray &headerName,
+                             const QByteArray &headerValue) const
 {
+    static const QByteArray contentType = QByteArrayLiteral("Content-Type");
     static const QByteArray json = QByteArrayLiteral("application/json");
-    replyRaw(status, json, QJsonDocument(body).toJson(QJsonDocument::Compact));
+    if (!claim(status))
+        return;
+    const QByteArray bytes = QJsonDocument(body).toJson(QJsonDocument::Compact);
+    if (headerName.isEmpty())
+        send(status, {{contentType, json}}, bytes);
+    else
+        send(status, {{contentType, json}, {headerName, headerValue}}, bytes);
 }
 
 void HttpExchange::replyError(const TallyError &error) const
@@ -107,6 +125,9 @@ void HttpExchange::replyError(const TallyError &error) const
     if (status == Status::ServiceUnavailable)
         replyError(status, error.code, error.message, QByteArrayLiteral("Retry-After"),
                    QByteArrayLiteral("1"));
+    else if (status == Status::TooManyRequests)
+        replyError(status, error.code, error.message, QByteArrayLiteral("Retry-After"),
+                   QByteArray::number(std::max(1, error.retryAfterSeconds)));
     else if (status == Status::Unauthorized) // a 401 must name the scheme (RFC 7235)
         replyError(status, error.code, error.message, QByteArrayLiteral("WWW-Authenticate"),
                    QByteArrayLiteral("Bearer"));

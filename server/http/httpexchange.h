@@ -25,13 +25,15 @@ public:
     const QByteArray &body() const { return m_body; }
     QHostAddress peer() const { return m_peer; }
     QByteArray header(const QByteArray &name) const;
+    bool hasHeader(const QByteArray &name) const;
     QString queryValue(const QString &key) const;
 
     bool answered() const { return *m_answered; }
     // Measures the request and reports it once answered (metrics, access log).
     void setTrace(std::shared_ptr<RequestTrace> trace) { m_trace = std::move(trace); }
     RequestTrace *trace() const { return m_trace.get(); }
-    void replyJson(Status status, const QJsonObject &body) const;
+    void replyJson(Status status, const QJsonObject &body, const QByteArray &headerName = {},
+                   const QByteArray &headerValue = {}) const;
     void replyError(const TallyError &error) const;
     void replyError(Status status, const QString &code, const QString &message,
                     const QByteArray &headerName = {}, const QByteArray &headerValue = {}) const;

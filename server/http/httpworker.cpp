@@ -3,7 +3,7 @@
 #include "core/logcategories.h"
 #include "core/logger.h"
 #include "core/serverstats.h"
-#include "durablegate.h"
+#include "vote/durablegate.h"
 #include "guardedtcpserver.h"
 #include "requestguard.h"
 #include "listensocket.h"
@@ -18,7 +18,8 @@ HttpWorker::HttpWorker(const ServerContext &server, int index, int socketDescrip
     : m_server(server), m_socketDescriptor(socketDescriptor),
       m_durable(new DurableGate(server.journal && server.journal->mode() == Journal::Mode::Sync, this)),
       m_scope{server, index, this, m_durable},
-      m_polls(m_scope), m_votes(m_scope), m_results(m_scope), m_ops(m_scope), m_pages(m_scope)
+      m_voteService(server, server.guard, index, this, m_durable),
+      m_polls(m_scope), m_votes(m_scope, &m_voteService), m_results(m_scope), m_ops(m_scope), m_pages(m_scope)
 {
     const QString prefix = server.config->apiPrefix();
     if (server.journal)
@@ -48,6 +49,9 @@ void HttpWorker::start()
     limits.minBodyRate = m_server.config->value(QStringLiteral("min-body-rate")).toLongLong();
     limits.maxHeaderBytes = m_server.config->value(QStringLiteral("max-header")).toInt();
     limits.maxBodyBytes = m_server.config->maxBodyBytes();
+    // The bulk route takes up to VoteService::MaxBulkVotes votes in one body.
+    limits.bulkPath = (m_server.config->apiPrefix() + QStringLiteral("/votes")).toUtf8();
+    limits.maxBulkBodyBytes = VoteService::bulkBodyBytes(*m_server.config);
     m_tcp = new GuardedTcpServer(m_server.connections, limits, this);
     if (!m_tcp->setSocketDescriptor(m_socketDescriptor)) {
         qCWarning(lcHttp, "HTTP worker %d: cannot take over the listening socket: %s", m_scope.workerIndex,
@@ -73,7 +77,7 @@ void HttpWorker::start()
                         QByteArrayLiteral("Upgrade"), QByteArrayLiteral("websocket"));
     });
     if (m_server.live) {
-        m_live = new LiveHub(m_server.live, m_server.catalog, &m_votes, m_durable, this);
+        m_live = new LiveHub(m_server.live, m_server.catalog, &m_voteService, m_server.guard, this);
         m_live->setIdleTimeout(m_server.config->webSocketIdleTimeoutMs());
         m_live->acceptFrom(m_http);
     }

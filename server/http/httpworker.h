@@ -7,6 +7,7 @@
 #include "resultcontroller.h"
 #include "router.h"
 #include "votecontroller.h"
+#include "vote/voteservice.h"
 
 #include <QObject>
 #include <QPointer>
@@ -35,6 +36,7 @@ private:
     int m_socketDescriptor;
     DurableGate *m_durable;
     WorkerScope m_scope;
+    VoteService m_voteService;
     Router m_router;
     PollController m_polls;
     VoteController m_votes;

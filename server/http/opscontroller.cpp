@@ -1,4 +1,5 @@
 #include "opscontroller.h"
+#include "connectiontracker.h"
 #include "core/config.h"
 #include "core/pollcatalog.h"
 #include "core/serverstats.h"
@@ -6,8 +7,11 @@
 #include "live/livefeed.h"
 #include "connectiontracker.h"
 #include "metricsreport.h"
+#include "pollcontroller.h"
 #include "requestguard.h"
+#include "storage/journal.h"
 #include "storage/storageengine.h"
+#include "vote/voteservice.h"
 
 #include <QJsonArray>
 
@@ -21,16 +25,29 @@ void OpsController::registerRoutes(Router &router, const QString &prefix)
         QJsonArray shards;
         QStringList down;
         for (const StorageEngine::ShardInfo &shard : m_scope.server.storage->shardInfo()) {
-            shards.append(QJsonObject{{QStringLiteral("name"), shard.name},
-                                      {QStringLiteral("kind"), shard.kind},
-                                      {QStringLiteral("state"), shard.state}});
-            if (shard.state != u"up")
+            QJsonObject item{{QStringLiteral("name"), shard.name},
+                             {QStringLiteral("kind"), shard.kind},
+                             {QStringLiteral("state"), shard.state}};
+            if (shard.kind == u"redis")
+                item.insert(QStringLiteral("subscribed"), shard.subscribed);
+            shards.append(item);
+            if (shard.state != u"up" || !shard.subscribed)
                 down.append(shard.name);
         }
-        const bool ready = down.isEmpty() && !shards.isEmpty();
+        const Journal *journal = m_scope.server.journal;
+        const bool journalFailing = journal && journal->failing();
+        const bool ready = down.isEmpty() && !shards.isEmpty() && !journalFailing;
         QJsonObject body{{QStringLiteral("status"), ready ? QStringLiteral("ready") : QStringLiteral("unavailable")},
                          {QStringLiteral("shards"), shards}};
-        if (!ready)
+        if (journal) {
+            QJsonObject state{{QStringLiteral("state"),
+                               journalFailing ? QStringLiteral("failing") : QStringLiteral("ok")},
+                              {QStringLiteral("backlog"), journal->backlog()}};
+            if (journalFailing)
+                state.insert(QStringLiteral("error"), journal->lastError());
+            body.insert(QStringLiteral("journal"), state);
+        }
+        if (!down.isEmpty() || shards.isEmpty())
             body.insert(QStringLiteral("unavailable_shards"), QJsonArray::fromStringList(down));
         e.replyJson(ready ? HttpExchange::Status::Ok : HttpExchange::Status::ServiceUnavailable, body);
     });
@@ -38,29 +55,47 @@ void OpsController::registerRoutes(Router &router, const QString &prefix)
         e.replyRaw(HttpExchange::Status::Ok, QByteArrayLiteral("text/plain; version=0.0.4"),
                    metricsText(m_scope.server));
     });
-    router.add(M::Get, prefix + QStringLiteral("/stats"), [this](const HttpExchange &e, const QStringList &) {
-        e.replyJson(HttpExchange::Status::Ok, statsJson(m_scope.server));
-    }, Router::Budget::Reads);
-    router.add(M::Get, prefix + QStringLiteral("/ring"), [this](const HttpExchange &e, const QStringList &) {
-        e.replyJson(HttpExchange::Status::Ok, ringJson(m_scope.server));
-    }, Router::Budget::Reads);
+    router.add(
+        M::Get, prefix + QStringLiteral("/stats"),
+        [this](const HttpExchange &e, const QStringList &) {
+            e.replyJson(HttpExchange::Status::Ok,
+                        statsJson(m_scope.server, isAdminCaller(e, m_scope.server)));
+        },
+        Router::Budget::Reads);
+    router.add(
+        M::Get, prefix + QStringLiteral("/ring"),
+        [this](const HttpExchange &e, const QStringList &) {
+            e.replyJson(HttpExchange::Status::Ok,
+                        ringJson(m_scope.server, isAdminCaller(e, m_scope.server)));
+        },
+        Router::Budget::Reads);
 }
 
-QJsonObject OpsController::statsJson(const ServerContext &server)
+bool OpsController::isAdminCaller(const HttpExchange &exchange, const ServerContext &server)
+{
+    // Without a token nobody proves to be the operator, so nobody sees where data lives.
+    const QString token = server.config->adminToken();
+    return !token.isEmpty() && !PollController::checkAdmin(exchange, token);
+}
+
+QJsonObject OpsController::statsJson(const ServerContext &server, bool showAddresses)
 {
     const ServerStats &stats = *server.stats;
     const quint64 hits = server.ledger->cacheHits();
     const quint64 misses = server.ledger->cacheMisses();
     const QHash<QString, int> polls = server.catalog->pollsPerShard();
     QJsonArray shards;
-    for (const StorageEngine::ShardInfo &shard : server.storage->shardInfo())
-        shards.append(QJsonObject{{QStringLiteral("name"), shard.name},
-                                  {QStringLiteral("kind"), shard.kind},
-                                  {QStringLiteral("address"), shard.address},
-                                  {QStringLiteral("state"), shard.state},
-                                  {QStringLiteral("polls"), polls.value(shard.name)},
-                                  {QStringLiteral("votes"), shard.storedVotes},
-                                  {QStringLiteral("queued_batches"), shard.queuedBatches}});
+    for (const StorageEngine::ShardInfo &shard : server.storage->shardInfo()) {
+        QJsonObject item{{QStringLiteral("name"), shard.name},
+                         {QStringLiteral("kind"), shard.kind},
+                         {QStringLiteral("state"), shard.state},
+                         {QStringLiteral("polls"), polls.value(shard.name)},
+                         {QStringLiteral("votes"), shard.storedVotes},
+                         {QStringLiteral("queued_batches"), shard.queuedBatches}};
+        if (showAddresses)
+            item.insert(QStringLiteral("address"), shard.address);
+        shards.append(item);
+    }
     return {
         {QStringLiteral("instance_id"), server.storage->instanceId()},
         {QStringLiteral("version"), QStringLiteral(TALLY_VERSION)},
@@ -103,22 +138,30 @@ QJsonObject OpsController::statsJson(const ServerContext &server)
                                           {QStringLiteral("timed_out"), qint64(server.connections->timedOut())}}
                             : QJsonObject{}},
         {QStringLiteral("websocket_clients"), server.live ? server.live->clientCount() : 0},
+        // What clients must stay within (the console sizes its bulk requests by it).
+        {QStringLiteral("limits"),
+         QJsonObject{{QStringLiteral("body_bytes"), server.config->maxBodyBytes()},
+                     {QStringLiteral("bulk_body_bytes"), VoteService::bulkBodyBytes(*server.config)},
+                     {QStringLiteral("bulk_votes"), VoteService::MaxBulkVotes}}},
         {QStringLiteral("shards"), shards},
     };
 }
 
-QJsonObject OpsController::ringJson(const ServerContext &server)
+QJsonObject OpsController::ringJson(const ServerContext &server, bool showAddresses)
 {
     const QHash<QString, int> polls = server.catalog->pollsPerShard();
     QJsonArray nodes;
-    for (const StorageEngine::ShardInfo &shard : server.storage->shardInfo())
-        nodes.append(QJsonObject{{QStringLiteral("name"), shard.name},
-                                 {QStringLiteral("kind"), shard.kind},
-                                 {QStringLiteral("address"), shard.address},
-                                 {QStringLiteral("state"), shard.state},
-                                 {QStringLiteral("virtual_nodes"), shard.points},
-                                 {QStringLiteral("share"), shard.ringShare},
-                                 {QStringLiteral("polls"), polls.value(shard.name)}});
+    for (const StorageEngine::ShardInfo &shard : server.storage->shardInfo()) {
+        QJsonObject node{{QStringLiteral("name"), shard.name},
+                         {QStringLiteral("kind"), shard.kind},
+                         {QStringLiteral("state"), shard.state},
+                         {QStringLiteral("virtual_nodes"), shard.points},
+                         {QStringLiteral("share"), shard.ringShare},
+                         {QStringLiteral("polls"), polls.value(shard.name)}};
+        if (showAddresses)
+            node.insert(QStringLiteral("address"), shard.address);
+        nodes.append(node);
+    }
     return {{QStringLiteral("hash"), QStringLiteral("md5")},
             {QStringLiteral("virtual_nodes"), server.config->virtualNodes()},
             {QStringLiteral("nodes"), nodes}};

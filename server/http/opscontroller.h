@@ -11,8 +11,11 @@ public:
     explicit OpsController(const WorkerScope &scope) : m_scope(scope) {}
     void registerRoutes(Router &router, const QString &prefix);
 
-    static QJsonObject statsJson(const ServerContext &server);
-    static QJsonObject ringJson(const ServerContext &server);
+    // Shard addresses (data-directory paths, Redis host:port) only with `showAddresses`.
+    static QJsonObject statsJson(const ServerContext &server, bool showAddresses = false);
+    static QJsonObject ringJson(const ServerContext &server, bool showAddresses = false);
+    // An admin caller: a token is configured and the request presents it.
+    static bool isAdminCaller(const HttpExchange &exchange, const ServerContext &server);
     static QByteArray metricsText(const ServerContext &server);
 
 private:

@@ -3,6 +3,7 @@
 #include "core/pollcatalog.h"
 #include "core/requestparser.h"
 #include "jsonbody.h"
+#include "requestguard.h"
 #include "storage/storageengine.h"
 
 #include <QJsonArray>
@@ -23,10 +24,28 @@ void PollController::registerRoutes(Router &router, const QString &prefix)
     router.add(M::Get, prefix + QStringLiteral("/themes"), [this](const HttpExchange &e, const QStringList &) { themes(e); }, Router::Budget::Reads);
 }
 
+bool PollController::isLocal(const HttpExchange &exchange)
+{
+    // A proxy on this machine connects from loopback on behalf of anyone: whatever it
+    // forwarded is not local, whichever of these headers it sets.
+    for (const QByteArray &header : {QByteArrayLiteral("X-Forwarded-For"), QByteArrayLiteral("X-Real-IP"),
+                                     QByteArrayLiteral("Forwarded")})
+        if (exchange.hasHeader(header))
+            return false;
+    return QHostAddress(RequestGuard::normalise(exchange.peer())).isLoopback();
+}
+
 std::optional<TallyError> PollController::checkAdmin(const HttpExchange &exchange, const QString &token)
 {
-    if (token.isEmpty())
-        return std::nullopt;
+    if (token.isEmpty()) {
+        if (isLocal(exchange))
+            return std::nullopt;
+        return TallyError{TallyError::Kind::Unauthorized, QStringLiteral("admin_token_not_set"),
+                          QStringLiteral("Administration from beyond this machine or through a proxy needs an "
+                                         "admin token, and this server has none: start it with --admin-token "
+                                         "(or TALLY_ADMIN_TOKEN), or --admin-token-file FILE to have one "
+                                         "generated in FILE.")};
+    }
     const QByteArray header = exchange.header(QByteArrayLiteral("Authorization"));
     // The scheme name is case-insensitive (RFC 7235); the token is not.
     if (header.size() < 7 || qstrnicmp(header.constData(), "Bearer ", 7) != 0)

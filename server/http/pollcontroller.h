@@ -9,8 +9,11 @@ public:
     explicit PollController(const WorkerScope &scope) : m_scope(scope) {}
     void registerRoutes(Router &router, const QString &prefix);
 
-    // Empty when allowed; otherwise the 401/403 error to send.
+    // Empty when allowed; otherwise the 401/403 error to send. With a token, every
+    // caller must send it; without one, only local requests may administer.
     static std::optional<TallyError> checkAdmin(const HttpExchange &exchange, const QString &token);
+    // The direct peer is loopback and no proxy forwarded the request.
+    static bool isLocal(const HttpExchange &exchange);
 
 private:
     void create(const HttpExchange &exchange) const;

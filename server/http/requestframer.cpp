@@ -1,7 +1,7 @@
 #include "requestframer.h"
 
-RequestFramer::RequestFramer(qsizetype maxHeaderBytes, qint64 maxBodyBytes)
-    : m_maxHeaderBytes(maxHeaderBytes), m_maxBodyBytes(maxBodyBytes)
+RequestFramer::RequestFramer(qsizetype maxHeaderBytes, RequestHead::BodyLimits bodyLimits)
+    : m_maxHeaderBytes(maxHeaderBytes), m_bodyLimits(std::move(bodyLimits))
 {
 }
 
@@ -54,7 +54,7 @@ qsizetype RequestFramer::feed(QByteArrayView bytes)
         const qsizetype extra = m_head.size() - end;
         used += take - extra;
         m_head.truncate(end);
-        m_parsed = RequestHead::parse(m_head, m_maxBodyBytes);
+        m_parsed = RequestHead::parse(m_head, m_bodyLimits);
         if (m_parsed.refusal()) {
             m_state = State::Refused;
             m_refusal = m_parsed.refusal();

@@ -14,7 +14,7 @@ class RequestFramer {
 public:
     enum class State { Head, Body, Complete, Refused };
 
-    RequestFramer(qsizetype maxHeaderBytes, qint64 maxBodyBytes);
+    RequestFramer(qsizetype maxHeaderBytes, RequestHead::BodyLimits bodyLimits);
 
     // Takes the next bytes of the stream and returns how many of them belong to the
     // current request (the rest belong to the next one).
@@ -37,7 +37,7 @@ public:
 
 private:
     qsizetype m_maxHeaderBytes;
-    qint64 m_maxBodyBytes;
+    RequestHead::BodyLimits m_bodyLimits;
     State m_state = State::Head;
     QByteArray m_head;
     qint64 m_taken = 0;

@@ -89,6 +89,17 @@ qint64 RequestGuard::check(Budget budget, const QString &client)
     return wait;
 }
 
+int RequestGuard::takeVotes(const QString &client, int votes, qint64 *retryMs)
+{
+    *retryMs = 0;
+    if (!m_votes.enabled() || (!m_limitLoopback && QHostAddress(client).isLoopback()))
+        return votes;
+    const int taken = m_votes.acquireUpTo(client, votes, retryMs);
+    if (taken < votes)
+        m_limited[int(Budget::Votes)].fetchAndAddRelaxed(quint64(votes - taken));
+    return taken;
+}
+
 quint64 RequestGuard::limitedCount(Budget budget) const
 {
     return m_limited[int(budget)].loadRelaxed();

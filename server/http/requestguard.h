@@ -1,6 +1,7 @@
 #pragma once
 
 #include "core/ratelimiter.h"
+#include "vote/votebudget.h"
 
 #include <QAtomicInteger>
 #include <QHostAddress>
@@ -12,8 +13,9 @@ class Config;
 // Who a request comes from, and whether that client still has budget for it.
 // The client is the peer address, or the address a trusted proxy (nginx) reports in
 // X-Forwarded-For / X-Real-IP. Separate budgets for votes, reads and admin calls;
-// loopback clients are exempt unless --rate-limit-loopback is set.
-class RequestGuard {
+// loopback clients are exempt unless --rate-limit-loopback is set. The vote budget is
+// spent by the vote service, one token per vote, whatever the transport.
+class RequestGuard : public VoteBudget {
 public:
     enum class Budget { None, Votes, Reads, Admin };
 
@@ -24,6 +26,7 @@ public:
                      const QByteArray &realIp) const;
     // 0 when allowed; otherwise milliseconds to wait (for Retry-After).
     qint64 check(Budget budget, const QString &client);
+    int takeVotes(const QString &client, int votes, qint64 *retryMs) override;
     quint64 limitedCount(Budget budget) const;
     int trackedClients() const;
     void evictIdle();

@@ -83,7 +83,16 @@ void RequestHead::refuse(int status, const QByteArray &reason, const QString &co
         m_refusal = refusal(status, reason, code, message);
 }
 
-bool RequestHead::parseRequestLine(QByteArrayView line)
+qint64 RequestHead::BodyLimits::forTarget(QByteArrayView target) const
+{
+    if (largePath.isEmpty())
+        return bytes;
+    const qsizetype query = target.indexOf('?');
+    const QByteArrayView path = query < 0 ? target : target.first(query);
+    return path == QByteArrayView(largePath) ? qMax(bytes, largeBytes) : bytes;
+}
+
+bool RequestHead::parseRequestLine(QByteArrayView line, QByteArrayView *targetOut)
 {
     // method SP request-target SP HTTP-version
     const qsizetype firstSpace = line.indexOf(' ');
@@ -95,6 +104,7 @@ bool RequestHead::parseRequestLine(QByteArrayView line)
     const QByteArrayView version = line.sliced(secondSpace + 1);
     if (!isToken(method) || target.isEmpty())
         return false;
+    *targetOut = target;
     for (char c : target)
         if (uchar(c) <= ' ' || c == 0x7f)
             return false;
@@ -117,7 +127,7 @@ bool RequestHead::parseRequestLine(QByteArrayView line)
     return true;
 }
 
-RequestHead RequestHead::parse(QByteArrayView head, qint64 maxBodyBytes)
+RequestHead RequestHead::parse(QByteArrayView head, const BodyLimits &limits)
 {
     RequestHead result;
     const auto malformed = [&result](const QString &what) {
@@ -132,8 +142,10 @@ RequestHead RequestHead::parse(QByteArrayView head, qint64 maxBodyBytes)
     QByteArrayView requestLine = head.first(lineEnd);
     if (requestLine.endsWith('\r'))
         requestLine.chop(1);
-    if (!result.parseRequestLine(requestLine))
+    QByteArrayView target;
+    if (!result.parseRequestLine(requestLine, &target))
         malformed(QStringLiteral("The request line is not 'METHOD /target HTTP/1.1'."));
+    const qint64 maxBodyBytes = limits.forTarget(target);
 
     int contentLengths = 0;
     bool transferEncoding = false;

@@ -21,8 +21,21 @@ public:
         explicit operator bool() const { return status != 0; }
     };
 
-    // `maxBodyBytes`: declared bodies above it are refused with 413.
-    static RequestHead parse(QByteArrayView head, qint64 maxBodyBytes);
+    // Declared bodies above the limit of their target are refused with 413: `bytes` for
+    // every target but `largePath` (the bulk vote route), which takes `largeBytes`.
+    struct BodyLimits {
+        qint64 bytes = 16384;
+        QByteArray largePath;
+        qint64 largeBytes = 0;
+
+        qint64 forTarget(QByteArrayView target) const;
+    };
+
+    static RequestHead parse(QByteArrayView head, const BodyLimits &limits);
+    static RequestHead parse(QByteArrayView head, qint64 maxBodyBytes)
+    {
+        return parse(head, BodyLimits{maxBodyBytes, {}, 0});
+    }
 
     const Refusal &refusal() const { return m_refusal; }
     bool isHeadMethod() const { return m_headMethod; }
@@ -37,7 +50,7 @@ public:
                            const QString &message);
 
 private:
-    bool parseRequestLine(QByteArrayView line);
+    bool parseRequestLine(QByteArrayView line, QByteArrayView *target);
     void refuse(int status, const QByteArray &reason, const QString &code, const QString &message);
 
     Refusal m_refusal;

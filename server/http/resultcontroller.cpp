@@ -27,11 +27,12 @@ QJsonObject ResultController::resultsJson(const QString &pollId, const OptionCou
 
 void ResultController::results(const HttpExchange &exchange, const QString &pollId) const
 {
-    const int optionCount = m_scope.server.catalog->optionCount(pollId);
-    if (optionCount < 0) {
+    const PollCatalog::Snapshot poll = m_scope.server.catalog->snapshot(pollId);
+    if (!poll) {
         exchange.replyError(TallyError::pollNotFound(pollId.left(Poll::MaxIdLength)));
         return;
     }
+    const int optionCount = int(poll->options.size());
     if (const std::optional<OptionCounts> cached = m_scope.server.ledger->readCached(pollId, optionCount)) {
         exchange.replyJson(HttpExchange::Status::Ok,
                            resultsJson(pollId, *cached, optionCount, QStringLiteral("app_cache")));
@@ -39,10 +40,12 @@ void ResultController::results(const HttpExchange &exchange, const QString &poll
     }
     using Read = Outcome<StorageEngine::ResultRead>;
     m_scope.server.storage->readResults(
-        pollId, m_scope.onWorker<Read>([exchange, pollId, optionCount](Read read) {
+        pollId, m_scope.onWorker<Read>([exchange, pollId](Read read) {
+            // The storage thread read the poll as it is there; its option count goes with
+            // the counts it read.
             if (read)
                 exchange.replyJson(HttpExchange::Status::Ok,
-                                   resultsJson(pollId, read.value().counts, optionCount,
+                                   resultsJson(pollId, read.value().counts, read.value().optionCount,
                                                read.value().servedVia));
             else
                 exchange.replyError(read.error());

@@ -81,13 +81,13 @@ QByteArray LiveFeed::resultsMessage(const QString &pollId, const OptionCounts &c
 }
 
 void LiveFeed::readCounts(const QString &pollId, bool shareRead,
-                          std::function<void(const OptionCounts &)> done)
+                          std::function<void(const OptionCounts &, int optionCount)> done)
 {
     const int optionCount = m_server.catalog->optionCount(pollId);
     if (optionCount < 0)
         return;
     if (std::optional<OptionCounts> cached = m_server.ledger->readCached(pollId, optionCount, false)) {
-        done(*cached);
+        done(*cached, optionCount);
         return;
     }
     if (shareRead && m_reading.contains(pollId))
@@ -98,7 +98,7 @@ void LiveFeed::readCounts(const QString &pollId, bool shareRead,
         if (shareRead)
             m_reading.remove(pollId);
         if (read)
-            done(read.value().counts);
+            done(read.value().counts, read.value().optionCount);
     });
 }
 
@@ -110,12 +110,12 @@ void LiveFeed::tick()
         watched = m_watchers.keys();
     }
     for (const QString &pollId : std::as_const(watched)) {
-        readCounts(pollId, true, [this, pollId](const OptionCounts &counts) {
+        readCounts(pollId, true, [this, pollId](const OptionCounts &counts, int optionCount) {
             if (m_lastSent.value(pollId) == counts)
                 return;
             m_lastSent.insert(pollId, counts);
             ++m_sequence[pollId];
-            const QByteArray message = resultsMessage(pollId, counts, m_server.catalog->optionCount(pollId));
+            const QByteArray message = resultsMessage(pollId, counts, optionCount);
             forEachHub([&](LiveHub *hub) {
                 QMetaObject::invokeMethod(hub, [hub, pollId, message] { hub->deliverResults(pollId, message); });
             });
@@ -133,14 +133,14 @@ void LiveFeed::tick()
 void LiveFeed::requestSnapshot(LiveHub *hub, quint64 sessionId, const QString &pollId)
 {
     QMetaObject::invokeMethod(this, [this, hub, sessionId, pollId] {
-        readCounts(pollId, false, [this, hub, sessionId, pollId](const OptionCounts &counts) {
+        readCounts(pollId, false, [this, hub, sessionId, pollId](const OptionCounts &counts, int optionCount) {
             // Reads complete on this thread in order and counts never go back, so when no
             // snapshot has been pushed yet, everyone watching holds these counts or newer
             // ones: the next tick only needs to push when the counts differ from them
             // (without this, the first tick repeats the same counts with a new seq).
             if (!m_lastSent.contains(pollId))
                 m_lastSent.insert(pollId, counts);
-            const QByteArray message = resultsMessage(pollId, counts, m_server.catalog->optionCount(pollId));
+            const QByteArray message = resultsMessage(pollId, counts, optionCount);
             QMutexLocker locker(&m_mutex);
             if (m_hubs.contains(hub))
                 QMetaObject::invokeMethod(hub, [hub, sessionId, message] { hub->deliverTo(sessionId, message); });

@@ -43,8 +43,9 @@ public:
 private:
     void tick();
     void publishStats();
+    // Counts of a poll with the option count of the poll snapshot they were read for.
     void readCounts(const QString &pollId, bool shareRead,
-                    std::function<void(const OptionCounts &)> done);
+                    std::function<void(const OptionCounts &, int optionCount)> done);
     QByteArray resultsMessage(const QString &pollId, const OptionCounts &counts, int optionCount);
     // Calls `deliver` for every hub while holding the lock, so no hub can go away meanwhile.
     void forEachHub(const std::function<void(LiveHub *)> &deliver);

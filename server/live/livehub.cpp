@@ -1,19 +1,20 @@
 #include "livehub.h"
 #include "core/pollcatalog.h"
 #include "core/requestparser.h"
-#include "http/durablegate.h"
-#include "http/votecontroller.h"
+#include "http/requestguard.h"
+#include "vote/voteservice.h"
 #include "livefeed.h"
 #include "livesession.h"
 
 #include <QHttpServer>
+#include <QNetworkRequest>
 #include <QTimer>
 #include <QWebSocket>
 #include <algorithm>
 
-LiveHub::LiveHub(LiveFeed *feed, const PollCatalog *catalog, const VoteController *votes,
-                 DurableGate *durable, QObject *parent)
-    : QObject(parent), m_feed(feed), m_catalog(catalog), m_votes(votes), m_durable(durable),
+LiveHub::LiveHub(LiveFeed *feed, const PollCatalog *catalog, const VoteService *votes,
+                 const RequestGuard *guard, QObject *parent)
+    : QObject(parent), m_feed(feed), m_catalog(catalog), m_votes(votes), m_guard(guard),
       m_pingTimer(new QTimer(this))
 {
     connect(m_pingTimer, &QTimer::timeout, this, [this] {
@@ -49,7 +50,12 @@ void LiveHub::acceptFrom(QHttpServer *server)
             if (!socket)
                 continue;
             const quint64 id = m_nextId++;
-            auto *session = new LiveSession(id, std::move(socket), m_idleTimeoutMs, this);
+            const QNetworkRequest &handshake = socket->request();
+            const QString client =
+                m_guard ? m_guard->clientOf(socket->peerAddress(), handshake.rawHeader("X-Forwarded-For"),
+                                            handshake.rawHeader("X-Real-IP"))
+                        : RequestGuard::normalise(socket->peerAddress());
+            auto *session = new LiveSession(id, client, std::move(socket), m_idleTimeoutMs, this);
             connect(session, &LiveSession::finished, this, &LiveHub::remove);
             m_sessions.insert(id, session);
             m_feed->clientCountChanged(1);
@@ -133,15 +139,11 @@ void LiveHub::watchStats(int delta)
     m_feed->watchStats(delta);
 }
 
-void LiveHub::castVote(const QJsonObject &message,
+void LiveHub::castVote(const QString &client, const QJsonObject &message,
                        std::function<void(std::optional<TallyError>)> done) const
 {
-    const Outcome<VoteRequest> request = RequestParser::parseBulkItem(message);
-    if (!request) {
-        done(request.error());
-        return;
-    }
-    m_votes->castChecked(request.value(), [done](Outcome<int> cast) {
+    const auto read = [message] { return RequestParser::parseBulkItem(message); };
+    m_votes->cast(client, read, [done](Outcome<int> cast) {
         if (cast)
             done(std::nullopt);
         else

@@ -12,20 +12,22 @@
 class LiveFeed;
 class LiveSession;
 class PollCatalog;
-class VoteController;
-class DurableGate;
+class RequestGuard;
+class VoteService;
 class QHttpServer;
 class QTimer;
 class QWebSocket;
 
 // A worker's WebSocket clients: takes upgraded connections from its QHttpServer,
 // routes the feed's messages to the sessions that asked for them, and casts votes
-// through the same controller as REST. Lives on the worker's thread.
+// through the same vote service as REST, on the connecting client's vote budget.
+// Lives on the worker's thread.
 class LiveHub : public QObject {
     Q_OBJECT
 public:
-    LiveHub(LiveFeed *feed, const PollCatalog *catalog, const VoteController *votes,
-            DurableGate *durable, QObject *parent = nullptr);
+    // `guard` (may be null) names the client of each connection, as for REST requests.
+    LiveHub(LiveFeed *feed, const PollCatalog *catalog, const VoteService *votes,
+            const RequestGuard *guard, QObject *parent = nullptr);
     ~LiveHub() override;
 
     void acceptFrom(QHttpServer *server);
@@ -44,8 +46,10 @@ public:
     void unwatchPoll(LiveSession *session, const QString &pollId);
     void watchStats(int delta);
     void recordSendQueue(qint64 bytes) const;
-    // Casts a vote; `done` runs once it is acknowledged (durable, in sync mode) or refused.
-    void castVote(const QJsonObject &message, std::function<void(std::optional<TallyError>)> done) const;
+    // Casts a vote of `client`; `done` runs once it is acknowledged (durable, in sync
+    // mode) or refused.
+    void castVote(const QString &client, const QJsonObject &message,
+                  std::function<void(std::optional<TallyError>)> done) const;
 
     // A session silent for this long is closed (each session keeps its own deadline);
     // every session is pinged at a third of it, at most every 25 s.
@@ -58,8 +62,8 @@ private:
 
     LiveFeed *m_feed;
     const PollCatalog *m_catalog;
-    const VoteController *m_votes;
-    DurableGate *m_durable;
+    const VoteService *m_votes;
+    const RequestGuard *m_guard;
     QHash<quint64, LiveSession *> m_sessions;
     QHash<QString, QSet<LiveSession *>> m_watchers;
     QTimer *m_pingTimer;

@@ -7,9 +7,10 @@
 #include <QTimer>
 #include <QWebSocket>
 
-LiveSession::LiveSession(quint64 id, std::unique_ptr<QWebSocket> socket, int idleMs, LiveHub *hub)
-    : QObject(hub), m_id(id), m_socket(socket.release()), m_hub(hub), m_idleMs(idleMs),
-      m_idleTimer(new QTimer(this))
+LiveSession::LiveSession(quint64 id, const QString &client, std::unique_ptr<QWebSocket> socket,
+                         int idleMs, LiveHub *hub)
+    : QObject(hub), m_id(id), m_client(client), m_socket(socket.release()), m_hub(hub),
+      m_idleMs(idleMs), m_idleTimer(new QTimer(this))
 {
     m_socket->setParent(this);
     m_socket->setMaxAllowedIncomingFrameSize(MaxIncomingBytes);
@@ -103,11 +104,14 @@ void LiveSession::reply(const QJsonObject &message)
     sendMessage(QJsonDocument(message).toJson(QJsonDocument::Compact));
 }
 
-void LiveSession::error(const QJsonValue &ref, const QString &code, const QString &message)
+void LiveSession::error(const QJsonValue &ref, const QString &code, const QString &message,
+                        int retryAfterSeconds)
 {
     QJsonObject body{{QStringLiteral("type"), QStringLiteral("error")},
                      {QStringLiteral("code"), code},
                      {QStringLiteral("message"), message}};
+    if (retryAfterSeconds > 0)
+        body.insert(QStringLiteral("retry_after"), retryAfterSeconds);
     if (!ref.isUndefined() && !ref.isNull())
         body.insert(QStringLiteral("ref"), ref);
     reply(body);
@@ -135,11 +139,11 @@ void LiveSession::onText(const QString &text)
         subscribe(message, type == u"subscribe");
     } else if (type == u"vote") {
         QPointer<LiveSession> self(this);
-        m_hub->castVote(message, [self, ref](std::optional<TallyError> failure) {
+        m_hub->castVote(m_client, message, [self, ref](std::optional<TallyError> failure) {
             if (!self)
                 return;
             if (failure)
-                self->error(ref, failure->code, failure->message);
+                self->error(ref, failure->code, failure->message, failure->retryAfterSeconds);
             else
                 self->reply({{QStringLiteral("type"), QStringLiteral("ack")},
                              {QStringLiteral("ref"), ref}});

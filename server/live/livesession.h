@@ -28,8 +28,10 @@ public:
     // its descriptor would stay forever.
     static constexpr int CloseGraceMs = 2000;
 
-    // Closed (1001) once silent for `idleMs`: no message and no pong.
-    LiveSession(quint64 id, std::unique_ptr<QWebSocket> socket, int idleMs, LiveHub *hub);
+    // `client` is who the connection speaks for (its vote budget); the session is closed
+    // (1001) once silent for `idleMs`: no message and no pong.
+    LiveSession(quint64 id, const QString &client, std::unique_ptr<QWebSocket> socket, int idleMs,
+                LiveHub *hub);
     ~LiveSession() override;
 
     quint64 id() const { return m_id; }
@@ -49,12 +51,15 @@ Q_SIGNALS:
 private:
     void onText(const QString &text);
     void reply(const QJsonObject &message);
-    void error(const QJsonValue &ref, const QString &code, const QString &message);
+    // `retryAfterSeconds` > 0 adds "retry_after" (seconds), as Retry-After does over REST.
+    void error(const QJsonValue &ref, const QString &code, const QString &message,
+               int retryAfterSeconds = 0);
     void subscribe(const QJsonObject &message, bool on);
     void drainOwed();
     void checkIdle();
 
     quint64 m_id;
+    QString m_client;
     QWebSocket *m_socket;
     LiveHub *m_hub;
     QSet<QString> m_polls;

@@ -14,6 +14,10 @@
 namespace {
 constexpr int HeartbeatMs = 1000;
 constexpr int SourceExpiryMs = 10000;
+// Accepted counts that changed this recently are repeated with every heartbeat.
+constexpr int RepeatWindowMs = SourceExpiryMs;
+// A subscription that heard nothing for this long while its node is up is half-open.
+constexpr int SubscriberSilenceMs = 3 * HeartbeatMs;
 
 QByteArray compact(const QJsonObject &object)
 {
@@ -33,6 +37,7 @@ void PubSubBridge::start()
     QMetaObject::invokeMethod(this, [this] {
         for (const Config::RedisNode &redis : m_config.redisNodes()) {
             auto node = std::make_unique<Subscriber>();
+            node->name = redis.name;
             node->host = redis.host;
             node->port = redis.port;
             node->retry = new QTimer(this);
@@ -56,15 +61,27 @@ void PubSubBridge::connectNode(Subscriber *node)
     node->connection = new RedisConnection(node->host, node->port, m_config.redisConnectTimeoutMs(),
                                            m_config.redisCommandTimeoutMs(), this);
     connect(node->connection, &RedisConnection::connected, this, [this, node] {
-        if (node->failures > 0)
-            qCInfo(lcLive, "Pub/Sub: subscribed again on %s:%u", qPrintable(node->host), node->port);
-        node->failures = 0;
-        node->connection->subscribe(Channel, [this](const QByteArray &payload) { onMessage(payload); });
+        node->connection->subscribe(
+            Channel,
+            [this, node](const QByteArray &payload) {
+                node->lastHeard.start();
+                onMessage(payload);
+            },
+            [this, node] {
+                if (node->failures > 0)
+                    qCInfo(lcLive, "Pub/Sub: subscribed again on %s:%u", qPrintable(node->host), node->port);
+                node->failures = 0;
+                node->subscribed = true;
+                node->lastHeard.start();
+                m_storage->setSubscribed(node->name, true);
+            });
     });
     connect(node->connection, &RedisConnection::disconnected, this, [this, node](const QString &reason) {
         if (node->failures == 0)
             qCWarning(lcLive, "Pub/Sub: lost %s:%u (%s); resubscribing", qPrintable(node->host), node->port,
                      qPrintable(reason));
+        node->subscribed = false;
+        m_storage->setSubscribed(node->name, false);
         node->connection->deleteLater();
         node->connection = nullptr;
         const int base = std::min(5000, 100 << std::min(node->failures++, 6));
@@ -76,6 +93,52 @@ void PubSubBridge::connectNode(Subscriber *node)
 void PubSubBridge::publishAccepted()
 {
     const PollCounts changed = m_ledger->takeOwnAcceptedChanges();
+    const qint64 now = m_ledger->nowMs();
+    for (auto it = changed.cbegin(); it != changed.cend(); ++it)
+        m_recentlyChanged.insert(it.key(), now);
+    publishCounts(changed);
+}
+
+void PubSubBridge::republishRecent()
+{
+    const qint64 cutoff = m_ledger->nowMs() - RepeatWindowMs;
+    QStringList recent;
+    for (auto it = m_recentlyChanged.begin(); it != m_recentlyChanged.end();) {
+        if (it.value() < cutoff) {
+            it = m_recentlyChanged.erase(it);
+            continue;
+        }
+        recent.append(it.key());
+        ++it;
+    }
+    if (!recent.isEmpty())
+        publishCounts(m_ledger->lastPublished(recent));
+}
+
+void PubSubBridge::checkSubscribers()
+{
+    QSet<QString> up;
+    for (const StorageEngine::ShardInfo &shard : m_storage->shardInfo())
+        if (shard.state == u"up")
+            up.insert(shard.name);
+    for (const auto &node : m_nodes) {
+        if (!node->subscribed || !node->connection)
+            continue;
+        // Our own heartbeat goes out on every node that is up; not hearing it back
+        // means the subscription no longer delivers.
+        if (!up.contains(node->name)) {
+            node->lastHeard.start();
+            continue;
+        }
+        if (node->lastHeard.elapsed() > SubscriberSilenceMs)
+            node->connection->abort(
+                QStringLiteral("no message for %1 ms, not even our own heartbeat")
+                    .arg(node->lastHeard.elapsed()));
+    }
+}
+
+void PubSubBridge::publishCounts(const PollCounts &changed)
+{
     if (changed.isEmpty())
         return;
     // One message per shard, on the shard that owns the polls.
@@ -93,7 +156,9 @@ void PubSubBridge::publishAccepted()
 
 void PubSubBridge::publishHeartbeat()
 {
+    checkSubscribers();
     m_storage->publishOn(QString(), Channel, compact({{QStringLiteral("source"), m_source}}));
+    republishRecent();
     const QStringList expired = m_ledger->expireRemoteSources(m_ledger->nowMs() - SourceExpiryMs);
     for (const QString &source : expired)
         qCWarning(lcLive, "Pub/Sub: no word from %s for %d s; its unflushed votes are no longer shown",
@@ -134,6 +199,10 @@ void PubSubBridge::onMessage(const QByteArray &payload)
             m_feed->publishPollEvent(event, pollJson);
         }
     } else if (const std::optional<Poll> poll = Poll::fromJson(pollJson)) {
+        // A shard not reached yet loads its polls when it is; until then its polls
+        // cannot take votes here.
+        if (!poll->shard.isEmpty() && !m_storage->isShardReady(poll->shard))
+            return;
         m_catalog->upsert(*poll);
         m_feed->publishPollEvent(event, pollJson);
     }

@@ -2,6 +2,10 @@
 
 #include "core/config.h"
 
+#include "core/votecounts.h"
+
+#include <QElapsedTimer>
+#include <QHash>
 #include <QJsonObject>
 #include <QObject>
 #include <vector>
@@ -19,6 +23,15 @@ class QTimer;
 // go the same way. It subscribes to the channel on every node through dedicated
 // connections (reconnected with backoff) and merges what others publish into the
 // VoteLedger and the catalog. Sources silent for 10 s are forgotten.
+//
+// Pub/Sub delivers at most once: a message published while a subscriber reconnects, or
+// dropped by Redis (a slow subscriber over its output buffer limit), is gone. So every
+// heartbeat also repeats the accepted counts of the polls that changed in the last
+// 10 s (they only grow, so a repeat is harmless), which bounds how long a missed
+// message leaves others stale. A subscription counts only once Redis confirms it
+// (/ready says so), and one that hears nothing, not even this instance's own
+// heartbeat, for three heartbeats while its node is up is half-open: it is dropped
+// and made again.
 class PubSubBridge : public QObject {
     Q_OBJECT
 public:
@@ -33,15 +46,21 @@ public:
 
 private:
     struct Subscriber {
+        QString name; // the shard's name
         QString host;
         quint16 port = 0;
         RedisConnection *connection = nullptr;
         int failures = 0;
         QTimer *retry = nullptr;
+        bool subscribed = false;
+        QElapsedTimer lastHeard; // since the last message or the confirmation
     };
     void connectNode(Subscriber *node);
     void publishAccepted();
     void publishHeartbeat();
+    void publishCounts(const PollCounts &accepted);
+    void republishRecent();
+    void checkSubscribers();
     void onMessage(const QByteArray &payload);
 
     Config m_config;
@@ -51,4 +70,5 @@ private:
     LiveFeed *m_feed;
     QString m_source;
     std::vector<std::unique_ptr<Subscriber>> m_nodes;
+    QHash<QString, qint64> m_recentlyChanged; // poll id -> when its accepted counts last changed
 };

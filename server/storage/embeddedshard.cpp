@@ -6,11 +6,32 @@
 #include <QSqlQuery>
 #include <QUuid>
 
-EmbeddedShard::EmbeddedShard(const QString &name, const QString &filePath, QObject *parent)
+EmbeddedShard::EmbeddedShard(const QString &name, const QString &filePath, int failureThreshold,
+                             QObject *parent)
     : Shard(parent), m_name(name), m_filePath(filePath),
       m_connectionName(QStringLiteral("tally-shard-%1-%2")
-                           .arg(name, QUuid::createUuid().toString(QUuid::Id128)))
+                           .arg(name, QUuid::createUuid().toString(QUuid::Id128))),
+      m_failureThreshold(std::max(1, failureThreshold))
 {
+}
+
+void EmbeddedShard::recordWrite(bool ok)
+{
+    if (ok) {
+        m_failedWrites = 0;
+        if (m_state == State::Down) {
+            qInfo("Shard %s: writes succeed again", qPrintable(m_name));
+            m_state = State::Up;
+            Q_EMIT stateChanged(m_state);
+        }
+        return;
+    }
+    if (++m_failedWrites >= m_failureThreshold && m_state == State::Up) {
+        qWarning("Shard %s: %d writes in a row failed (%s); reporting the shard down",
+                 qPrintable(m_name), m_failedWrites, qPrintable(m_db.lastError().text()));
+        m_state = State::Down;
+        Q_EMIT stateChanged(m_state);
+    }
 }
 
 EmbeddedShard::~EmbeddedShard()
@@ -88,13 +109,24 @@ void EmbeddedShard::savePoll(const Poll &poll, bool create, Reply<bool> done)
     query.addBindValue(poll.id);
     query.addBindValue(QJsonDocument(poll.toJson()).toJson(QJsonDocument::Compact));
     if (!query.exec()) {
+        recordWrite(false);
         done(storageError(QStringLiteral("save poll %1").arg(poll.id)));
         return;
     }
+    recordWrite(true);
     if (create && query.numRowsAffected() == 0) {
         done(TallyError::conflict(QStringLiteral("poll_exists"),
                                   QStringLiteral("A poll with id '%1' already exists.").arg(poll.id)));
         return;
+    }
+    if (create) {
+        // A new poll never inherits what a deleted poll of the same id left behind.
+        for (const QString &table : {QStringLiteral("counts"), QStringLiteral("voters")}) {
+            QSqlQuery orphans(m_db);
+            orphans.prepare(QStringLiteral("DELETE FROM %1 WHERE poll_id = ?").arg(table));
+            orphans.addBindValue(poll.id);
+            orphans.exec();
+        }
     }
     done(true);
 }
@@ -102,6 +134,7 @@ void EmbeddedShard::savePoll(const Poll &poll, bool create, Reply<bool> done)
 void EmbeddedShard::deletePoll(const QString &pollId, Reply<bool> done)
 {
     if (!m_db.transaction()) {
+        recordWrite(false);
         done(storageError(QStringLiteral("delete poll %1").arg(pollId)));
         return;
     }
@@ -121,10 +154,13 @@ void EmbeddedShard::deletePoll(const QString &pollId, Reply<bool> done)
     voters.prepare(QStringLiteral("DELETE FROM voters WHERE poll_id = ?"));
     voters.addBindValue(pollId);
     if (!counts.exec() || !polls.exec() || !voters.exec() || !m_db.commit()) {
+        const TallyError error = storageError(QStringLiteral("delete poll %1").arg(pollId));
         m_db.rollback();
-        done(storageError(QStringLiteral("delete poll %1").arg(pollId)));
+        recordWrite(false);
+        done(error);
         return;
     }
+    recordWrite(true);
     m_storedVotes -= removedVotes;
     done(true);
 }
@@ -154,6 +190,7 @@ void EmbeddedShard::applyBatch(const QString &instance, const QString &, quint64
                                const PollCounts &counts, Reply<bool> done)
 {
     if (!m_db.transaction()) {
+        recordWrite(false);
         done(storageError(QStringLiteral("begin a batch")));
         return;
     }
@@ -183,9 +220,11 @@ void EmbeddedShard::applyBatch(const QString &instance, const QString &, quint64
     if (!ok || !mark.exec() || !m_db.commit()) {
         const TallyError error = storageError(QStringLiteral("apply batch %1").arg(sequence));
         m_db.rollback();
+        recordWrite(false);
         done(error);
         return;
     }
+    recordWrite(true);
     m_storedVotes += added;
     done(true);
 }
@@ -209,7 +248,22 @@ void EmbeddedShard::claimVoter(const QString &pollId, const QString &voterId, Re
     query.addBindValue(pollId);
     query.addBindValue(voterId);
     if (!query.exec()) {
+        recordWrite(false);
         done(storageError(QStringLiteral("record a voter")));
+        return;
+    }
+    recordWrite(true);
+    done(query.numRowsAffected() == 1);
+}
+
+void EmbeddedShard::releaseVoter(const QString &pollId, const QString &voterId, Reply<bool> done)
+{
+    QSqlQuery query(m_db);
+    query.prepare(QStringLiteral("DELETE FROM voters WHERE poll_id = ? AND voter = ?"));
+    query.addBindValue(pollId);
+    query.addBindValue(voterId);
+    if (!query.exec()) {
+        done(storageError(QStringLiteral("release a voter")));
         return;
     }
     done(query.numRowsAffected() == 1);

@@ -6,11 +6,14 @@
 
 // A shard inside the process: one SQLite database per shard in the data directory
 // (WAL journal, synchronous=FULL), so polls and counts survive restarts with
-// nothing else running. Each batch is one transaction.
+// nothing else running. Each batch is one transaction. After `failureThreshold`
+// consecutive failed writes (a full or failing disk) the shard reports itself down,
+// and up again after the next write that succeeds.
 class EmbeddedShard : public Shard {
     Q_OBJECT
 public:
-    EmbeddedShard(const QString &name, const QString &filePath, QObject *parent = nullptr);
+    EmbeddedShard(const QString &name, const QString &filePath, int failureThreshold = 3,
+                  QObject *parent = nullptr);
     ~EmbeddedShard() override;
 
     QString name() const override { return m_name; }
@@ -28,10 +31,13 @@ public:
                     const PollCounts &counts, Reply<bool> done) override;
     void appliedSequence(const QString &instance, Reply<quint64> done) override;
     void claimVoter(const QString &pollId, const QString &voterId, Reply<bool> done) override;
+    void releaseVoter(const QString &pollId, const QString &voterId, Reply<bool> done) override;
 
 private:
     TallyError storageError(const QString &what) const;
     bool exec(const QString &sql);
+    // Every write reports here whether it succeeded; the shard's state follows.
+    void recordWrite(bool ok);
 
     QString m_name;
     QString m_filePath;
@@ -39,4 +45,6 @@ private:
     QSqlDatabase m_db;
     State m_state = State::Connecting;
     qint64 m_storedVotes = 0;
+    int m_failureThreshold;
+    int m_failedWrites = 0;
 };

@@ -23,10 +23,41 @@ constexpr auto IdleWait = std::chrono::milliseconds(50);
 constexpr auto FailureBackoff = std::chrono::milliseconds(200);
 } // namespace
 
-Journal::Journal(const QString &directory, Mode mode, VoteLedger *ledger, int workers)
-    : m_directory(directory), m_mode(mode), m_ledger(ledger), m_waiters(size_t(std::max(1, workers))),
-      m_unwritten(m_waiters.size())
+Journal::Journal(const QString &directory, Mode mode, VoteLedger *ledger, int workers,
+                 qint64 maxBacklog)
+    : m_directory(directory), m_mode(mode), m_ledger(ledger),
+      m_waiters(size_t(std::max(1, workers))), m_unwritten(m_waiters.size()),
+      m_maxBacklog(maxBacklog)
 {
+}
+
+QString Journal::lastError() const
+{
+    std::lock_guard<std::mutex> lock(m_errorMutex);
+    return m_lastError;
+}
+
+qint64 Journal::backlog() const
+{
+    return std::max<qint64>(0, m_appended.load(std::memory_order_relaxed) -
+                                   m_durable.load(std::memory_order_relaxed));
+}
+
+std::optional<TallyError> Journal::refusal() const
+{
+    if (m_mode == Mode::Sync) {
+        if (!failing())
+            return std::nullopt;
+        return TallyError::unavailable(
+            QStringLiteral("journal_unavailable"),
+            QStringLiteral("The vote journal cannot be written (%1); retry shortly.")
+                .arg(lastError()));
+    }
+    if (backlog() < m_maxBacklog)
+        return std::nullopt;
+    return TallyError::unavailable(
+        QStringLiteral("journal_unavailable"),
+        QStringLiteral("Too many accepted votes are not on disk yet; retry shortly."));
 }
 
 Journal::~Journal()
@@ -39,9 +70,23 @@ QString Journal::fileName(quint64 epoch)
     return QStringLiteral("%1.log").arg(epoch, 20, 10, QLatin1Char('0'));
 }
 
+quint64 Journal::lastEpoch() const
+{
+    quint64 last = 0;
+    for (const QString &name :
+         QDir(m_directory).entryList({QStringLiteral("*.log")}, QDir::Files)) {
+        bool numeric = false;
+        const quint64 epoch = name.chopped(4).toULongLong(&numeric);
+        if (numeric)
+            last = std::max(last, epoch);
+    }
+    return last;
+}
+
 Outcome<Journal::Recovery> Journal::recover(const std::function<QString(const QString &)> &shardOf,
                                             const QHash<QString, quint64> &applied,
-                                            const std::function<bool(const QString &)> &pollExists)
+                                            const std::function<bool(const QString &)> &pollExists,
+                                            quint64 upToEpoch)
 {
     QDir dir(m_directory);
     if (!dir.mkpath(QStringLiteral(".")))
@@ -52,7 +97,13 @@ Outcome<Journal::Recovery> Journal::recover(const std::function<QString(const QS
     for (const QString &name : dir.entryList({QStringLiteral("*.log.tmp")}, QDir::Files))
         dir.remove(name);
     Recovery recovery;
-    const QStringList files = dir.entryList({QStringLiteral("*.log")}, QDir::Files, QDir::Name);
+    QStringList files;
+    for (const QString &name : dir.entryList({QStringLiteral("*.log")}, QDir::Files, QDir::Name)) {
+        bool numeric = false;
+        const quint64 epoch = name.chopped(4).toULongLong(&numeric);
+        if (!numeric || epoch <= upToEpoch)
+            files.append(name);
+    }
     // A file that starts with a Replaces record holds every vote the files up to that
     // epoch still owed the shards. Such older files are left only when a crash came
     // between writing the replay file and removing them: reading them again would count
@@ -145,7 +196,8 @@ Outcome<Journal::Recovery> Journal::recover(const std::function<QString(const QS
             return TallyError::unavailable(QStringLiteral("journal_unavailable"),
                                            QStringLiteral("cannot write the recovered votes to %1").arg(m_directory));
         }
-        m_files.insert(recovery.nextEpoch, fd);
+        // Sealing that epoch appends to the file by its name.
+        ::close(fd);
         syncDirectory();
     }
     for (const QString &name : files)
@@ -185,6 +237,7 @@ void Journal::stop()
 
 void Journal::notifyAppended()
 {
+    m_appended.fetch_add(1, std::memory_order_relaxed);
     // Only the first append after the writer woke needs to wake it again.
     if (m_signalled.exchange(true, std::memory_order_acq_rel))
         return;
@@ -222,7 +275,9 @@ int Journal::fileFor(quint64 epoch)
     const QByteArray path = QFile::encodeName(QDir(m_directory).filePath(fileName(epoch)));
     const int fd = ::open(path.constData(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
     if (fd < 0) {
-        qCWarning(lcJournal, "Journal: cannot open %s: %s", path.constData(), std::strerror(errno));
+        m_writeErrno = errno;
+        if (!failing())
+            qCWarning(lcJournal, "Journal: cannot open %s: %s", path.constData(), std::strerror(m_writeErrno));
         return -1;
     }
     m_files.insert(epoch, fd);
@@ -237,7 +292,7 @@ bool Journal::writeAll(int fd, const QByteArray &bytes)
         if (n < 0 && errno == EINTR)
             continue;
         if (n <= 0) {
-            qCWarning(lcJournal, "Journal: write failed: %s", std::strerror(errno));
+            m_writeErrno = n < 0 ? errno : ENOSPC;
             return false;
         }
         written += n;
@@ -281,9 +336,14 @@ void Journal::run()
             for (size_t worker = 0; worker < m_waiters.size(); ++worker) {
                 Waiter &waiter = m_waiters[worker];
                 const QList<VoteBuffer::JournalChunk> done = std::exchange(m_unwritten[worker], {});
-                if (done.isEmpty() || !waiter.context)
+                if (done.isEmpty())
                     continue;
+                // Sequences of one worker's records increase by one per record.
+                m_durable.fetch_add(qint64(done.constLast().lastSequence - waiter.written),
+                                    std::memory_order_relaxed);
                 waiter.written = done.constLast().lastSequence;
+                if (!waiter.context)
+                    continue;
                 const quint64 upTo = waiter.written;
                 auto notify = waiter.durableUpTo;
                 QMetaObject::invokeMethod(waiter.context, [notify, upTo] { notify(upTo); });
@@ -336,14 +396,24 @@ bool Journal::commitCycle(const QList<Seal> &seals)
     QElapsedTimer syncTimer;
     syncTimer.start();
     for (auto it = sizeBefore.cbegin(); ok && it != sizeBefore.cend(); ++it)
-        ok = ::fdatasync(it.key()) == 0;
+        if (!(ok = ::fdatasync(it.key()) == 0))
+            m_writeErrno = errno;
     if (ok && m_syncDurations && !sizeBefore.isEmpty())
         m_syncDurations->observe(quint64(syncTimer.nsecsElapsed()));
-    if (ok)
+    if (ok) {
+        if (m_failing.exchange(false))
+            qCInfo(lcJournal, "Journal: writing to %s works again", qPrintable(m_directory));
         return true;
-    qCWarning(lcJournal, "Journal: writing to %s failed (%s); the votes are kept and retried, and not "
-             "acknowledged until they are on disk",
-             qPrintable(m_directory), std::strerror(errno));
+    }
+    const QString reason = QString::fromLocal8Bit(std::strerror(m_writeErrno));
+    {
+        std::lock_guard<std::mutex> lock(m_errorMutex);
+        m_lastError = reason;
+    }
+    if (!m_failing.exchange(true))
+        qCWarning(lcJournal, "Journal: writing to %s failed (%s); the votes are kept and retried, and new "
+                 "votes are refused while it fails (sync) or once %lld are not on disk (async)",
+                 qPrintable(m_directory), qPrintable(reason), m_maxBacklog);
     for (auto it = sizeBefore.cbegin(); it != sizeBefore.cend(); ++it)
         if (it.value() >= 0 && ::ftruncate(it.key(), it.value()) != 0)
             qCWarning(lcJournal, "Journal: cannot cut a failed write back: %s", std::strerror(errno));

@@ -10,6 +10,7 @@
 #include <atomic>
 #include <condition_variable>
 #include <functional>
+#include <limits>
 #include <mutex>
 #include <thread>
 
@@ -39,7 +40,8 @@ public:
         quint64 nextEpoch = 1;
     };
 
-    Journal(const QString &directory, Mode mode, VoteLedger *ledger, int workers);
+    Journal(const QString &directory, Mode mode, VoteLedger *ledger, int workers,
+            qint64 maxBacklog = 50000);
     ~Journal();
 
     Mode mode() const { return m_mode; }
@@ -47,9 +49,14 @@ public:
 
     // Before start(): reads every journal file and keeps, as a fresh journal file,
     // only the votes that `applied` (shard -> last applied batch) shows are missing.
+    // With `upToEpoch`, only files up to that epoch are read (and replaced); this may
+    // run while the journal is started, when later epochs are in use.
     Outcome<Recovery> recover(const std::function<QString(const QString &)> &shardOf,
                               const QHash<QString, quint64> &applied,
-                              const std::function<bool(const QString &)> &pollExists);
+                              const std::function<bool(const QString &)> &pollExists,
+                              quint64 upToEpoch = std::numeric_limits<quint64>::max());
+    // The newest epoch with a file in the journal directory (0 when none).
+    quint64 lastEpoch() const;
     void start();
     void stop();
     // Before start(): where the duration of each write + fdatasync cycle is recorded.
@@ -64,6 +71,17 @@ public:
     void discard(quint64 epoch);
 
     static QString fileName(quint64 epoch);
+
+    // Any thread. Whether the last write to the journal failed (disk full or failing),
+    // and why; cleared by the next write that succeeds.
+    bool failing() const { return m_failing.load(std::memory_order_relaxed); }
+    QString lastError() const;
+    // Vote records appended and not yet on disk.
+    qint64 backlog() const;
+    // Why a new vote must be refused now, if it must: in sync mode while the journal
+    // is failing (its acknowledgement would wait for the disk), in async mode once the
+    // records not yet on disk reach the bound (acknowledged votes that a crash loses).
+    std::optional<TallyError> refusal() const;
 
 private:
     struct Seal {
@@ -102,4 +120,12 @@ private:
     std::thread m_thread;
     std::atomic<bool> m_running{false};
     Histogram *m_syncDurations = nullptr;
+    int m_writeErrno = 0;
+
+    const qint64 m_maxBacklog;
+    std::atomic<qint64> m_appended{0}; // records announced by notifyAppended()
+    std::atomic<qint64> m_durable{0};  // records on disk
+    std::atomic<bool> m_failing{false};
+    mutable std::mutex m_errorMutex;
+    QString m_lastError;
 };

@@ -120,12 +120,14 @@ void RedisConnection::command(const QList<QByteArray> &arguments, Handler handle
     }
 }
 
-void RedisConnection::subscribe(const QByteArray &channel, std::function<void(const QByteArray &)> onMessage)
+void RedisConnection::subscribe(const QByteArray &channel,
+                                std::function<void(const QByteArray &)> onMessage,
+                                std::function<void()> onSubscribed)
 {
     if (!m_context || m_finished)
         return;
     const quint64 id = m_nextId++;
-    m_subscriptions.insert(id, std::move(onMessage));
+    m_subscriptions.insert(id, Subscription{std::move(onMessage), std::move(onSubscribed)});
     const char *argv[] = {"SUBSCRIBE", channel.constData()};
     const size_t lengths[] = {9, size_t(channel.size())};
     redisAsyncCommandArgv(m_context, &RedisConnection::onReply, reinterpret_cast<void *>(id), 2, argv, lengths);
@@ -238,11 +240,17 @@ void RedisConnection::onReply(redisAsyncContext *context, void *reply, void *pri
     const auto subscription = self->m_subscriptions.constFind(id);
     if (subscription != self->m_subscriptions.cend()) {
         const auto *message = static_cast<redisReply *>(reply);
-        if (message && message->type == REDIS_REPLY_ARRAY && message->elements == 3 &&
-            message->element[0]->type == REDIS_REPLY_STRING &&
-            std::strcmp(message->element[0]->str, "message") == 0 &&
-            message->element[2]->type == REDIS_REPLY_STRING)
-            (*subscription)(QByteArray(message->element[2]->str, qsizetype(message->element[2]->len)));
+        if (!message || message->type != REDIS_REPLY_ARRAY || message->elements != 3 ||
+            message->element[0]->type != REDIS_REPLY_STRING)
+            return;
+        const char *kind = message->element[0]->str;
+        if (std::strcmp(kind, "message") == 0 && message->element[2]->type == REDIS_REPLY_STRING) {
+            subscription->onMessage(
+                QByteArray(message->element[2]->str, qsizetype(message->element[2]->len)));
+        } else if (std::strcmp(kind, "subscribe") == 0 && subscription->onSubscribed) {
+            const std::function<void()> confirmed = subscription->onSubscribed;
+            confirmed();
+        }
         return;
     }
     auto it = self->m_pending.find(id);

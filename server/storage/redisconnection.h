@@ -31,9 +31,11 @@ public:
     bool isConnected() const { return m_connected; }
     // Queues a command; commands on one connection are answered in order.
     void command(const QList<QByteArray> &arguments, Handler handler);
-    // Subscribes to a Pub/Sub channel; `onMessage` gets each message's payload. A
-    // connection that subscribes is used for nothing else (Redis' rule).
-    void subscribe(const QByteArray &channel, std::function<void(const QByteArray &)> onMessage);
+    // Subscribes to a Pub/Sub channel; `onMessage` gets each message's payload and
+    // `onSubscribed` runs once Redis confirms the subscription (a refusal closes the
+    // connection). A connection that subscribes is used for nothing else (Redis' rule).
+    void subscribe(const QByteArray &channel, std::function<void(const QByteArray &)> onMessage,
+                   std::function<void()> onSubscribed = {});
     // Drops the connection: every pending handler gets nullopt, then disconnected().
     void abort(const QString &reason);
 
@@ -73,6 +75,10 @@ private:
         qint64 sentAtMs;
     };
     QHash<quint64, Pending> m_pending;
-    QHash<quint64, std::function<void(const QByteArray &)>> m_subscriptions;
+    struct Subscription {
+        std::function<void(const QByteArray &)> onMessage;
+        std::function<void()> onSubscribed;
+    };
+    QHash<quint64, Subscription> m_subscriptions;
     QElapsedTimer m_clock;
 };

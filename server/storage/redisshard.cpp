@@ -12,11 +12,15 @@
 namespace {
 
 // Creates the poll only if its metadata does not exist yet, and indexes it, atomically.
-const QByteArray CreatePollScript = QByteArrayLiteral(
-    "if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end\n"
-    "redis.call('HSET', KEYS[1], unpack(ARGV))\n"
-    "redis.call('SADD', KEYS[2], ARGV[2])\n"
-    "return 1\n");
+// Counts, applied counts or voters under the id of a poll that does not exist are left
+// from a deleted one (a batch whose outcome was unknown landing after the delete): a new
+// poll starts from nothing.
+const QByteArray CreatePollScript =
+    QByteArrayLiteral("if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end\n"
+                      "redis.call('DEL', KEYS[3], KEYS[4], KEYS[5])\n"
+                      "redis.call('HSET', KEYS[1], unpack(ARGV))\n"
+                      "redis.call('SADD', KEYS[2], ARGV[2])\n"
+                      "return 1\n");
 
 // KEYS: the instance's flushed-sequence key, then per (poll, option) the counts key
 // and the applied-by-source key. ARGV: the sequence, then per (poll, option) the
@@ -31,6 +35,13 @@ const QByteArray ApplyBatchScript = QByteArrayLiteral(
     "end\n"
     "redis.call('SET', KEYS[1], ARGV[1])\n"
     "return 1\n");
+
+// Returns the instance's last applied sequence and records the one after it as
+// applied, so a late batch of an earlier run carrying that number is skipped.
+const QByteArray FenceScript =
+    QByteArrayLiteral("local seq = tonumber(redis.call('GET', KEYS[1]) or '0')\n"
+                      "redis.call('SET', KEYS[1], seq + 1)\n"
+                      "return seq\n");
 
 QString resolveHost(const QString &host)
 {
@@ -239,7 +250,14 @@ void RedisShard::savePoll(const Poll &poll, bool create, Reply<bool> done)
 {
     QList<QByteArray> arguments;
     if (create)
-        arguments = {"EVAL", CreatePollScript, "2", metaKey(poll.id), "polls"};
+        arguments = {"EVAL",
+                     CreatePollScript,
+                     "5",
+                     metaKey(poll.id),
+                     "polls",
+                     countsKey(poll.id),
+                     appliedKey(poll.id),
+                     votersKey(poll.id)};
     else
         arguments = {"HSET", metaKey(poll.id)};
     arguments.append(metaFields(poll));
@@ -265,7 +283,7 @@ void RedisShard::deletePoll(const QString &pollId, Reply<bool> done)
                 m_storedVotes -= value.text.toLongLong();
     });
     send({"MULTI"}, [](std::optional<RedisReply>) {});
-    send({"DEL", countsKey(pollId), metaKey(pollId), appliedKey(pollId), "poll:" + pollId.toUtf8() + ":voters"},
+    send({"DEL", countsKey(pollId), metaKey(pollId), appliedKey(pollId), votersKey(pollId)},
          [](std::optional<RedisReply>) {});
     send({"SREM", "polls", pollId.toUtf8()}, [](std::optional<RedisReply>) {});
     send({"EXEC"}, [this, done](std::optional<RedisReply> reply) {
@@ -374,9 +392,32 @@ void RedisShard::appliedSequence(const QString &instance, Reply<quint64> done)
     });
 }
 
+void RedisShard::fenceSequence(const QString &instance, Reply<quint64> done)
+{
+    send({"EVAL", FenceScript, "1", flushedKey(instance)},
+         [this, done](std::optional<RedisReply> reply) {
+             if (!reply || reply->isError()) {
+                 done(unavailable(reply ? QString::fromUtf8(reply->text) : QString()));
+                 return;
+             }
+             done(quint64(reply->integer));
+         });
+}
+
 void RedisShard::claimVoter(const QString &pollId, const QString &voterId, Reply<bool> done)
 {
-    send({"SADD", "poll:" + pollId.toUtf8() + ":voters", voterId.toUtf8()},
+    send({"SADD", votersKey(pollId), voterId.toUtf8()},
+         [this, done](std::optional<RedisReply> reply) {
+             if (!reply || reply->isError())
+                 done(unavailable(reply ? QString::fromUtf8(reply->text) : QString()));
+             else
+                 done(reply->integer == 1);
+         });
+}
+
+void RedisShard::releaseVoter(const QString &pollId, const QString &voterId, Reply<bool> done)
+{
+    send({"SREM", "poll:" + pollId.toUtf8() + ":voters", voterId.toUtf8()},
          [this, done](std::optional<RedisReply> reply) {
              if (!reply || reply->isError())
                  done(unavailable(reply ? QString::fromUtf8(reply->text) : QString()));

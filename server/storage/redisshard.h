@@ -37,12 +37,18 @@ public:
     void applyBatch(const QString &instance, const QString &source, quint64 sequence,
                     const PollCounts &counts, Reply<bool> done) override;
     void appliedSequence(const QString &instance, Reply<quint64> done) override;
+    void fenceSequence(const QString &instance, Reply<quint64> done) override;
     void claimVoter(const QString &pollId, const QString &voterId, Reply<bool> done) override;
+    void releaseVoter(const QString &pollId, const QString &voterId, Reply<bool> done) override;
     void publish(const QByteArray &channel, const QByteArray &message) override;
 
     static QByteArray countsKey(const QString &pollId) { return "poll:" + pollId.toUtf8(); }
     static QByteArray metaKey(const QString &pollId) { return "poll:" + pollId.toUtf8() + ":meta"; }
     static QByteArray appliedKey(const QString &pollId) { return "poll:" + pollId.toUtf8() + ":applied"; }
+    static QByteArray votersKey(const QString &pollId)
+    {
+        return "poll:" + pollId.toUtf8() + ":voters";
+    }
     static QByteArray flushedKey(const QString &instance) { return "tally:flushed:" + instance.toUtf8(); }
     static QList<QByteArray> metaFields(const Poll &poll);
     static std::optional<Poll> pollFromMeta(const RedisReply &reply);

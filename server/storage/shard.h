@@ -48,8 +48,19 @@ public:
     }
     // Records that `voterId` voted in the poll; false when it already had.
     virtual void claimVoter(const QString &pollId, const QString &voterId, Reply<bool> done) = 0;
+    // Forgets a claimed voter whose vote was refused after the claim.
+    virtual void releaseVoter(const QString &pollId, const QString &voterId, Reply<bool> done) = 0;
     // The last batch sequence of `instance` applied here (0 when none).
     virtual void appliedSequence(const QString &instance, Reply<quint64> done) = 0;
+    // At start: the last applied sequence, as appliedSequence(), and makes sure the next
+    // one can never be applied any more. A batch of an earlier run of the instance that
+    // is still on its way (a killed process's last write, processed late) then cannot
+    // take the sequence number of a batch of this run. Embedded shards have no such
+    // late writes.
+    virtual void fenceSequence(const QString &instance, Reply<quint64> done)
+    {
+        appliedSequence(instance, std::move(done));
+    }
 
     static QString stateName(State state);
 

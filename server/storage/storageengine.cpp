@@ -1,6 +1,7 @@
 #include "storageengine.h"
 #include "core/logcategories.h"
 #include "core/pollcatalog.h"
+#include "core/requestparser.h"
 #include "core/serverstats.h"
 #include "core/voteledger.h"
 #include "embeddedshard.h"
@@ -70,7 +71,9 @@ void StorageEngine::startOnThread()
         const QString &name = m_router.shardNames()[i];
         auto lane = std::make_unique<Lane>();
         if (redisNodes.isEmpty())
-            lane->shard = new EmbeddedShard(name, QDir(dataDir).filePath(name + QStringLiteral(".sqlite")), this);
+            lane->shard =
+                new EmbeddedShard(name, QDir(dataDir).filePath(name + QStringLiteral(".sqlite")),
+                                  m_config.breakerFailures(), this);
         else
             lane->shard = new RedisShard(name, redisNodes[i].host, redisNodes[i].port, redisOptions, this);
         lane->retryTimer = new QTimer(this);
@@ -79,6 +82,15 @@ void StorageEngine::startOnThread()
         connect(lane->retryTimer, &QTimer::timeout, this, [this, raw] { pump(raw); });
         connect(lane->shard, &Shard::stateChanged, this, [this, raw](Shard::State state) {
             publishShardInfo();
+            if (!raw->ready) {
+                if (state == Shard::State::Up && raw->opened && !raw->preparing)
+                    prepareLane(raw); // reached again after a failed preparation
+                else if (state == Shard::State::Down || state == Shard::State::Open) {
+                    raw->failedOnce = true;
+                    checkStart();
+                }
+                return;
+            }
             // A shard that is back takes its queued batches now, not after the backoff.
             if (state == Shard::State::Up && raw->retryTimer->isActive()) {
                 raw->retryTimer->stop();
@@ -89,61 +101,157 @@ void StorageEngine::startOnThread()
         m_lanes.push_back(std::move(lane));
     }
     publishShardInfo();
-    openShards(0);
+    // Every shard is opened at once; serving starts when each is open or has failed its
+    // first attempt, so one unreachable Redis node does not keep the others from serving.
+    for (const auto &lane : m_lanes)
+        openLane(lane.get());
 }
 
-void StorageEngine::openShards(int index)
+void StorageEngine::openLane(Lane *lane)
 {
-    if (index == int(m_lanes.size())) {
-        loadCatalog(0);
-        return;
-    }
-    Lane *lane = m_lanes[size_t(index)].get();
     qCInfo(lcStorage, "Opening shard %s (%s %s)", qPrintable(lane->shard->name()), qPrintable(lane->shard->kind()),
           qPrintable(lane->shard->address()));
-    lane->shard->open([this, lane, index](Outcome<bool> opened) {
+    // Redis shards answer once connected (however long that takes); embedded ones at once.
+    lane->shard->open([this, lane](Outcome<bool> opened) {
         if (!opened) {
-            Q_EMIT started(false, opened.error().message);
+            if (!m_started)
+                Q_EMIT started(false, opened.error().message);
             return;
         }
-        lane->shard->appliedSequence(m_instanceId, [this, lane, index](Outcome<quint64> applied) {
-            if (!applied) {
-                Q_EMIT started(false, applied.error().message);
-                return;
-            }
-            // Sequences continue across restarts, so an old batch is never mistaken
-            // for a new one.
-            lane->nextSequence = applied.value() + 1;
-            openShards(index + 1);
-        });
+        lane->opened = true;
+        prepareLane(lane);
     });
 }
 
-void StorageEngine::loadCatalog(int index)
+void StorageEngine::prepareLane(Lane *lane)
 {
-    if (index == int(m_lanes.size())) {
-        finishStart();
+    lane->preparing = true;
+    const auto failed = [this, lane](const TallyError &error) {
+        lane->preparing = false;
+        // A Redis shard tries again when it is reached again; an embedded one cannot.
+        if (lane->shard->kind() == u"redis") {
+            qCWarning(lcStorage, "Shard %s: %s", qPrintable(lane->shard->name()), qPrintable(error.message));
+            lane->failedOnce = true;
+            checkStart();
+        } else if (!m_started) {
+            Q_EMIT started(false, error.message);
+        }
+    };
+    const auto load = [this, lane, failed] {
+        lane->shard->loadPolls([this, lane, failed](Outcome<QList<Poll>> polls) {
+            if (!polls) {
+                failed(polls.error());
+                return;
+            }
+            for (Poll poll : polls.value()) {
+                poll.shard = lane->shard->name();
+                const bool known = m_catalog.contains(poll.id);
+                m_catalog.upsert(poll);
+                if (m_started && !known)
+                    Q_EMIT pollEvent(QStringLiteral("poll_created"), poll.toJson());
+            }
+            lane->preparing = false;
+            lane->ready = true;
+            if (!m_started) {
+                publishShardInfo();
+                checkStart();
+                return;
+            }
+            qCInfo(lcStorage, "Shard %s reached: %lld poll(s) loaded", qPrintable(lane->shard->name()),
+                  qint64(polls.value().size()));
+            // Replayed votes are pending before anyone can see the shard up.
+            if (m_recoveryPending && std::all_of(m_lanes.cbegin(), m_lanes.cend(),
+                                                 [](const auto &l) { return l->ready; }))
+                recoverDeferred();
+            publishShardInfo();
+        });
+    };
+    if (lane->fenced) {
+        load();
         return;
     }
-    Shard *shard = m_lanes[size_t(index)]->shard;
-    shard->loadPolls([this, shard, index](Outcome<QList<Poll>> polls) {
-        if (!polls) {
-            Q_EMIT started(false, polls.error().message);
+    lane->shard->fenceSequence(m_instanceId, [lane, failed, load](Outcome<quint64> applied) {
+        if (!applied) {
+            failed(applied.error());
             return;
         }
-        for (Poll poll : polls.value()) {
-            poll.shard = shard->name();
-            m_catalog.upsert(poll);
-        }
-        loadCatalog(index + 1);
+        // Sequences continue across restarts, so an old batch is never mistaken for a
+        // new one; the one after the applied sequence is fenced off.
+        lane->fenced = true;
+        lane->appliedAtStart = applied.value();
+        lane->nextSequence = applied.value() + 2;
+        load();
     });
+}
+
+void StorageEngine::checkStart()
+{
+    if (m_started)
+        return;
+    bool allReady = true;
+    for (const auto &lane : m_lanes) {
+        if (!lane->ready && !lane->failedOnce)
+            return;
+        allReady = allReady && lane->ready;
+    }
+    if (m_journal) {
+        if (allReady || m_journal->lastEpoch() == 0) {
+            if (!recoverJournal())
+                return;
+        } else {
+            // The journal's votes can be sorted out only with every shard's applied
+            // sequence: they wait in their files; new votes go to later epochs, one
+            // epoch is kept free for the votes replayed then.
+            const quint64 last = m_journal->lastEpoch();
+            m_deferredEpoch = last + 1;
+            m_nextFlushId = last + 2;
+            m_ledger.setEpoch(m_nextFlushId);
+            m_recoveryPending = true;
+            m_journal->start();
+            qCWarning(lcStorage, "Journal: its files are replayed once every shard has been reached");
+        }
+    }
+    for (const auto &lane : m_lanes)
+        if (!lane->ready)
+            qCWarning(lcStorage, "Shard %s (%s) is not reachable: serving the other shards; its polls "
+                     "become available when it is reached",
+                     qPrintable(lane->shard->name()), qPrintable(lane->shard->kind()));
+    finishStart();
+}
+
+void StorageEngine::recoverDeferred()
+{
+    QHash<QString, quint64> applied;
+    for (const auto &lane : m_lanes)
+        applied.insert(lane->shard->name(), lane->appliedAtStart);
+    const Outcome<Journal::Recovery> recovered = m_journal->recover(
+        [this](const QString &pollId) { return laneFor(pollId)->shard->name(); }, applied,
+        [this](const QString &pollId) { return m_catalog.contains(pollId); }, m_deferredEpoch - 1);
+    if (!recovered) {
+        qCritical("Journal: %s; its files stay for the next start",
+                  qPrintable(recovered.error().message));
+        m_recoveryPending = false;
+        return;
+    }
+    m_recoveryPending = false;
+    const Journal::Recovery &recovery = recovered.value();
+    for (const QString &problem : recovery.problems)
+        qCWarning(lcStorage, "Journal: %s", qPrintable(problem));
+    qCInfo(lcStorage, "Journal: %d file(s) read: %lld vote(s) replayed, %lld already stored", recovery.files,
+          recovery.replayed, recovery.skipped);
+    m_stats.votesRecovered.storeRelaxed(quint64(recovery.replayed));
+    if (recovery.votes.isEmpty())
+        return;
+    // The replayed votes are the epoch kept free for them, sealed like any other.
+    m_ledger.addInflight(recovery.votes);
+    enqueue(m_deferredEpoch, recovery.votes);
 }
 
 void StorageEngine::refreshCatalog()
 {
     for (const auto &lane : m_lanes) {
         Shard *shard = lane->shard;
-        if (shard->state() != Shard::State::Up)
+        if (shard->state() != Shard::State::Up || !lane->ready)
             continue;
         shard->loadPolls([this, shard](Outcome<QList<Poll>> polls) {
             if (!polls)
@@ -175,7 +283,7 @@ bool StorageEngine::recoverJournal()
 {
     QHash<QString, quint64> applied;
     for (const auto &lane : m_lanes)
-        applied.insert(lane->shard->name(), lane->nextSequence - 1);
+        applied.insert(lane->shard->name(), lane->appliedAtStart);
     QElapsedTimer timer;
     timer.start();
     const Outcome<Journal::Recovery> recovered = m_journal->recover(
@@ -201,8 +309,6 @@ bool StorageEngine::recoverJournal()
 
 void StorageEngine::finishStart()
 {
-    if (m_journal && !recoverJournal())
-        return;
     m_started = true;
     m_flushTimer->start();
     if (!m_config.redisNodes().isEmpty()) {
@@ -245,6 +351,11 @@ void StorageEngine::flush()
     const quint64 flushId = m_nextFlushId++;
     const PollCounts taken = m_ledger.takeBuffered(
         [this](const QString &pollId) { return m_catalog.contains(pollId); }, m_nextFlushId);
+    enqueue(flushId, taken);
+}
+
+void StorageEngine::enqueue(quint64 flushId, const PollCounts &taken)
+{
     FlushRecord &record = m_flushes[flushId];
     record.timer.start();
     QHash<Lane *, Batch> batches;
@@ -309,9 +420,14 @@ void StorageEngine::sealEpoch(quint64 epoch, const QHash<QString, quint64> &mani
 
 void StorageEngine::pump(Lane *lane)
 {
-    if (lane->busy || lane->queue.empty() || lane->retryTimer->isActive() || !lane->queue.front().sealed)
+    if (!lane->ready || lane->busy || lane->queue.empty() || lane->retryTimer->isActive() ||
+        !lane->queue.front().sealed)
         return;
     Batch &batch = lane->queue.front();
+    for (auto it = m_deleting.cbegin(); it != m_deleting.cend(); ++it)
+        if (batch.counts.contains(it.key()))
+            return; // sent after the delete it would bring the counts back; see deletePoll
+
     const quint64 sequence = batch.sequence;
     lane->busy = true;
     if (batch.checkApplied) {
@@ -392,6 +508,13 @@ void StorageEngine::createPoll(const Poll &draft, Reply<Poll> reply)
         Poll poll = draft;
         poll.shard = m_router.shardNameFor(poll.id);
         poll.createdAt = QDateTime::currentDateTimeUtc();
+        if (!isShardReady(poll.shard)) {
+            reply(TallyError::unavailable(
+                QStringLiteral("shard_unavailable"),
+                QStringLiteral("Shard %1, where poll '%2' belongs, has not been reached yet.")
+                    .arg(poll.shard, poll.id)));
+            return;
+        }
         m_router.shard(poll.shard)->savePoll(poll, true, [this, poll, reply](Outcome<bool> saved) {
             if (!saved) {
                 reply(saved.error());
@@ -434,21 +557,31 @@ void StorageEngine::deletePoll(const QString &pollId, Reply<bool> reply)
             reply(TallyError::pollNotFound(pollId));
             return;
         }
-        // Batches already sent are ordered before the delete on the shard; batches
-        // not yet sent must not bring the counts back afterwards.
-        stripUnsent(pollId);
-        m_router.shard(poll->shard)->deletePoll(pollId, [this, pollId, reply](Outcome<bool> deleted) {
-            if (!deleted) {
-                reply(deleted.error());
-                return;
-            }
-            m_catalog.remove(pollId);
-            m_ledger.forget(pollId);
-            stripUnsent(pollId);
-            publishShardInfo();
-            Q_EMIT pollEvent(QStringLiteral("poll_deleted"), QJsonObject{{QStringLiteral("id"), pollId}});
-            reply(true);
-        });
+        // Batches already sent are ordered before the delete on the shard. Batches not
+        // yet sent that hold the poll's votes wait (see pump) until the shard answers:
+        // once it confirms, their votes go with the poll; when the delete fails, the poll
+        // stays and so do its acknowledged votes.
+        ++m_deleting[pollId];
+        m_router.shard(poll->shard)
+            ->deletePoll(pollId, [this, pollId, reply](Outcome<bool> deleted) {
+                if (--m_deleting[pollId] == 0)
+                    m_deleting.remove(pollId);
+                if (deleted) {
+                    m_catalog.remove(pollId);
+                    m_ledger.forget(pollId);
+                    stripUnsent(pollId);
+                    publishShardInfo();
+                    Q_EMIT pollEvent(QStringLiteral("poll_deleted"),
+                                     QJsonObject{{QStringLiteral("id"), pollId}});
+                }
+                for (const auto &lane : m_lanes)
+                    pump(lane.get());
+                checkDrained();
+                if (deleted)
+                    reply(true);
+                else
+                    reply(deleted.error());
+            });
     });
 }
 
@@ -465,7 +598,10 @@ void StorageEngine::stripUnsent(const QString &pollId)
     for (const auto &lane : m_lanes) {
         for (size_t i = 0; i < lane->queue.size(); ++i) {
             Batch &batch = lane->queue[i];
-            if (batch.sent || (i == 0 && lane->busy))
+            // The batch on the wire is ordered before the delete. One whose outcome is
+            // unknown either landed before it (and is gone with the poll) or must not
+            // bring the counts back when it is sent again.
+            if (i == 0 && lane->busy)
                 continue;
             const auto it = batch.counts.find(pollId);
             if (it == batch.counts.end())
@@ -480,24 +616,48 @@ void StorageEngine::stripUnsent(const QString &pollId)
 void StorageEngine::readResults(const QString &pollId, Reply<ResultRead> reply)
 {
     QMetaObject::invokeMethod(this, [this, pollId, reply] {
-        const int optionCount = m_catalog.optionCount(pollId);
-        if (optionCount < 0) {
+        // One snapshot for the option count and the shard.
+        const PollCatalog::Snapshot poll = m_catalog.snapshot(pollId);
+        if (!poll) {
             reply(TallyError::pollNotFound(pollId));
             return;
         }
-        Shard *shard = laneFor(pollId)->shard;
-        shard->readCounts(pollId, [this, shard, pollId, optionCount, reply](Outcome<StoredCounts> stored) {
+        const int optionCount = int(poll->options.size());
+        // Cache misses for one poll that arrive while its read is on the way share that
+        // read: its answer holds every vote stored before the later requests came, and
+        // the pending votes added to it are taken when it arrives.
+        auto waiting = m_readers.find(pollId);
+        if (waiting != m_readers.end()) {
+            waiting->append(reply);
+            return;
+        }
+        m_readers.insert(pollId, {reply});
+        Lane *lane = laneFor(pollId);
+        Shard *shard = lane->shard;
+        // A batch whose outcome is unknown may be in the shard's counts while the ledger
+        // still counts it in flight: ask the shard about it first (replies come in
+        // order), rather than after a backoff that a read could overtake.
+        if (!lane->queue.empty() && lane->queue.front().checkApplied &&
+            lane->retryTimer->isActive() && shard->state() == Shard::State::Up) {
+            lane->retryTimer->stop();
+            pump(lane);
+        }
+        shard->readCounts(pollId, [this, shard, pollId, optionCount](Outcome<StoredCounts> stored) {
+            const QList<Reply<ResultRead>> replies = m_readers.take(pollId);
+            Outcome<ResultRead> result = TallyError::pollNotFound(pollId);
             if (!stored) {
                 // The shard is unreachable: the last counts we had plus what is pending
                 // are still a lower bound worth showing, and say so.
                 if (std::optional<OptionCounts> stale = m_ledger.readStale(pollId, optionCount))
-                    reply(ResultRead{*stale, QStringLiteral("stale_cache")});
+                    result = ResultRead{*stale, QStringLiteral("stale_cache"), optionCount};
                 else
-                    reply(stored.error());
-                return;
+                    result = stored.error();
+            } else {
+                result = ResultRead{m_ledger.storeRead(pollId, stored.value(), optionCount),
+                                    shard->kind() + u':' + shard->name(), optionCount};
             }
-            reply(ResultRead{m_ledger.storeRead(pollId, stored.value(), optionCount),
-                             shard->kind() + u':' + shard->name()});
+            for (const Reply<ResultRead> &waiter : replies)
+                waiter(result);
         });
     });
 }
@@ -510,6 +670,20 @@ void StorageEngine::claimVoter(const QString &pollId, const QString &voterId, Re
             return;
         }
         laneFor(pollId)->shard->claimVoter(pollId, voterId, reply);
+    });
+}
+
+void StorageEngine::releaseVoter(const QString &pollId, const QString &voterId)
+{
+    QMetaObject::invokeMethod(this, [this, pollId, voterId] {
+        if (!m_catalog.contains(pollId))
+            return; // deleted with its voters
+        laneFor(pollId)->shard->releaseVoter(pollId, voterId, [pollId, voterId](Outcome<bool> released) {
+            if (!released)
+                qCWarning(lcStorage, "Poll %s: voter %s stays recorded although the vote was refused: %s",
+                         qPrintable(pollId), qPrintable(voterId.left(VoteRequest::MaxVoterIdLength)),
+                         qPrintable(released.error().message));
+        });
     });
 }
 
@@ -545,14 +719,35 @@ void StorageEngine::publishShardInfo()
         item.kind = shard->kind();
         item.address = shard->address();
         item.state = Shard::stateName(shard->state());
+        // Reached but its polls are not loaded yet: not ready to serve.
+        if (!lane->ready && shard->state() == Shard::State::Up)
+            item.state = Shard::stateName(Shard::State::Connecting);
         item.ringShare = m_router.ring().share(item.name);
         item.points = m_router.ring().virtualNodes();
         item.storedVotes = shard->storedVotes();
         item.queuedBatches = int(lane->queue.size());
+        item.subscribed = item.kind != u"redis" || m_subscribed.contains(item.name);
         info.append(item);
     }
     QMutexLocker locker(&m_infoMutex);
     m_info = info;
+}
+
+bool StorageEngine::isShardReady(const QString &shardName) const
+{
+    for (const auto &lane : m_lanes)
+        if (lane->shard->name() == shardName)
+            return lane->ready;
+    return true; // not one of ours: nothing to wait for
+}
+
+void StorageEngine::setSubscribed(const QString &shardName, bool subscribed)
+{
+    if (subscribed)
+        m_subscribed.insert(shardName);
+    else
+        m_subscribed.remove(shardName);
+    publishShardInfo();
 }
 
 QList<StorageEngine::ShardInfo> StorageEngine::shardInfo() const
@@ -567,7 +762,7 @@ bool StorageEngine::allShardsUp() const
     if (m_info.isEmpty())
         return false;
     for (const ShardInfo &shard : m_info)
-        if (shard.state != u"up")
+        if (shard.state != u"up" || !shard.subscribed)
             return false;
     return true;
 }

@@ -10,6 +10,7 @@
 #include <QElapsedTimer>
 #include <QMutex>
 #include <QObject>
+#include <QSet>
 #include <deque>
 #include <functional>
 #include <memory>
@@ -41,10 +42,14 @@ public:
         int points = 0;
         qint64 storedVotes = 0;
         int queuedBatches = 0;
+        // Redis shards: whether this instance's Pub/Sub subscription on the node is
+        // confirmed (without it, other instances' votes and polls go unseen).
+        bool subscribed = true;
     };
     struct ResultRead {
         OptionCounts counts;
         QString servedVia;
+        int optionCount = 0; // of the poll snapshot the counts were read for
     };
 
     StorageEngine(const Config &config, const QString &instanceId, PollCatalog &catalog,
@@ -60,6 +65,8 @@ public:
     void readResults(const QString &pollId, Reply<ResultRead> reply);
     // Records a voter of a one-vote-per-voter poll on its shard; false when already recorded.
     void claimVoter(const QString &pollId, const QString &voterId, Reply<bool> reply);
+    // Forgets a claimed voter whose vote was refused after the claim (logged on failure).
+    void releaseVoter(const QString &pollId, const QString &voterId);
     void requestFlush();
     // Flushes everything pending, then emits drained().
     void drain();
@@ -72,6 +79,10 @@ public:
     const ShardRouter &router() const { return m_router; }
     QList<ShardInfo> shardInfo() const;
     bool allShardsUp() const;
+    // Storage thread: the Pub/Sub subscription on a Redis shard's node was confirmed or lost.
+    void setSubscribed(const QString &shardName, bool subscribed);
+    // Storage thread: false for a shard of this instance not reached yet (its polls unknown).
+    bool isShardReady(const QString &shardName) const;
     QString instanceId() const { return m_instanceId; }
     // This run of the instance, as other instances know it.
     QString source() const { return m_source; }
@@ -96,6 +107,12 @@ private:
         Shard *shard = nullptr;
         std::deque<Batch> queue;
         quint64 nextSequence = 1;
+        quint64 appliedAtStart = 0;
+        bool opened = false;    // the shard answered once
+        bool preparing = false; // fencing its sequence and loading its polls
+        bool fenced = false;
+        bool ready = false;      // its polls are in the catalog and batches may go out
+        bool failedOnce = false; // unreachable at start: serving does not wait for it
         bool busy = false;
         int failures = 0;
         QTimer *retryTimer = nullptr;
@@ -106,8 +123,11 @@ private:
     };
 
     void startOnThread();
-    void openShards(int index);
-    void loadCatalog(int index);
+    void openLane(Lane *lane);
+    void prepareLane(Lane *lane);
+    void checkStart();
+    void recoverDeferred();
+    void enqueue(quint64 flushId, const PollCounts &counts);
     void finishStart();
     bool recoverJournal();
     void sealEpoch(quint64 epoch, const QHash<QString, quint64> &manifest);
@@ -135,8 +155,13 @@ private:
     QAtomicInt m_flushRequested = 0;
     quint64 m_nextFlushId = 1;
     QHash<quint64, FlushRecord> m_flushes;
+    QHash<QString, int> m_deleting; // poll id -> deletes waiting for their shard
+    QSet<QString> m_subscribed;     // Redis shards whose Pub/Sub subscription is confirmed
+    QHash<QString, QList<Reply<ResultRead>>> m_readers; // poll id -> callers of its read on the way
     bool m_draining = false;
     bool m_started = false;
+    bool m_recoveryPending = false; // journal files wait for a shard unreachable at start
+    quint64 m_deferredEpoch = 0;    // the epoch kept for their replayed votes
 
     mutable QMutex m_infoMutex;
     QList<ShardInfo> m_info;

@@ -251,7 +251,9 @@ void TestE2eRestart::healthAndReady()
     for (int i = 0; i < 3; ++i)
         shards.append(QJsonObject{
             {"name", QStringLiteral("shard-%1").arg(i)}, {"kind", "embedded"}, {"state", "up"}});
-    QCOMPARE(ready.json, QJsonObject({{"status", "ready"}, {"shards", shards}}));
+    QCOMPARE(ready.json, QJsonObject({{"status", "ready"},
+                                      {"shards", shards},
+                                      {"journal", QJsonObject{{"state", "ok"}, {"backlog", 0}}}}));
     QCOMPARE(server.stop(), 0);
 }
 

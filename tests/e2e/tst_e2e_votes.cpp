@@ -95,6 +95,7 @@ private Q_SLOTS:
     void bodyLimitIsInclusive();
     void bulkVotes();
     void bulkRequestErrors();
+    void bulkBodyFitsTheItemLimit();
     void errorsAreAnsweredAndCountNothing_data();
     void errorsAreAnsweredAndCountNothing();
     void declaredOversizedBodyIsRefusedEarly();
@@ -333,6 +334,43 @@ void TestE2eVotes::bulkRequestErrors()
     QCOMPARE(wrongMethod.header("Allow"), QByteArray("POST"));
 
     QCOMPARE(statValue(m_client->get(Stats), "votes", "accepted"), acceptedBefore);
+}
+
+void TestE2eVotes::bulkBodyFitsTheItemLimit()
+{
+    // The largest plain items: 64-character poll ids and 128-character voter ids. A
+    // thousand of them fit the bulk route's body limit (the server's other routes keep
+    // their 16 KiB); a thousand and one are refused for their number, not their size.
+    const QString pollId(64, u'p');
+    VERIFY_STATUS(createPoll(*m_client, pollId, 2), 201);
+    auto bigItems = [&](int count) {
+        QJsonArray items;
+        for (int i = 0; i < count; ++i)
+            items.append(QJsonObject{{"poll_id", pollId},
+                                     {"option_id", "B"},
+                                     {"voter_id", QStringLiteral("%1").arg(i, 128, 10, QChar(u'0'))}});
+        return QJsonDocument(QJsonObject{{"votes", items}}).toJson(QJsonDocument::Compact);
+    };
+    const QByteArray thousand = bigItems(1000);
+    QVERIFY(thousand.size() > 200000);
+    const HttpResponse accepted = m_client->post(QStringLiteral("/api/v1/votes"), thousand);
+    VERIFY_STATUS(accepted, 202);
+    QCOMPARE(accepted.json.value("accepted").toInt(), 1000);
+    const HttpResponse tooMany = m_client->post(QStringLiteral("/api/v1/votes"), bigItems(1001));
+    VERIFY_STATUS(tooMany, 422);
+    QCOMPARE(tooMany.errorCode(), QStringLiteral("too_many_votes"));
+    VERIFY_RESULTS(m_client->get(Results + pollId), pollId, QList<int>({0, 1000}), "");
+
+    // Single votes keep the general limit.
+    const QByteArray padded = R"({"option_id":"A","pad":")" + QByteArray(20000, 'x') + R"("})";
+    const HttpResponse single = m_client->post(Vote + pollId, padded);
+    VERIFY_STATUS(single, 413);
+    QCOMPARE(single.errorCode(), QStringLiteral("body_too_large"));
+    // The limits are published for clients.
+    const QJsonObject limits = m_client->get(Stats).json.value("limits").toObject();
+    QCOMPARE(limits.value("body_bytes").toInt(), 16384);
+    QCOMPARE(limits.value("bulk_votes").toInt(), 1000);
+    QCOMPARE(limits.value("bulk_body_bytes").toInt(), 1000 * 256 + 4096);
 }
 
 void TestE2eVotes::errorsAreAnsweredAndCountNothing_data()

@@ -217,7 +217,7 @@ Framed frameStream(QByteArrayView stream, quint32 seed, bool cut)
 {
     constexpr qsizetype MaxHeader = 1024;
     constexpr qint64 MaxBody = 512;
-    RequestFramer framer(MaxHeader, MaxBody);
+    RequestFramer framer(MaxHeader, RequestHead::BodyLimits{MaxBody, "/api/v1/votes", 4 * MaxBody});
     Framed result;
     qsizetype at = 0;
     while (at < stream.size()) {

@@ -25,6 +25,8 @@ using namespace LiveKit;
 
 namespace {
 
+const char AdminToken[] = "nginx-cluster-admin-token";
+
 quint16 freeLoopbackPort()
 {
     QTcpServer probe;
@@ -199,7 +201,7 @@ void TestNginxCluster::initTestCase()
         m_instances[i] = std::make_unique<TallyProcess>(
             QStringList{str("--redis-nodes"), redis, str("--instance-id"), str(names[i]),
                         str("--live-interval"), str("100"), str("--cache-ttl"), str("120"),
-                        str("--catalog-refresh"), str("0.5")});
+                        str("--catalog-refresh"), str("0.5"), str("--admin-token"), str(AdminToken)});
         QVERIFY2(m_instances[i]->start(), qPrintable(m_instances[i]->diagnostics()));
     }
     m_nginx = std::make_unique<Nginx>();
@@ -264,8 +266,10 @@ void TestNginxCluster::votesThroughNginxReachSubscribersOnEveryInstance()
 {
     const QString poll = str("cluster");
     HttpClient viaNginx(m_nginx->url());
+    // Through a proxy, administration needs the admin token.
     VERIFY_STATUS(viaNginx.postJson(str("/api/v1/polls"),
-                                    pollBody(poll, {str("Red"), str("Green"), str("Blue")})),
+                                    pollBody(poll, {str("Red"), str("Green"), str("Blue")}),
+                                    {{"Authorization", QByteArray("Bearer ") + AdminToken}}),
                   201);
     for (auto &instance : m_instances)
         CHECKED(waitForPoll(*instance, poll));
@@ -373,7 +377,8 @@ void TestNginxCluster::pubSubComesBackAfterRedisRestart()
     const QString poll = str("reconnect");
     HttpClient httpA(a.url());
     const HttpResponse created =
-        httpA.postJson(str("/api/v1/polls"), pollBody(poll, {str("Up"), str("Down")}));
+        httpA.postJson(str("/api/v1/polls"), pollBody(poll, {str("Up"), str("Down")}),
+                       {{"Authorization", QByteArray("Bearer ") + AdminToken}});
     VERIFY_STATUS(created, 201);
     // Votes of a poll are announced on the node that owns it: restart that one.
     const QString shard = created.json.value("shard").toString();

@@ -117,10 +117,18 @@ void TestRedisShards::pollsAreSpreadAsTheRingSays()
 {
     RedisNode a, b;
     CHECKED(startNodes({&a, &b}));
-    TallyProcess tally(redisArgs({&a, &b}));
+    // Node addresses are shown to admin callers only.
+    TallyProcess tally(redisArgs({&a, &b}) + QStringList{QStringLiteral("--admin-token"), QStringLiteral("ring-token")});
     QVERIFY2(tally.start(), qPrintable(tally.diagnostics()));
     HttpClient http(tally.url());
+    http.setDefaultHeader("Authorization", "Bearer ring-token");
     const QStringList names = {a.shardName(), b.shardName()};
+
+    HttpClient anonymous(tally.url());
+    const HttpResponse publicRing = anonymous.get(Api + QStringLiteral("/ring"));
+    VERIFY_STATUS(publicRing, 200);
+    for (const QJsonValue &node : publicRing.json.value(QStringLiteral("nodes")).toArray())
+        QVERIFY2(!node.toObject().contains(QStringLiteral("address")), publicRing.body.constData());
 
     const HttpResponse ring = http.get(Api + QStringLiteral("/ring"));
     VERIFY_STATUS(ring, 200);
@@ -375,7 +383,9 @@ void TestRedisShards::killedNodeLosesNoAcknowledgedVote()
         CHECKED(verifyResults(http.get(Api + QStringLiteral("/results/") + id),
                               acknowledged.value(id), 3));
     }
-    VERIFY_STATUS(http.get(QStringLiteral("/ready")), 200);
+    // Ready once the Pub/Sub subscription on the restarted node is confirmed again.
+    VERIFY_STATUS(http.waitFor(QStringLiteral("/ready"), [](const HttpResponse &r) { return r.status == 200; }, 10000),
+                  200);
     qInfo("%lld votes acknowledged, %lld flush attempts failed on the way",
           voter.acknowledgedTotal(),
           statValue(stats, QStringLiteral("flush"), QStringLiteral("failures")));
@@ -440,7 +450,9 @@ void TestRedisShards::breakerStatesShowInStats()
     const HttpResponse up = http.waitFor(
         stats, [&](const HttpResponse &r) { return stateOf(r.json, names[1]) == u"up"; }, 5000);
     QCOMPARE(stateOf(up.json, names[1]), QStringLiteral("up"));
-    VERIFY_STATUS(http.get(QStringLiteral("/ready")), 200);
+    // Ready once the Pub/Sub subscription on the returned node is confirmed again.
+    VERIFY_STATUS(http.waitFor(QStringLiteral("/ready"), [](const HttpResponse &r) { return r.status == 200; }, 10000),
+                  200);
     QCOMPARE(tally.stop(), 0);
 }
 

@@ -1,5 +1,7 @@
 #include "wsclient.h"
 
+#include <QNetworkRequest>
+
 #include <QDateTime>
 #include <QDeadlineTimer>
 #include <QEventLoop>
@@ -53,8 +55,14 @@ QUrl WsClient::wsUrl(const QUrl &httpBase, const QString &path)
 
 bool WsClient::open(const QUrl &url, int timeoutMs)
 {
+    return open(QNetworkRequest(url), timeoutMs);
+}
+
+bool WsClient::open(const QNetworkRequest &request, int timeoutMs)
+{
+    const QUrl url = request.url();
     m_error.clear();
-    m_socket->open(url);
+    m_socket->open(request);
     const bool done = waitUntil(
         [this] {
             return m_socket->state() == QAbstractSocket::ConnectedState || !m_error.isEmpty();

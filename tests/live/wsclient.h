@@ -1,5 +1,7 @@
 #pragma once
 
+#include <QNetworkRequest>
+
 #include <QByteArray>
 #include <QJsonObject>
 #include <QList>
@@ -29,6 +31,8 @@ public:
 
     // Connects and waits for the handshake; false (see errorString()) on failure.
     bool open(const QUrl &url, int timeoutMs = 5000);
+    // The same with the handshake's extra headers (e.g. X-Forwarded-For).
+    bool open(const QNetworkRequest &request, int timeoutMs = 5000);
     bool isConnected() const;
     QWebSocket *socket() const { return m_socket; }
     QString errorString() const { return m_error; }

@@ -7,6 +7,7 @@
 #include "protkit.h"
 
 #include <QDir>
+#include <QFileInfo>
 #include <QFile>
 #include <QRegularExpression>
 #include <QTemporaryDir>
@@ -66,6 +67,9 @@ private slots:
     void generatedTokenBeyondLoopback();
     void givenTokenIsNotWritten();
     void loopbackNeedsNoToken();
+    void forwardedRequestsAreNotLocal_data();
+    void forwardedRequestsAreNotLocal();
+    void tokenFileIsCreatedPrivately();
 
 private:
     std::unique_ptr<TallyProcess> m_tally;
@@ -244,6 +248,78 @@ void TestAdmin::loopbackNeedsNoToken()
     PROT_STATUS(client.postJson(Polls, pollBody("open")), 201);
     PROT_STATUS(client.del(QStringLiteral("/api/v1/polls/open")), 204);
     QCOMPARE(tally.stop(), 0);
+}
+
+void TestAdmin::forwardedRequestsAreNotLocal_data()
+{
+    QTest::addColumn<QByteArray>("header");
+    QTest::addColumn<QByteArray>("value");
+    QTest::newRow("X-Forwarded-For") << QByteArray("X-Forwarded-For") << QByteArray("203.0.113.7");
+    QTest::newRow("X-Forwarded-For loopback") << QByteArray("X-Forwarded-For") << QByteArray("127.0.0.1");
+    QTest::newRow("X-Real-IP") << QByteArray("X-Real-IP") << QByteArray("203.0.113.7");
+    QTest::newRow("Forwarded") << QByteArray("Forwarded") << QByteArray("for=203.0.113.7");
+    QTest::newRow("empty X-Forwarded-For") << QByteArray("X-Forwarded-For") << QByteArray();
+}
+
+void TestAdmin::forwardedRequestsAreNotLocal()
+{
+    // Without a token only local requests administer: a loopback peer that forwards
+    // for someone (a proxy on this machine) is not local.
+    QFETCH(QByteArray, header);
+    QFETCH(QByteArray, value);
+    TallyProcess tally({"--durability", "async"});
+    PROT_START(tally);
+    HttpClient client(tally.url());
+    PROT_STATUS(client.postJson(Polls, pollBody("p")), 201);
+
+    const QByteArray request = "DELETE /api/v1/polls/p HTTP/1.1\r\nHost: x\r\n" + header + ": " + value +
+                               "\r\nContent-Length: 0\r\n\r\n";
+    const HttpResponse refused = client.raw(request);
+    PROT_STATUS(refused, 401);
+    QCOMPARE(refused.header("WWW-Authenticate"), QByteArray("Bearer"));
+    QCOMPARE(refused.errorCode(), QStringLiteral("admin_token_not_set"));
+    const QString message = refused.json.value("error").toObject().value("message").toString();
+    QVERIFY2(message.contains(QStringLiteral("--admin-token")) && message.contains(QStringLiteral("TALLY_ADMIN_TOKEN")) &&
+                 message.contains(QStringLiteral("--admin-token-file")),
+             qPrintable(message));
+    PROT_STATUS(client.get(QStringLiteral("/api/v1/polls/p")), 200);
+    PROT_STATUS(client.del(QStringLiteral("/api/v1/polls/p")), 204);
+    QCOMPARE(tally.stop(), 0);
+}
+
+void TestAdmin::tokenFileIsCreatedPrivately()
+{
+    QTemporaryDir dir(QDir::tempPath() + QStringLiteral("/tally-prot-token-XXXXXX"));
+    QVERIFY(dir.isValid());
+    const QString tokenPath = QDir(dir.path()).filePath(QStringLiteral("state/admin-token"));
+    // A permissive umask must not widen the file's mode.
+    const mode_t previous = ::umask(0);
+    TallyProcess tally({"--admin-token-file", tokenPath, "--durability", "async"});
+    const bool started = tally.start();
+    ::umask(previous);
+    QVERIFY2(started, qPrintable(tally.diagnostics()));
+    QCOMPARE(fileMode(tokenPath), 0600);
+    QCOMPARE(QDir(QFileInfo(tokenPath).absolutePath()).entryList(QDir::Files | QDir::Hidden),
+             QStringList{QStringLiteral("admin-token")});
+    QFile file(tokenPath);
+    QVERIFY(file.open(QIODevice::ReadOnly));
+    const QByteArray token = file.readAll().trimmed();
+    file.close();
+    QCOMPARE(token.size(), 48);
+    // With a token, even local callers need it.
+    HttpClient client(tally.url());
+    PROT_STATUS(client.postJson(Polls, pollBody("f")), 401);
+    PROT_STATUS(client.postJson(Polls, pollBody("f"), bearer(token)), 201);
+    QCOMPARE(tally.stop(), 0);
+
+    // A file that holds no token is an error, never silently replaced.
+    QVERIFY(file.open(QIODevice::WriteOnly | QIODevice::Truncate));
+    file.close();
+    const TallyProcess::Result empty = TallyProcess::run(
+        {"--headless", "--port", "0", "--data-dir", dir.path(), "--admin-token-file", tokenPath});
+    QVERIFY(empty.finished);
+    QVERIFY(empty.exitCode != 0);
+    QVERIFY2(empty.err.contains(QStringLiteral("holds no token")), qPrintable(empty.err));
 }
 
 QTEST_GUILESS_MAIN(TestAdmin)

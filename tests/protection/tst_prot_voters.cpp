@@ -8,6 +8,7 @@
 #include "wsclient.h"
 
 #include <QDir>
+#include <QElapsedTimer>
 #include <QTemporaryDir>
 
 using namespace prot;

@@ -3,6 +3,7 @@
 // dialog, the admin token, and close / open / delete with their confirmations.
 #include "connectdialog.h"
 #include "createpolldialog.h"
+#include "elidedlabel.h"
 #include "pollactions.h"
 #include "resultschart.h"
 #include "resultspanel.h"

@@ -1,6 +1,7 @@
 // Text from the server is shown literally everywhere: a poll whose question, theme
 // and options look like HTML must not be rendered as HTML by any label, tooltip,
 // chart, button or dialog of the console.
+#include "elidedlabel.h"
 #include "pollactions.h"
 #include "resultschart.h"
 #include "resultspanel.h"

@@ -2,6 +2,7 @@
 // bulk, REST single and, when the server has it, the WebSocket). Afterwards the bar
 // chart, the poll list's totals and the shard table must show exactly what the REST
 // API reports.
+#include "elidedlabel.h"
 #include "healthcharts.h"
 #include "lagmeter.h"
 #include "resultschart.h"
@@ -14,6 +15,8 @@
 #include "votecaster.h"
 
 #include <QComboBox>
+#include <QJsonArray>
+#include <QJsonDocument>
 #include <QLabel>
 #include <QLocale>
 #include <QProgressBar>
@@ -41,6 +44,7 @@ private Q_SLOTS:
     void healthChartsFollowStats();
     void restFallbackStaysExact();
     void oneVotePerVoterPollsGetFreshVoters();
+    void fullBulkChunksFitTheServer();
 
 private:
     void runBurst(int count, int rate, VoteBurst::Transport transport, const QList<int> &weights);
@@ -379,6 +383,48 @@ void TestUiVotes::oneVotePerVoterPollsGetFreshVoters()
     const QMap<QString, qint64> expected{{QStringLiteral("A"), 13}, {QStringLiteral("B"), 20}};
     QTRY_COMPARE_WITH_TIMEOUT(m_window->resultsPanel()->chart()->values(), expected, 10000);
     QCOMPARE(UiTest::serverResults(*m_http, QStringLiteral("secret")), expected);
+}
+
+void TestUiVotes::fullBulkChunksFitTheServer()
+{
+    // A generated-length (12-character) poll id, the default count and transport, and a
+    // rate high enough that every REST bulk request carries a full chunk, against a
+    // server with the default body limits.
+    const QString pollId = QStringLiteral("keynote-2026");
+    UiTest::createPoll(*m_http, pollId, QStringLiteral("Best talk?"),
+                       {QStringLiteral("Opening"), QStringLiteral("Closing"), QStringLiteral("Panel")},
+                       QStringLiteral("conf"));
+    QVERIFY(UiTest::selectPoll(*m_window, pollId));
+    VoteCaster *caster = m_window->voteCaster();
+    caster->countBox()->setValue(1000); // the default; earlier tests changed it
+    QCOMPARE(VoteBurst::Transport(caster->transportBox()->itemData(0).toInt()), VoteBurst::Transport::RestBulk);
+    caster->transportBox()->setCurrentIndex(0);
+    caster->rateBox()->setValue(caster->rateBox()->maximum());
+    QTest::mouseClick(caster->startButton(), Qt::LeftButton);
+    QVERIFY(caster->burst()->isRunning());
+    QTRY_VERIFY_WITH_TIMEOUT(!caster->burst()->isRunning(), 60000);
+    QVERIFY2(caster->burst()->errors() == 0, qPrintable(caster->burst()->lastError()));
+    QCOMPARE(caster->burst()->accepted(), 1000);
+    QCOMPARE(caster->burst()->bulkChunk(), VoteBurst::MaxBulkChunk);
+    const QMap<QString, qint64> results = UiTest::serverResults(*m_http, pollId);
+    qint64 total = 0;
+    for (qint64 votes : results)
+        total += votes;
+    QCOMPARE(total, 1000);
+
+    // Against a server that kept the 16 KiB limit for bulk bodies too, the chunks would
+    // shrink to fit it.
+    const int fitting = VoteBurst::bulkChunkFor(pollId, 1000, 16384);
+    QVERIFY(fitting < VoteBurst::MaxBulkChunk);
+    QJsonArray items;
+    for (int i = 0; i < fitting + 1; ++i)
+        items.append(QJsonObject{{QStringLiteral("poll_id"), pollId}, {QStringLiteral("option_id"), QStringLiteral("A")}});
+    const auto size = [&items] {
+        return QJsonDocument(QJsonObject{{QStringLiteral("votes"), items}}).toJson(QJsonDocument::Compact).size();
+    };
+    QVERIFY(size() > 16384);
+    items.removeLast();
+    QVERIFY(size() <= 16384);
 }
 
 QTEST_MAIN(TestUiVotes)

@@ -2,30 +2,41 @@
 // in-place updates, rates, health series, the shard table and the poll model.
 #include "connectdialog.h"
 #include "createpolldialog.h"
+#include "elidedlabel.h"
 #include "healthcharts.h"
 #include "liveclient.h"
 #include "mainwindow.h"
 #include "pollactions.h"
 #include "polllistmodel.h"
+#include "pollsview.h"
 #include "ratemeter.h"
 #include "resultschart.h"
+#include "resultspanel.h"
 #include "serverclient.h"
 #include "shardview.h"
 #include "timeserieschart.h"
 #include "uitestsupport.h"
+#include "uitext.h"
+#include "votecaster.h"
 
 #include <QAbstractAxis>
 #include <QAction>
+#include <QApplication>
+#include <QAreaSeries>
 #include <QCheckBox>
 #include <QComboBox>
+#include <QDateTimeAxis>
 #include <QLabel>
 #include <QLineEdit>
+#include <QLineSeries>
 #include <QLocale>
 #include <QPieSeries>
 #include <QPushButton>
+#include <QSignalSpy>
 #include <QTableWidget>
 #include <QTcpServer>
 #include <QTest>
+#include <QTimer>
 #include <QToolButton>
 
 class TestUiWidgets : public QObject {
@@ -48,6 +59,17 @@ private Q_SLOTS:
     void shardViewMergesRingAndStats();
     void pollModelKeepsRowsAcrossRefreshes();
     void unreachableServerMeansReconnecting();
+    void healthChartsAppendAndTrim();
+    void healthChartsMarkAnOutage();
+    void hiddenHealthChartsDrawNothing();
+    void shardOwnerIconIsMadeOnce();
+    void resultsRateStartsOverAfterAnOutage();
+    void minimisedWindowStopsItsTimers();
+    void layoutFollowsALargeFont();
+    void pluralsReadRight();
+
+private:
+    static QJsonObject stats(qint64 requests, qint64 depth);
 };
 
 void TestUiWidgets::rateMeterMeasuresGrowthPerSecond()
@@ -310,6 +332,7 @@ void TestUiWidgets::healthChartsFindSocketClients()
 void TestUiWidgets::shardViewMergesRingAndStats()
 {
     ShardView view;
+    view.show(); // a hidden view only records (see shardOwnerIconIsMadeOnce)
     view.setRing(QJsonDocument::fromJson(R"({"nodes":[
         {"name":"b","kind":"redis","address":"10.0.0.2:6379","state":"up","share":0.25,"polls":1},
         {"name":"a","kind":"redis","address":"10.0.0.1:6379","state":"up","share":0.75,"polls":3}]})")
@@ -376,6 +399,254 @@ void TestUiWidgets::unreachableServerMeansReconnecting()
     QTRY_VERIFY_WITH_TIMEOUT(window.liveClient()->attempt() >= 3, 10000);
     QVERIFY(window.liveClient()->retryInMs() <= LiveClient::MaxProbeDelayMs);
     QVERIFY(!window.pollActions()->newPoll()->isEnabled());
+}
+
+QJsonObject TestUiWidgets::stats(qint64 requests, qint64 depth)
+{
+    return {{QStringLiteral("requests"), requests},
+            {QStringLiteral("buffer"), QJsonObject{{QStringLiteral("depth"), depth}}},
+            {QStringLiteral("flush"), QJsonObject{{QStringLiteral("last_votes"), 1}}},
+            {QStringLiteral("cache"), QJsonObject{{QStringLiteral("hit_ratio"), 0.5}}}};
+}
+
+void TestUiWidgets::healthChartsAppendAndTrim()
+{
+    TimeSeriesChart chart(QStringLiteral("Depth"), QStringLiteral("%1 vote(s)"), 0);
+    chart.show();
+    const qint64 t0 = 1'700'000'000'000;
+    chart.append(t0, 1);
+    QLineSeries *line = chart.series();
+    QVERIFY(line);
+    QSignalSpy replaced(line, &QXYSeries::pointsReplaced);
+    QSignalSpy added(line, &QXYSeries::pointAdded);
+    QSignalSpy removed(line, &QXYSeries::pointsRemoved);
+    for (int i = 1; i <= 20; ++i)
+        chart.append(t0 + i * 500, double(i));
+    // Each sample is one point more, not a new series.
+    QCOMPARE(replaced.count(), 0);
+    QCOMPARE(added.count(), 20);
+    QCOMPARE(line->count(), 21);
+    QCOMPARE(line->at(20), QPointF(double(t0 + 10000), 20.0));
+    QCOMPARE(chart.titleText(), QStringLiteral("Depth: 20 votes"));
+    chart.append(t0 + 10500, 1);
+    QCOMPARE(chart.titleText(), QStringLiteral("Depth: 1 vote"));
+    // Points older than the window leave from the front.
+    chart.append(t0 + TimeSeriesChart::DefaultWindowMs + 2000, 5);
+    QCOMPARE(replaced.count(), 0);
+    QVERIFY(removed.count() > 0);
+    QCOMPARE(line->count(), chart.pointCount());
+    QCOMPARE(chart.pointCount(), 20); // from t0 + 1500 on: one point before the window
+    QCOMPARE(line->at(0).x(), double(t0 + 1500));
+    // The time axis ends at the newest sample and spans whole minutes.
+    QCOMPARE(chart.timeAxis()->max().toMSecsSinceEpoch(),
+             t0 + TimeSeriesChart::DefaultWindowMs + 2000);
+}
+
+void TestUiWidgets::healthChartsMarkAnOutage()
+{
+    HealthCharts health;
+    health.show();
+    const qint64 t0 = 1'700'000'000'000;
+    health.addStats(stats(100, 5), t0);
+    health.addStats(stats(200, 6), t0 + 1000);
+    QCOMPARE(health.requestRate()->lastValue(), 100.0);
+    health.setOutage(true, t0 + 2000);
+    // No stale-looking values: the titles say there is no data.
+    QCOMPARE(health.bufferDepth()->titleText(), QStringLiteral("Buffer depth: no data"));
+    QCOMPARE(health.requestRate()->titleText(), QStringLiteral("Requests: no data"));
+    QVERIFY(health.bufferDepth()->accessibleDescription().startsWith(
+        QStringLiteral("Buffer depth: no data. The server has not answered since ")));
+    QCOMPARE(health.bufferDepth()->outageBands().size(), 1);
+    // The axis keeps moving with the clock during the outage.
+    health.bufferDepth()->advanceTo(t0 + 20000);
+    QCOMPARE(health.bufferDepth()->timeAxis()->max().toMSecsSinceEpoch(), t0 + 20000);
+
+    health.setOutage(false, t0 + 30000);
+    health.addStats(stats(10'000, 7), t0 + 30000);
+    health.addStats(stats(10'300, 8), t0 + 31000);
+    // A gap, not a line across it: the samples after the outage are a new line.
+    const QList<QLineSeries *> lines = health.bufferDepth()->lines();
+    QCOMPARE(lines.size(), 2);
+    QCOMPARE(lines.at(0)->count(), 2);
+    QCOMPARE(lines.at(1)->count(), 2);
+    QCOMPARE(lines.at(1)->at(0).x(), double(t0 + 30000));
+    QAreaSeries *band = health.bufferDepth()->outageBands().first();
+    QCOMPARE(band->upperSeries()->at(0).x(), double(t0 + 2000));
+    QCOMPARE(band->upperSeries()->at(1).x(), double(t0 + 30000));
+    // No request rate across the outage (9,800 requests over 29 s is no current rate):
+    // the first reading after it is a new start.
+    QCOMPARE(health.requestRate()->pointCount(), 2);
+    QCOMPARE(health.requestRate()->lastValue(), 300.0);
+    QCOMPARE(health.bufferDepth()->titleText(), QStringLiteral("Buffer depth: 8 votes"));
+}
+
+void TestUiWidgets::hiddenHealthChartsDrawNothing()
+{
+    HealthCharts health; // never shown: a hidden dock
+    const qint64 t0 = 1'700'000'000'000;
+    for (int i = 0; i < 3; ++i)
+        health.addStats(stats(100 * i, i), t0 + 1000 * i);
+    QCOMPARE(health.bufferDepth()->pointCount(), 3);
+    QCOMPARE(health.bufferDepth()->series()->count(), 0);
+    health.show();
+    QCOMPARE(health.bufferDepth()->series()->count(), 3); // caught up once
+    health.setPaused(true);
+    health.addStats(stats(400, 9), t0 + 4000);
+    QCOMPARE(health.bufferDepth()->series()->count(), 3);
+    health.setPaused(false);
+    QCOMPARE(health.bufferDepth()->series()->count(), 4);
+}
+
+void TestUiWidgets::shardOwnerIconIsMadeOnce()
+{
+    ShardView view;
+    view.show();
+    const QJsonObject ring = QJsonDocument::fromJson(R"({"nodes":[
+        {"name":"a","kind":"embedded","address":"a.db","state":"up","share":1.0,"polls":1}]})")
+                                 .object();
+    const QJsonObject stats = QJsonDocument::fromJson(R"({"shards":[
+        {"name":"a","kind":"embedded","address":"a.db","state":"up","polls":1,"votes":3}]})")
+                                  .object();
+    view.setRing(ring);
+    view.setSelectedPoll(QStringLiteral("Q?"), QStringLiteral("a"));
+    view.setStats(stats);
+    QTableWidgetItem *name = view.table()->item(view.rowOf(QStringLiteral("a")), 0);
+    const qint64 icon = name->icon().cacheKey();
+    QVERIFY(!name->icon().isNull());
+    // Stats come twice a second: the same icon every time, not a new one.
+    for (int i = 0; i < 20; ++i)
+        view.setStats(stats);
+    QCOMPARE(name->icon().cacheKey(), icon);
+    // Hidden, the table is not touched; shown again, it catches up.
+    view.hide();
+    QJsonObject more = stats;
+    more[QStringLiteral("shards")] =
+        QJsonDocument::fromJson(
+            R"([{"name":"a","kind":"embedded","address":"a.db","state":"up","polls":1,"votes":9}])")
+            .array();
+    view.setStats(more);
+    QCOMPARE(view.table()->item(0, ShardView::VotesColumn)->text(), QStringLiteral("3"));
+    view.show();
+    QCOMPARE(view.table()->item(0, ShardView::VotesColumn)->text(), QStringLiteral("9"));
+}
+
+void TestUiWidgets::resultsRateStartsOverAfterAnOutage()
+{
+    ResultsPanel panel;
+    panel.show();
+    PollInfo poll;
+    poll.id = QStringLiteral("p");
+    poll.status = QStringLiteral("open");
+    poll.options = {{QStringLiteral("A"), QStringLiteral("Yes")}};
+    panel.setPoll(poll);
+    panel.setResults({{QStringLiteral("A"), 10}}, 10);
+    panel.setOutage(true);
+    QCOMPARE(panel.rateLabel()->text(), QStringLiteral("– votes/s (no connection)"));
+    QTest::qWait(600); // the rate timer's tick would add a reading here
+    panel.setOutage(false);
+    // 1,000 votes counted while the console could not see them: no rate of the moment.
+    panel.setResults({{QStringLiteral("A"), 1010}}, 1010);
+    QCOMPARE(panel.votesPerSecond(), 0.0);
+    QCOMPARE(panel.totalLabel()->text(),
+             QStringLiteral("Total: %1 votes").arg(QLocale().toString(1010)));
+}
+
+void TestUiWidgets::minimisedWindowStopsItsTimers()
+{
+    QTcpServer probe;
+    QVERIFY(probe.listen(QHostAddress::LocalHost));
+    const quint16 port = probe.serverPort();
+    probe.close();
+    MainWindow window;
+    window.show();
+    window.connectTo(QUrl(QStringLiteral("http://127.0.0.1:%1").arg(port)));
+    QTRY_COMPARE_WITH_TIMEOUT(window.liveClient()->state(), LiveClient::State::Reconnecting, 10000);
+    // Timers that only redraw: the status countdown, the rate, the health axes.
+    const auto drawingTimers = [&window] {
+        int active = 0;
+        for (QObject *owner :
+             {static_cast<QObject *>(&window), static_cast<QObject *>(window.resultsPanel()),
+              static_cast<QObject *>(window.healthCharts())}) {
+            for (QTimer *timer : owner->findChildren<QTimer *>(Qt::FindDirectChildrenOnly))
+                active += timer->isActive() ? 1 : 0;
+        }
+        return active;
+    };
+    QVERIFY(drawingTimers() > 0);
+    window.setWindowState(Qt::WindowMinimized);
+    QTRY_COMPARE(drawingTimers(), 0);
+    QVERIFY(!window.healthCharts()->bufferDepth()->isRendering());
+    window.setWindowState(Qt::WindowNoState);
+    QTRY_VERIFY(drawingTimers() > 0);
+    QVERIFY(window.healthCharts()->bufferDepth()->isRendering());
+}
+
+void TestUiWidgets::layoutFollowsALargeFont()
+{
+    // 144 DPI: text half again as large as at 96 DPI.
+    const QFont normal = QApplication::font();
+    QFont large = normal;
+    large.setPointSizeF(normal.pointSizeF() * 1.5);
+    QApplication::setFont(large);
+    {
+        MainWindow window;
+        window.pollModel()->setPolls(QJsonArray{QJsonObject{
+            {QStringLiteral("id"), QStringLiteral("big")},
+            {QStringLiteral("question"), QStringLiteral("Readable at 144 DPI?")},
+            {QStringLiteral("theme"), QStringLiteral("display")},
+            {QStringLiteral("status"), QStringLiteral("open")},
+            {QStringLiteral("shard"), QStringLiteral("shard-0")},
+            {QStringLiteral("options"),
+             QJsonArray{QJsonObject{{QStringLiteral("id"), QStringLiteral("A")},
+                                    {QStringLiteral("text"), QStringLiteral("Yes")}},
+                        QJsonObject{{QStringLiteral("id"), QStringLiteral("B")},
+                                    {QStringLiteral("text"), QStringLiteral("No")}}}}}});
+        window.resize(1280, 800);
+        window.show();
+        window.pollsView()->selectPoll(QStringLiteral("big"));
+        const qint64 now = QDateTime::currentMSecsSinceEpoch();
+        window.healthCharts()->addStats(stats(1000, 150), now - 1000);
+        window.healthCharts()->addStats(stats(2500, 150), now);
+        QTest::qWait(50);
+        const QSize minimum = window.minimumSizeHint();
+        QVERIFY2(minimum.width() <= 1280 && minimum.height() <= 800,
+                 qPrintable(QStringLiteral("%1x%2").arg(minimum.width()).arg(minimum.height())));
+        QCOMPARE(window.size(), QSize(1280, 800));
+        // Health titles are not cut.
+        for (TimeSeriesChart *chart : window.healthCharts()->charts()) {
+            if (chart->isHidden())
+                continue;
+            QFont bold = chart->font();
+            bold.setBold(true);
+            const int needed = QFontMetrics(bold).horizontalAdvance(chart->titleText());
+            QVERIFY2(needed <= chart->width() - 12, qPrintable(QStringLiteral("%1: %2 px in %3 px")
+                                                                   .arg(chart->titleText())
+                                                                   .arg(needed)
+                                                                   .arg(chart->width())));
+        }
+        // The option buttons show their text.
+        QPushButton *yes = window.voteCaster()->optionButton(QStringLiteral("A"));
+        QVERIFY(yes);
+        QCOMPARE(yes->text(), QStringLiteral("A · Yes"));
+    }
+    QApplication::setFont(normal);
+}
+
+void TestUiWidgets::pluralsReadRight()
+{
+    QCOMPARE(UiText::plural(QStringLiteral("Total: 1 vote(s)"), 1),
+             QStringLiteral("Total: 1 vote"));
+    QCOMPARE(UiText::plural(QStringLiteral("Total: 0 vote(s)"), 0),
+             QStringLiteral("Total: 0 votes"));
+    QCOMPARE(UiText::plural(QStringLiteral("2 batch(es) queued"), 2),
+             QStringLiteral("2 batches queued"));
+    ShardView view;
+    view.show();
+    view.setStats(QJsonDocument::fromJson(R"({"shards":[
+        {"name":"a","kind":"redis","address":"x","state":"up","polls":0,"votes":0,"queued_batches":1}]})")
+                      .object());
+    QCOMPARE(view.table()->item(0, ShardView::StateColumn)->text(),
+             QStringLiteral("up, 1 batch queued"));
 }
 
 QTEST_MAIN(TestUiWidgets)

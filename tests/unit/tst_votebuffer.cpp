@@ -95,6 +95,20 @@ private slots:
         QCOMPARE(pendingOf(buffer, QStringLiteral("7")), OptionCounts({2, 0, 0, 1}));
     }
 
+    void neverIndexesPastItsCounts()
+    {
+        // A vote judged against a 10-option poll may meet an entry sized for the 2-option
+        // poll that replaced it (or no poll at all): the entry grows, nothing is written
+        // past its end.
+        VoteBuffer buffer;
+        buffer.add(QStringLiteral("r"), 0, 2);
+        buffer.add(QStringLiteral("r"), 9, 2);
+        QCOMPARE(pendingOf(buffer, QStringLiteral("r")), OptionCounts({1, 0, 0, 0, 0, 0, 0, 0, 0, 1}));
+        buffer.add(QStringLiteral("gone"), 9, -1);
+        QCOMPARE(pendingOf(buffer, QStringLiteral("gone")), OptionCounts({0, 0, 0, 0, 0, 0, 0, 0, 0, 1}));
+        QCOMPARE(buffer.size(), qint64(3));
+    }
+
     void concurrentAddAndTake()
     {
         // One writer thread, the test thread swapping the buffer out meanwhile: every vote

@@ -63,6 +63,23 @@ private slots:
         QCOMPARE(ledger.cacheEntries(), 0);
     }
 
+    void votesFlushedBetweenPublicationsAreStillPublished()
+    {
+        // Buffered, flushed and confirmed between two publications: the second one must
+        // still report them, or other instances never hear of these votes.
+        VoteLedger ledger(1, 5000, 10, clock());
+        QVERIFY(ledger.takeOwnAcceptedChanges().isEmpty());
+        ledger.addVote(0, QStringLiteral("7"), 1, 2);
+        ledger.addVote(0, QStringLiteral("7"), 1, 2);
+        const PollCounts batch = ledger.takeBuffered(keepAll);
+        ledger.confirmApplied(batch);
+        const PollCounts published = ledger.takeOwnAcceptedChanges();
+        QCOMPARE(published.value(QStringLiteral("7")), (OptionCounts{0, 2}));
+        QVERIFY(ledger.takeOwnAcceptedChanges().isEmpty());
+        QCOMPARE(ledger.lastPublished({QStringLiteral("7"), QStringLiteral("8")}),
+                 batchOf({{QStringLiteral("7"), OptionCounts{0, 2}}}));
+    }
+
     void uncountedReadsLeaveStatsAlone()
     {
         VoteLedger ledger(1, 5000, 10, clock());

@@ -169,16 +169,24 @@
         <source>The server did not create the poll: %1</source>
         <translation>Der Server hat die Umfrage nicht angelegt: %1</translation>
     </message>
+    <message>
+        <source>Question length</source>
+        <translation>Länge der Frage</translation>
+    </message>
+    <message>
+        <source>Option %1</source>
+        <translation>Option %1</translation>
+    </message>
+    <message>
+        <source>Remove option %1</source>
+        <translation>Option %1 entfernen</translation>
+    </message>
 </context>
 <context>
     <name>HealthCharts</name>
     <message>
         <source>Buffer depth</source>
         <translation>Puffer</translation>
-    </message>
-    <message>
-        <source>%1 votes</source>
-        <translation>%1 Stimmen</translation>
     </message>
     <message>
         <source>Last flush</source>
@@ -228,6 +236,22 @@
         <source>WebSocket clients connected to the server</source>
         <translation>Mit dem Server verbundene WebSocket-Clients</translation>
     </message>
+    <message>
+        <source>%1 vote(s)</source>
+        <translation>%1 Stimme(n)</translation>
+    </message>
+    <message>
+        <source>Server health</source>
+        <translation>Serverzustand</translation>
+    </message>
+    <message>
+        <source>From one minute up to the last five minutes; a hatched band marks a time without data from the server.</source>
+        <translation>Von einer bis zu den letzten fünf Minuten; ein schraffierter Streifen markiert eine Zeit ohne Daten vom Server.</translation>
+    </message>
+    <message>
+        <source>%1: %2</source>
+        <translation>%1: %2</translation>
+    </message>
 </context>
 <context>
     <name>LiveClient</name>
@@ -254,6 +278,10 @@
     <message>
         <source>Reconnecting to %1 in %2 s (attempt %3)…</source>
         <translation>Neue Verbindung zu %1 in %2 s (Versuch %3) …</translation>
+    </message>
+    <message>
+        <source>%1 Last answer: %2</source>
+        <translation>%1 Letzte Antwort: %2</translation>
     </message>
 </context>
 <context>
@@ -327,10 +355,6 @@
         <translation>Shards</translation>
     </message>
     <message>
-        <source>Health (last 5 minutes)</source>
-        <translation>Zustand (letzte 5 Minuten)</translation>
-    </message>
-    <message>
         <source>&amp;View</source>
         <translation>&amp;Ansicht</translation>
     </message>
@@ -361,6 +385,62 @@
     <message>
         <source>Server version %1</source>
         <translation>Serverversion %1</translation>
+    </message>
+    <message>
+        <source>Connection</source>
+        <translation>Verbindung</translation>
+    </message>
+    <message>
+        <source>Server version</source>
+        <translation>Serverversion</translation>
+    </message>
+    <message>
+        <source>The poll “%1” was deleted.</source>
+        <translation>Die Umfrage „%1“ wurde gelöscht.</translation>
+    </message>
+    <message>
+        <source>Health</source>
+        <translation>Zustand</translation>
+    </message>
+    <message>
+        <source>Go to &amp;polls</source>
+        <translation>Zu den &amp;Umfragen</translation>
+    </message>
+    <message>
+        <source>Go to &amp;results</source>
+        <translation>Zu den &amp;Ergebnissen</translation>
+    </message>
+    <message>
+        <source>Go to &amp;vote caster</source>
+        <translation>Zum &amp;Abstimmen</translation>
+    </message>
+    <message>
+        <source>Go to s&amp;hards</source>
+        <translation>Zu den S&amp;hards</translation>
+    </message>
+    <message>
+        <source>Go to h&amp;ealth</source>
+        <translation>Zum &amp;Zustand</translation>
+    </message>
+    <message>
+        <source>&amp;Colours</source>
+        <translation>&amp;Farben</translation>
+    </message>
+    <message>
+        <source>&amp;System</source>
+        <translation>&amp;System</translation>
+    </message>
+    <message>
+        <source>&amp;Light</source>
+        <translation>&amp;Hell</translation>
+    </message>
+    <message>
+        <source>&amp;Dark</source>
+        <translation>&amp;Dunkel</translation>
+    </message>
+    <message>
+        <source>&amp;High contrast</source>
+        <translation>Hoher &amp;Kontrast</translation>
     </message>
 </context>
 <context>
@@ -426,10 +506,6 @@
         <translation>alle ihre Stimmen</translation>
     </message>
     <message>
-        <source>its %1 votes</source>
-        <translation>ihre %1 Stimmen</translation>
-    </message>
-    <message>
         <source>Delete poll</source>
         <translation>Umfrage löschen</translation>
     </message>
@@ -450,16 +526,8 @@
         <translation>Umfrage geschlossen.</translation>
     </message>
     <message>
-        <source>Could not change the poll: %1</source>
-        <translation>Die Umfrage konnte nicht geändert werden: %1</translation>
-    </message>
-    <message>
         <source>Poll deleted.</source>
         <translation>Umfrage gelöscht.</translation>
-    </message>
-    <message>
-        <source>Could not delete the poll: %1</source>
-        <translation>Die Umfrage konnte nicht gelöscht werden: %1</translation>
     </message>
     <message>
         <source>&amp;Present</source>
@@ -480,6 +548,41 @@
     <message>
         <source>Join link copied: %1</source>
         <translation>Teilnahmelink kopiert: %1</translation>
+    </message>
+    <message numerus="yes">
+        <source>its %Ln vote(s)</source>
+        <translation>
+            <numerusform>ihre %Ln Stimme</numerusform>
+            <numerusform>ihre %Ln Stimmen</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>The poll was not opened.</source>
+        <translation>Die Umfrage wurde nicht geöffnet.</translation>
+    </message>
+    <message>
+        <source>The poll was not closed.</source>
+        <translation>Die Umfrage wurde nicht geschlossen.</translation>
+    </message>
+    <message>
+        <source>The poll was not deleted.</source>
+        <translation>Die Umfrage wurde nicht gelöscht.</translation>
+    </message>
+    <message>
+        <source>HTTP %1: %2</source>
+        <translation>HTTP %1: %2</translation>
+    </message>
+    <message>
+        <source>%1 %2</source>
+        <translation>%1 %2</translation>
+    </message>
+    <message>
+        <source>Set the admin token with Server › Connect to… (Ctrl+L).</source>
+        <translation>Setzen Sie das Admin-Token unter Server › Verbinden mit … (Strg+L).</translation>
+    </message>
+    <message>
+        <source>Poll action failed</source>
+        <translation>Umfrageaktion fehlgeschlagen</translation>
     </message>
 </context>
 <context>
@@ -567,6 +670,14 @@
         <source>No polls match these filters.</source>
         <translation>Keine Umfrage passt zu diesen Filtern.</translation>
     </message>
+    <message>
+        <source>Polls</source>
+        <translation>Umfragen</translation>
+    </message>
+    <message>
+        <source>One row per poll: question, theme, status and total votes. The selected poll is shown in the results.</source>
+        <translation>Eine Zeile pro Umfrage: Frage, Thema, Status und Stimmen insgesamt. Die gewählte Umfrage erscheint in den Ergebnissen.</translation>
+    </message>
 </context>
 <context>
     <name>PresenterView</name>
@@ -631,6 +742,35 @@
     </message>
 </context>
 <context>
+    <name>RestPoller</name>
+    <message>
+        <source>HTTP %1: %2</source>
+        <translation>HTTP %1: %2</translation>
+    </message>
+</context>
+<context>
+    <name>ResultsChart</name>
+    <message>
+        <source>Results chart</source>
+        <translation>Ergebnisdiagramm</translation>
+    </message>
+    <message>
+        <source>No poll selected.</source>
+        <translation>Keine Umfrage gewählt.</translation>
+    </message>
+    <message numerus="yes">
+        <source>%1: %Ln vote(s)</source>
+        <translation>
+            <numerusform>%1: %Ln Stimme</numerusform>
+            <numerusform>%1: %Ln Stimmen</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>, %1%</source>
+        <translation>, %1 %</translation>
+    </message>
+</context>
+<context>
     <name>ResultsPanel</name>
     <message>
         <source>Votes counted so far (stored, in flight and buffered)</source>
@@ -677,12 +817,27 @@
         <translation>Gesamt: …</translation>
     </message>
     <message>
-        <source>Total: %1 votes</source>
-        <translation>Gesamt: %1 Stimmen</translation>
-    </message>
-    <message>
         <source>%1 votes/s</source>
         <translation>%1 Stimmen/s</translation>
+    </message>
+    <message>
+        <source>The selected poll&apos;s question</source>
+        <translation>Die Frage der gewählten Umfrage</translation>
+    </message>
+    <message>
+        <source>Theme, status, shard, id and creation time</source>
+        <translation>Thema, Status, Shard, ID und Erstellungszeit</translation>
+    </message>
+    <message numerus="yes">
+        <source>Total: %Ln vote(s)</source>
+        <translation>
+            <numerusform>Gesamt: %Ln Stimme</numerusform>
+            <numerusform>Gesamt: %Ln Stimmen</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>– votes/s (no connection)</source>
+        <translation>– Stimmen/s (keine Verbindung)</translation>
     </message>
 </context>
 <context>
@@ -751,10 +906,6 @@
         <translation>Was das Tortendiagramm je Shard zeigt</translation>
     </message>
     <message>
-        <source>&amp;Pie:</source>
-        <translation>&amp;Torte:</translation>
-    </message>
-    <message>
         <source>Select a poll to see which shard stores it.</source>
         <translation>Wählen Sie eine Umfrage, um zu sehen, welcher Shard sie speichert.</translation>
     </message>
@@ -767,8 +918,39 @@
         <translation>Speichert die gewählte Umfrage</translation>
     </message>
     <message>
-        <source>%1, %2 batches queued</source>
-        <translation>%1, %2 Stapel in der Warteschlange</translation>
+        <source>Shards</source>
+        <translation>Shards</translation>
+    </message>
+    <message>
+        <source>One row per shard: name, kind, address, state, ring share, polls and votes</source>
+        <translation>Eine Zeile pro Shard: Name, Art, Adresse, Zustand, Ringanteil, Umfragen und Stimmen</translation>
+    </message>
+    <message>
+        <source>Pie chart metric</source>
+        <translation>Größe im Tortendiagramm</translation>
+    </message>
+    <message>
+        <source>Shard pie chart</source>
+        <translation>Shard-Tortendiagramm</translation>
+    </message>
+    <message>
+        <source>Pi&amp;e:</source>
+        <translation>T&amp;orte:</translation>
+    </message>
+    <message numerus="yes">
+        <source>%1, %Ln batch(es) queued</source>
+        <translation>
+            <numerusform>%1, %Ln Stapel in der Warteschlange</numerusform>
+            <numerusform>%1, %Ln Stapel in der Warteschlange</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>No shards known yet.</source>
+        <translation>Noch keine Shards bekannt.</translation>
+    </message>
+    <message>
+        <source>%1 per shard: %2</source>
+        <translation>%1 pro Shard: %2</translation>
     </message>
 </context>
 <context>
@@ -880,6 +1062,25 @@
         <source>%1: %2</source>
         <translation>%1: %2</translation>
     </message>
+    <message>
+        <source>%1: no data</source>
+        <translation>%1: keine Daten</translation>
+    </message>
+    <message>
+        <source>%1. The server has not answered since %2.</source>
+        <translation>%1. Der Server antwortet seit %2 nicht.</translation>
+    </message>
+    <message>
+        <source>%1: no data yet.</source>
+        <translation>%1: noch keine Daten.</translation>
+    </message>
+    <message numerus="yes">
+        <source>%1. Lowest %2, highest %3 in the last %Ln second(s).</source>
+        <translation>
+            <numerusform>%1. Niedrigster Wert %2, höchster %3 in der letzten Sekunde.</numerusform>
+            <numerusform>%1. Niedrigster Wert %2, höchster %3 in den letzten %Ln Sekunden.</numerusform>
+        </translation>
+    </message>
 </context>
 <context>
     <name>VoteBurst</name>
@@ -925,10 +1126,6 @@
 </context>
 <context>
     <name>VoteCaster</name>
-    <message>
-        <source>&amp;Start burst</source>
-        <translation>Salve &amp;starten</translation>
-    </message>
     <message>
         <source>Cance&amp;l</source>
         <translation>Abbre&amp;chen</translation>
@@ -976,18 +1173,6 @@ WebSocket: Stimmnachrichten über die Live-Verbindung</translation>
     <message>
         <source>How late a 10 ms timer fires on the console&apos;s event loop: low numbers mean the window stays responsive</source>
         <translation>Wie spät ein 10-ms-Timer in der Ereignisschleife der Konsole auslöst: niedrige Werte bedeuten, dass das Fenster reaktionsfähig bleibt</translation>
-    </message>
-    <message>
-        <source>Burst:</source>
-        <translation>Salve:</translation>
-    </message>
-    <message>
-        <source>votes at</source>
-        <translation>Stimmen mit</translation>
-    </message>
-    <message>
-        <source>votes/s via</source>
-        <translation>Stimmen/s über</translation>
     </message>
     <message>
         <source> — cancelled</source>
@@ -1038,10 +1223,6 @@ WebSocket: Stimmnachrichten über die Live-Verbindung</translation>
         <translation>Diese Umfrage ist geschlossen: Öffnen Sie sie, um abzustimmen.</translation>
     </message>
     <message>
-        <source>Vote for %1 (%2) accepted — %3 from this console.</source>
-        <translation>Stimme für %1 (%2) angenommen – %3 von dieser Konsole.</translation>
-    </message>
-    <message>
         <source>Vote for %1 refused: %2</source>
         <translation>Stimme für %1 abgelehnt: %2</translation>
     </message>
@@ -1062,6 +1243,49 @@ Letztes Problem: %1</translation>
     <message>
         <source>Event loop delay during the burst: avg %1 ms · max %2 ms</source>
         <translation>Verzögerung der Ereignisschleife während der Salve: Mittel %1 ms · Max. %2 ms</translation>
+    </message>
+    <message>
+        <source>Sta&amp;rt burst</source>
+        <translation>Salve sta&amp;rten</translation>
+    </message>
+    <message>
+        <source>Burst size in votes</source>
+        <translation>Salvengröße in Stimmen</translation>
+    </message>
+    <message>
+        <source>Burst rate in votes per second</source>
+        <translation>Salvenrate in Stimmen pro Sekunde</translation>
+    </message>
+    <message>
+        <source>Burst transport</source>
+        <translation>Salvenübertragung</translation>
+    </message>
+    <message>
+        <source>Burst progress</source>
+        <translation>Salvenfortschritt</translation>
+    </message>
+    <message>
+        <source>B&amp;urst:</source>
+        <translation>Sa&amp;lve:</translation>
+    </message>
+    <message>
+        <source>v&amp;otes at</source>
+        <translation>Stimmen &amp;mit</translation>
+    </message>
+    <message>
+        <source>votes/s v&amp;ia</source>
+        <translation>Stimmen/s ü&amp;ber</translation>
+    </message>
+    <message>
+        <source>Vote for %1</source>
+        <translation>Für %1 stimmen</translation>
+    </message>
+    <message numerus="yes">
+        <source>Vote for %1 (%2) accepted — %Ln vote(s) from this console.</source>
+        <translation>
+            <numerusform>Stimme für %1 (%2) angenommen – %Ln Stimme von dieser Konsole.</numerusform>
+            <numerusform>Stimme für %1 (%2) angenommen – %Ln Stimmen von dieser Konsole.</numerusform>
+        </translation>
     </message>
 </context>
 </TS>

@@ -1,0 +1,192 @@
+#include "voteservice.h"
+#include "core/config.h"
+#include "core/serverstats.h"
+#include "core/voteledger.h"
+#include "durablegate.h"
+#include "storage/journal.h"
+#include "storage/journalrecord.h"
+#include "storage/storageengine.h"
+#include "votebudget.h"
+
+#include <QPointer>
+
+VoteService::VoteService(const ServerContext &server, VoteBudget *budget, int workerIndex,
+                         QObject *thread, DurableGate *durable)
+    : m_server(server), m_budget(budget), m_workerIndex(workerIndex), m_thread(thread),
+      m_durable(durable)
+{
+}
+
+qint64 VoteService::bulkBodyBytes(const Config &config)
+{
+    return std::max<qint64>(config.maxBodyBytes(), BulkBodyBytes);
+}
+
+VoteService::Done VoteService::counted(Done done) const
+{
+    return [stats = m_server.stats, done = std::move(done)](Outcome<int> outcome) {
+        if (!outcome && outcome.error().kind != TallyError::Kind::RateLimited)
+            stats->rejectVote(outcome.error().code);
+        done(std::move(outcome));
+    };
+}
+
+void VoteService::cast(const QString &client, const Reader &read, Done finish) const
+{
+    const Done done = counted(std::move(finish));
+    qint64 retryMs = 0;
+    if (m_budget && m_budget->takeVotes(client, 1, &retryMs) < 1) {
+        done(TallyError::rateLimited(client, retryMs));
+        return;
+    }
+    const Outcome<VoteRequest> vote = read();
+    if (!vote) {
+        done(vote.error());
+        return;
+    }
+    const Recorded recorded = record(vote.value(), VoterClaim::Needed);
+    if (!recorded.outcome)
+        done(recorded.outcome.error());
+    else if (recorded.needsClaim)
+        claimThenRecord(vote.value(), done);
+    else
+        acknowledge(recorded.journalSequence, recorded.outcome, done);
+}
+
+void VoteService::claimThenRecord(const VoteRequest &vote, Done done) const
+{
+    // Everything that can refuse the vote was checked; only now is its voter recorded.
+    QPointer<QObject> thread = m_thread;
+    StorageEngine *storage = m_server.storage;
+    const auto claimed = [this, vote, done, storage](Outcome<bool> claim) {
+        if (!claim) {
+            done(claim.error());
+            return;
+        }
+        if (!claim.value()) {
+            done(TallyError::conflict(QStringLiteral("duplicate_voter"),
+                                      QStringLiteral("Voter '%1' has already voted in poll '%2'.")
+                                          .arg(vote.voterId, vote.pollId)));
+            return;
+        }
+        // The poll may have closed, gone or filled the buffer while the claim travelled.
+        const Recorded recorded = record(vote, VoterClaim::Held);
+        if (!recorded.outcome) {
+            storage->releaseVoter(vote.pollId, vote.voterId);
+            done(recorded.outcome.error());
+            return;
+        }
+        acknowledge(recorded.journalSequence, recorded.outcome, done);
+    };
+    storage->claimVoter(vote.pollId, vote.voterId, [thread, claimed](Outcome<bool> claim) {
+        if (thread)
+            QMetaObject::invokeMethod(
+                thread.data(), [claimed, claim] { claimed(claim); }, Qt::QueuedConnection);
+    });
+}
+
+Outcome<int> VoteService::judge(const PollCatalog::Snapshot &poll, const VoteRequest &vote) const
+{
+    const Outcome<int> option = PollCatalog::validateVote(poll, vote.pollId, vote.optionId);
+    if (!option)
+        return option;
+    if (poll->oneVotePerVoter && vote.voterId.isEmpty())
+        return TallyError::invalid(
+            QStringLiteral("voter_id_required"),
+            QStringLiteral("Poll '%1' allows one vote per voter: send 'voter_id' or an "
+                           "X-Voter-Id header.")
+                .arg(vote.pollId));
+    // A shard outage must not grow memory without bound: refuse, lose nothing.
+    if (m_server.ledger->pendingVotes() >= m_server.config->maxPendingVotes())
+        return TallyError::unavailable(
+            QStringLiteral("overloaded"),
+            QStringLiteral("Too many votes are waiting for storage; retry shortly."));
+    // A journal that cannot write must not take votes it could not keep.
+    if (m_server.journal)
+        if (std::optional<TallyError> refusal = m_server.journal->refusal())
+            return *refusal;
+    return option;
+}
+
+VoteService::Recorded VoteService::record(const VoteRequest &vote, VoterClaim claim) const
+{
+    qint64 buffered = 0;
+    Recorded recorded =
+        m_server.catalog->whileCurrent(vote.pollId, [&](const PollCatalog::Snapshot &poll) {
+            if (poll && poll->oneVotePerVoter && claim == VoterClaim::Refused)
+                return Recorded{
+                    TallyError::invalid(QStringLiteral("voter_check_required"),
+                                        QStringLiteral("Poll '%1' allows one vote per voter; vote "
+                                                       "through POST /vote/%1 with a voter_id.")
+                                            .arg(poll->id))};
+            Outcome<int> option = judge(poll, vote);
+            if (!option)
+                return Recorded{option};
+            if (poll->oneVotePerVoter && claim == VoterClaim::Needed)
+                return Recorded{option, true};
+            // Counted with the option count of the snapshot it was judged against.
+            const int optionCount = int(poll->options.size());
+            quint64 sequence = 0;
+            if (m_server.journal)
+                sequence = m_server.ledger->addJournaledVote(
+                    m_workerIndex, vote.pollId, option.value(), optionCount,
+                    JournalRecord::vote(vote.pollId, option.value()), &buffered);
+            else
+                buffered = m_server.ledger->addVote(m_workerIndex, vote.pollId, option.value(),
+                                                    optionCount);
+            return Recorded{option, false, sequence};
+        });
+    if (!recorded.outcome || recorded.needsClaim)
+        return recorded;
+    if (m_server.journal)
+        m_server.journal->notifyAppended();
+    ServerStats::bump(m_server.stats->votesAccepted);
+    if (buffered >= m_server.config->batchMaxVotes())
+        m_server.storage->requestFlush();
+    return recorded;
+}
+
+void VoteService::acknowledge(quint64 journalSequence, const Outcome<int> &outcome, Done done) const
+{
+    m_durable->after(journalSequence, [done, outcome] { done(outcome); });
+}
+
+void VoteService::castBulk(const QString &client, const Outcome<QList<Outcome<VoteRequest>>> &items,
+                           BulkDone done) const
+{
+    const int wanted = items ? std::max<int>(1, int(items.value().size())) : 1;
+    qint64 retryMs = 0;
+    const int granted = m_budget ? m_budget->takeVotes(client, wanted, &retryMs) : wanted;
+    if (granted < 1) {
+        done(TallyError::rateLimited(client, retryMs));
+        return;
+    }
+    if (!items) {
+        done(items.error());
+        return;
+    }
+    BulkResult result;
+    result.items = items.value();
+    quint64 lastSequence = 0;
+    for (qsizetype i = 0; i < result.items.size(); ++i) {
+        const Outcome<VoteRequest> &item = result.items.at(i);
+        Outcome<int> outcome = Outcome<int>(0);
+        if (i >= granted) {
+            const TallyError limited = TallyError::rateLimited(client, retryMs);
+            result.retryAfterSeconds = limited.retryAfterSeconds;
+            outcome = limited;
+        } else if (!item) {
+            outcome = item.error();
+        } else {
+            const Recorded recorded = record(item.value(), VoterClaim::Refused);
+            outcome = recorded.outcome;
+            lastSequence = std::max(lastSequence, recorded.journalSequence);
+        }
+        if (outcome)
+            ++result.accepted;
+        else if (outcome.error().kind != TallyError::Kind::RateLimited)
+            m_server.stats->rejectVote(outcome.error().code);
+        result.outcomes.append(std::move(outcome));
+    }
+    m_durable->after(lastSequence, [done, result] { done(result); });
+}
