@@ -5,11 +5,13 @@
 #
 # Starts a headless server on a free port with a private data directory, fills it
 # with demo polls (several themes, votes cast), keeps votes coming in, and runs
-# `tally --connect URL` under Xvfb at 1280x800 and 1920x1080, and at 1280x800 with
-# the console's dark colours (View › Colours › Dark). Each screenshot is
-# taken after TALLY_SCREENSHOT_SETTLE seconds (default 30): the console has loaded
-# its data and drawn some health history by then. Needs xvfb-run, ImageMagick
-# (import) and curl.
+# `tally --connect URL` under Xvfb at 1280x800 and 1920x1080 (English), 1280x800 in
+# German, with the console's dark colours (View › Colours › Dark), and the start-up
+# dialog of a console whose port is taken. Each console
+# screenshot is taken after TALLY_SCREENSHOT_SETTLE seconds (default 30): the console
+# has loaded its data and drawn some health history by then. Needs xvfb-run,
+# ImageMagick (import) and curl. The dark-palette screenshots come from
+# `TALLY_SCREENSHOT_DIR=docs/screenshots build/tests/ui/tst_ui_translations`.
 set -euo pipefail
 
 if [[ $# -ne 1 || ! -x $1 ]]; then
@@ -41,7 +43,6 @@ export XDG_CONFIG_HOME=$work/config XDG_RUNTIME_DIR=$work/runtime
 mkdir -p "$XDG_CONFIG_HOME" && mkdir -m 0700 "$XDG_RUNTIME_DIR"
 for name in $(env | sed -n 's/^\(TALLY_[A-Z_]*\)=.*/\1/p'); do unset "$name"; done
 
-: >"$work/server.log" # exists before the server writes to it: sed below must not fail
 "$binary" --headless --port 0 --data-dir "$work/data" --batch-interval 0.5 >"$work/server.log" 2>&1 &
 server_pid=$!
 url=
@@ -103,25 +104,32 @@ votes retro 6 11 4 2
 feeder_pid=$!
 
 mkdir -p "$out"
-shoot() { # size output-name
-    local size=$1 name=$2
-    echo "console at $size ($name)"
+shoot() { # size png settle tally-arguments...
+    local size=$1 png=$2 wait=$3
+    shift 3
+    echo "$png at $size"
     xvfb-run -a -s "-screen 0 ${size}x24" bash -c '
-        "$1" --connect "$2" >"$3/$4.log" 2>&1 &
+        out=$1 png=$2 wait=$3 log=$4
+        shift 4
+        "$@" >"$log" 2>&1 &
         console=$!
-        sleep "$5"
-        import -window root "$6"
+        sleep "$wait"
+        import -window root "$out/$png"
         kill -TERM "$console"
         wait "$console" || true
-    ' screenshot "$binary" "$url" "$work" "$name" "$settle" "$out/$name.png"
-    echo "wrote $out/$name.png"
+    ' screenshot "$out" "$png" "$wait" "$work/$png.log" "$binary" "$@"
+    echo "wrote $out/$png"
 }
 settings=$XDG_CONFIG_HOME/Tally/Tally.conf
 mkdir -p "$(dirname "$settings")"
 for size in 1280x800 1920x1080; do
     rm -f "$settings" # a first start: default layout, system colours
-    shoot "$size" "console-$size"
+    shoot "$size" "console-$size.png" "$settle" --connect "$url" --lang en
 done
 rm -f "$settings"
+shoot 1280x800 console-de-1280x800.png "$settle" --connect "$url" --lang de
 printf '[view]\ncolours=dark\n' >"$settings"
-shoot 1280x800 console-dark-1280x800
+shoot 1280x800 console-dark-1280x800.png "$settle" --connect "$url" --lang en
+rm -f "$settings"
+# The start-up dialog: this console's own server wants the demo server's port.
+shoot 1280x800 startup-port-taken-1280x800.png 5 --port "${url##*:}" --data-dir "$work/console-data" --lang en

@@ -79,49 +79,70 @@ bool TallyServer::ensureAdminToken(QString *error)
     return true;
 }
 
+bool TallyServer::fail(Failure kind, QString *error, const QString &message)
+{
+    m_failure = kind;
+    *error = message;
+    return false;
+}
+
+QUrl TallyServer::runningUrl(const QString &dataDir)
+{
+    QFile file(QDir(dataDir).filePath(QStringLiteral("tally.url")));
+    if (!file.open(QIODevice::ReadOnly))
+        return {};
+    const QUrl url(QString::fromUtf8(file.readAll()).trimmed());
+    return url.isValid() && url.scheme() == u"http" ? url : QUrl();
+}
+
 bool TallyServer::prepare(QString *error)
 {
     const QString dataDir = m_config.dataDir();
-    if (!QDir().mkpath(dataDir)) {
-        *error = QStringLiteral("cannot create the data directory %1").arg(dataDir);
-        return false;
-    }
+    if (!QDir().mkpath(dataDir))
+        return fail(Failure::DataDirUnwritable, error,
+                    QStringLiteral("cannot create the data directory %1").arg(dataDir));
     m_dataLock = std::make_unique<QLockFile>(QDir(dataDir).filePath(QStringLiteral("tally.lock")));
     m_dataLock->setStaleLockTime(0);
     if (!m_dataLock->tryLock(0)) {
-        qint64 pid = 0;
+        if (m_dataLock->error() != QLockFile::LockFailedError)
+            return fail(Failure::DataDirUnwritable, error,
+                        QStringLiteral("cannot write to the data directory %1").arg(dataDir));
         QString host, app;
-        m_dataLock->getLockInfo(&pid, &host, &app);
-        *error = QStringLiteral("another Tally (pid %1) is already using the data directory %2; "
-                                "stop it or choose another --data-dir")
-                     .arg(pid)
-                     .arg(dataDir);
-        return false;
+        m_dataLock->getLockInfo(&m_otherPid, &host, &app);
+        return fail(Failure::DataDirLocked, error,
+                    QStringLiteral("another Tally (pid %1) is already using the data directory %2; "
+                                   "stop it or choose another --data-dir")
+                        .arg(m_otherPid)
+                        .arg(dataDir));
     }
     m_instanceId = resolveInstanceId(error);
-    if (m_instanceId.isEmpty())
+    if (m_instanceId.isEmpty()) {
+        m_failure = Failure::DataDirUnwritable;
         return false;
-    if (!ensureAdminToken(error))
+    }
+    if (!ensureAdminToken(error)) {
+        m_failure = Failure::DataDirUnwritable;
         return false;
+    }
 
     // SO_REUSEPORT would let a second instance share the address silently: a lock per
     // address and port makes that a clear error instead.
     const Outcome<int> first = ListenSocket::open(m_config.bindAddress(), m_config.port());
-    if (!first) {
-        *error = first.error().message;
-        return false;
-    }
+    if (!first)
+        return fail(first.error().code == u"address_in_use" ? Failure::PortInUse : Failure::Other,
+                    error, first.error().message);
     m_sockets.push_back(first.value());
     const quint16 port = ListenSocket::boundPort(first.value());
     m_portLock = std::make_unique<PortLock>();
-    if (!m_portLock->acquire(Config::parseBindAddress(m_config.bindAddress()).value(), port, error))
+    if (!m_portLock->acquire(Config::parseBindAddress(m_config.bindAddress()).value(), port, error,
+                             &m_otherPid)) {
+        m_failure = Failure::PortTakenByTally;
         return false;
+    }
     for (int i = 1; i < m_config.workers(); ++i) {
         const Outcome<int> socket = ListenSocket::open(m_config.bindAddress(), port);
-        if (!socket) {
-            *error = socket.error().message;
-            return false;
-        }
+        if (!socket)
+            return fail(Failure::Other, error, socket.error().message);
         m_sockets.push_back(socket.value());
     }
     QString host = m_config.bindAddress();
@@ -177,6 +198,7 @@ void TallyServer::start()
     connect(m_storageThread, &QThread::finished, m_storage, &QObject::deleteLater);
     connect(m_storage, &StorageEngine::started, this, [this](bool ok, const QString &reason) {
         if (!ok) {
+            m_failure = Failure::Storage;
             Q_EMIT failed(QStringLiteral("storage could not start: %1").arg(reason));
             return;
         }
@@ -224,6 +246,10 @@ void TallyServer::startWorkers()
     }
     m_sockets.clear(); // the workers own them now
     m_running = true;
+    // Lets a later Tally on this data directory tell its user where this one listens.
+    QFile urlFile(QDir(m_config.dataDir()).filePath(QStringLiteral("tally.url")));
+    if (urlFile.open(QIODevice::WriteOnly | QIODevice::Truncate))
+        urlFile.write(m_url.toString().toUtf8() + '\n');
     Q_EMIT started(m_url);
 }
 

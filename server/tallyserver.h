@@ -27,6 +27,17 @@ struct ServerStats;
 class TallyServer : public QObject {
     Q_OBJECT
 public:
+    // Why start() failed, so that a console can offer a way out that fits.
+    enum class Failure {
+        None,
+        PortInUse,         // another program listens on the port
+        PortTakenByTally,  // another Tally listens on the port
+        DataDirLocked,     // another Tally uses the data directory
+        DataDirUnwritable, // the data directory cannot be created or written
+        Storage,           // the shards could not be loaded
+        Other,
+    };
+
     explicit TallyServer(const Config &config, QObject *parent = nullptr);
     ~TallyServer() override;
 
@@ -40,6 +51,14 @@ public:
     QString instanceId() const { return m_instanceId; }
     QString dataDir() const { return m_config.dataDir(); }
     QString adminToken() const { return m_config.adminToken(); }
+    const Config &config() const { return m_config; }
+    Failure failure() const { return m_failure; }
+    // The process id of the other Tally that holds the port or the data directory.
+    qint64 otherPid() const { return m_otherPid; }
+
+    // The address of the Tally running on `dataDir`, as it wrote it when it started
+    // (empty when none wrote one). Only meaningful while that Tally holds the lock.
+    static QUrl runningUrl(const QString &dataDir);
     // After stopped(): accepted votes that could be neither stored nor journaled.
     qint64 votesLost() const { return m_votesLost; }
 
@@ -50,6 +69,7 @@ Q_SIGNALS:
 
 private:
     bool prepare(QString *error);
+    bool fail(Failure kind, QString *error, const QString &message);
     bool ensureAdminToken(QString *error);
     QString resolveInstanceId(QString *error) const;
     QString defaultPublicUrl(quint16 port) const;
@@ -75,6 +95,8 @@ private:
     std::vector<HttpWorker *> m_workers; // each lives on its own thread
     std::vector<QThread *> m_workerThreads;
     ServerContext m_context;
+    Failure m_failure = Failure::None;
+    qint64 m_otherPid = 0;
     bool m_stopping = false;
     bool m_running = false;
     qint64 m_votesLost = 0;

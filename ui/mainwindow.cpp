@@ -10,6 +10,7 @@
 #include "presenterview.h"
 #include "resultschart.h"
 #include "resultspanel.h"
+#include "samplepoll.h"
 #include "serverclient.h"
 #include "shardview.h"
 #include "timeserieschart.h"
@@ -66,6 +67,7 @@ MainWindow::MainWindow(const QString &adminToken, QWidget *parent)
     auto *casterLayout = new QVBoxLayout(casterBox);
     casterLayout->addWidget(m_caster);
     auto *central = new QSplitter(Qt::Vertical, this);
+    m_centralSplitter = central;
     central->setObjectName(QStringLiteral("centralSplitter"));
     central->setChildrenCollapsible(false);
     central->addWidget(m_results);
@@ -112,6 +114,7 @@ MainWindow::MainWindow(const QString &adminToken, QWidget *parent)
         // A notice about the deleted poll stays until the operator picks another one.
         if (m_deletedNotice.isEmpty())
             selectFirstPollIfNone();
+        updateSampleAction();
     });
     connect(m_live, &LiveClient::pollEvent, this,
             [this](const QString &type, const QJsonObject &poll) {
@@ -125,7 +128,10 @@ MainWindow::MainWindow(const QString &adminToken, QWidget *parent)
     connect(m_live, &LiveClient::statsReceived, this, &MainWindow::onStats);
     connect(m_live, &LiveClient::ringReceived, m_shards, &ShardView::setRing);
 
-    auto watch = [this] { m_live->setWatchedPolls(m_model->ids()); };
+    auto watch = [this] {
+        m_live->setWatchedPolls(m_model->ids());
+        updateSampleAction();
+    };
     connect(m_model, &QAbstractItemModel::rowsInserted, this, watch);
     connect(m_model, &QAbstractItemModel::rowsRemoved, this, watch);
     connect(m_model, &QAbstractItemModel::modelReset, this, watch);
@@ -190,8 +196,16 @@ void MainWindow::buildMenus()
     server->addAction(refreshAction);
     server->addSeparator();
     server->addAction(quitAction);
+    m_sampleAction = new QAction(tr("Create a &sample poll"), this);
+    m_sampleAction->setObjectName(QStringLiteral("samplePollAction"));
+    m_sampleAction->setToolTip(
+        tr("Create a poll named as a sample and cast a few votes, to see the charts move"));
+    m_sampleAction->setVisible(false);
+    connect(m_sampleAction, &QAction::triggered, this, &MainWindow::createSamplePoll);
+
     QMenu *poll = menuBar()->addMenu(tr("&Poll"));
     poll->addAction(m_actions->newPoll());
+    poll->addAction(m_sampleAction);
     poll->addSeparator();
     poll->addAction(m_actions->present());
     poll->addAction(m_actions->copyJoinLink());
@@ -205,6 +219,7 @@ void MainWindow::buildMenus()
     toolbar->setToolButtonStyle(Qt::ToolButtonTextBesideIcon);
     toolbar->setMovable(false);
     toolbar->addAction(m_actions->newPoll());
+    toolbar->addAction(m_sampleAction);
     toolbar->addAction(m_actions->present());
     toolbar->addAction(refreshAction);
     toolbar->addAction(connectAction);
@@ -346,6 +361,18 @@ void MainWindow::restoreSettings()
         return;
     }
     restoreState(settings.value(QStringLiteral("window/state")).toByteArray(), StateVersion);
+    m_centralSplitter->restoreState(
+        settings.value(QStringLiteral("window/centralSplitter")).toByteArray());
+}
+
+QUrl MainWindow::lastConnection()
+{
+    return QUrl(QSettings().value(QStringLiteral("connection/last")).toString());
+}
+
+QString MainWindow::rememberedToken(const QUrl &url)
+{
+    return QSettings().value(tokenKey(url)).toString();
 }
 
 void MainWindow::connectTo(const QUrl &url)
@@ -356,6 +383,7 @@ void MainWindow::connectTo(const QUrl &url)
         m_shards->clear();
         m_health->clear();
         m_listLoaded = false;
+        updateSampleAction();
         m_polls->setLoading(true);
         m_version.clear();
     }
@@ -364,6 +392,7 @@ void MainWindow::connectTo(const QUrl &url)
     recent.removeAll(url.toString());
     recent.prepend(url.toString());
     settings.setValue(QStringLiteral("connection/recent"), recent.mid(0, MaxRecentUrls));
+    settings.setValue(QStringLiteral("connection/last"), url.toString());
     if (m_adminToken.isEmpty())
         m_client->setAdminToken(settings.value(tokenKey(url)).toString());
     setWindowTitle(tr("Tally — %1").arg(url.toString(QUrl::StripTrailingSlash)));
@@ -421,6 +450,32 @@ void MainWindow::showCreateDialog()
         statusBar()->showMessage(tr("Poll created."), MessageMs);
     });
     dialog->open();
+}
+
+void MainWindow::createSamplePoll()
+{
+    m_sampleAction->setEnabled(false);
+    auto *sample = new SamplePoll(m_client, this);
+    connect(sample, &SamplePoll::created, this, [this](const QJsonObject &poll) {
+        m_model->upsertPoll(poll);
+        m_polls->selectPoll(poll.value(QStringLiteral("id")).toString());
+        statusBar()->showMessage(tr("Sample poll created; a few votes are on their way."), 5000);
+    });
+    connect(sample, &SamplePoll::failed, this, [this, sample](const QString &message) {
+        statusBar()->showMessage(tr("Could not create the sample poll: %1").arg(message), 10000);
+        m_sampleAction->setEnabled(true);
+        sample->deleteLater();
+    });
+    connect(sample, &SamplePoll::finished, this, [this, sample] {
+        m_sampleAction->setEnabled(true);
+        sample->deleteLater();
+    });
+    sample->create();
+}
+
+void MainWindow::updateSampleAction()
+{
+    m_sampleAction->setVisible(m_listLoaded && m_model->rowCount() == 0);
 }
 
 void MainWindow::onSelectionChanged(const QString &pollId)
@@ -581,6 +636,7 @@ void MainWindow::closeEvent(QCloseEvent *event)
     QSettings settings;
     settings.setValue(QStringLiteral("window/geometry"), saveGeometry());
     settings.setValue(QStringLiteral("window/state"), saveState(StateVersion));
+    settings.setValue(QStringLiteral("window/centralSplitter"), m_centralSplitter->saveState());
     m_statusTimer->stop();
     m_live->stop();
     Q_EMIT closed();

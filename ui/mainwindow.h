@@ -14,6 +14,8 @@ class PresenterView;
 class QLabel;
 class QMenu;
 class QTimer;
+class QAction;
+class QSplitter;
 class ResultsPanel;
 class ServerClient;
 class ShardView;
@@ -47,12 +49,19 @@ public:
     PollActions *pollActions() const { return m_actions; }
     // The create dialog while it is open.
     CreatePollDialog *createDialog() const;
+    // "Create a sample poll": offered while the server has no polls.
+    QAction *samplePollAction() const { return m_sampleAction; }
+
+    // The server the console watched when it was last closed (empty: none yet).
+    static QUrl lastConnection();
+    static QString rememberedToken(const QUrl &url);
     // The presenter view while it is open.
     PresenterView *presenter() const;
 
 public Q_SLOTS:
     void showConnectDialog();
     void showCreateDialog();
+    void createSamplePoll();
     // Shows the selected poll full screen for a projector (F11).
     void showPresenter();
 
@@ -75,6 +84,7 @@ private:
     void updateConnectionStatus();
     void updateSelectionOwner();
     void selectFirstPollIfNone();
+    void updateSampleAction();
     void updatePresenter();
     void updateTabOrder();
     void buildColourMenu(QMenu *view);
@@ -94,6 +104,8 @@ private:
     QLabel *m_connectionLabel;
     QLabel *m_versionLabel;
     QTimer *m_statusTimer;
+    QAction *m_sampleAction = nullptr;
+    QSplitter *m_centralSplitter = nullptr;
     QString m_selected;
     QString m_version;
     QString m_previousSelected;

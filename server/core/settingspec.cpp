@@ -192,6 +192,9 @@ const QList<SettingSpec> &SettingSpec::table()
         {QStringLiteral("connect"), T::String,
          QStringLiteral("Console only: watch the server at this URL instead of starting one."),
          QString(), {}, 0, 0, {}, QStringLiteral("url")},
+        {QStringLiteral("lang"), T::String,
+         QStringLiteral("Console only: its language, e.g. de or en (default: the system locale)."),
+         QString(), {}, 0, 0, {}, QStringLiteral("code")},
     };
     return settings;
 }

@@ -43,10 +43,12 @@ Outcome<int> ListenSocket::open(const QString &address, quint16 port)
     ::setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one));
     if (::bind(fd, reinterpret_cast<sockaddr *>(&storage), length) != 0 ||
         ::listen(fd, 1024) != 0) {
-        const QString reason = QString::fromLocal8Bit(std::strerror(errno));
+        const int error = errno;
+        const QString reason = QString::fromLocal8Bit(std::strerror(error));
         ::close(fd);
+        // "address_in_use" lets a console offer another port instead.
         return TallyError::unavailable(
-            QStringLiteral("bind_failed"),
+            error == EADDRINUSE ? QStringLiteral("address_in_use") : QStringLiteral("bind_failed"),
             QStringLiteral("cannot listen on %1:%2: %3").arg(address).arg(port).arg(reason));
     }
     return fd;

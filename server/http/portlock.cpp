@@ -34,9 +34,11 @@ QString PortLock::path(const QHostAddress &address, quint16 port)
         .filePath(QStringLiteral("tally-port-%1-%2.lock").arg(port).arg(address.toString()));
 }
 
-bool PortLock::acquire(const QHostAddress &address, quint16 port, QString *error)
+bool PortLock::acquire(const QHostAddress &address, quint16 port, QString *error, qint64 *holderPid)
 {
     const auto refuse = [&](qint64 pid, const QString &where) {
+        if (holderPid)
+            *holderPid = pid;
         *error = QStringLiteral("another Tally (pid %1) is already listening on %2 port %3")
                      .arg(pid)
                      .arg(where)

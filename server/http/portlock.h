@@ -12,9 +12,10 @@
 // address (0.0.0.0, ::) conflicts with every address of its port.
 class PortLock {
 public:
-    // False (with `error` naming the holder) when another live Tally holds an
-    // overlapping address on `port`.
-    bool acquire(const QHostAddress &address, quint16 port, QString *error);
+    // False (with `error` naming the holder, and its process id in `holderPid`) when
+    // another live Tally holds an overlapping address on `port`.
+    bool acquire(const QHostAddress &address, quint16 port, QString *error,
+                 qint64 *holderPid = nullptr);
 
     static QString path(const QHostAddress &address, quint16 port);
 
