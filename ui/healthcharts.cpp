@@ -2,6 +2,7 @@
 #include "timeserieschart.h"
 #include "uitext.h"
 
+#include <QCoreApplication>
 #include <QDateTime>
 #include <QEvent>
 #include <QFontMetrics>
@@ -14,6 +15,20 @@ namespace {
 constexpr qint64 RateWindowMs = 900;
 constexpr int OutageTickMs = 1000;
 
+// Values for the chart titles, translated with the value's plural form.
+QString votesText(double value)
+{
+    const int count = int(qBound<double>(0, value, INT_MAX));
+    return UiText::plural(
+        QCoreApplication::translate("HealthCharts", "%Ln vote(s)", nullptr, count), count);
+}
+
+QString rateText(double perSecond)
+{
+    return QCoreApplication::translate("HealthCharts", "%1/s")
+        .arg(QLocale().toString(perSecond, 'f', 1));
+}
+
 QJsonObject objectAt(const QJsonObject &json, const char *key)
 {
     return json.value(QLatin1String(key)).toObject();
@@ -21,11 +36,14 @@ QJsonObject objectAt(const QJsonObject &json, const char *key)
 } // namespace
 
 HealthCharts::HealthCharts(QWidget *parent)
-    : QWidget(parent), m_buffer(new TimeSeriesChart(tr("Buffer depth"), tr("%1 vote(s)"), 0, this)),
-      m_flush(new TimeSeriesChart(tr("Last flush"), tr("%1 vote(s)"), 0, this)),
-      m_cache(new TimeSeriesChart(tr("Cache hits"), tr("%1%"), 1, this)),
-      m_requests(new TimeSeriesChart(tr("Requests"), tr("%1/s"), 1, this)),
-      m_clients(new TimeSeriesChart(tr("WS clients"), tr("%1"), 0, this)),
+    : QWidget(parent), m_buffer(new TimeSeriesChart(tr("Buffer depth"), votesText, this)),
+      m_flush(new TimeSeriesChart(tr("Last flush"), votesText, this)),
+      m_cache(new TimeSeriesChart(
+          tr("Cache hits"),
+          [](double v) { return tr("%1%").arg(QLocale().toString(v, 'f', 1)); }, this)),
+      m_requests(new TimeSeriesChart(tr("Requests"), rateText, this)),
+      m_clients(new TimeSeriesChart(
+          tr("WS clients"), [](double v) { return QLocale().toString(qint64(v)); }, this)),
       m_grid(new QGridLayout(this)), m_outageTimer(new QTimer(this))
 {
     setAccessibleName(tr("Server health"));
@@ -205,9 +223,8 @@ int HealthCharts::minChartWidth() const
     int widest = 0;
     for (const QString &sample :
          {tr("%1: %2").arg(m_buffer->name(),
-                           UiText::plural(tr("%1 vote(s)").arg(QLocale().toString(123456)), 2)),
-          tr("%1: %2").arg(m_requests->name(),
-                           tr("%1/s").arg(QLocale().toString(12345.6, 'f', 1)))})
+                           votesText(123456)),
+          tr("%1: %2").arg(m_requests->name(), rateText(12345.6))})
         widest = qMax(widest, metrics.horizontalAdvance(sample));
     return widest + metrics.averageCharWidth() * 3;
 }

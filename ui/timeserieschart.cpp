@@ -11,9 +11,9 @@
 #include <QLocale>
 #include <QValueAxis>
 
-TimeSeriesChart::TimeSeriesChart(const QString &name, const QString &format, int decimals,
+TimeSeriesChart::TimeSeriesChart(const QString &name, Format format,
                                  QWidget *parent)
-    : QChartView(parent), m_name(name), m_format(format), m_decimals(decimals), m_chart(new QChart),
+    : QChartView(parent), m_name(name), m_format(std::move(format)), m_chart(new QChart),
       m_timeAxis(new QDateTimeAxis(m_chart)), m_valueAxis(new QValueAxis(m_chart))
 {
     setRenderHint(QPainter::Antialiasing);
@@ -71,8 +71,7 @@ void TimeSeriesChart::setFixedRange(double min, double max)
 
 QString TimeSeriesChart::valueText(double value) const
 {
-    return UiText::plural(m_format.arg(QLocale().toString(value, 'f', m_decimals)),
-                          qint64(value) == 1 && m_decimals == 0 ? 1 : 2);
+    return m_format(value);
 }
 
 QString TimeSeriesChart::titleText() const

@@ -2,6 +2,7 @@
 
 #include <QChartView>
 #include <QList>
+#include <functional>
 
 class QAreaSeries;
 class QDateTimeAxis;
@@ -20,10 +21,10 @@ public:
     static constexpr qint64 DefaultWindowMs = 5 * 60 * 1000;
     static constexpr qint64 MinSpanMs = 60 * 1000;
 
-    // `format` turns a value into text for the title, e.g. "%1 votes" (a "(s)" in it
-    // follows the value's plural).
-    TimeSeriesChart(const QString &name, const QString &format, int decimals,
-                    QWidget *parent = nullptr);
+    // Turns a value into text for the title, e.g. "12,345 votes" (translated, with the
+    // value's plural form).
+    using Format = std::function<QString(double)>;
+    TimeSeriesChart(const QString &name, Format format, QWidget *parent = nullptr);
 
     // A fixed value range (e.g. 0-100 for a percentage) instead of following the data.
     void setFixedRange(double min, double max);
@@ -75,8 +76,7 @@ private:
     QString valueText(double value) const;
 
     QString m_name;
-    QString m_format;
-    int m_decimals;
+    Format m_format;
     qint64 m_windowMs = DefaultWindowMs;
     bool m_fixedRange = false;
     bool m_hasValue = false;

@@ -276,7 +276,7 @@ void TestUiWidgets::chartsFollowThePalette()
     QCOMPARE(chart.chart()->titleBrush().color(), QColor(230, 230, 230));
     for (QAbstractAxis *axis : chart.chart()->axes())
         QCOMPARE(axis->labelsColor(), QColor(230, 230, 230));
-    TimeSeriesChart series(QStringLiteral("x"), QStringLiteral("%1"), 0);
+    TimeSeriesChart series(QStringLiteral("x"), [](double v) { return QString::number(v); });
     series.setPalette(dark);
     QCOMPARE(series.chart()->backgroundBrush().color(), QColor(30, 30, 30));
 }
@@ -411,7 +411,9 @@ QJsonObject TestUiWidgets::stats(qint64 requests, qint64 depth)
 
 void TestUiWidgets::healthChartsAppendAndTrim()
 {
-    TimeSeriesChart chart(QStringLiteral("Depth"), QStringLiteral("%1 vote(s)"), 0);
+    TimeSeriesChart chart(QStringLiteral("Depth"), [](double v) {
+        return UiText::plural(QStringLiteral("%1 vote(s)").arg(qint64(v)), qint64(v));
+    });
     chart.show();
     const qint64 t0 = 1'700'000'000'000;
     chart.append(t0, 1);

@@ -213,10 +213,6 @@
         <translation>WS-Clients</translation>
     </message>
     <message>
-        <source>%1</source>
-        <translation>%1</translation>
-    </message>
-    <message>
         <source>Votes accepted and waiting in the workers&apos; buffers for the next flush</source>
         <translation>Angenommene Stimmen, die in den Puffern der Worker auf das nächste Schreiben warten</translation>
     </message>
@@ -237,10 +233,6 @@
         <translation>Mit dem Server verbundene WebSocket-Clients</translation>
     </message>
     <message>
-        <source>%1 vote(s)</source>
-        <translation>%1 Stimme(n)</translation>
-    </message>
-    <message>
         <source>Server health</source>
         <translation>Serverzustand</translation>
     </message>
@@ -251,6 +243,13 @@
     <message>
         <source>%1: %2</source>
         <translation>%1: %2</translation>
+    </message>
+    <message numerus="yes">
+        <source>%Ln vote(s)</source>
+        <translation>
+            <numerusform>%Ln Stimme</numerusform>
+            <numerusform>%Ln Stimmen</numerusform>
+        </translation>
     </message>
 </context>
 <context>

@@ -12,6 +12,16 @@
     </message>
 </context>
 <context>
+    <name>HealthCharts</name>
+    <message numerus="yes">
+        <source>%Ln vote(s)</source>
+        <translation>
+            <numerusform>%Ln vote</numerusform>
+            <numerusform>%Ln votes</numerusform>
+        </translation>
+    </message>
+</context>
+<context>
     <name>PollActions</name>
     <message numerus="yes">
         <source>its %Ln vote(s)</source>
