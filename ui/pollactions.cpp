@@ -35,7 +35,7 @@ PollActions::PollActions(ServerClient *client, QWidget *window)
 
     m_present->setObjectName(QStringLiteral("presentAction"));
     m_present->setShortcut(QKeySequence(Qt::Key_F11));
-    m_present->setIcon(style->standardIcon(QStyle::SP_TitleBarMaxButton));
+    m_present->setIcon(style->standardIcon(QStyle::SP_ComputerIcon)); // a coloured screen: visible in dark palettes too
     m_present->setToolTip(tr("Show the selected poll full screen for a projector, with its join "
                              "link and QR code (F11)"));
     m_copyLink->setObjectName(QStringLiteral("copyJoinLinkAction"));

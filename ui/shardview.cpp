@@ -28,8 +28,8 @@ ShardView::ShardView(QWidget *parent)
       m_pie(new QPieSeries(m_pieChart)), m_layout(new QBoxLayout(QBoxLayout::LeftToRight, this))
 {
     m_table->setObjectName(QStringLiteral("shardTable"));
-    m_table->setHorizontalHeaderLabels({tr("Shard"), tr("Kind"), tr("Address"), tr("State"),
-                                        tr("Ring share"), tr("Polls"), tr("Votes")});
+    m_table->setHorizontalHeaderLabels({tr("Shard"), tr("Kind"), tr("State"), tr("Ring share"),
+                                        tr("Polls"), tr("Votes"), tr("Address")});
     m_table->horizontalHeaderItem(ShareColumn)
         ->setToolTip(tr("Fraction of the hash ring (and so of new polls) owned by the shard"));
     m_table->horizontalHeaderItem(VotesColumn)->setToolTip(tr("Votes stored on the shard"));
@@ -44,7 +44,7 @@ ShardView::ShardView(QWidget *parent)
 
     m_table->setAccessibleName(tr("Shards"));
     m_table->setAccessibleDescription(
-        tr("One row per shard: name, kind, address, state, ring share, polls and votes"));
+        tr("One row per shard: name, kind, state, ring share, polls, votes and address"));
     m_owner->setObjectName(QStringLiteral("shardOwnerLabel"));
 
     m_metricBox->setObjectName(QStringLiteral("shardMetric"));

@@ -23,11 +23,11 @@ public:
     enum Column {
         NameColumn,
         KindColumn,
-        AddressColumn,
         StateColumn,
         ShareColumn,
         PollsColumn,
         VotesColumn,
+        AddressColumn, // last: it takes the room left, and paths or addresses are long
         ColumnCount
     };
     enum class Metric { RingShare, Polls, Votes };

@@ -921,10 +921,6 @@
         <translation>Shards</translation>
     </message>
     <message>
-        <source>One row per shard: name, kind, address, state, ring share, polls and votes</source>
-        <translation>Eine Zeile pro Shard: Name, Art, Adresse, Zustand, Ringanteil, Umfragen und Stimmen</translation>
-    </message>
-    <message>
         <source>Pie chart metric</source>
         <translation>Größe im Tortendiagramm</translation>
     </message>
@@ -950,6 +946,10 @@
     <message>
         <source>%1 per shard: %2</source>
         <translation>%1 pro Shard: %2</translation>
+    </message>
+    <message>
+        <source>One row per shard: name, kind, state, ring share, polls, votes and address</source>
+        <translation>Eine Zeile pro Shard: Name, Art, Zustand, Ringanteil, Umfragen, Stimmen und Adresse</translation>
     </message>
 </context>
 <context>
