@@ -184,9 +184,10 @@ private slots:
         // A full stripe (1/16 of the bound) drops its least recently seen quarter: the
         // bound is used, not undershot by more than that quarter.
         QVERIFY2(limiter.size() >= 150000, qPrintable(QString::number(limiter.size())));
-        // ~1 us per new client once full; the old scan for the oldest bucket took
-        // ~200 us per new client here.
-        QVERIFY2(timer.elapsed() < 20000, qPrintable(QString::number(timer.elapsed())));
+        // A guard against a linear scan for the oldest bucket (~200 us per new client,
+        // over 200 s here), not a speed claim: ~2 s in a release build, ~20-45 s under
+        // AddressSanitizer on a loaded machine.
+        QVERIFY2(timer.elapsed() < 120000, qPrintable(QString::number(timer.elapsed())));
         qInfo("1,000,000 clients: %d buckets kept (peak %d), %lld ms", limiter.size(), peak,
               timer.elapsed());
 
