@@ -2,6 +2,7 @@
 #include "connectionguard.h"
 
 #include <QJsonDocument>
+#include <array>
 
 QString HttpExchange::rawPath(const QHttpServerRequest &request)
 {
@@ -77,7 +78,7 @@ HttpExchange::Status HttpExchange::statusFor(TallyError::Kind kind)
     return Status::InternalServerError;
 }
 
-void HttpExchange::send(Status status, const QList<QPair<QByteArray, QByteArray>> &headers,
+void HttpExchange::send(Status status, std::span<const Header> headers,
                         const QByteArray &body, bool headersOnly) const
 {
     static const QByteArray contentLength = QByteArrayLiteral("Content-Length");
@@ -102,7 +103,7 @@ void HttpExchange::replyRaw(Status status, const QByteArray &mimeType, const QBy
 {
     static const QByteArray contentType = QByteArrayLiteral("Content-Type");
     if (claim(status))
-        send(status, {{contentType, mimeType}}, body);
+        send(status, std::array{Header{contentType, mimeType}}, body);
 }
 
 void HttpExchange::replyJson(Status status, const QJsonObject &body, const QByteArray &headerName,
@@ -114,9 +115,9 @@ void HttpExchange::replyJson(Status status, const QJsonObject &body, const QByte
         return;
     const QByteArray bytes = QJsonDocument(body).toJson(QJsonDocument::Compact);
     if (headerName.isEmpty())
-        send(status, {{contentType, json}}, bytes);
+        send(status, std::array{Header{contentType, json}}, bytes);
     else
-        send(status, {{contentType, json}, {headerName, headerValue}}, bytes);
+        send(status, std::array{Header{contentType, json}, Header{headerName, headerValue}}, bytes);
 }
 
 void HttpExchange::replyError(const TallyError &error) const
@@ -143,10 +144,8 @@ void HttpExchange::replyError(Status status, const QString &code, const QString 
     static const QByteArray json = QByteArrayLiteral("application/json");
     const QJsonObject error{{QStringLiteral("code"), code}, {QStringLiteral("message"), message}};
     static const QByteArray contentType = QByteArrayLiteral("Content-Type");
-    QList<QPair<QByteArray, QByteArray>> headers{{contentType, json}};
-    if (!headerName.isEmpty())
-        headers.append({headerName, headerValue});
-    send(status, headers,
+    const std::array headers{Header{contentType, json}, Header{headerName, headerValue}};
+    send(status, std::span(headers).first(headerName.isEmpty() ? 1 : 2),
          QJsonDocument(QJsonObject{{QStringLiteral("error"), error}}).toJson(QJsonDocument::Compact));
 }
 

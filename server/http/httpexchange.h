@@ -9,6 +9,7 @@
 #include <QPointer>
 #include <QTcpSocket>
 #include <memory>
+#include <span>
 
 // One request and the means to answer it, now or later. Copies share the same
 // responder, so an exchange can be captured by a callback that answers after an
@@ -52,7 +53,8 @@ private:
     bool claim(Status status) const;
     // Writes the whole answer: the body is left out for HEAD (its length stays) and for
     // 204/304, and the connection's guard adds Connection and learns that the answer is out.
-    void send(Status status, const QList<QPair<QByteArray, QByteArray>> &headers,
+    using Header = QPair<QByteArray, QByteArray>;
+    void send(Status status, std::span<const Header> headers,
               const QByteArray &body, bool headersOnly = false) const;
 
     QHttpServerRequest::Method m_method;
