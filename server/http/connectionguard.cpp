@@ -7,7 +7,8 @@
 #include <QTimer>
 
 ConnectionGuard::ConnectionGuard(const GuardedTcpServer::Limits &limits, QObject *parent)
-    : QTcpSocket(parent), m_limits(limits), m_framer(limits.maxHeaderBytes,
+    : QTcpSocket(parent), m_limits(limits),
+      m_framer(limits.maxHeaderBytes,
                {limits.maxBodyBytes, limits.bulkPath, limits.maxBulkBodyBytes}),
       m_timer(new QTimer(this))
 {
@@ -34,7 +35,7 @@ bool ConnectionGuard::admit(ConnectionTracker *tracker)
     connect(this, &QTcpSocket::bytesWritten, this, [this] {
         m_lastActivity = now();
         if (m_holding && !m_awaitingResponse && bytesToWrite() <= MaxUnsentBytes)
-            QMetaObject::invokeMethod(this, &ConnectionGuard::resume, Qt::QueuedConnection);
+            QMetaObject::invokeMethod(this, &ConnectionGuard::resumeRequests, Qt::QueuedConnection);
     });
     return true;
 }
@@ -93,7 +94,7 @@ void ConnectionGuard::inspect()
 void ConnectionGuard::hold()
 {
     // Everything from the start of the next request on stays in the socket, read
-    // inside a transaction that resume() rolls back.
+    // inside a transaction that resumeRequests() rolls back.
     if (!isTransactionStarted())
         startTransaction();
     m_holding = true;
@@ -201,10 +202,10 @@ void ConnectionGuard::responseSent()
     }
     // Pipelined requests go on once this answer is out; nothing to do otherwise.
     if (m_holding || bytesAvailable() > 0)
-        QMetaObject::invokeMethod(this, &ConnectionGuard::resume, Qt::QueuedConnection);
+        QMetaObject::invokeMethod(this, &ConnectionGuard::resumeRequests, Qt::QueuedConnection);
 }
 
-void ConnectionGuard::resume()
+void ConnectionGuard::resumeRequests()
 {
     if (m_mode != Mode::Http || m_awaitingResponse || bytesToWrite() > MaxUnsentBytes)
         return;

@@ -56,7 +56,8 @@ private:
     void frame();
     void hold();
     void release();
-    void resume();
+    // Not QAbstractSocket::resume(), which it would override: releases held requests.
+    void resumeRequests();
     void reject(const RequestHead::Refusal &refusal);
     void discardInput();
     void onTimer();

@@ -78,8 +78,8 @@ HttpExchange::Status HttpExchange::statusFor(TallyError::Kind kind)
     return Status::InternalServerError;
 }
 
-void HttpExchange::send(Status status, std::span<const Header> headers,
-                        const QByteArray &body, bool headersOnly) const
+void HttpExchange::send(Status status, std::span<const Header> headers, const QByteArray &body,
+                        bool headersOnly) const
 {
     static const QByteArray contentLength = QByteArrayLiteral("Content-Length");
     static const QByteArray connection = QByteArrayLiteral("Connection");
@@ -146,7 +146,8 @@ void HttpExchange::replyError(Status status, const QString &code, const QString 
     static const QByteArray contentType = QByteArrayLiteral("Content-Type");
     const std::array headers{Header{contentType, json}, Header{headerName, headerValue}};
     send(status, std::span(headers).first(headerName.isEmpty() ? 1 : 2),
-         QJsonDocument(QJsonObject{{QStringLiteral("error"), error}}).toJson(QJsonDocument::Compact));
+         QJsonDocument(QJsonObject{{QStringLiteral("error"), error}})
+             .toJson(QJsonDocument::Compact));
 }
 
 void HttpExchange::replyEmpty(Status status) const

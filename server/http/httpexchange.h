@@ -54,8 +54,8 @@ private:
     // Writes the whole answer: the body is left out for HEAD (its length stays) and for
     // 204/304, and the connection's guard adds Connection and learns that the answer is out.
     using Header = QPair<QByteArray, QByteArray>;
-    void send(Status status, std::span<const Header> headers,
-              const QByteArray &body, bool headersOnly = false) const;
+    void send(Status status, std::span<const Header> headers, const QByteArray &body,
+              bool headersOnly = false) const;
 
     QHttpServerRequest::Method m_method;
     QString m_path;
