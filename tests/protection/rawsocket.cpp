@@ -26,6 +26,9 @@ int newSocket(const char *source, QString *error)
     const int one = 1;
     ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
     if (source) {
+        // Without SO_REUSEADDR, this socket's TIME_WAIT would keep later listeners of other
+        // tests off its port on the source address.
+        ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
         sockaddr_in local{};
         local.sin_family = AF_INET;
         local.sin_port = 0;

@@ -5,9 +5,28 @@
 #include "protkit.h"
 
 #include <QDir>
+#include <QTcpServer>
 #include <QTemporaryDir>
 
 using namespace prot;
+
+namespace {
+
+// A port free on both 127.0.0.1 and 127.0.0.2. Other tests leave client sockets from
+// 127.0.0.2 in TIME_WAIT, and the kernel picks a port for 127.0.0.1 without looking at them.
+quint16 portFreeOnBothAddresses()
+{
+    for (int attempt = 0; attempt < 50; ++attempt) {
+        QTcpServer first;
+        QTcpServer second;
+        if (first.listen(QHostAddress(QStringLiteral("127.0.0.1")), 0) &&
+            second.listen(QHostAddress(QStringLiteral("127.0.0.2")), first.serverPort()))
+            return first.serverPort();
+    }
+    return 0;
+}
+
+} // namespace
 
 class TestStartup : public QObject {
     Q_OBJECT
@@ -76,9 +95,12 @@ void TestStartup::validListsPass()
 
 void TestStartup::portLockNamesTheAddress()
 {
-    TallyProcess first({"--bind", "127.0.0.1"});
+    const quint16 freePort = portFreeOnBothAddresses();
+    QVERIFY(freePort != 0);
+    const QString port = QString::number(freePort);
+    TallyProcess first({"--bind", "127.0.0.1", "--port", port});
     PROT_START(first);
-    const QString port = QString::number(first.port());
+    QCOMPARE(first.port(), freePort);
 
     // Another address of the same port: allowed, and each address reaches its own server.
     TallyProcess second({"--bind", "127.0.0.2", "--port", port});
