@@ -7,11 +7,11 @@
 #include "http/httpworker.h"
 #include "http/listensocket.h"
 #include "http/portlock.h"
-#include "http/connectiontracker.h"
-#include "http/requestguard.h"
+#include "guard/connectiontracker.h"
+#include "guard/requestguard.h"
 #include "live/livefeed.h"
 #include "storage/journal.h"
-#include "live/pubsubbridge.h"
+#include "storage/pubsubbridge.h"
 #include "storage/storageengine.h"
 
 #include <QDir>

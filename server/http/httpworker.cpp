@@ -5,10 +5,10 @@
 #include "core/serverstats.h"
 #include "vote/durablegate.h"
 #include "guardedtcpserver.h"
-#include "requestguard.h"
+#include "guard/requestguard.h"
 #include "listensocket.h"
 #include "storage/journal.h"
-#include "live/livehub.h"
+#include "websocket/livehub.h"
 
 #include <QHttpServer>
 #include <QTcpServer>

@@ -1,5 +1,5 @@
 #include "metricsreport.h"
-#include "connectiontracker.h"
+#include "guard/connectiontracker.h"
 #include "core/config.h"
 #include "core/pollcatalog.h"
 #include "core/processmetrics.h"
@@ -7,7 +7,7 @@
 #include "core/voteledger.h"
 #include "live/livefeed.h"
 #include "metricswriter.h"
-#include "requestguard.h"
+#include "guard/requestguard.h"
 #include "servercontext.h"
 #include "storage/storageengine.h"
 

@@ -3,7 +3,7 @@
 #include "core/pollcatalog.h"
 #include "core/requestparser.h"
 #include "jsonbody.h"
-#include "requestguard.h"
+#include "guard/requestguard.h"
 #include "storage/storageengine.h"
 
 #include <QJsonArray>

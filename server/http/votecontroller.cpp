@@ -2,7 +2,7 @@
 #include "core/config.h"
 #include "core/pollcatalog.h"
 #include "jsonbody.h"
-#include "requestguard.h"
+#include "guard/requestguard.h"
 #include "vote/voteservice.h"
 
 #include <QJsonArray>

@@ -4,7 +4,7 @@
 #include "core/voteledger.h"
 #include "http/opscontroller.h"
 #include "http/resultcontroller.h"
-#include "livehub.h"
+#include "websocket/livehub.h"
 #include "servercontext.h"
 #include "storage/storageengine.h"
 

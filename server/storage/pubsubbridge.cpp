@@ -2,7 +2,7 @@
 #include "core/logcategories.h"
 #include "core/pollcatalog.h"
 #include "core/voteledger.h"
-#include "livefeed.h"
+#include "live/livefeed.h"
 #include "storage/redisconnection.h"
 #include "storage/storageengine.h"
 

@@ -1,9 +1,9 @@
 #include "livehub.h"
 #include "core/pollcatalog.h"
 #include "core/requestparser.h"
-#include "http/requestguard.h"
+#include "guard/requestguard.h"
 #include "vote/voteservice.h"
-#include "livefeed.h"
+#include "live/livefeed.h"
 #include "livesession.h"
 
 #include <QHttpServer>
