@@ -65,7 +65,7 @@ std::optional<TallyError> PollController::checkAdmin(const HttpExchange &exchang
 
 bool PollController::authorized(const HttpExchange &exchange) const
 {
-    if (const std::optional<TallyError> error = checkAdmin(exchange, m_scope.server.config->adminToken())) {
+    if (const std::optional<TallyError> error = checkAdmin(exchange, m_config.adminToken())) {
         exchange.replyError(*error);
         return false;
     }
@@ -76,7 +76,7 @@ void PollController::create(const HttpExchange &exchange) const
 {
     if (!authorized(exchange))
         return;
-    const Outcome<QJsonObject> body = JsonBody::parse(exchange, m_scope.server.config->maxBodyBytes());
+    const Outcome<QJsonObject> body = JsonBody::parse(exchange, m_config.maxBodyBytes());
     if (!body) {
         exchange.replyError(body.error());
         return;
@@ -86,7 +86,7 @@ void PollController::create(const HttpExchange &exchange) const
         exchange.replyError(draft.error());
         return;
     }
-    m_scope.server.storage->createPoll(
+    m_storage.createPoll(
         draft.value(), m_scope.onWorker<Outcome<Poll>>([exchange](Outcome<Poll> created) {
             if (created)
                 exchange.replyJson(HttpExchange::Status::Created, created.value().toJson());
@@ -104,14 +104,14 @@ void PollController::list(const HttpExchange &exchange) const
         return;
     }
     QJsonArray polls;
-    for (const Poll &poll : m_scope.server.catalog->list(exchange.queryValue(QStringLiteral("theme")), status))
+    for (const Poll &poll : m_catalog.list(exchange.queryValue(QStringLiteral("theme")), status))
         polls.append(poll.toJson());
     exchange.replyJson(HttpExchange::Status::Ok, {{QStringLiteral("polls"), polls}});
 }
 
 void PollController::get(const HttpExchange &exchange, const QString &id) const
 {
-    const std::optional<Poll> poll = m_scope.server.catalog->find(id);
+    const std::optional<Poll> poll = m_catalog.find(id);
     if (!poll)
         exchange.replyError(TallyError::pollNotFound(id.left(Poll::MaxIdLength)));
     else
@@ -122,7 +122,7 @@ void PollController::setOpen(const HttpExchange &exchange, const QString &id, bo
 {
     if (!authorized(exchange))
         return;
-    m_scope.server.storage->setPollOpen(
+    m_storage.setPollOpen(
         id, open, m_scope.onWorker<Outcome<Poll>>([exchange](Outcome<Poll> updated) {
             if (updated)
                 exchange.replyJson(HttpExchange::Status::Ok, updated.value().toJson());
@@ -135,7 +135,7 @@ void PollController::remove(const HttpExchange &exchange, const QString &id) con
 {
     if (!authorized(exchange))
         return;
-    m_scope.server.storage->deletePoll(
+    m_storage.deletePoll(
         id, m_scope.onWorker<Outcome<bool>>([exchange](Outcome<bool> deleted) {
             if (deleted)
                 exchange.replyEmpty(HttpExchange::Status::NoContent);
@@ -147,7 +147,7 @@ void PollController::remove(const HttpExchange &exchange, const QString &id) con
 void PollController::themes(const HttpExchange &exchange) const
 {
     QJsonArray themes;
-    for (const PollCatalog::Theme &theme : m_scope.server.catalog->themes())
+    for (const PollCatalog::Theme &theme : m_catalog.themes())
         themes.append(QJsonObject{{QStringLiteral("theme"), theme.name}, {QStringLiteral("polls"), theme.polls}});
     exchange.replyJson(HttpExchange::Status::Ok, {{QStringLiteral("themes"), themes}});
 }

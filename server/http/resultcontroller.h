@@ -1,22 +1,20 @@
 #pragma once
 
-#include "core/poll.h"
-#include "core/votecounts.h"
 #include "router.h"
-#include "workerscope.h"
 
-// GET /results/{poll_id}: cached counts plus pending votes when the cache is fresh,
-// otherwise a read from the owning shard (answered when it returns).
+class QObject;
+class ResultService;
+
+// GET /results/{poll_id}: the REST face of the result service; a read that goes to a
+// shard is answered on the worker's thread when it returns.
 class ResultController {
 public:
-    explicit ResultController(const WorkerScope &scope) : m_scope(scope) {}
+    ResultController(const ResultService &results, QObject *thread) : m_results(results), m_thread(thread) {}
     void registerRoutes(Router &router, const QString &prefix);
-
-    static QJsonObject resultsJson(const QString &pollId, const OptionCounts &counts, int optionCount,
-                                   const QString &servedVia);
 
 private:
     void results(const HttpExchange &exchange, const QString &pollId) const;
 
-    WorkerScope m_scope;
+    const ResultService &m_results;
+    QObject *m_thread;
 };
