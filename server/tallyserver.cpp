@@ -7,12 +7,14 @@
 #include "http/httpworker.h"
 #include "http/listensocket.h"
 #include "http/portlock.h"
-#include "http/connectiontracker.h"
-#include "http/requestguard.h"
+#include "guard/connectiontracker.h"
+#include "guard/requestguard.h"
 #include "live/livefeed.h"
 #include "storage/journal.h"
-#include "live/pubsubbridge.h"
+#include "storage/pubsubbridge.h"
+#include "stats/statsmodel.h"
 #include "storage/storageengine.h"
+#include "vote/resultservice.h"
 
 #include <QDir>
 #include <QHostAddress>
@@ -205,24 +207,23 @@ void TallyServer::start()
         startWorkers();
     });
     connect(m_storage, &StorageEngine::drained, this, &TallyServer::finishStop);
-    m_context = ServerContext{&m_config, m_catalog.get(), m_ledger.get(), m_storage, m_stats.get(), nullptr,
-                              m_journal.get()};
-    m_live = new LiveFeed(m_context, m_config.liveIntervalMs());
-    m_live->moveToThread(m_storageThread);
-    connect(m_storageThread, &QThread::finished, m_live, &QObject::deleteLater);
-    connect(m_storage, &StorageEngine::pollEvent, m_live, &LiveFeed::publishPollEvent);
-    m_context.live = m_live;
     m_guard = std::make_unique<RequestGuard>(m_config);
-    m_context.guard = m_guard.get();
     m_connections = std::make_unique<ConnectionTracker>(
         m_config.value(QStringLiteral("max-connections")).toInt(),
         m_config.value(QStringLiteral("max-connections-per-client")).toInt());
-    m_context.connections = m_connections.get();
+    m_results = std::make_unique<ResultService>(*m_catalog, *m_ledger, *m_storage);
+    m_statsModel = std::make_unique<StatsModel>(m_config, *m_catalog, *m_ledger, *m_storage, *m_stats,
+                                                m_guard.get(), m_connections.get());
+    m_live = new LiveFeed(*m_results, *m_statsModel, *m_stats, m_config.liveIntervalMs());
+    m_live->moveToThread(m_storageThread);
+    connect(m_storageThread, &QThread::finished, m_live, &QObject::deleteLater);
+    connect(m_storage, &StorageEngine::pollEvent, m_live, &LiveFeed::publishPollEvent);
     if (!m_config.redisNodes().isEmpty()) {
-        m_bridge = new PubSubBridge(m_config, m_storage, m_ledger.get(), m_catalog.get(), m_live);
+        m_bridge = new PubSubBridge(m_config, m_storage, m_ledger.get(), m_catalog.get());
         m_bridge->moveToThread(m_storageThread);
         connect(m_storageThread, &QThread::finished, m_bridge, &QObject::deleteLater);
         connect(m_storage, &StorageEngine::pollEvent, m_bridge, &PubSubBridge::publishPollEvent);
+        connect(m_bridge, &PubSubBridge::remotePollEvent, m_live, &LiveFeed::publishPollEvent);
     }
     m_storageThread->start();
     m_storage->start();
@@ -236,7 +237,10 @@ void TallyServer::startWorkers()
     for (int i = 0; i < int(m_sockets.size()); ++i) {
         auto *thread = new QThread(this);
         thread->setObjectName(QStringLiteral("tally-http-%1").arg(i));
-        auto *worker = new HttpWorker(m_context, i, m_sockets[size_t(i)]);
+        const HttpWorker::Services services{m_config,  *m_catalog,      *m_ledger,     *m_storage,
+                                           *m_stats,  m_journal.get(), *m_guard,      *m_connections,
+                                           *m_live,   *m_results,      *m_statsModel};
+        auto *worker = new HttpWorker(services, i, m_sockets[size_t(i)]);
         worker->moveToThread(thread);
         connect(thread, &QThread::finished, worker, &QObject::deleteLater);
         thread->start();

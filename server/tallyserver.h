@@ -1,7 +1,6 @@
 #pragma once
 
 #include "core/config.h"
-#include "servercontext.h"
 
 #include <QLockFile>
 #include <QObject>
@@ -18,6 +17,8 @@ class Journal;
 class RequestGuard;
 class ConnectionTracker;
 class PubSubBridge;
+class ResultService;
+class StatsModel;
 class HttpWorker;
 class QThread;
 struct ServerStats;
@@ -87,6 +88,8 @@ private:
     std::unique_ptr<Journal> m_journal;
     std::unique_ptr<RequestGuard> m_guard;
     std::unique_ptr<ConnectionTracker> m_connections;
+    std::unique_ptr<ResultService> m_results;
+    std::unique_ptr<StatsModel> m_statsModel;
     StorageEngine *m_storage = nullptr; // lives on m_storageThread, deleted there
     LiveFeed *m_live = nullptr;         // likewise
     PubSubBridge *m_bridge = nullptr;   // likewise; only with Redis shards
@@ -94,7 +97,6 @@ private:
     std::vector<int> m_sockets;
     std::vector<HttpWorker *> m_workers; // each lives on its own thread
     std::vector<QThread *> m_workerThreads;
-    ServerContext m_context;
     Failure m_failure = Failure::None;
     qint64 m_otherPid = 0;
     bool m_stopping = false;

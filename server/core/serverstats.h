@@ -17,6 +17,7 @@ struct ServerStats {
     QAtomicInteger<quint64> lastFlushVotes = 0;
     QAtomicInteger<quint64> lastFlushMicros = 0;
     QAtomicInteger<quint64> votesRecovered = 0;
+    QAtomicInteger<qint64> websocketClients = 0; // connected now, every worker
 
     // Rejected votes by error code (the codes a vote can be refused with).
     CodeCounter voteRejections{{

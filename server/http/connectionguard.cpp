@@ -1,6 +1,6 @@
 #include "connectionguard.h"
-#include "connectiontracker.h"
-#include "requestguard.h"
+#include "guard/connectiontracker.h"
+#include "guard/requestguard.h"
 
 #include <QJsonDocument>
 #include <QJsonObject>

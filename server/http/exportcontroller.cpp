@@ -1,9 +1,7 @@
 #include "exportcontroller.h"
 #include "core/config.h"
-#include "core/pollcatalog.h"
-#include "core/voteledger.h"
 #include "pollcontroller.h"
-#include "storage/storageengine.h"
+#include "vote/resultservice.h"
 
 #include <QJsonArray>
 #include <QJsonDocument>
@@ -97,11 +95,11 @@ void ExportController::reply(const HttpExchange &exchange, const Poll &poll,
 void ExportController::exportPoll(const HttpExchange &exchange, const QString &pollId) const
 {
     if (const std::optional<TallyError> denied =
-            PollController::checkAdmin(exchange, m_scope.server.config->adminToken())) {
+            PollController::checkAdmin(exchange, m_config.adminToken())) {
         exchange.replyError(*denied);
         return;
     }
-    const PollCatalog::Snapshot poll = m_scope.server.catalog->snapshot(pollId);
+    const PollCatalog::Snapshot poll = m_results.poll(pollId);
     if (!poll) {
         exchange.replyError(TallyError::pollNotFound(pollId.left(Poll::MaxIdLength)));
         return;
@@ -113,18 +111,15 @@ void ExportController::exportPoll(const HttpExchange &exchange, const QString &p
         return;
     }
     const bool asCsv = format == u"csv";
-    const int optionCount = int(poll->options.size());
-    if (const std::optional<OptionCounts> cached =
-            m_scope.server.ledger->readCached(poll->countKey(), optionCount, false)) {
+    if (const std::optional<OptionCounts> cached = m_results.cached(*poll, false)) {
         reply(exchange, *poll, *cached, asCsv);
         return;
     }
-    using Read = Outcome<StorageEngine::ResultRead>;
-    m_scope.server.storage->readResults(pollId,
-                                        m_scope.onWorker<Read>([exchange, poll, asCsv](Read read) {
-                                            if (read)
-                                                reply(exchange, *poll, read.value().counts, asCsv);
-                                            else
-                                                exchange.replyError(read.error());
-                                        }));
+    m_results.readStored(pollId, m_thread,
+                         [exchange, poll, asCsv](Outcome<ResultService::Results> read) {
+                             if (read)
+                                 reply(exchange, *poll, read.value().counts, asCsv);
+                             else
+                                 exchange.replyError(read.error());
+                         });
 }

@@ -3,7 +3,10 @@
 #include "core/poll.h"
 #include "core/votecounts.h"
 #include "router.h"
-#include "workerscope.h"
+
+class Config;
+class QObject;
+class ResultService;
 
 // GET /polls/{id}/export?format=csv|json (admin): the poll's metadata and its exact
 // per-option counts at that moment, as a download. CSV follows RFC 4180 (CRLF rows,
@@ -11,7 +14,10 @@
 // spreadsheet would run as a formula is neutralised with a leading apostrophe.
 class ExportController {
 public:
-    explicit ExportController(const WorkerScope &scope) : m_scope(scope) {}
+    ExportController(const ResultService &results, const Config &config, QObject *thread)
+        : m_results(results), m_config(config), m_thread(thread)
+    {
+    }
     void registerRoutes(Router &router, const QString &prefix);
 
     // One CSV field: neutralised, then quoted when needed.
@@ -26,5 +32,7 @@ private:
     static void reply(const HttpExchange &exchange, const Poll &poll, const OptionCounts &counts,
                       bool asCsv);
 
-    WorkerScope m_scope;
+    const ResultService &m_results;
+    const Config &m_config;
+    QObject *m_thread;
 };

@@ -1,6 +1,6 @@
 #include "guardedtcpserver.h"
 #include "connectionguard.h"
-#include "connectiontracker.h"
+#include "guard/connectiontracker.h"
 
 GuardedTcpServer::GuardedTcpServer(ConnectionTracker *tracker, const Limits &limits,
                                    QObject *parent)

@@ -5,27 +5,33 @@
 #include "core/serverstats.h"
 #include "vote/durablegate.h"
 #include "guardedtcpserver.h"
-#include "requestguard.h"
+#include "guard/requestguard.h"
 #include "listensocket.h"
 #include "storage/journal.h"
-#include "live/livehub.h"
+#include "websocket/livehub.h"
 
 #include <QHttpServer>
 #include <QTcpServer>
 #include <QTimer>
 
-HttpWorker::HttpWorker(const ServerContext &server, int index, int socketDescriptor)
-    : m_server(server), m_socketDescriptor(socketDescriptor),
-      m_durable(new DurableGate(server.journal && server.journal->mode() == Journal::Mode::Sync, this)),
-      m_scope{server, index, this, m_durable},
-      m_voteService(server, server.guard, index, this, m_durable),
-      m_polls(m_scope), m_votes(m_scope, &m_voteService), m_results(m_scope), m_exports(m_scope), m_ops(m_scope), m_pages(m_scope)
+HttpWorker::HttpWorker(const Services &services, int index, int socketDescriptor)
+    : m_services(services), m_index(index), m_socketDescriptor(socketDescriptor),
+      m_durable(new DurableGate(services.journal && services.journal->mode() == Journal::Mode::Sync, this)),
+      m_scope{this},
+      m_voteService(services.config, services.catalog, services.ledger, services.storage, services.stats,
+                    services.journal, &services.guard, index, this, m_durable),
+      m_polls(m_scope, services.config, services.catalog, services.storage),
+      m_votes(services.config, services.catalog, &services.guard, &m_voteService),
+      m_results(services.results, services.config, this),
+      m_exports(services.results, services.config, this),
+      m_ops(services.config, services.statsModel, services.catalog, services.storage, services.journal),
+      m_pages(services.config, services.catalog)
 {
-    const QString prefix = server.config->apiPrefix();
-    if (server.journal)
-        server.journal->registerWorker(index, m_durable, [gate = m_durable](quint64 sequence) { gate->reached(sequence); });
-    m_router.setGuard(server.guard);
-    m_router.setMetrics(&server.stats->http);
+    const QString prefix = services.config.apiPrefix();
+    if (services.journal)
+        services.journal->registerWorker(index, m_durable, [gate = m_durable](quint64 sequence) { gate->reached(sequence); });
+    m_router.setGuard(&services.guard);
+    m_router.setMetrics(&services.stats.http);
     m_polls.registerRoutes(m_router, prefix);
     m_votes.registerRoutes(m_router, prefix);
     m_results.registerRoutes(m_router, prefix);
@@ -43,19 +49,19 @@ HttpWorker::~HttpWorker()
 
 void HttpWorker::start()
 {
-    Histogram::bindThreadSlot(m_scope.workerIndex);
+    Histogram::bindThreadSlot(m_index);
     GuardedTcpServer::Limits limits;
-    limits.idleTimeoutMs = m_server.config->idleTimeoutMs();
-    limits.headerTimeoutMs = m_server.config->headerTimeoutMs();
-    limits.minBodyRate = m_server.config->value(QStringLiteral("min-body-rate")).toLongLong();
-    limits.maxHeaderBytes = m_server.config->value(QStringLiteral("max-header")).toInt();
-    limits.maxBodyBytes = m_server.config->maxBodyBytes();
+    limits.idleTimeoutMs = m_services.config.idleTimeoutMs();
+    limits.headerTimeoutMs = m_services.config.headerTimeoutMs();
+    limits.minBodyRate = m_services.config.value(QStringLiteral("min-body-rate")).toLongLong();
+    limits.maxHeaderBytes = m_services.config.value(QStringLiteral("max-header")).toInt();
+    limits.maxBodyBytes = m_services.config.maxBodyBytes();
     // The bulk route takes up to VoteService::MaxBulkVotes votes in one body.
-    limits.bulkPath = (m_server.config->apiPrefix() + QStringLiteral("/votes")).toUtf8();
-    limits.maxBulkBodyBytes = VoteService::bulkBodyBytes(*m_server.config);
-    m_tcp = new GuardedTcpServer(m_server.connections, limits, this);
+    limits.bulkPath = (m_services.config.apiPrefix() + QStringLiteral("/votes")).toUtf8();
+    limits.maxBulkBodyBytes = VoteService::bulkBodyBytes(m_services.config);
+    m_tcp = new GuardedTcpServer(&m_services.connections, limits, this);
     if (!m_tcp->setSocketDescriptor(m_socketDescriptor)) {
-        qCWarning(lcHttp, "HTTP worker %d: cannot take over the listening socket: %s", m_scope.workerIndex,
+        qCWarning(lcHttp, "HTTP worker %d: cannot take over the listening socket: %s", m_index,
                  qPrintable(m_tcp->errorString()));
         return;
     }
@@ -67,7 +73,7 @@ void HttpWorker::start()
     // The WebSocket endpoint is a real route: QHttpServer only upgrades requests a
     // route claims. It must not answer an upgrade request itself; anything else (an
     // Upgrade header without "Connection: upgrade" included) gets 426.
-    const QString wsPath = m_server.config->apiPrefix() + QStringLiteral("/ws");
+    const QString wsPath = m_services.config.apiPrefix() + QStringLiteral("/ws");
     m_http->route(wsPath, [wsPath](const QHttpServerRequest &request, QHttpServerResponder &&responder) {
         if (request.value("Upgrade").compare("websocket", Qt::CaseInsensitive) == 0 &&
             request.value("Connection").toLower().contains("upgrade"))
@@ -77,16 +83,14 @@ void HttpWorker::start()
                         QStringLiteral("%1 speaks WebSocket only.").arg(wsPath),
                         QByteArrayLiteral("Upgrade"), QByteArrayLiteral("websocket"));
     });
-    if (m_server.live) {
-        m_live = new LiveHub(m_server.live, m_server.catalog, &m_voteService, m_server.guard, this);
-        m_live->setIdleTimeout(m_server.config->webSocketIdleTimeoutMs());
-        m_live->acceptFrom(m_http);
-    }
+    m_live = new LiveHub(&m_services.live, &m_services.catalog, &m_voteService, &m_services.guard, this);
+    m_live->setIdleTimeout(m_services.config.webSocketIdleTimeoutMs());
+    m_live->acceptFrom(m_http);
     m_http->bind(m_tcp);
-    if (m_server.guard && m_scope.workerIndex == 0) {
+    if (m_index == 0) {
         // Idle buckets hold no information; dropping them keeps memory bounded.
         auto *evict = new QTimer(this);
-        connect(evict, &QTimer::timeout, this, [guard = m_server.guard] { guard->evictIdle(); });
+        connect(evict, &QTimer::timeout, this, [guard = &m_services.guard] { guard->evictIdle(); });
         evict->start(10000);
     }
 }
@@ -106,14 +110,13 @@ void HttpWorker::stop()
 
 void HttpWorker::handle(const QHttpServerRequest &request, QHttpServerResponder &&responder)
 {
-    ServerStats::bump(m_server.stats->requests);
+    ServerStats::bump(m_services.stats.requests);
     HttpExchange exchange(request, std::move(responder));
     QString client;
     if (Logger::accessLogEnabled())
-        client = m_server.guard ? m_server.guard->clientOf(exchange.peer(), exchange.header("X-Forwarded-For"),
-                                                           exchange.header("X-Real-IP"))
-                                : exchange.peer().toString();
-    exchange.setTrace(std::make_shared<RequestTrace>(&m_server.stats->http, Router::methodName(exchange.method()),
+        client = m_services.guard.clientOf(exchange.peer(), exchange.header("X-Forwarded-For"),
+                                           exchange.header("X-Real-IP"));
+    exchange.setTrace(std::make_shared<RequestTrace>(&m_services.stats.http, Router::methodName(exchange.method()),
                                                      exchange.path(), client));
     m_router.dispatch(exchange);
 }

@@ -15,15 +15,43 @@
 #include <QTcpServer>
 
 class QHttpServer;
-class LiveHub;
+class Config;
+class ConnectionTracker;
 class DurableGate;
+class Journal;
+class LiveFeed;
+class LiveHub;
+class PollCatalog;
+class RequestGuard;
+class ResultService;
+class StatsModel;
+class StorageEngine;
+class VoteLedger;
+struct ServerStats;
 
 // One HTTP worker: a QHttpServer on its own thread, accepting on its own
 // SO_REUSEPORT socket, with its own vote buffer.
 class HttpWorker : public QObject {
     Q_OBJECT
 public:
-    HttpWorker(const ServerContext &server, int index, int socketDescriptor);
+    // What the worker's controllers, vote service and WebSocket hub use; owned by
+    // TallyServer, complete before the first worker is made, and alive until the last
+    // worker is gone.
+    struct Services {
+        const Config &config;
+        const PollCatalog &catalog;
+        VoteLedger &ledger;
+        StorageEngine &storage;
+        ServerStats &stats;
+        Journal *journal; // null when votes are not journaled
+        RequestGuard &guard;
+        ConnectionTracker &connections;
+        LiveFeed &live;
+        const ResultService &results;
+        const StatsModel &statsModel;
+    };
+
+    HttpWorker(const Services &services, int index, int socketDescriptor);
     ~HttpWorker() override;
 
     // Called on the worker's thread.
@@ -33,7 +61,8 @@ public:
 private:
     void handle(const QHttpServerRequest &request, QHttpServerResponder &&responder);
 
-    ServerContext m_server;
+    Services m_services;
+    int m_index;
     int m_socketDescriptor;
     DurableGate *m_durable;
     WorkerScope m_scope;

@@ -1,14 +1,13 @@
 #include "metricsreport.h"
-#include "connectiontracker.h"
+#include "guard/connectiontracker.h"
 #include "core/config.h"
 #include "core/pollcatalog.h"
 #include "core/processmetrics.h"
 #include "core/serverstats.h"
 #include "core/voteledger.h"
-#include "live/livefeed.h"
 #include "metricswriter.h"
-#include "requestguard.h"
-#include "servercontext.h"
+#include "guard/requestguard.h"
+#include "stats/statsmodel.h"
 #include "storage/storageengine.h"
 
 namespace {
@@ -51,13 +50,13 @@ void writeVotes(MetricsWriter &out, const ServerStats &stats)
                double(stats.votesRecovered.loadRelaxed()));
 }
 
-void writeFlush(MetricsWriter &out, const ServerContext &server)
+void writeFlush(MetricsWriter &out, const StatsModel &server)
 {
-    const ServerStats &stats = *server.stats;
+    const ServerStats &stats = server.stats();
     out.single("tally_buffer_depth", "gauge", "Votes buffered, not yet sent to a shard.",
-               double(server.ledger->bufferedVotes()));
+               double(server.ledger().bufferedVotes()));
     out.single("tally_votes_in_flight", "gauge", "Votes sent to shards, not yet confirmed.",
-               double(server.ledger->inflightVotes()));
+               double(server.ledger().inflightVotes()));
     out.single("tally_flushes_total", "counter", "Flushes that moved votes.",
                double(stats.flushes.loadRelaxed()));
     out.single("tally_flush_failures_total", "counter", "Failed batch attempts.",
@@ -68,10 +67,10 @@ void writeFlush(MetricsWriter &out, const ServerContext &server)
                "Duration of the last completed flush.",
                double(stats.lastFlushMicros.loadRelaxed()) / 1e6);
     out.single("tally_flush_interval_seconds", "gauge", "Configured seconds between flushes.",
-               double(server.config->batchIntervalMs()) / 1000.0);
+               double(server.config().batchIntervalMs()) / 1000.0);
     out.single("tally_flush_max_votes", "gauge",
                "Configured buffered votes that trigger an early flush.",
-               double(server.config->batchMaxVotes()));
+               double(server.config().batchMaxVotes()));
     out.family("tally_flush_duration_seconds", "histogram",
                "Time from a flush until its last batch is stored.");
     out.histogram("tally_flush_duration_seconds", stats.flushDuration.snapshot(), NsPerSecond);
@@ -81,10 +80,10 @@ void writeFlush(MetricsWriter &out, const ServerContext &server)
                   NsPerSecond);
 }
 
-void writeCache(MetricsWriter &out, const ServerContext &server)
+void writeCache(MetricsWriter &out, const StatsModel &server)
 {
-    const quint64 hits = server.ledger->cacheHits();
-    const quint64 misses = server.ledger->cacheMisses();
+    const quint64 hits = server.ledger().cacheHits();
+    const quint64 misses = server.ledger().cacheMisses();
     out.single("tally_cache_hits_total", "counter", "Result reads served from cache.",
                double(hits));
     out.single("tally_cache_misses_total", "counter", "Result reads that went to a shard.",
@@ -92,14 +91,14 @@ void writeCache(MetricsWriter &out, const ServerContext &server)
     out.single("tally_cache_hit_ratio", "gauge", "Cache hits over all result reads since start.",
                hits + misses == 0 ? 0.0 : double(hits) / double(hits + misses));
     out.single("tally_cache_entries", "gauge", "Polls held in the result cache.",
-               double(server.ledger->cacheEntries()));
+               double(server.ledger().cacheEntries()));
     out.single("tally_cache_ttl_seconds", "gauge", "Configured seconds a result read is cached.",
-               double(server.config->cacheTtlMs()) / 1000.0);
+               double(server.config().cacheTtlMs()) / 1000.0);
 }
 
-void writeConnections(MetricsWriter &out, const ServerContext &server)
+void writeConnections(MetricsWriter &out, const StatsModel &server)
 {
-    if (server.guard) {
+    if (server.guard()) {
         out.family("tally_rate_limited_requests_total", "counter",
                    "Requests refused with 429, by budget.");
         const std::pair<const char *, RequestGuard::Budget> budgets[] = {
@@ -108,33 +107,33 @@ void writeConnections(MetricsWriter &out, const ServerContext &server)
             {"admin", RequestGuard::Budget::Admin}};
         for (const auto &[name, budget] : budgets)
             out.sample("tally_rate_limited_requests_total",
-                       double(server.guard->limitedCount(budget)),
+                       double(server.guard()->limitedCount(budget)),
                        {{"budget", QString::fromLatin1(name)}});
         out.single("tally_rate_limit_tracked_clients", "gauge", "Clients with a rate-limit bucket.",
-                   double(server.guard->trackedClients()));
+                   double(server.guard()->trackedClients()));
     }
-    if (server.connections) {
+    if (server.connections()) {
         out.single("tally_connections_open", "gauge", "Open HTTP and WebSocket connections.",
-                   double(server.connections->open()));
+                   double(server.connections()->open()));
         out.single("tally_connections_refused_total", "counter",
                    "Connections refused over the connection limits.",
-                   double(server.connections->refused()));
+                   double(server.connections()->refused()));
         out.single("tally_connections_reaped_total", "counter",
-                   "Idle connections closed by the server.", double(server.connections->reaped()));
+                   "Idle connections closed by the server.", double(server.connections()->reaped()));
     }
     out.single("tally_websocket_clients", "gauge", "Connected WebSocket clients.",
-               server.live ? double(server.live->clientCount()) : 0.0);
+               double(server.stats().websocketClients.loadRelaxed()));
     out.family("tally_websocket_send_queue_bytes", "histogram",
                "Bytes a WebSocket client had not received yet when another message was queued.");
-    out.histogram("tally_websocket_send_queue_bytes", server.stats->websocketSendQueue.snapshot(),
+    out.histogram("tally_websocket_send_queue_bytes", server.stats().websocketSendQueue.snapshot(),
                   1.0);
 }
 
-void writeShards(MetricsWriter &out, const ServerContext &server)
+void writeShards(MetricsWriter &out, const StatsModel &server)
 {
-    const QList<StorageEngine::ShardInfo> shards = server.storage->shardInfo();
-    const QHash<QString, int> polls = server.catalog->pollsPerShard();
-    out.single("tally_polls", "gauge", "Polls in the catalog.", double(server.catalog->size()));
+    const QList<StorageEngine::ShardInfo> shards = server.storage().shardInfo();
+    const QHash<QString, int> polls = server.catalog().pollsPerShard();
+    out.single("tally_polls", "gauge", "Polls in the catalog.", double(server.catalog().size()));
     out.family("tally_shard_up", "gauge", "Whether a shard is reachable.");
     for (const StorageEngine::ShardInfo &shard : shards)
         out.sample("tally_shard_up", shard.state == u"up" ? 1 : 0, {{"shard", shard.name}});
@@ -183,7 +182,7 @@ void writeRequests(MetricsWriter &out, const RequestMetrics &http)
 
 } // namespace
 
-QByteArray MetricsReport::text(const ServerContext &server)
+QByteArray MetricsReport::text(const StatsModel &server)
 {
     MetricsWriter out;
     out.family("tally_build_info", "gauge", "Tally's version and the Qt it runs on; always 1.");
@@ -192,17 +191,17 @@ QByteArray MetricsReport::text(const ServerContext &server)
         {{"version", QStringLiteral(TALLY_VERSION)}, {"qt", QString::fromLatin1(qVersion())}});
     out.family("tally_instance_info", "gauge", "This instance's id and durability mode; always 1.");
     out.sample("tally_instance_info", 1,
-               {{"instance_id", server.storage->instanceId()},
-                {"durability", server.config->syncDurability() ? QStringLiteral("sync")
+               {{"instance_id", server.storage().instanceId()},
+                {"durability", server.config().syncDurability() ? QStringLiteral("sync")
                                                                : QStringLiteral("async")}});
     out.single("tally_workers", "gauge", "HTTP worker threads.",
-               double(server.ledger->workerCount()));
+               double(server.ledger().workerCount()));
     writeProcess(out);
-    writeVotes(out, *server.stats);
+    writeVotes(out, server.stats());
     writeFlush(out, server);
     writeCache(out, server);
     writeConnections(out, server);
     writeShards(out, server);
-    writeRequests(out, server.stats->http);
+    writeRequests(out, server.stats().http);
     return out.text();
 }

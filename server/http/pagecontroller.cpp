@@ -2,8 +2,8 @@
 #include "core/config.h"
 #include "core/pollcatalog.h"
 
-PageController::PageController(const WorkerScope &scope)
-    : m_scope(scope), m_assets(WebAssets::forPrefix(scope.server.config->apiPrefix()))
+PageController::PageController(const Config &config, const PollCatalog &catalog)
+    : m_catalog(catalog), m_assets(WebAssets::forPrefix(config.apiPrefix()))
 {
 }
 
@@ -28,7 +28,7 @@ void PageController::registerRoutes(Router &router)
     router.add(method, QStringLiteral("/p/{poll_id}"),
                [this](const HttpExchange &e, const QStringList &p) {
                    // An unknown poll still gets the page (it says so), with the status to match.
-                   const bool known = m_scope.server.catalog->contains(p[0]);
+                   const bool known = m_catalog.contains(p[0]);
                    servePage(e, QStringLiteral("poll"),
                              known ? HttpExchange::Status::Ok : HttpExchange::Status::NotFound);
                });

@@ -2,7 +2,9 @@
 
 #include "router.h"
 #include "webassets.h"
-#include "workerscope.h"
+
+class Config;
+class PollCatalog;
 
 #include <memory>
 
@@ -13,7 +15,7 @@
 // same-origin scripts and styles only, and X-Content-Type-Options: nosniff.
 class PageController {
 public:
-    explicit PageController(const WorkerScope &scope);
+    PageController(const Config &config, const PollCatalog &catalog);
     void registerRoutes(Router &router);
 
     static const QByteArray &securityPolicy();
@@ -26,6 +28,6 @@ private:
                const QByteArray &cacheControl, HttpExchange::Status status) const;
     static bool matchesEtag(const QByteArray &ifNoneMatch, const QByteArray &etag);
 
-    WorkerScope m_scope;
+    const PollCatalog &m_catalog;
     std::shared_ptr<const WebAssets> m_assets;
 };

@@ -3,7 +3,7 @@
 #include "core/pollcatalog.h"
 #include "core/requestparser.h"
 #include "jsonbody.h"
-#include "requestguard.h"
+#include "guard/requestguard.h"
 #include "storage/storageengine.h"
 
 #include <QJsonArray>
@@ -69,7 +69,7 @@ std::optional<TallyError> PollController::checkAdmin(const HttpExchange &exchang
 
 bool PollController::authorized(const HttpExchange &exchange) const
 {
-    if (const std::optional<TallyError> error = checkAdmin(exchange, m_scope.server.config->adminToken())) {
+    if (const std::optional<TallyError> error = checkAdmin(exchange, m_config.adminToken())) {
         exchange.replyError(*error);
         return false;
     }
@@ -80,7 +80,7 @@ void PollController::create(const HttpExchange &exchange) const
 {
     if (!authorized(exchange))
         return;
-    const Outcome<QJsonObject> body = JsonBody::parse(exchange, m_scope.server.config->maxBodyBytes());
+    const Outcome<QJsonObject> body = JsonBody::parse(exchange, m_config.maxBodyBytes());
     if (!body) {
         exchange.replyError(body.error());
         return;
@@ -90,7 +90,7 @@ void PollController::create(const HttpExchange &exchange) const
         exchange.replyError(draft.error());
         return;
     }
-    m_scope.server.storage->createPoll(
+    m_storage.createPoll(
         draft.value(), m_scope.onWorker<Outcome<Poll>>([exchange](Outcome<Poll> created) {
             if (created)
                 exchange.replyJson(HttpExchange::Status::Created, created.value().toJson());
@@ -108,14 +108,14 @@ void PollController::list(const HttpExchange &exchange) const
         return;
     }
     QJsonArray polls;
-    for (const Poll &poll : m_scope.server.catalog->list(exchange.queryValue(QStringLiteral("theme")), status))
+    for (const Poll &poll : m_catalog.list(exchange.queryValue(QStringLiteral("theme")), status))
         polls.append(poll.toJson());
     exchange.replyJson(HttpExchange::Status::Ok, {{QStringLiteral("polls"), polls}});
 }
 
 void PollController::get(const HttpExchange &exchange, const QString &id) const
 {
-    const std::optional<Poll> poll = m_scope.server.catalog->find(id);
+    const std::optional<Poll> poll = m_catalog.find(id);
     if (!poll)
         exchange.replyError(TallyError::pollNotFound(id.left(Poll::MaxIdLength)));
     else
@@ -126,7 +126,7 @@ void PollController::setOpen(const HttpExchange &exchange, const QString &id, bo
 {
     if (!authorized(exchange))
         return;
-    m_scope.server.storage->setPollOpen(
+    m_storage.setPollOpen(
         id, open, m_scope.onWorker<Outcome<Poll>>([exchange](Outcome<Poll> updated) {
             if (updated)
                 exchange.replyJson(HttpExchange::Status::Ok, updated.value().toJson());
@@ -139,7 +139,7 @@ void PollController::reveal(const HttpExchange &exchange, const QString &id) con
 {
     if (!authorized(exchange))
         return;
-    m_scope.server.storage->revealPoll(
+    m_storage.revealPoll(
         id, m_scope.onWorker<Outcome<Poll>>([exchange](Outcome<Poll> updated) {
             if (updated)
                 exchange.replyJson(HttpExchange::Status::Ok, updated.value().toJson());
@@ -152,7 +152,7 @@ void PollController::reset(const HttpExchange &exchange, const QString &id) cons
 {
     if (!authorized(exchange))
         return;
-    StorageEngine *storage = m_scope.server.storage;
+    StorageEngine *storage = &m_storage;
     storage->resetPoll(id, m_scope.onWorker<Outcome<Poll>>([exchange, storage](Outcome<Poll> reset) {
         if (!reset) {
             exchange.replyError(reset.error());
@@ -168,7 +168,7 @@ void PollController::remove(const HttpExchange &exchange, const QString &id) con
 {
     if (!authorized(exchange))
         return;
-    m_scope.server.storage->deletePoll(
+    m_storage.deletePoll(
         id, m_scope.onWorker<Outcome<bool>>([exchange](Outcome<bool> deleted) {
             if (deleted)
                 exchange.replyEmpty(HttpExchange::Status::NoContent);
@@ -180,7 +180,7 @@ void PollController::remove(const HttpExchange &exchange, const QString &id) con
 void PollController::themes(const HttpExchange &exchange) const
 {
     QJsonArray themes;
-    for (const PollCatalog::Theme &theme : m_scope.server.catalog->themes())
+    for (const PollCatalog::Theme &theme : m_catalog.themes())
         themes.append(QJsonObject{{QStringLiteral("theme"), theme.name}, {QStringLiteral("polls"), theme.polls}});
     exchange.replyJson(HttpExchange::Status::Ok, {{QStringLiteral("themes"), themes}});
 }

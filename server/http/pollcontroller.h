@@ -3,10 +3,18 @@
 #include "router.h"
 #include "workerscope.h"
 
+class Config;
+class PollCatalog;
+class StorageEngine;
+
 // Poll administration and listing: /polls, /polls/{id}, /polls/{id}/open|close, /themes.
 class PollController {
 public:
-    explicit PollController(const WorkerScope &scope) : m_scope(scope) {}
+    PollController(const WorkerScope &scope, const Config &config, const PollCatalog &catalog,
+                   StorageEngine &storage)
+        : m_scope(scope), m_config(config), m_catalog(catalog), m_storage(storage)
+    {
+    }
     void registerRoutes(Router &router, const QString &prefix);
 
     // Empty when allowed; otherwise the 401/403 error to send. With a token, every
@@ -27,4 +35,7 @@ private:
     bool authorized(const HttpExchange &exchange) const;
 
     WorkerScope m_scope;
+    const Config &m_config;
+    const PollCatalog &m_catalog;
+    StorageEngine &m_storage;
 };

@@ -1,21 +1,26 @@
 #pragma once
 
 #include "core/poll.h"
-#include "core/votecounts.h"
+#include "core/tallyerror.h"
 #include "router.h"
-#include "workerscope.h"
 
-// GET /results/{poll_id}: cached counts plus pending votes when the cache is fresh,
-// otherwise a read from the owning shard (answered when it returns). While a poll's
-// results are not visible only administrators see them.
+#include <optional>
+
+class Config;
+class QObject;
+class ResultService;
+
+// GET /results/{poll_id}: the REST face of the result service; a read that goes to a
+// shard is answered on the worker's thread when it returns. While a poll's results are
+// not visible only administrators see them.
 class ResultController {
 public:
-    explicit ResultController(const WorkerScope &scope) : m_scope(scope) {}
+    ResultController(const ResultService &results, const Config &config, QObject *thread)
+        : m_results(results), m_config(config), m_thread(thread)
+    {
+    }
     void registerRoutes(Router &router, const QString &prefix);
 
-    // `voters` is the number of votes cast (for a single-choice poll: the total).
-    static QJsonObject resultsJson(const QString &pollId, const OptionCounts &counts, int optionCount,
-                                   const QString &servedVia, qint64 voters = -1);
     // The error for a caller who may not see the poll's counts now, if it may not.
     static std::optional<TallyError> hiddenFrom(const HttpExchange &exchange, const Poll &poll,
                                                 const QString &adminToken);
@@ -23,5 +28,7 @@ public:
 private:
     void results(const HttpExchange &exchange, const QString &pollId) const;
 
-    WorkerScope m_scope;
+    const ResultService &m_results;
+    const Config &m_config;
+    QObject *m_thread;
 };

@@ -1,7 +1,7 @@
 #pragma once
 
 #include "httpexchange.h"
-#include "requestguard.h"
+#include "guard/requestguard.h"
 
 #include <QHttpServerRequest>
 #include <QHash>

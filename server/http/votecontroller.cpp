@@ -2,7 +2,7 @@
 #include "core/config.h"
 #include "core/pollcatalog.h"
 #include "jsonbody.h"
-#include "requestguard.h"
+#include "guard/requestguard.h"
 #include "vote/voteservice.h"
 
 #include <QJsonArray>
@@ -20,9 +20,9 @@ void VoteController::registerRoutes(Router &router, const QString &prefix)
 
 QString VoteController::clientOf(const HttpExchange &exchange) const
 {
-    if (!m_scope.server.guard)
+    if (!m_guard)
         return RequestGuard::normalise(exchange.peer());
-    return m_scope.server.guard->clientOf(exchange.peer(), exchange.header("X-Forwarded-For"),
+    return m_guard->clientOf(exchange.peer(), exchange.header("X-Forwarded-For"),
                                           exchange.header("X-Real-IP"));
 }
 
@@ -32,14 +32,14 @@ void VoteController::vote(const HttpExchange &exchange, const QString &pollId) c
     auto chosen = std::make_shared<QStringList>();
     const auto read = [this, exchange, pollId, chosen]() -> Outcome<VoteRequest> {
         const Outcome<QJsonObject> body =
-            JsonBody::parse(exchange, m_scope.server.config->maxBodyBytes());
+            JsonBody::parse(exchange, m_config.maxBodyBytes());
         if (!body)
             return body.error();
         Outcome<VoteRequest> request = RequestParser::parseVote(pollId, body.value());
         if (request)
             *chosen = request.value().optionIds;
         // An unknown poll is reported before field errors, as a client would expect.
-        if (!request && !m_scope.server.catalog->contains(pollId))
+        if (!request && !m_catalog.contains(pollId))
             return TallyError::pollNotFound(pollId.left(Poll::MaxIdLength));
         if (!request || !request.value().voterId.isEmpty())
             return request;
@@ -70,7 +70,7 @@ void VoteController::bulk(const HttpExchange &exchange) const
     using Items = QList<Outcome<VoteRequest>>;
     const auto read = [&]() -> Outcome<Items> {
         const Outcome<QJsonObject> body =
-            JsonBody::parse(exchange, VoteService::bulkBodyBytes(*m_scope.server.config));
+            JsonBody::parse(exchange, VoteService::bulkBodyBytes(m_config));
         if (!body)
             return body.error();
         const QJsonValue votes = body.value().value(QStringLiteral("votes"));

@@ -1,16 +1,20 @@
 #pragma once
 
 #include "router.h"
-#include "workerscope.h"
 
+class Config;
+class PollCatalog;
+class RequestGuard;
 class VoteService;
 
 // REST transport of the vote service: POST /vote/{poll_id} and POST /votes (bulk).
 // Reads requests and writes answers; every vote rule lives in VoteService.
 class VoteController {
 public:
-    VoteController(const WorkerScope &scope, const VoteService *votes)
-        : m_scope(scope), m_votes(votes)
+    // `guard` (may be null) names the client of each request.
+    VoteController(const Config &config, const PollCatalog &catalog, const RequestGuard *guard,
+                   const VoteService *votes)
+        : m_config(config), m_catalog(catalog), m_guard(guard), m_votes(votes)
     {
     }
     void registerRoutes(Router &router, const QString &prefix);
@@ -20,6 +24,8 @@ private:
     void bulk(const HttpExchange &exchange) const;
     QString clientOf(const HttpExchange &exchange) const;
 
-    WorkerScope m_scope;
+    const Config &m_config;
+    const PollCatalog &m_catalog;
+    const RequestGuard *m_guard;
     const VoteService *m_votes;
 };

@@ -1,21 +1,13 @@
 #pragma once
 
-#include "servercontext.h"
-
 #include <QObject>
 #include <QPointer>
 #include <functional>
 
-class DurableGate;
-
-// What a controller needs from the worker it runs in: the shared server state, the
-// index of the worker's vote buffer, and an object living on the worker's thread
-// to bring storage replies back to it.
+// What a controller needs from the worker it runs in: an object living on the
+// worker's thread to bring storage replies back to it.
 struct WorkerScope {
-    ServerContext server;
-    int workerIndex = 0;
     QObject *thread = nullptr;
-    DurableGate *durable = nullptr;
 
     // Wraps `handler` so that, called on any thread, it runs on the worker's thread.
     template <typename Arg>

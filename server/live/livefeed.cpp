@@ -1,12 +1,8 @@
 #include "livefeed.h"
-#include "core/pollcatalog.h"
 #include "core/serverstats.h"
-#include "core/voteledger.h"
-#include "http/opscontroller.h"
-#include "http/resultcontroller.h"
-#include "livehub.h"
-#include "servercontext.h"
-#include "storage/storageengine.h"
+#include "livereceiver.h"
+#include "stats/statsmodel.h"
+#include "vote/resultservice.h"
 
 #include <QJsonDocument>
 #include <QTimer>
@@ -20,9 +16,21 @@ QByteArray compact(const QJsonObject &object)
 }
 } // namespace
 
-LiveFeed::LiveFeed(const ServerContext &server, int liveIntervalMs, QObject *parent)
-    : QObject(parent), m_server(server), m_intervalMs(liveIntervalMs)
+LiveFeed::LiveFeed(const ResultService &results, const StatsModel &statsModel, ServerStats &stats,
+                   int liveIntervalMs, QObject *parent)
+    : QObject(parent), m_results(results), m_statsModel(statsModel), m_stats(stats),
+      m_intervalMs(liveIntervalMs)
 {
+}
+
+void LiveFeed::clientCountChanged(int delta)
+{
+    m_stats.websocketClients.fetchAndAddRelaxed(delta);
+}
+
+qint64 LiveFeed::clientCount() const
+{
+    return m_stats.websocketClients.loadRelaxed();
 }
 
 void LiveFeed::start()
@@ -37,13 +45,13 @@ void LiveFeed::start()
     });
 }
 
-void LiveFeed::addHub(LiveHub *hub)
+void LiveFeed::addHub(LiveReceiver *hub)
 {
     QMutexLocker locker(&m_mutex);
     m_hubs.insert(hub);
 }
 
-void LiveFeed::removeHub(LiveHub *hub)
+void LiveFeed::removeHub(LiveReceiver *hub)
 {
     QMutexLocker locker(&m_mutex);
     m_hubs.remove(hub);
@@ -64,17 +72,17 @@ void LiveFeed::watchStats(int delta)
     m_statsWatchers = std::max(0, m_statsWatchers + delta);
 }
 
-void LiveFeed::forEachHub(const std::function<void(LiveHub *)> &deliver)
+void LiveFeed::forEachHub(const std::function<void(LiveReceiver *)> &deliver)
 {
     QMutexLocker locker(&m_mutex);
-    for (LiveHub *hub : std::as_const(m_hubs))
+    for (LiveReceiver *hub : std::as_const(m_hubs))
         deliver(hub);
 }
 
 QByteArray LiveFeed::resultsMessage(const Poll &poll, const OptionCounts &counts)
 {
-    QJsonObject message = ResultController::resultsJson(poll.id, counts, int(poll.options.size()),
-                                                        QString(), poll.voters(counts));
+    QJsonObject message = ResultService::json(poll.id, counts, int(poll.options.size()), QString(),
+                                              poll.voters(counts));
     message.remove(QStringLiteral("served_via"));
     message.insert(QStringLiteral("type"), QStringLiteral("results"));
     message.insert(QStringLiteral("seq"), qint64(m_sequence.value(poll.id)));
@@ -90,12 +98,10 @@ QByteArray LiveFeed::hiddenMessage(const QString &pollId)
 void LiveFeed::readCounts(const QString &pollId, bool shareRead,
                           std::function<void(const OptionCounts &, const Poll &poll)> done)
 {
-    const PollCatalog::Snapshot poll = m_server.catalog->snapshot(pollId);
+    const PollCatalog::Snapshot poll = m_results.poll(pollId);
     if (!poll)
         return;
-    const int optionCount = int(poll->options.size());
-    if (std::optional<OptionCounts> cached =
-            m_server.ledger->readCached(poll->countKey(), optionCount, false)) {
+    if (std::optional<OptionCounts> cached = m_results.cached(*poll, false)) {
         done(*cached, *poll);
         return;
     }
@@ -103,7 +109,8 @@ void LiveFeed::readCounts(const QString &pollId, bool shareRead,
         return; // a read is on its way; the next tick will see its result
     if (shareRead)
         m_reading.insert(pollId);
-    m_server.storage->readResults(pollId, [this, pollId, poll, shareRead, done](Outcome<StorageEngine::ResultRead> read) {
+    // This object lives on the storage thread: the read's answer comes back here.
+    m_results.readStored(pollId, nullptr, [this, pollId, poll, shareRead, done](Outcome<ResultService::Results> read) {
         if (shareRead)
             m_reading.remove(pollId);
         if (read)
@@ -121,14 +128,14 @@ void LiveFeed::tick()
     for (const QString &pollId : std::as_const(watched)) {
         // Hidden results: subscribers are told once; the moment they become visible
         // (reveal, close, timed close) every subscriber gets a snapshot.
-        const PollCatalog::Snapshot poll = m_server.catalog->snapshot(pollId);
+        const PollCatalog::Snapshot poll = m_results.poll(pollId);
         if (poll && !poll->resultsVisible()) {
             if (m_hidden.contains(pollId))
                 continue;
             m_hidden.insert(pollId);
             const QByteArray message = hiddenMessage(pollId);
-            forEachHub([&](LiveHub *hub) {
-                QMetaObject::invokeMethod(hub, [hub, pollId, message] { hub->deliverResults(pollId, message); });
+            forEachHub([&](LiveReceiver *hub) {
+                QMetaObject::invokeMethod(hub->context(), [hub, pollId, message] { hub->deliverResults(pollId, message); });
             });
             continue;
         }
@@ -139,8 +146,8 @@ void LiveFeed::tick()
             m_lastSent.insert(pollId, counts);
             ++m_sequence[pollId];
             const QByteArray message = resultsMessage(poll, counts);
-            forEachHub([&](LiveHub *hub) {
-                QMetaObject::invokeMethod(hub, [hub, pollId, message] { hub->deliverResults(pollId, message); });
+            forEachHub([&](LiveReceiver *hub) {
+                QMetaObject::invokeMethod(hub->context(), [hub, pollId, message] { hub->deliverResults(pollId, message); });
             });
         });
     }
@@ -159,15 +166,15 @@ void LiveFeed::tick()
     }
 }
 
-void LiveFeed::requestSnapshot(LiveHub *hub, quint64 sessionId, const QString &pollId)
+void LiveFeed::requestSnapshot(LiveReceiver *hub, quint64 sessionId, const QString &pollId)
 {
     QMetaObject::invokeMethod(this, [this, hub, sessionId, pollId] {
-        const PollCatalog::Snapshot poll = m_server.catalog->snapshot(pollId);
+        const PollCatalog::Snapshot poll = m_results.poll(pollId);
         if (poll && !poll->resultsVisible()) {
             const QByteArray message = hiddenMessage(pollId);
             QMutexLocker locker(&m_mutex);
             if (m_hubs.contains(hub))
-                QMetaObject::invokeMethod(hub, [hub, sessionId, message] { hub->deliverTo(sessionId, message); });
+                QMetaObject::invokeMethod(hub->context(), [hub, sessionId, message] { hub->deliverTo(sessionId, message); });
             return;
         }
         readCounts(pollId, false, [this, hub, sessionId, pollId](const OptionCounts &counts, const Poll &poll) {
@@ -180,7 +187,7 @@ void LiveFeed::requestSnapshot(LiveHub *hub, quint64 sessionId, const QString &p
             const QByteArray message = resultsMessage(poll, counts);
             QMutexLocker locker(&m_mutex);
             if (m_hubs.contains(hub))
-                QMetaObject::invokeMethod(hub, [hub, sessionId, message] { hub->deliverTo(sessionId, message); });
+                QMetaObject::invokeMethod(hub->context(), [hub, sessionId, message] { hub->deliverTo(sessionId, message); });
         });
     });
 }
@@ -192,23 +199,23 @@ void LiveFeed::publishStats()
         if (m_statsWatchers == 0)
             return;
     }
-    QJsonObject stats = OpsController::statsJson(m_server);
+    QJsonObject stats = m_statsModel.json();
     stats.insert(QStringLiteral("type"), QStringLiteral("stats"));
     const QByteArray message = compact(stats);
-    forEachHub([&](LiveHub *hub) {
-        QMetaObject::invokeMethod(hub, [hub, message] { hub->deliverStats(message); });
+    forEachHub([&](LiveReceiver *hub) {
+        QMetaObject::invokeMethod(hub->context(), [hub, message] { hub->deliverStats(message); });
     });
 }
 
 void LiveFeed::publishPollEvent(const QString &type, const QJsonObject &poll)
 {
     const QByteArray message = compact({{QStringLiteral("type"), type}, {QStringLiteral("poll"), poll}});
-    forEachHub([&](LiveHub *hub) {
-        QMetaObject::invokeMethod(hub, [hub, message] { hub->deliverPollEvent(message); });
+    forEachHub([&](LiveReceiver *hub) {
+        QMetaObject::invokeMethod(hub->context(), [hub, message] { hub->deliverPollEvent(message); });
     });
 }
 
 void LiveFeed::recordSendQueue(qint64 bytes) const
 {
-    m_server.stats->websocketSendQueue.observe(quint64(std::max<qint64>(0, bytes)));
+    m_stats.websocketSendQueue.observe(quint64(std::max<qint64>(0, bytes)));
 }

@@ -6,7 +6,7 @@
 
 class QTimer;
 
-// A shard on a Redis node (DESIGN §6 keys), spoken to through one asynchronous
+// A shard on a Redis node (keys: docs/architecture.md, "Storage"), spoken to through one asynchronous
 // connection on the storage thread. Reconnects with exponential backoff and jitter
 // (a new hiredis context each time) behind a circuit breaker; while the node is
 // unreachable every call fails fast with "shard_unavailable".

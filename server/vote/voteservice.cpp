@@ -10,9 +10,11 @@
 
 #include <QPointer>
 
-VoteService::VoteService(const ServerContext &server, VoteBudget *budget, int workerIndex,
-                         QObject *thread, DurableGate *durable)
-    : m_server(server), m_budget(budget), m_workerIndex(workerIndex), m_thread(thread),
+VoteService::VoteService(const Config &config, const PollCatalog &catalog, VoteLedger &ledger,
+                         StorageEngine &storage, ServerStats &stats, Journal *journal,
+                         VoteBudget *budget, int workerIndex, QObject *thread, DurableGate *durable)
+    : m_config(config), m_catalog(catalog), m_ledger(ledger), m_storage(storage), m_stats(stats),
+      m_journal(journal), m_budget(budget), m_workerIndex(workerIndex), m_thread(thread),
       m_durable(durable)
 {
 }
@@ -24,7 +26,7 @@ qint64 VoteService::bulkBodyBytes(const Config &config)
 
 VoteService::Done VoteService::counted(Done done) const
 {
-    return [stats = m_server.stats, done = std::move(done)](Outcome<int> outcome) {
+    return [stats = &m_stats, done = std::move(done)](Outcome<int> outcome) {
         if (!outcome && outcome.error().kind != TallyError::Kind::RateLimited)
             stats->rejectVote(outcome.error().code);
         done(std::move(outcome));
@@ -59,7 +61,7 @@ void VoteService::claimThenRecord(const VoteRequest &vote, Done done) const
 {
     // Everything that can refuse the vote was checked; only now is its voter recorded.
     QPointer<QObject> thread = m_thread;
-    StorageEngine *storage = m_server.storage;
+    StorageEngine *storage = &m_storage;
     const auto claimed = [this, vote, done, storage](Outcome<bool> claim) {
         if (!claim) {
             done(claim.error());
@@ -115,13 +117,13 @@ Outcome<int> VoteService::judge(const PollCatalog::Snapshot &poll, const VoteReq
                            "X-Voter-Id header.")
                 .arg(vote.pollId));
     // A shard outage must not grow memory without bound: refuse, lose nothing.
-    if (m_server.ledger->pendingVotes() >= m_server.config->maxPendingVotes())
+    if (m_ledger.pendingVotes() >= m_config.maxPendingVotes())
         return TallyError::unavailable(
             QStringLiteral("overloaded"),
             QStringLiteral("Too many votes are waiting for storage; retry shortly."));
     // A journal that cannot write must not take votes it could not keep.
-    if (m_server.journal)
-        if (std::optional<TallyError> refusal = m_server.journal->refusal())
+    if (m_journal)
+        if (std::optional<TallyError> refusal = m_journal->refusal())
             return *refusal;
     return option;
 }
@@ -139,7 +141,7 @@ VoteService::Recorded VoteService::record(const VoteRequest &vote, VoterClaim cl
 {
     qint64 buffered = 0;
     Recorded recorded =
-        m_server.catalog->whileCurrent(vote.pollId, [&](const PollCatalog::Snapshot &poll) {
+        m_catalog.whileCurrent(vote.pollId, [&](const PollCatalog::Snapshot &poll) {
             if (poll && poll->oneVotePerVoter && claim == VoterClaim::Refused)
                 return Recorded{
                     TallyError::invalid(QStringLiteral("voter_check_required"),
@@ -165,26 +167,26 @@ VoteService::Recorded VoteService::record(const VoteRequest &vote, VoterClaim cl
                     countSlots.append(poll->optionIndex(optionId));
                 countSlots.append(Poll::VotersSlot);
                 const QByteArray record =
-                    m_server.journal ? JournalRecord::ballot(countKey, countSlots) : QByteArray();
-                sequence = m_server.ledger->addBallot(m_workerIndex, countKey, countSlots,
+                    m_journal ? JournalRecord::ballot(countKey, countSlots) : QByteArray();
+                sequence = m_ledger.addBallot(m_workerIndex, countKey, countSlots,
                                                       Poll::VotersSlot + 1, record, &buffered);
-            } else if (m_server.journal) {
-                sequence = m_server.ledger->addJournaledVote(
+            } else if (m_journal) {
+                sequence = m_ledger.addJournaledVote(
                     m_workerIndex, countKey, option.value(), optionCount,
                     JournalRecord::vote(countKey, option.value()), &buffered);
             } else {
                 buffered =
-                    m_server.ledger->addVote(m_workerIndex, countKey, option.value(), optionCount);
+                    m_ledger.addVote(m_workerIndex, countKey, option.value(), optionCount);
             }
             return Recorded{option, false, sequence};
         });
     if (!recorded.outcome || recorded.needsClaim)
         return recorded;
-    if (m_server.journal)
-        m_server.journal->notifyAppended();
-    ServerStats::bump(m_server.stats->votesAccepted);
-    if (buffered >= m_server.config->batchMaxVotes())
-        m_server.storage->requestFlush();
+    if (m_journal)
+        m_journal->notifyAppended();
+    ServerStats::bump(m_stats.votesAccepted);
+    if (buffered >= m_config.batchMaxVotes())
+        m_storage.requestFlush();
     return recorded;
 }
 
@@ -227,7 +229,7 @@ void VoteService::castBulk(const QString &client, const Outcome<QList<Outcome<Vo
         if (outcome)
             ++result.accepted;
         else if (outcome.error().kind != TallyError::Kind::RateLimited)
-            m_server.stats->rejectVote(outcome.error().code);
+            m_stats.rejectVote(outcome.error().code);
         result.outcomes.append(std::move(outcome));
     }
     m_durable->after(lastSequence, [done, result] { done(result); });

@@ -3,7 +3,6 @@
 #include "core/outcome.h"
 #include "core/pollcatalog.h"
 #include "core/requestparser.h"
-#include "servercontext.h"
 
 #include <QList>
 #include <QObject>
@@ -11,7 +10,11 @@
 
 class Config;
 class DurableGate;
+class Journal;
+class StorageEngine;
 class VoteBudget;
+class VoteLedger;
+struct ServerStats;
 
 // The one path every vote takes, whatever carried it (REST single, REST bulk,
 // WebSocket). In order: the client's vote budget (one token per vote), reading the
@@ -45,8 +48,11 @@ public:
     // Body limit of the bulk route: BulkBodyBytes, or --max-body when that is larger.
     static qint64 bulkBodyBytes(const Config &config);
 
-    VoteService(const ServerContext &server, VoteBudget *budget, int workerIndex, QObject *thread,
-                DurableGate *durable);
+    // `journal` is null when votes are not journaled; `budget` null when unlimited.
+    // `thread` is the worker's thread object, `durable` its acknowledgement gate.
+    VoteService(const Config &config, const PollCatalog &catalog, VoteLedger &ledger,
+                StorageEngine &storage, ServerStats &stats, Journal *journal, VoteBudget *budget,
+                int workerIndex, QObject *thread, DurableGate *durable);
 
     // One vote from `client`. `read` runs only when the client's budget allowed the
     // vote; it turns what the transport received into a vote or the reason it is none.
@@ -84,7 +90,12 @@ private:
     // Counts every refusal (other than the budget's) once.
     Done counted(Done done) const;
 
-    ServerContext m_server;
+    const Config &m_config;
+    const PollCatalog &m_catalog;
+    VoteLedger &m_ledger;
+    StorageEngine &m_storage;
+    ServerStats &m_stats;
+    Journal *m_journal;
     VoteBudget *m_budget;
     int m_workerIndex;
     QObject *m_thread;

@@ -1,7 +1,7 @@
 // RequestGuard without sockets: who a request comes from (peer address, or what a
 // trusted proxy reports), and the loopback exemption of the budgets.
 #include "core/config.h"
-#include "http/requestguard.h"
+#include "guard/requestguard.h"
 
 #include <QHostAddress>
 #include <QTest>

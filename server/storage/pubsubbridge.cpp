@@ -2,7 +2,6 @@
 #include "core/logcategories.h"
 #include "core/pollcatalog.h"
 #include "core/voteledger.h"
-#include "livefeed.h"
 #include "storage/redisconnection.h"
 #include "storage/storageengine.h"
 
@@ -26,9 +25,9 @@ QByteArray compact(const QJsonObject &object)
 } // namespace
 
 PubSubBridge::PubSubBridge(const Config &config, StorageEngine *storage, VoteLedger *ledger,
-                           PollCatalog *catalog, LiveFeed *feed, QObject *parent)
+                           PollCatalog *catalog, QObject *parent)
     : QObject(parent), m_config(config), m_storage(storage), m_ledger(ledger), m_catalog(catalog),
-      m_feed(feed), m_source(storage->source())
+      m_source(storage->source())
 {
 }
 
@@ -196,7 +195,7 @@ void PubSubBridge::onMessage(const QByteArray &payload)
         const QString id = pollJson.value(QStringLiteral("id")).toString();
         if (m_catalog->remove(id)) {
             m_ledger->forget(id);
-            m_feed->publishPollEvent(event, pollJson);
+            Q_EMIT remotePollEvent(event, pollJson);
         }
     } else if (const std::optional<Poll> poll = Poll::fromJson(pollJson)) {
         // A shard not reached yet loads its polls when it is; until then its polls
@@ -207,6 +206,6 @@ void PubSubBridge::onMessage(const QByteArray &payload)
         if (const PollCatalog::Snapshot known = m_catalog->snapshot(poll->id); known && known->resetting)
             return;
         m_catalog->upsert(*poll);
-        m_feed->publishPollEvent(event, pollJson);
+        Q_EMIT remotePollEvent(event, pollJson);
     }
 }

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "core/tallyerror.h"
+#include "live/livereceiver.h"
 
 #include <QHash>
 #include <QJsonObject>
@@ -22,7 +23,7 @@ class QWebSocket;
 // routes the feed's messages to the sessions that asked for them, and casts votes
 // through the same vote service as REST, on the connecting client's vote budget.
 // Lives on the worker's thread.
-class LiveHub : public QObject {
+class LiveHub : public QObject, public LiveReceiver {
     Q_OBJECT
 public:
     // `guard` (may be null) names the client of each connection, as for REST requests.
@@ -35,10 +36,10 @@ public:
     int sessionCount() const { return int(m_sessions.size()); }
 
     // Messages from the feed (queued onto this thread).
-    void deliverResults(const QString &pollId, const QByteArray &message);
-    void deliverStats(const QByteArray &message);
-    void deliverPollEvent(const QByteArray &message);
-    void deliverTo(quint64 sessionId, const QByteArray &message);
+    void deliverResults(const QString &pollId, const QByteArray &message) override;
+    void deliverStats(const QByteArray &message) override;
+    void deliverPollEvent(const QByteArray &message) override;
+    void deliverTo(quint64 sessionId, const QByteArray &message) override;
 
     // Used by sessions.
     bool pollExists(const QString &pollId) const;

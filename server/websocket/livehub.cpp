@@ -1,9 +1,9 @@
 #include "livehub.h"
 #include "core/pollcatalog.h"
 #include "core/requestparser.h"
-#include "http/requestguard.h"
+#include "guard/requestguard.h"
 #include "vote/voteservice.h"
-#include "livefeed.h"
+#include "live/livefeed.h"
 #include "livesession.h"
 
 #include <QHttpServer>
@@ -14,7 +14,7 @@
 
 LiveHub::LiveHub(LiveFeed *feed, const PollCatalog *catalog, const VoteService *votes,
                  const RequestGuard *guard, QObject *parent)
-    : QObject(parent), m_feed(feed), m_catalog(catalog), m_votes(votes), m_guard(guard),
+    : QObject(parent), LiveReceiver(this), m_feed(feed), m_catalog(catalog), m_votes(votes), m_guard(guard),
       m_pingTimer(new QTimer(this))
 {
     connect(m_pingTimer, &QTimer::timeout, this, [this] {

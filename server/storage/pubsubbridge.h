@@ -10,7 +10,6 @@
 #include <QObject>
 #include <vector>
 
-class LiveFeed;
 class PollCatalog;
 class RedisConnection;
 class StorageEngine;
@@ -38,11 +37,15 @@ public:
     static constexpr char Channel[] = "tally:events";
 
     PubSubBridge(const Config &config, StorageEngine *storage, VoteLedger *ledger,
-                 PollCatalog *catalog, LiveFeed *feed, QObject *parent = nullptr);
+                 PollCatalog *catalog, QObject *parent = nullptr);
 
     void start();
     // Storage thread: a poll changed here; tell the others.
     void publishPollEvent(const QString &type, const QJsonObject &poll);
+
+Q_SIGNALS:
+    // Storage thread: a poll changed on another instance (and in the catalog here).
+    void remotePollEvent(const QString &type, const QJsonObject &poll);
 
 private:
     struct Subscriber {
@@ -67,7 +70,6 @@ private:
     StorageEngine *m_storage;
     VoteLedger *m_ledger;
     PollCatalog *m_catalog;
-    LiveFeed *m_feed;
     QString m_source;
     std::vector<std::unique_ptr<Subscriber>> m_nodes;
     QHash<QString, qint64> m_recentlyChanged; // poll id -> when its accepted counts last changed
