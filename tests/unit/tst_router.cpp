@@ -82,6 +82,7 @@ private slots:
         QTest::newRow("not found") << K::NotFound << 404;
         QTest::newRow("conflict") << K::Conflict << 409;
         QTest::newRow("unavailable") << K::Unavailable << 503;
+        QTest::newRow("outcome unknown") << K::OutcomeUnknown << 503;
         QTest::newRow("unauthorized") << K::Unauthorized << 401;
         QTest::newRow("forbidden") << K::Forbidden << 403;
         QTest::newRow("too large") << K::TooLarge << 413;
