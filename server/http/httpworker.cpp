@@ -16,15 +16,17 @@
 
 HttpWorker::HttpWorker(const ServerContext &server, int index, int socketDescriptor)
     : m_server(server), m_socketDescriptor(socketDescriptor),
-      m_durable(new DurableGate(server.journal && server.journal->mode() == Journal::Mode::Sync, this)),
+      m_durable(
+          new DurableGate(server.journal && server.journal->mode() == Journal::Mode::Sync, this)),
       m_scope{server, index, this, m_durable},
       m_voteService(server, server.guard, index, this, m_durable),
-      m_polls(m_scope), m_votes(m_scope, &m_voteService), m_results(m_scope), m_ops(m_scope), m_pages(m_scope)
+      m_policy(server.guard, *server.config), m_admit(m_policy.step()), m_polls(m_scope),
+      m_votes(m_scope, &m_voteService), m_results(m_scope), m_ops(m_scope), m_pages(m_scope)
 {
     const QString prefix = server.config->apiPrefix();
     if (server.journal)
-        server.journal->registerWorker(index, m_durable, [gate = m_durable](quint64 sequence) { gate->reached(sequence); });
-    m_router.setGuard(server.guard);
+        server.journal->registerWorker(
+            index, m_durable, [gate = m_durable](quint64 sequence) { gate->reached(sequence); });
     m_router.setMetrics(&server.stats->http);
     m_polls.registerRoutes(m_router, prefix);
     m_votes.registerRoutes(m_router, prefix);
@@ -114,5 +116,5 @@ void HttpWorker::handle(const QHttpServerRequest &request, QHttpServerResponder 
                                 : exchange.peer().toString();
     exchange.setTrace(std::make_shared<RequestTrace>(&m_server.stats->http, Router::methodName(exchange.method()),
                                                      exchange.path(), client));
-    m_router.dispatch(exchange);
+    m_router.dispatch(exchange, m_admit);
 }

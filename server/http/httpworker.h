@@ -5,9 +5,10 @@
 #include "pagecontroller.h"
 #include "pollcontroller.h"
 #include "resultcontroller.h"
+#include "routepolicy.h"
 #include "router.h"
-#include "votecontroller.h"
 #include "vote/voteservice.h"
+#include "votecontroller.h"
 
 #include <QObject>
 #include <QPointer>
@@ -37,6 +38,8 @@ private:
     DurableGate *m_durable;
     WorkerScope m_scope;
     VoteService m_voteService;
+    RoutePolicy m_policy;
+    Router::Step m_admit;
     Router m_router;
     PollController m_polls;
     VoteController m_votes;

@@ -5,10 +5,9 @@
 #include "core/serverstats.h"
 #include "core/voteledger.h"
 #include "live/livefeed.h"
-#include "connectiontracker.h"
 #include "metricsreport.h"
-#include "pollcontroller.h"
 #include "requestguard.h"
+#include "routepolicy.h"
 #include "storage/journal.h"
 #include "storage/storageengine.h"
 #include "vote/voteservice.h"
@@ -61,21 +60,21 @@ void OpsController::registerRoutes(Router &router, const QString &prefix)
             e.replyJson(HttpExchange::Status::Ok,
                         statsJson(m_scope.server, isAdminCaller(e, m_scope.server)));
         },
-        Router::Budget::Reads);
+        Router::Access::Reads);
     router.add(
         M::Get, prefix + QStringLiteral("/ring"),
         [this](const HttpExchange &e, const QStringList &) {
             e.replyJson(HttpExchange::Status::Ok,
                         ringJson(m_scope.server, isAdminCaller(e, m_scope.server)));
         },
-        Router::Budget::Reads);
+        Router::Access::Reads);
 }
 
 bool OpsController::isAdminCaller(const HttpExchange &exchange, const ServerContext &server)
 {
     // Without a token nobody proves to be the operator, so nobody sees where data lives.
     const QString token = server.config->adminToken();
-    return !token.isEmpty() && !PollController::checkAdmin(exchange, token);
+    return !token.isEmpty() && !RoutePolicy::checkAdmin(exchange, token);
 }
 
 QJsonObject OpsController::statsJson(const ServerContext &server, bool showAddresses)

@@ -7,13 +7,8 @@
 class PollController {
 public:
     explicit PollController(const WorkerScope &scope) : m_scope(scope) {}
+    // The admin routes ask for Router::Access::Admin: the policy step checks the token.
     void registerRoutes(Router &router, const QString &prefix);
-
-    // Empty when allowed; otherwise the 401/403 error to send. With a token, every
-    // caller must send it; without one, only local requests may administer.
-    static std::optional<TallyError> checkAdmin(const HttpExchange &exchange, const QString &token);
-    // The direct peer is loopback and no proxy forwarded the request.
-    static bool isLocal(const HttpExchange &exchange);
 
 private:
     void create(const HttpExchange &exchange) const;
@@ -22,7 +17,6 @@ private:
     void setOpen(const HttpExchange &exchange, const QString &id, bool open) const;
     void remove(const HttpExchange &exchange, const QString &id) const;
     void themes(const HttpExchange &exchange) const;
-    bool authorized(const HttpExchange &exchange) const;
 
     WorkerScope m_scope;
 };

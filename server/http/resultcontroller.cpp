@@ -5,8 +5,10 @@
 
 void ResultController::registerRoutes(Router &router, const QString &prefix)
 {
-    router.add(Router::Method::Get, prefix + QStringLiteral("/results/{poll_id}"),
-               [this](const HttpExchange &e, const QStringList &p) { results(e, p[0]); }, Router::Budget::Reads);
+    router.add(
+        Router::Method::Get, prefix + QStringLiteral("/results/{poll_id}"),
+        [this](const HttpExchange &e, const QStringList &p) { results(e, p[0]); },
+        Router::Access::Reads);
 }
 
 QJsonObject ResultController::resultsJson(const QString &pollId, const OptionCounts &counts,
