@@ -13,6 +13,7 @@ struct TallyError {
         NotFound,       // unknown poll or route
         Conflict,       // poll closed, duplicate id
         Unavailable,    // storage cannot serve right now
+        OutcomeUnknown, // a write was sent but never answered: it may or may not have taken effect
         Unauthorized,   // credentials missing
         Forbidden,      // credentials wrong
         TooLarge,       // the request body exceeds the limit
@@ -43,6 +44,12 @@ struct TallyError {
     static TallyError unavailable(const QString &code, const QString &message)
     {
         return {Kind::Unavailable, code, message};
+    }
+    // Answered like Unavailable; a writer that retries must first find out whether the
+    // write took effect.
+    static TallyError outcomeUnknown(const QString &message)
+    {
+        return {Kind::OutcomeUnknown, QStringLiteral("outcome_unknown"), message};
     }
     static TallyError rateLimited(const QString &client, qint64 waitMs)
     {

@@ -4,7 +4,6 @@
 #include "core/votecounts.h"
 #include "router.h"
 
-class Config;
 class QObject;
 class ResultService;
 
@@ -14,8 +13,8 @@ class ResultService;
 // spreadsheet would run as a formula is neutralised with a leading apostrophe.
 class ExportController {
 public:
-    ExportController(const ResultService &results, const Config &config, QObject *thread)
-        : m_results(results), m_config(config), m_thread(thread)
+    ExportController(const ResultService &results, QObject *thread)
+        : m_results(results), m_thread(thread)
     {
     }
     void registerRoutes(Router &router, const QString &prefix);
@@ -33,6 +32,5 @@ private:
                       bool asCsv);
 
     const ResultService &m_results;
-    const Config &m_config;
     QObject *m_thread;
 };

@@ -63,6 +63,7 @@ HttpExchange::Status HttpExchange::statusFor(TallyError::Kind kind)
     case TallyError::Kind::Conflict:
         return Status::Conflict;
     case TallyError::Kind::Unavailable:
+    case TallyError::Kind::OutcomeUnknown:
         return Status::ServiceUnavailable;
     case TallyError::Kind::Unauthorized:
         return Status::Unauthorized;

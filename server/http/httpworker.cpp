@@ -20,17 +20,17 @@ HttpWorker::HttpWorker(const Services &services, int index, int socketDescriptor
       m_scope{this},
       m_voteService(services.config, services.catalog, services.ledger, services.storage, services.stats,
                     services.journal, &services.guard, index, this, m_durable),
+      m_policy(&services.guard, services.config), m_admit(m_policy.step()),
       m_polls(m_scope, services.config, services.catalog, services.storage),
       m_votes(services.config, services.catalog, &services.guard, &m_voteService),
       m_results(services.results, services.config, this),
-      m_exports(services.results, services.config, this),
+      m_exports(services.results, this),
       m_ops(services.config, services.statsModel, services.catalog, services.storage, services.journal),
       m_pages(services.config, services.catalog)
 {
     const QString prefix = services.config.apiPrefix();
     if (services.journal)
         services.journal->registerWorker(index, m_durable, [gate = m_durable](quint64 sequence) { gate->reached(sequence); });
-    m_router.setGuard(&services.guard);
     m_router.setMetrics(&services.stats.http);
     m_polls.registerRoutes(m_router, prefix);
     m_votes.registerRoutes(m_router, prefix);
@@ -118,5 +118,5 @@ void HttpWorker::handle(const QHttpServerRequest &request, QHttpServerResponder 
                                            exchange.header("X-Real-IP"));
     exchange.setTrace(std::make_shared<RequestTrace>(&m_services.stats.http, Router::methodName(exchange.method()),
                                                      exchange.path(), client));
-    m_router.dispatch(exchange);
+    m_router.dispatch(exchange, m_admit);
 }

@@ -6,9 +6,10 @@
 #include "pollcontroller.h"
 #include "exportcontroller.h"
 #include "resultcontroller.h"
+#include "routepolicy.h"
 #include "router.h"
-#include "votecontroller.h"
 #include "vote/voteservice.h"
+#include "votecontroller.h"
 
 #include <QObject>
 #include <QPointer>
@@ -67,6 +68,8 @@ private:
     DurableGate *m_durable;
     WorkerScope m_scope;
     VoteService m_voteService;
+    RoutePolicy m_policy;
+    Router::Step m_admit;
     Router m_router;
     PollController m_polls;
     VoteController m_votes;

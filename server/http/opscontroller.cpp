@@ -2,7 +2,7 @@
 #include "core/config.h"
 #include "core/pollcatalog.h"
 #include "metricsreport.h"
-#include "pollcontroller.h"
+#include "routepolicy.h"
 #include "stats/statsmodel.h"
 #include "storage/journal.h"
 #include "storage/storageengine.h"
@@ -55,21 +55,21 @@ void OpsController::registerRoutes(Router &router, const QString &prefix)
             e.replyJson(HttpExchange::Status::Ok,
                         m_stats.json(isAdminCaller(e, m_config)));
         },
-        Router::Budget::Reads);
+        Router::Access::Reads);
     router.add(
         M::Get, prefix + QStringLiteral("/ring"),
         [this](const HttpExchange &e, const QStringList &) {
             e.replyJson(HttpExchange::Status::Ok,
                         ringJson(isAdminCaller(e, m_config)));
         },
-        Router::Budget::Reads);
+        Router::Access::Reads);
 }
 
 bool OpsController::isAdminCaller(const HttpExchange &exchange, const Config &config)
 {
     // Without a token nobody proves to be the operator, so nobody sees where data lives.
     const QString token = config.adminToken();
-    return !token.isEmpty() && !PollController::checkAdmin(exchange, token);
+    return !token.isEmpty() && !RoutePolicy::checkAdmin(exchange, token);
 }
 
 QJsonObject OpsController::ringJson(bool showAddresses) const

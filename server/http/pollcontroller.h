@@ -15,13 +15,8 @@ public:
         : m_scope(scope), m_config(config), m_catalog(catalog), m_storage(storage)
     {
     }
+    // The admin routes ask for Router::Access::Admin: the policy step checks the token.
     void registerRoutes(Router &router, const QString &prefix);
-
-    // Empty when allowed; otherwise the 401/403 error to send. With a token, every
-    // caller must send it; without one, only local requests may administer.
-    static std::optional<TallyError> checkAdmin(const HttpExchange &exchange, const QString &token);
-    // The direct peer is loopback and no proxy forwarded the request.
-    static bool isLocal(const HttpExchange &exchange);
 
 private:
     void create(const HttpExchange &exchange) const;
@@ -32,7 +27,6 @@ private:
     void reset(const HttpExchange &exchange, const QString &id) const;
     void remove(const HttpExchange &exchange, const QString &id) const;
     void themes(const HttpExchange &exchange) const;
-    bool authorized(const HttpExchange &exchange) const;
 
     WorkerScope m_scope;
     const Config &m_config;

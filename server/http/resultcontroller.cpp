@@ -1,18 +1,20 @@
 #include "resultcontroller.h"
 #include "core/config.h"
-#include "pollcontroller.h"
+#include "routepolicy.h"
 #include "vote/resultservice.h"
 
 void ResultController::registerRoutes(Router &router, const QString &prefix)
 {
-    router.add(Router::Method::Get, prefix + QStringLiteral("/results/{poll_id}"),
-               [this](const HttpExchange &e, const QStringList &p) { results(e, p[0]); }, Router::Budget::Reads);
+    router.add(
+        Router::Method::Get, prefix + QStringLiteral("/results/{poll_id}"),
+        [this](const HttpExchange &e, const QStringList &p) { results(e, p[0]); },
+        Router::Access::Reads);
 }
 
 std::optional<TallyError> ResultController::hiddenFrom(const HttpExchange &exchange, const Poll &poll,
                                                        const QString &adminToken)
 {
-    if (poll.resultsVisible() || !PollController::checkAdmin(exchange, adminToken))
+    if (poll.resultsVisible() || !RoutePolicy::checkAdmin(exchange, adminToken))
         return std::nullopt;
     return TallyError{TallyError::Kind::Forbidden, QStringLiteral("results_hidden"),
                       poll.visibility == Poll::Visibility::AfterClose

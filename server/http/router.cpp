@@ -3,14 +3,14 @@
 
 #include <QUrl>
 
-void Router::add(Method method, const QString &pattern, Handler handler, Budget budget)
+void Router::add(Method method, const QString &pattern, Handler handler, Access access)
 {
     const int series = m_metrics ? m_metrics->seriesFor(methodName(method), pattern) : -1;
-    m_routes.append({method, pattern.split(u'/', Qt::SkipEmptyParts), std::move(handler), budget,
+    m_routes.append({method, pattern.split(u'/', Qt::SkipEmptyParts), std::move(handler), access,
                      pattern, series});
 }
 
-bool Router::match(const Route &route, const QStringList &segments, QStringList *params)
+bool Router::matches(const Route &route, const QStringList &segments, QStringList *params)
 {
     if (route.segments.size() != segments.size())
         return false;
@@ -25,9 +25,8 @@ bool Router::match(const Route &route, const QStringList &segments, QStringList 
     return true;
 }
 
-void Router::dispatch(const HttpExchange &exchange) const
+Router::Match Router::match(Method method, const QString &path) const
 {
-    const QString &path = exchange.path();
     // Empty segments are not collapsed: "/api//v1" is a different (unknown) path.
     QStringList segments = path.split(u'/');
     if (!segments.isEmpty() && segments.constFirst().isEmpty())
@@ -40,42 +39,45 @@ void Router::dispatch(const HttpExchange &exchange) const
     for (QString &segment : segments)
         segment = QUrl::fromPercentEncoding(segment.toUtf8());
 
-    QStringList params;
-    QStringList allowed;
+    Match found;
     // HEAD is answered by the GET route; HttpExchange leaves the body out.
-    const Method method = exchange.method() == Method::Head ? Method::Get : exchange.method();
+    const Method wanted = method == Method::Head ? Method::Get : method;
     for (const Route &route : m_routes) {
-        if (!match(route, segments, &params))
+        if (!matches(route, segments, &found.params))
             continue;
-        if (route.method == method) {
-            if (RequestTrace *trace = exchange.trace())
-                trace->setRoute(route.series, route.pattern);
-            if (m_guard && route.budget != Budget::None) {
-                const QString client = m_guard->clientOf(exchange.peer(), exchange.header("X-Forwarded-For"),
-                                                         exchange.header("X-Real-IP"));
-                if (const qint64 waitMs = m_guard->check(route.budget, client)) {
-                    const qint64 seconds = std::max<qint64>(1, (waitMs + 999) / 1000);
-                    exchange.replyError(HttpExchange::Status::TooManyRequests, QStringLiteral("rate_limited"),
-                                        QStringLiteral("Too many requests from %1; retry in %2 s.").arg(client).arg(seconds),
-                                        QByteArrayLiteral("Retry-After"), QByteArray::number(seconds));
-                    return;
-                }
-            }
-            route.handler(exchange, params);
-            return;
+        if (route.method == wanted) {
+            found.route = &route;
+            found.allowed.clear();
+            return found;
         }
-        allowed.append(methodName(route.method));
+        found.allowed.append(methodName(route.method));
         if (route.method == Method::Get)
-            allowed.append(methodName(Method::Head));
+            found.allowed.append(methodName(Method::Head));
+    }
+    found.params.clear();
+    return found;
+}
+
+void Router::dispatch(const HttpExchange &exchange, const Step &before) const
+{
+    const Match found = match(exchange.method(), exchange.path());
+    if (const Route *route = found.route) {
+        if (RequestTrace *trace = exchange.trace())
+            trace->setRoute(route->series, route->pattern);
+        if (before && !before(exchange, *route))
+            return;
+        route->handler(exchange, found.params);
+        return;
     }
     traceUnmatched(exchange);
-    if (!allowed.isEmpty()) {
+    const QString &path = exchange.path();
+    if (found.status() == 405) {
+        const QString allowed = found.allowed.join(QStringLiteral(", "));
         exchange.replyError(HttpExchange::Status::MethodNotAllowed,
                             QStringLiteral("method_not_allowed"),
                             QStringLiteral("%1 is not allowed on %2; use %3.")
-                                .arg(methodName(exchange.method()), path,
-                                     allowed.join(QStringLiteral(", "))),
-                            QByteArrayLiteral("Allow"), allowed.join(QStringLiteral(", ")).toLatin1());
+                                .arg(methodName(exchange.method()), path, allowed),
+                            QByteArrayLiteral("Allow"), allowed.toLatin1());
         return;
     }
     exchange.replyError(HttpExchange::Status::NotFound, QStringLiteral("not_found"),

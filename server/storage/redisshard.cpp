@@ -443,8 +443,8 @@ void RedisShard::applyBatch(const QString &instance, const QString &source, quin
     send(arguments, [this, votes, done](std::optional<RedisReply> reply) {
         if (!reply) {
             // Sent, but no answer: it may or may not have been applied.
-            done(TallyError::unavailable(QStringLiteral("outcome_unknown"),
-                                         QStringLiteral("Shard %1: connection lost during a batch").arg(m_name)));
+            done(TallyError::outcomeUnknown(
+                QStringLiteral("Shard %1: connection lost during a batch").arg(m_name)));
             return;
         }
         if (reply->isError()) {

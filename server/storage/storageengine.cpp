@@ -474,7 +474,7 @@ void StorageEngine::pump(Lane *lane)
                                 }
                                 Batch &failed = lane->queue.front();
                                 const bool unknown =
-                                    applied.error().code == QStringLiteral("outcome_unknown");
+                                    applied.error().kind == TallyError::Kind::OutcomeUnknown;
                                 failed.checkApplied = unknown;
                                 failed.sent = unknown;
                                 onFailed(lane, applied.error());

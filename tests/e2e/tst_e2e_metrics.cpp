@@ -3,6 +3,7 @@
 // and process metrics hold the exact values the requests made produce.
 #include "httpclient.h"
 #include "tallyprocess.h"
+#include "testkit.h"
 
 #include <QDateTime>
 #include <QFile>
@@ -15,13 +16,9 @@
 #include <QTemporaryDir>
 #include <QTest>
 
-namespace {
+using TestKit::voteBody;
 
-QByteArray voteBody(const QString &option)
-{
-    return QJsonDocument(QJsonObject{{QStringLiteral("option_id"), option}})
-        .toJson(QJsonDocument::Compact);
-}
+namespace {
 
 // The value of the one sample whose line starts with `series` (name and labels
 // exactly as exposed), or NaN when there is none.

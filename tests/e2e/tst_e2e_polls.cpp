@@ -2,6 +2,7 @@
 // themes and the admin token, against a running tally binary.
 #include "httpclient.h"
 #include "tallyprocess.h"
+#include "testkit.h"
 
 #include <QDateTime>
 #include <QJsonArray>
@@ -11,19 +12,9 @@
 
 #include <memory>
 
-namespace {
+using namespace TestKit;
 
-QJsonObject pollBody(const QString &id, const QString &question, const QStringList &options,
-                     const QString &theme = {})
-{
-    QJsonObject body{{QStringLiteral("question"), question},
-                     {QStringLiteral("options"), QJsonArray::fromStringList(options)}};
-    if (!id.isEmpty())
-        body.insert(QStringLiteral("id"), id);
-    if (!theme.isEmpty())
-        body.insert(QStringLiteral("theme"), theme);
-    return body;
-}
+namespace {
 
 QStringList idsOf(const HttpResponse &list)
 {
@@ -46,7 +37,6 @@ QStringList sortedKeys(const QJsonObject &object)
 }
 
 } // namespace
-
 
 class TestE2ePolls : public QObject {
     Q_OBJECT
@@ -101,8 +91,9 @@ void TestE2ePolls::createReturnsThePoll()
 {
     const QDateTime before = QDateTime::currentDateTimeUtc().addSecs(-1);
     const HttpResponse created = create(
-        pollBody(QStringLiteral("lunch"), QStringLiteral("  What's for lunch?  "),
-                 {QStringLiteral("Pizza"), QStringLiteral(" Salad "), QStringLiteral("Soup")}));
+        pollBody(QStringLiteral("lunch"),
+                 {QStringLiteral("Pizza"), QStringLiteral(" Salad "), QStringLiteral("Soup")},
+                 QStringLiteral("  What's for lunch?  ")));
     const QDateTime after = QDateTime::currentDateTimeUtc().addSecs(1);
     VERIFY_STATUS(created, 201);
     QVERIFY(created.header("Content-Type").startsWith("application/json"));
@@ -139,8 +130,8 @@ void TestE2ePolls::createReturnsThePoll()
 void TestE2ePolls::createWithThemeAndOneVotePerVoter()
 {
     QJsonObject body =
-        pollBody(QStringLiteral("strict"), QStringLiteral("Best editor?"),
-                 {QStringLiteral("vim"), QStringLiteral("emacs")}, QStringLiteral("  tools "));
+        pollBody(QStringLiteral("strict"), {QStringLiteral("vim"), QStringLiteral("emacs")},
+                 QStringLiteral("Best editor?"), QStringLiteral("  tools "));
     body.insert(QStringLiteral("one_vote_per_voter"), true);
     const HttpResponse created = create(body);
     VERIFY_STATUS(created, 201);
@@ -156,9 +147,9 @@ void TestE2ePolls::createWithThemeAndOneVotePerVoter()
 void TestE2ePolls::createGeneratesAnId()
 {
     const HttpResponse first = create(
-        pollBody({}, QStringLiteral("Generated?"), {QStringLiteral("yes"), QStringLiteral("no")}));
+        pollBody({}, {QStringLiteral("yes"), QStringLiteral("no")}, QStringLiteral("Generated?")));
     const HttpResponse second = create(
-        pollBody({}, QStringLiteral("Generated?"), {QStringLiteral("yes"), QStringLiteral("no")}));
+        pollBody({}, {QStringLiteral("yes"), QStringLiteral("no")}, QStringLiteral("Generated?")));
     VERIFY_STATUS(first, 201);
     VERIFY_STATUS(second, 201);
     static const QRegularExpression validId(QStringLiteral("^[A-Za-z0-9_-]{1,64}$"));
@@ -177,7 +168,7 @@ void TestE2ePolls::createAcceptsNumericAndLongestIds()
 {
     // A numeric id (the prior art's style) becomes its decimal string.
     QJsonObject numeric =
-        pollBody({}, QStringLiteral("Numeric?"), {QStringLiteral("yes"), QStringLiteral("no")});
+        pollBody({}, {QStringLiteral("yes"), QStringLiteral("no")}, QStringLiteral("Numeric?"));
     numeric.insert(QStringLiteral("id"), 7);
     const HttpResponse seven = create(numeric);
     VERIFY_STATUS(seven, 201);
@@ -186,8 +177,8 @@ void TestE2ePolls::createAcceptsNumericAndLongestIds()
 
     const QString longest = QStringLiteral("Az09_-").repeated(10) + QStringLiteral("abcd");
     QCOMPARE(longest.size(), 64);
-    const HttpResponse created = create(pollBody(longest, QStringLiteral("Long id?"),
-                                                 {QStringLiteral("yes"), QStringLiteral("no")}));
+    const HttpResponse created = create(pollBody(
+        longest, {QStringLiteral("yes"), QStringLiteral("no")}, QStringLiteral("Long id?")));
     VERIFY_STATUS(created, 201);
     QCOMPARE(created.json.value("id").toString(), longest);
     VERIFY_STATUS(m_client->get(QStringLiteral("/api/v1/polls/") + longest), 200);
@@ -195,8 +186,9 @@ void TestE2ePolls::createAcceptsNumericAndLongestIds()
 
 void TestE2ePolls::createRejectsDuplicateId()
 {
-    const QJsonObject body = pollBody(QStringLiteral("twice"), QStringLiteral("Once?"),
-                                      {QStringLiteral("a"), QStringLiteral("b")});
+    const QJsonObject body =
+        pollBody(QStringLiteral("twice"), {QStringLiteral("a"), QStringLiteral("b")},
+                 QStringLiteral("Once?"));
     const HttpResponse first = create(body);
     VERIFY_STATUS(first, 201);
     QJsonObject other = body;
@@ -318,8 +310,9 @@ void TestE2ePolls::shardIsARingNode()
 
     // Twelve more polls: with two shards, both get some.
     for (int i = 0; i < 12; ++i)
-        VERIFY_STATUS(create(pollBody(QStringLiteral("ring-%1").arg(i), QStringLiteral("Where?"),
-                                      {QStringLiteral("here"), QStringLiteral("there")})),
+        VERIFY_STATUS(create(pollBody(QStringLiteral("ring-%1").arg(i),
+                                      {QStringLiteral("here"), QStringLiteral("there")},
+                                      QStringLiteral("Where?"))),
                       201);
 
     // Every poll names a ring node, and the ring counts exactly the polls naming it.
@@ -343,10 +336,10 @@ void TestE2ePolls::listFiltersByThemeAndStatus()
 {
     for (const auto &[id, theme] : {std::pair{"l1", "list-food"}, std::pair{"l2", "list-food"},
                                     std::pair{"l3", "list-sport"}})
-        VERIFY_STATUS(create(pollBody(QString::fromLatin1(id), QStringLiteral("Listed?"),
-                                      {QStringLiteral("a"), QStringLiteral("b")},
-                                      QString::fromLatin1(theme))),
-                      201);
+        VERIFY_STATUS(
+            create(pollBody(QString::fromLatin1(id), {QStringLiteral("a"), QStringLiteral("b")},
+                            QStringLiteral("Listed?"), QString::fromLatin1(theme))),
+            201);
     VERIFY_STATUS(m_client->post(QStringLiteral("/api/v1/polls/l2/close")), 200);
 
     auto list = [this](const QString &query) {
@@ -399,8 +392,9 @@ void TestE2ePolls::getUnknownPoll()
 
 void TestE2ePolls::closeAndOpenControlVoting()
 {
-    const HttpResponse created = create(pollBody(QStringLiteral("gate"), QStringLiteral("Open?"),
-                                                 {QStringLiteral("a"), QStringLiteral("b")}));
+    const HttpResponse created =
+        create(pollBody(QStringLiteral("gate"), {QStringLiteral("a"), QStringLiteral("b")},
+                        QStringLiteral("Open?")));
     VERIFY_STATUS(created, 201);
     VERIFY_STATUS(m_client->postJson(QStringLiteral("/api/v1/vote/gate"), vote("A")), 202);
 
@@ -444,8 +438,8 @@ void TestE2ePolls::closeAndOpenControlVoting()
 void TestE2ePolls::deleteRemovesPollAndCounts()
 {
     const QJsonObject body =
-        pollBody(QStringLiteral("doomed"), QStringLiteral("Delete me?"),
-                 {QStringLiteral("a"), QStringLiteral("b")}, QStringLiteral("delete-theme"));
+        pollBody(QStringLiteral("doomed"), {QStringLiteral("a"), QStringLiteral("b")},
+                 QStringLiteral("Delete me?"), QStringLiteral("delete-theme"));
     VERIFY_STATUS(create(body), 201);
     for (const char *option : {"A", "A", "B"})
         VERIFY_STATUS(m_client->postJson(QStringLiteral("/api/v1/vote/doomed"), vote(option)), 202);
@@ -505,10 +499,11 @@ void TestE2ePolls::themesCountPolls()
     const QStringList options{QStringLiteral("a"), QStringLiteral("b")};
     for (const auto &[id, theme] : {std::pair{"f1", "food"}, std::pair{"s1", "sport"},
                                     std::pair{"f2", "food"}, std::pair{"g1", ""}})
-        VERIFY_STATUS(client.postJson(QStringLiteral("/api/v1/polls"),
-                                      pollBody(QString::fromLatin1(id), QStringLiteral("Theme?"),
-                                               options, QString::fromLatin1(theme))),
-                      201);
+        VERIFY_STATUS(
+            client.postJson(QStringLiteral("/api/v1/polls"),
+                            pollBody(QString::fromLatin1(id), options, QStringLiteral("Theme?"),
+                                     QString::fromLatin1(theme))),
+            201);
     const HttpResponse themes = client.get(QStringLiteral("/api/v1/themes"));
     VERIFY_STATUS(themes, 200);
     QCOMPARE(themes.json.value("themes").toArray(),
@@ -532,8 +527,9 @@ void TestE2ePolls::adminTokenGuardsAdministration()
     QVERIFY2(server.start(), qPrintable(server.diagnostics()));
     HttpClient client(server.url());
     const QString polls = QStringLiteral("/api/v1/polls");
-    const QJsonObject body = pollBody(QStringLiteral("lunch"), QStringLiteral("Guarded?"),
-                                      {QStringLiteral("a"), QStringLiteral("b")});
+    const QJsonObject body =
+        pollBody(QStringLiteral("lunch"), {QStringLiteral("a"), QStringLiteral("b")},
+                 QStringLiteral("Guarded?"));
     const HttpHeaders right{{"Authorization", "Bearer secret"}};
 
     auto expectError = [](const HttpResponse &response, int status, const QString &code) {

@@ -2,6 +2,7 @@
 // lock, operational endpoints (/health, /ready, /stats, /metrics) and the command line.
 #include "httpclient.h"
 #include "tallyprocess.h"
+#include "testkit.h"
 
 #include <QFile>
 #include <QJsonArray>
@@ -10,34 +11,12 @@
 #include <QTemporaryDir>
 #include <QTest>
 
+using namespace TestKit;
+
 namespace {
 
 const QString Results = QStringLiteral("/api/v1/results/");
 const QString Stats = QStringLiteral("/api/v1/stats");
-
-QJsonObject pollBody(const QString &id, int options)
-{
-    QJsonArray texts;
-    for (int i = 0; i < options; ++i)
-        texts.append(QStringLiteral("Choice %1").arg(i + 1));
-    return {{QStringLiteral("id"), id},
-            {QStringLiteral("question"), QStringLiteral("Kept?")},
-            {QStringLiteral("options"), texts}};
-}
-
-QByteArray voteBody(int option)
-{
-    return QJsonDocument(QJsonObject{{QStringLiteral("option_id"), QString(QChar(u'A' + option))}})
-        .toJson(QJsonDocument::Compact);
-}
-
-QJsonObject countsJson(const QList<int> &counts)
-{
-    QJsonObject object;
-    for (int i = 0; i < counts.size(); ++i)
-        object.insert(QString(QChar(u'A' + i)), counts[i]);
-    return object;
-}
 
 qint64 sum(const QList<int> &counts)
 {
@@ -45,11 +24,6 @@ qint64 sum(const QList<int> &counts)
     for (int count : counts)
         total += count;
     return total;
-}
-
-qint64 statValue(const HttpResponse &stats, const QString &group, const QString &name)
-{
-    return stats.json.value(group).toObject().value(name).toInteger(-1);
 }
 
 // Casts `counts[i]` votes for option i of `pollId` in one bulk request.

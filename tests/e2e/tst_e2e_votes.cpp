@@ -2,6 +2,7 @@
 // flushes, every error answer, and many workers under many connections.
 #include "httpclient.h"
 #include "tallyprocess.h"
+#include "testkit.h"
 
 #include <QJsonArray>
 #include <QJsonDocument>
@@ -9,41 +10,13 @@
 
 #include <memory>
 
+using namespace TestKit;
+
 namespace {
 
 const QString Results = QStringLiteral("/api/v1/results/");
 const QString Vote = QStringLiteral("/api/v1/vote/");
 const QString Stats = QStringLiteral("/api/v1/stats");
-
-QByteArray voteBody(const QString &option)
-{
-    return QJsonDocument(QJsonObject{{QStringLiteral("option_id"), option}})
-        .toJson(QJsonDocument::Compact);
-}
-
-QJsonObject pollBody(const QString &id, int options)
-{
-    QJsonArray texts;
-    for (int i = 0; i < options; ++i)
-        texts.append(QStringLiteral("Option %1").arg(i + 1));
-    return {{QStringLiteral("id"), id},
-            {QStringLiteral("question"), QStringLiteral("Which one?")},
-            {QStringLiteral("options"), texts}};
-}
-
-// {"A": counts[0], "B": counts[1], ...}
-QJsonObject countsJson(const QList<int> &counts)
-{
-    QJsonObject object;
-    for (int i = 0; i < counts.size(); ++i)
-        object.insert(QString(QChar(u'A' + i)), counts[i]);
-    return object;
-}
-
-qint64 statValue(const HttpResponse &stats, const QString &group, const QString &name)
-{
-    return stats.json.value(group).toObject().value(name).toInteger(-1);
-}
 
 // One vote request per entry: `counts[i]` votes for option i, interleaved.
 QList<HttpRequest> voteRequests(const QString &pollId, const QList<int> &counts)

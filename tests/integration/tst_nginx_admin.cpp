@@ -7,22 +7,22 @@
 //  - a Tally without any token answers admin calls through nginx with 401 and says how
 //    to set one, while the same call made directly from loopback succeeds.
 #include "httpclient.h"
+#include "nginxprocess.h"
 #include "tallyprocess.h"
+#include "testkit.h"
 
 #include <QDir>
 #include <QFile>
 #include <QJsonArray>
-#include <QProcess>
 #include <QRegularExpression>
-#include <QStandardPaths>
-#include <QTcpServer>
 #include <QTemporaryDir>
 #include <QTest>
 
-#include <csignal>
 #include <memory>
 #include <sys/stat.h>
-#include <unistd.h>
+
+using TestKit::bearer;
+using TestKit::pollBody;
 
 namespace {
 
@@ -48,44 +48,14 @@ int fileMode(const QString &path)
     return int(info.st_mode & 07777);
 }
 
-QJsonObject pollBody(const QString &id)
-{
-    return {{QStringLiteral("id"), id},
-            {QStringLiteral("question"), QStringLiteral("Through the proxy?")},
-            {QStringLiteral("options"), QJsonArray{QStringLiteral("Yes"), QStringLiteral("No")}}};
-}
-
-HttpHeaders bearer(const QString &token)
-{
-    return {{"Authorization", "Bearer " + token.toLatin1()}};
-}
-
-quint16 freeLoopbackPort()
-{
-    QTcpServer probe;
-    return probe.listen(QHostAddress::LocalHost, 0) ? probe.serverPort() : 0;
-}
-
 // The shipped site configuration with its listen address and upstream servers replaced,
-// inside a minimal nginx.conf of its own prefix directory; stopped by PID.
+// included by a test nginx of its own prefix directory.
 class ShippedNginx {
 public:
-    ~ShippedNginx() { stop(); }
-
-    static QString binary()
-    {
-        QString found = QStandardPaths::findExecutable(QStringLiteral("nginx"));
-        if (found.isEmpty())
-            found = QStandardPaths::findExecutable(
-                QStringLiteral("nginx"),
-                {QStringLiteral("/usr/sbin"), QStringLiteral("/usr/local/sbin")});
-        return found;
-    }
+    static QString binary() { return NginxProcess::binary(); }
 
     bool start(quint16 upstream)
     {
-        const QString prefix = m_dir.path();
-        m_port = freeLoopbackPort();
         QString site = readText(sourceFile(QStringLiteral("packaging/nginx/tally.conf")));
         const QRegularExpression listen(QStringLiteral(R"(^\s*listen 80;$)"),
                                         QRegularExpression::MultilineOption);
@@ -97,68 +67,20 @@ public:
                 QStringLiteral("the shipped nginx configuration changed shape: adapt this test");
             return false;
         }
-        site.replace(listen, QStringLiteral("    listen 127.0.0.1:%1;").arg(m_port));
+        site.replace(listen, QStringLiteral("    listen 127.0.0.1:%1;").arg(m_nginx.port()));
         site.replace(servers, QString());
         site.replace(QStringLiteral("least_conn;"),
                      QStringLiteral("least_conn;\n    server 127.0.0.1:%1;").arg(upstream));
-        writeFile(prefix + QStringLiteral("/tally.conf"), site);
-        writeFile(
-            prefix + QStringLiteral("/nginx.conf"),
-            QStringLiteral("daemon off;\nmaster_process on;\nworker_processes 1;\n%1"
-                           "pid %2/nginx.pid;\nerror_log %2/error.log warn;\n"
-                           "events { worker_connections 256; }\n"
-                           "http {\n    access_log off;\n    client_body_temp_path %2/body;\n"
-                           "    proxy_temp_path %2/proxy;\n    fastcgi_temp_path %2/fastcgi;\n"
-                           "    uwsgi_temp_path %2/uwsgi;\n    scgi_temp_path %2/scgi;\n"
-                           "    include %2/tally.conf;\n}\n")
-                // Workers must be able to enter the private (0700) prefix.
-                .arg(::geteuid() == 0 ? QStringLiteral("user root;\n") : QString(), prefix));
-        m_process.setProcessChannelMode(QProcess::MergedChannels);
-        m_process.start(binary(), {QStringLiteral("-p"), prefix, QStringLiteral("-c"),
-                                   prefix + QStringLiteral("/nginx.conf"), QStringLiteral("-e"),
-                                   prefix + QStringLiteral("/error.log")});
-        if (!m_process.waitForStarted(5000)) {
-            m_error = QStringLiteral("cannot start nginx: %1").arg(m_process.errorString());
-            return false;
-        }
-        HttpClient http(url(), 2000);
-        const HttpResponse health = http.waitFor(
-            QStringLiteral("/health"), [](const HttpResponse &r) { return r.status == 200; }, 10000,
-            50);
-        if (health.status != 200) {
-            m_error = QStringLiteral("nginx does not answer /health: %1\n%2\n%3")
-                          .arg(health.describe(), QString::fromUtf8(m_process.readAll()),
-                               readText(prefix + QStringLiteral("/error.log")));
-            return false;
-        }
-        return true;
+        return m_nginx.writeFile(QStringLiteral("tally.conf"), site) &&
+               m_nginx.start(QStringLiteral("    include %1/tally.conf;\n").arg(m_nginx.prefix()));
     }
 
-    void stop()
-    {
-        if (m_process.state() == QProcess::NotRunning)
-            return;
-        ::kill(pid_t(m_process.processId()), SIGQUIT);
-        if (!m_process.waitForFinished(5000)) {
-            m_process.kill();
-            m_process.waitForFinished(2000);
-        }
-    }
-
-    QUrl url() const { return QUrl(QStringLiteral("http://127.0.0.1:%1").arg(m_port)); }
-    QString errorString() const { return m_error; }
+    void stop() { m_nginx.stop(); }
+    QUrl url() const { return m_nginx.url(); }
+    QString errorString() const { return m_error.isEmpty() ? m_nginx.errorString() : m_error; }
 
 private:
-    void writeFile(const QString &path, const QString &text)
-    {
-        QFile file(path);
-        if (!file.open(QIODevice::WriteOnly) || file.write(text.toUtf8()) < 0)
-            m_error = QStringLiteral("cannot write %1").arg(path);
-    }
-
-    QTemporaryDir m_dir{QDir::tempPath() + QStringLiteral("/tally-nginx-XXXXXX")};
-    QProcess m_process;
-    quint16 m_port = 0;
+    NginxProcess m_nginx;
     QString m_error;
 };
 
@@ -243,10 +165,10 @@ void TestNginxAdmin::packagedServiceMakesItsTokenAndNginxCallersNeedIt()
         const HttpResponse anonymous = viaNginx.postJson(Polls, pollBody(id));
         VERIFY_STATUS(anonymous, 401);
         QCOMPARE(anonymous.errorCode(), QStringLiteral("unauthorized"));
-        VERIFY_STATUS(viaNginx.postJson(Polls, pollBody(id), bearer(token)), 201);
+        VERIFY_STATUS(viaNginx.postJson(Polls, pollBody(id), bearer(token.toLatin1())), 201);
         VERIFY_STATUS(viaNginx.post(Polls + u'/' + id + QStringLiteral("/close")), 401);
         VERIFY_STATUS(viaNginx.del(Polls + u'/' + id), 401);
-        VERIFY_STATUS(viaNginx.del(Polls + u'/' + id, bearer(token)), 204);
+        VERIFY_STATUS(viaNginx.del(Polls + u'/' + id, bearer(token.toLatin1())), 204);
         // Reads and votes need no token.
         VERIFY_STATUS(viaNginx.get(Polls), 200);
         nginx.stop();

@@ -4,22 +4,14 @@
 // connection that carries them comes back after a Redis node restarts.
 #include "httpclient.h"
 #include "livetestkit.h"
+#include "nginxprocess.h"
 #include "redisnode.h"
 #include "tallyprocess.h"
 #include "wsclient.h"
 
-#include <QDir>
 #include <QElapsedTimer>
-#include <QFile>
-#include <QHostAddress>
-#include <QProcess>
-#include <QStandardPaths>
-#include <QTcpServer>
-#include <QTemporaryDir>
 
-#include <csignal>
 #include <memory>
-#include <unistd.h>
 
 using namespace LiveKit;
 
@@ -27,64 +19,23 @@ namespace {
 
 const char AdminToken[] = "nginx-cluster-admin-token";
 
-quint16 freeLoopbackPort()
+// The http block of an nginx in front of the instances listening on `upstreams`: round
+// robin (so that both instances get a share of the REST votes), keep-alive upstream
+// connections and the WebSocket upgrade.
+QString clusterConfig(quint16 port, const QList<quint16> &upstreams)
 {
-    QTcpServer probe;
-    if (!probe.listen(QHostAddress::LocalHost, 0))
-        return 0;
-    return probe.serverPort();
-}
-
-// A throwaway nginx: its own prefix directory and loopback port, in the foreground
-// (daemon off) with a master process, stopped by PID.
-class Nginx {
-public:
-    ~Nginx() { stop(); }
-
-    static QString binary()
-    {
-        QString found = QStandardPaths::findExecutable(str("nginx"));
-        if (found.isEmpty())
-            found = QStandardPaths::findExecutable(str("nginx"),
-                                                   {str("/usr/sbin"), str("/usr/local/sbin")});
-        return found;
-    }
-
-    bool start(const QList<quint16> &upstreams)
-    {
-        if (!m_dir.isValid()) {
-            m_error = str("no temporary directory");
-            return false;
-        }
-        m_port = freeLoopbackPort();
-        const QString prefix = m_dir.path();
-        QString servers;
-        for (quint16 port : upstreams)
-            servers += str("        server 127.0.0.1:%1 max_fails=0;\n").arg(port);
-        // Round robin, so that both instances get a share of the REST votes.
-        const QString config =
-            str(R"(daemon off;
-master_process on;
-worker_processes 1;
-%1pid %2/nginx.pid;
-error_log %2/error.log warn;
-events { worker_connections 512; }
-http {
-    access_log off;
-    client_body_temp_path %2/body;
-    proxy_temp_path %2/proxy;
-    fastcgi_temp_path %2/fastcgi;
-    uwsgi_temp_path %2/uwsgi;
-    scgi_temp_path %2/scgi;
-    map $http_upgrade $connection_upgrade {
+    QString servers;
+    for (quint16 upstream : upstreams)
+        servers += str("        server 127.0.0.1:%1 max_fails=0;\n").arg(upstream);
+    return str(R"(    map $http_upgrade $connection_upgrade {
         default upgrade;
         '' '';
     }
     upstream tally {
-%3        keepalive 16;
+%1        keepalive 16;
     }
     server {
-        listen 127.0.0.1:%4;
+        listen 127.0.0.1:%2;
         proxy_http_version 1.1;
         proxy_set_header Host $host;
         proxy_set_header X-Real-IP $remote_addr;
@@ -101,68 +52,10 @@ http {
             proxy_set_header Connection "";
         }
     }
-}
 )")
-                // Workers must be able to enter the private (0700) prefix.
-                .arg(::geteuid() == 0 ? str("user root;\n") : QString(), prefix, servers)
-                .arg(m_port);
-        QFile file(prefix + str("/nginx.conf"));
-        if (!file.open(QIODevice::WriteOnly) || file.write(config.toUtf8()) < 0) {
-            m_error = str("cannot write %1").arg(file.fileName());
-            return false;
-        }
-        file.close();
-        m_process.setProcessChannelMode(QProcess::MergedChannels);
-        m_process.start(binary(), {str("-p"), prefix, str("-c"), prefix + str("/nginx.conf"),
-                                   str("-e"), prefix + str("/error.log")});
-        if (!m_process.waitForStarted(5000)) {
-            m_error = str("cannot start nginx: %1").arg(m_process.errorString());
-            return false;
-        }
-        // Ready when it proxies a request through to an instance.
-        HttpClient http(url(), 2000);
-        const HttpResponse health = http.waitFor(
-            str("/health"), [](const HttpResponse &r) { return r.status == 200; }, 10000, 50);
-        if (health.status != 200) {
-            m_error =
-                str("nginx does not answer /health: %1\n%2").arg(health.describe(), diagnostics());
-            return false;
-        }
-        return true;
-    }
-
-    void stop()
-    {
-        if (m_process.state() == QProcess::NotRunning)
-            return;
-        // The master's PID: QProcess started it in the foreground. SIGQUIT is a graceful
-        // stop; it closes the proxied WebSocket connections as well.
-        ::kill(pid_t(m_process.processId()), SIGQUIT);
-        if (!m_process.waitForFinished(5000)) {
-            ::kill(pid_t(m_process.processId()), SIGTERM);
-            if (!m_process.waitForFinished(5000))
-                m_process.kill();
-            m_process.waitForFinished(2000);
-        }
-    }
-
-    QUrl url() const { return QUrl(str("http://127.0.0.1:%1").arg(m_port)); }
-    QString errorString() const { return m_error; }
-    QString diagnostics()
-    {
-        QFile log(m_dir.path() + str("/error.log"));
-        log.open(QIODevice::ReadOnly);
-        return str("nginx output: %1\nerror.log: %2")
-            .arg(QString::fromUtf8(m_process.readAll()),
-                 QString::fromUtf8(log.readAll().right(4000)));
-    }
-
-private:
-    QTemporaryDir m_dir{QDir::tempPath() + str("/tally-nginx-XXXXXX")};
-    QProcess m_process;
-    quint16 m_port = 0;
-    QString m_error;
-};
+        .arg(servers)
+        .arg(port);
+}
 
 } // namespace
 
@@ -184,12 +77,12 @@ private:
 
     RedisNode m_nodes[2];
     std::unique_ptr<TallyProcess> m_instances[2];
-    std::unique_ptr<Nginx> m_nginx;
+    std::unique_ptr<NginxProcess> m_nginx;
 };
 
 void TestNginxCluster::initTestCase()
 {
-    if (Nginx::binary().isEmpty())
+    if (NginxProcess::binary().isEmpty())
         QSKIP("nginx is not installed");
     for (RedisNode &node : m_nodes)
         QVERIFY2(node.start(), qPrintable(node.diagnostics()));
@@ -204,8 +97,9 @@ void TestNginxCluster::initTestCase()
                         str("--catalog-refresh"), str("0.5"), str("--admin-token"), str(AdminToken)});
         QVERIFY2(m_instances[i]->start(), qPrintable(m_instances[i]->diagnostics()));
     }
-    m_nginx = std::make_unique<Nginx>();
-    QVERIFY2(m_nginx->start({m_instances[0]->port(), m_instances[1]->port()}),
+    m_nginx = std::make_unique<NginxProcess>();
+    QVERIFY2(m_nginx->start(
+                 clusterConfig(m_nginx->port(), {m_instances[0]->port(), m_instances[1]->port()})),
              qPrintable(m_nginx->errorString()));
 }
 

@@ -13,15 +13,6 @@
 #include <QScopeGuard>
 #include <QTest>
 
-
-// Runs a helper that may fail a check, and stops the test function if it did.
-#define CHECKED(call)                                                                              \
-    do {                                                                                           \
-        call;                                                                                      \
-        if (QTest::currentTestFailed())                                                            \
-            return;                                                                                \
-    } while (false)
-
 class TestRedisShards : public QObject {
     Q_OBJECT
 

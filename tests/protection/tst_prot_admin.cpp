@@ -20,11 +20,6 @@ namespace {
 
 const QByteArray Token = "s3cret-Token-0123456789abcdef";
 
-HttpHeaders bearer(const QByteArray &token)
-{
-    return {{"Authorization", "Bearer " + token}};
-}
-
 QJsonObject unauthorized()
 {
     return errorJson(QStringLiteral("unauthorized"),

@@ -13,11 +13,6 @@ namespace {
 const QByteArray Token = "disclosure-Token-0123456789";
 const QString Ring = QStringLiteral("/api/v1/ring");
 
-HttpHeaders bearer(const QByteArray &token)
-{
-    return {{"Authorization", "Bearer " + token}};
-}
-
 QJsonArray shardsOf(const HttpResponse &stats)
 {
     return stats.json.value(QStringLiteral("shards")).toArray();

@@ -22,16 +22,6 @@ constexpr int Voters = 6;
 constexpr int MaxCycles = 1000;
 constexpr qint64 CyclingMs = 4000;
 
-QJsonObject racePoll(int options)
-{
-    QJsonArray texts;
-    for (int i = 0; i < options; ++i)
-        texts.append(QStringLiteral("Option %1").arg(i + 1));
-    return {{QStringLiteral("id"), QStringLiteral("r")},
-            {QStringLiteral("question"), QStringLiteral("Race?")},
-            {QStringLiteral("options"), texts}};
-}
-
 struct VoterTally {
     int accepted = 0;
     int notFound = 0;
@@ -81,7 +71,7 @@ void TestRaces::votesRacingDeleteAndRecreate()
     TallyProcess tally;
     PROT_START(tally);
     HttpClient admin(tally.url());
-    PROT_STATUS(admin.postJson(Polls, racePoll(10)), 201);
+    PROT_STATUS(admin.postJson(Polls, pollBody(QStringLiteral("r"), 10)), 201);
 
     std::atomic<bool> stop = false;
     std::vector<VoterTally> tallies(Voters);
@@ -112,7 +102,8 @@ void TestRaces::votesRacingDeleteAndRecreate()
            (cycles % 2 == 1 || cycling.elapsed() < CyclingMs);
          ++cycles) {
         adminCall("DELETE", "/api/v1/polls/r", {}, 204);
-        adminCall("POST", "/api/v1/polls", compact(racePoll(cycles % 2 == 0 ? 10 : 2)), 201);
+        adminCall("POST", "/api/v1/polls",
+                  compact(pollBody(QStringLiteral("r"), cycles % 2 == 0 ? 10 : 2)), 201);
     }
     stop = true;
     for (std::thread &voter : voters)

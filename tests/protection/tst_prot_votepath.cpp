@@ -177,7 +177,7 @@ void TestVotePath::overloadedVoteLeavesTheVoterFree()
         PROT_START(tally);
         HttpClient http(tally.url());
         PROT_STATUS(http.postJson(Polls, pollBody(QStringLiteral("free"))), 201);
-        PROT_STATUS(http.postJson(Polls, pollBody(QStringLiteral("once"), true)), 201);
+        PROT_STATUS(http.postJson(Polls, oneVotePerVoter(pollBody(QStringLiteral("once")))), 201);
         for (int part = 0; part < 4; ++part) {
             const HttpResponse filled = http.post(Bulk, bulkBody(QStringLiteral("free"), 250));
             PROT_STATUS(filled, 202);

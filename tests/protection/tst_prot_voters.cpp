@@ -85,10 +85,11 @@ void TestVoters::initTestCase()
     m_tally = std::make_unique<TallyProcess>(QStringList{"--workers", "2"}, m_dir.path());
     PROT_START(*m_tally);
     m_http = std::make_unique<HttpClient>(m_tally->url());
-    const HttpResponse created = m_http->postJson(Polls, pollBody(QStringLiteral("once"), true));
+    const HttpResponse created =
+        m_http->postJson(Polls, oneVotePerVoter(pollBody(QStringLiteral("once"))));
     PROT_STATUS(created, 201);
     QCOMPARE(created.json.value("one_vote_per_voter").toBool(), true);
-    PROT_STATUS(m_http->postJson(Polls, pollBody(QStringLiteral("free"), false)), 201);
+    PROT_STATUS(m_http->postJson(Polls, pollBody(QStringLiteral("free"))), 201);
 }
 
 void TestVoters::bodyAndHeader()
@@ -301,7 +302,8 @@ void TestVoters::twoInstancesOnRedis()
     HttpClient one(first.url());
     HttpClient two(second.url());
 
-    const HttpResponse created = one.postJson(Polls, pollBody(QStringLiteral("shared"), true));
+    const HttpResponse created =
+        one.postJson(Polls, oneVotePerVoter(pollBody(QStringLiteral("shared"))));
     PROT_STATUS(created, 201);
     const QString shard = created.json.value("shard").toString();
     RedisNode &owner = shard == nodeA.shardName() ? nodeA : nodeB;
@@ -348,7 +350,7 @@ void TestVoters::twoInstancesOnRedis()
     QCOMPARE(owner.smembers("poll:shared:voters"), QSet<QByteArray>({"alice", "bob", "zoe"}));
 
     // Without the flag, the same voter votes on both instances as often as they like.
-    PROT_STATUS(one.postJson(Polls, pollBody(QStringLiteral("open-shared"), false)), 201);
+    PROT_STATUS(one.postJson(Polls, pollBody(QStringLiteral("open-shared"))), 201);
     PROT_STATUS(two.waitFor(
                     QStringLiteral("/api/v1/polls/open-shared"),
                     [](const HttpResponse &r) { return r.status == 200; }, 5000),

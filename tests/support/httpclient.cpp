@@ -67,6 +67,22 @@ QString HttpResponse::describe() const
     return text;
 }
 
+qint64 readResponseHead(const QByteArray &head, HttpResponse *response)
+{
+    const QList<QByteArray> lines = head.split('\n');
+    const QList<QByteArray> statusLine = lines.constFirst().trimmed().split(' ');
+    response->status = statusLine.size() >= 2 ? statusLine[1].toInt() : 0;
+    for (qsizetype i = 1; i < lines.size(); ++i) {
+        const qsizetype colon = lines[i].indexOf(':');
+        if (colon > 0)
+            response->headers.insert(lines[i].left(colon).trimmed().toLower(),
+                                     lines[i].mid(colon + 1).trimmed());
+    }
+    bool ok = false;
+    const qint64 length = response->headers.value("content-length").toLongLong(&ok);
+    return ok ? length : -1;
+}
+
 HttpClient::HttpClient(const QUrl &base, int timeoutMs)
     : m_base(base), m_timeoutMs(timeoutMs), m_manager(newManager())
 {
@@ -220,19 +236,7 @@ HttpResponse HttpClient::raw(const QByteArray &request)
         if (headerEnd < 0) {
             headerEnd = data.indexOf("\r\n\r\n");
             if (headerEnd >= 0) {
-                const QList<QByteArray> lines = data.left(headerEnd).split('\n');
-                const QList<QByteArray> statusLine = lines.constFirst().trimmed().split(' ');
-                response.status = statusLine.size() >= 2 ? statusLine[1].toInt() : 0;
-                for (qsizetype i = 1; i < lines.size(); ++i) {
-                    const qsizetype colon = lines[i].indexOf(':');
-                    if (colon > 0)
-                        response.headers.insert(lines[i].left(colon).trimmed().toLower(),
-                                                lines[i].mid(colon + 1).trimmed());
-                }
-                bool ok = false;
-                contentLength = response.headers.value("content-length").toLongLong(&ok);
-                if (!ok)
-                    contentLength = -1;
+                contentLength = readResponseHead(data.left(headerEnd), &response);
             }
         }
         if (headerEnd >= 0 && contentLength >= 0 && data.size() - headerEnd - 4 >= contentLength)

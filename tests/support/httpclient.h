@@ -29,6 +29,10 @@ struct HttpResponse {
     QString describe() const;
 };
 
+// Reads the status line and headers of a raw response head (everything before the blank
+// line) into `response`; returns its Content-Length, or -1 when it announces none.
+qint64 readResponseHead(const QByteArray &head, HttpResponse *response);
+
 // A request for HttpClient::sendAll().
 struct HttpRequest {
     QByteArray method = "GET";

@@ -11,6 +11,7 @@
 #include "startupdialog.h"
 #include "tallyprocess.h"
 #include "tallyserver.h"
+#include "testkit.h"
 #include "uitestsupport.h"
 
 #include <QAbstractButton>
@@ -52,16 +53,7 @@ std::unique_ptr<QTemporaryDir> scratchDir()
     return dir;
 }
 
-bool waitFor(const std::function<bool()> &condition, int timeoutMs = 15000)
-{
-    const QDeadlineTimer deadline(timeoutMs);
-    while (!condition()) {
-        if (deadline.hasExpired())
-            return false;
-        QTest::qWait(20);
-    }
-    return true;
-}
+using TestKit::waitFor;
 
 StartupDialog *waitForDialog(DesktopLauncher &launcher)
 {

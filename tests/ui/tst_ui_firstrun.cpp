@@ -8,6 +8,7 @@
 #include "pollsview.h"
 #include "samplepoll.h"
 #include "tallyprocess.h"
+#include "testkit.h"
 #include "uitestsupport.h"
 
 #include <QAction>
@@ -19,16 +20,7 @@
 #include <QTest>
 
 namespace {
-bool waitFor(const std::function<bool()> &condition, int timeoutMs = 20000)
-{
-    const QDeadlineTimer deadline(timeoutMs);
-    while (!condition()) {
-        if (deadline.hasExpired())
-            return false;
-        QTest::qWait(20);
-    }
-    return true;
-}
+using TestKit::waitFor;
 } // namespace
 
 class TestUiFirstRun : public QObject {

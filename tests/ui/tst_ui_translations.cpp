@@ -11,6 +11,7 @@
 #include "presenterview.h"
 #include "startupdialog.h"
 #include "tallyprocess.h"
+#include "testkit.h"
 #include "uitestsupport.h"
 #include "uitext.h"
 
@@ -166,16 +167,7 @@ QStringList clippedTexts(QWidget *root)
     return clipped;
 }
 
-bool waitFor(const std::function<bool()> &condition, int timeoutMs = 15000)
-{
-    const QDeadlineTimer deadline(timeoutMs);
-    while (!condition()) {
-        if (deadline.hasExpired())
-            return false;
-        QTest::qWait(20);
-    }
-    return true;
-}
+using TestKit::waitFor;
 
 // With TALLY_SCREENSHOT_DIR set, the screenshots land there (docs/screenshots).
 void saveScreenshot(QWidget *widget, const QString &name)

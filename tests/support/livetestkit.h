@@ -2,21 +2,13 @@
 
 // Small helpers shared by the live-update tests.
 #include "httpclient.h"
+#include "testkit.h"
 #include "wsclient.h"
 
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QTest>
-
-
-// Runs a helper that may fail a check, and stops the test function if it did.
-#define CHECKED(call)                                                                              \
-    do {                                                                                           \
-        call;                                                                                      \
-        if (QTest::currentTestFailed())                                                            \
-            return;                                                                                \
-    } while (false)
 
 namespace LiveKit {
 
@@ -25,17 +17,9 @@ inline QString str(const char *text)
     return QString::fromUtf8(text);
 }
 
-inline QJsonObject pollBody(const QString &id, const QStringList &options)
-{
-    return {{str("id"), id},
-            {str("question"), str("Which one?")},
-            {str("options"), QJsonArray::fromStringList(options)}};
-}
-
-inline QByteArray voteBody(const QString &option)
-{
-    return QJsonDocument(QJsonObject{{str("option_id"), option}}).toJson(QJsonDocument::Compact);
-}
+using TestKit::countsJson;
+using TestKit::pollBody;
+using TestKit::voteBody;
 
 inline QJsonObject subscribePoll(const QString &pollId, const QJsonValue &ref = QJsonValue())
 {
@@ -58,15 +42,6 @@ inline QJsonObject vote(const QJsonValue &pollId, const QJsonValue &option, cons
     if (!option.isUndefined())
         message.insert(str("option_id"), option);
     return message;
-}
-
-// {"A": counts[0], "B": counts[1], ...}
-inline QJsonObject countsJson(const QList<int> &counts)
-{
-    QJsonObject object;
-    for (int i = 0; i < counts.size(); ++i)
-        object.insert(QString(QChar(u'A' + i)), counts[i]);
-    return object;
 }
 
 inline auto isType(const QString &type)

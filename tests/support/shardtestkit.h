@@ -3,6 +3,7 @@
 // Small helpers shared by the Redis integration tests: an independent copy of the
 // documented hash ring, expected answers, and readers of /api/v1/stats.
 #include "httpclient.h"
+#include "testkit.h"
 
 #include <QJsonObject>
 #include <QList>
@@ -17,9 +18,10 @@ using Counts = QMap<QString, qint64>;    // option id -> votes
 using PollVotes = QMap<QString, Counts>; // poll id -> counts
 using Vote = QPair<QString, QString>;    // poll id, option id
 
-inline const QString Api = QStringLiteral("/api/v1");
-
-QByteArray compact(const QJsonObject &object);
+using TestKit::Api;
+using TestKit::compact;
+using TestKit::pollBody;
+using TestKit::statValue;
 
 // The ring as docs/architecture.md describes it, written independently of the server:
 // point i of node N is the first four bytes (big-endian) of MD5("N#i"); a key belongs
@@ -32,7 +34,6 @@ QStringList idsOn(const QStringList &nodes, const QString &node, const QString &
 
 // --redis-nodes with the nodes' URLs.
 QStringList redisArgs(const QList<RedisNode *> &nodes);
-QJsonObject pollBody(const QString &id, const QStringList &options);
 HttpRequest voteRequest(const Vote &vote);
 
 // The "results" object the API must answer for `counts` (every option, zeros included).
@@ -45,6 +46,5 @@ qint64 total(const Counts &counts);
 // Readers of a /api/v1/stats body.
 QJsonObject shardOf(const QJsonObject &stats, const QString &name);
 QString stateOf(const QJsonObject &stats, const QString &name);
-qint64 statValue(const QJsonObject &stats, const QString &group, const QString &field);
 // Every accepted vote is confirmed by its shard, nothing waits anywhere, every shard is up.
 bool fullyFlushed(const QJsonObject &stats);

@@ -179,28 +179,12 @@ void VoteStorm::finished(QNetworkReply *reply, const Pending &pending)
 
 namespace DurabilityKit {
 
-QByteArray compact(const QJsonObject &object)
-{
-    return QJsonDocument(object).toJson(QJsonDocument::Compact);
-}
-
 QStringList optionIds(int count)
 {
     QStringList ids;
     for (int i = 0; i < count; ++i)
         ids.append(QString(QChar(u'A' + i)));
     return ids;
-}
-
-QJsonObject pollBody(const QString &id, const QStringList &options)
-{
-    QJsonArray texts;
-    for (const QString &option : options)
-        texts.append(QStringLiteral("Choice %1").arg(option));
-    return {{QStringLiteral("id"), id},
-            {QStringLiteral("question"), QStringLiteral("Does %1 survive a crash?").arg(id)},
-            {QStringLiteral("theme"), QStringLiteral("durability")},
-            {QStringLiteral("options"), texts}};
 }
 
 HttpRequest voteRequest(const QString &pollId, const QString &optionId)
@@ -222,11 +206,6 @@ Counts readResults(HttpClient &client, const QString &pollId, bool *ok, QString 
     for (auto it = results.constBegin(); it != results.constEnd(); ++it)
         counts.insert(it.key(), it.value().toInteger(-1));
     return counts;
-}
-
-qint64 statValue(const QJsonObject &stats, const QString &group, const QString &field)
-{
-    return stats.value(group).toObject().value(field).toInteger(-1);
 }
 
 QStringList checkBounds(const VoteBook &book, const PollCounts &counted, bool upperOnly)

@@ -1,5 +1,7 @@
 #pragma once
 
+#include "httpclient.h"
+
 #include <QByteArray>
 #include <QJsonObject>
 #include <QMap>
@@ -8,17 +10,7 @@
 #include <vector>
 
 // One HTTP answer read byte for byte from a RawSocket.
-struct RawResponse {
-    int status = 0;                       // 0: no complete answer (see error)
-    QMap<QByteArray, QByteArray> headers; // names in lower case
-    QByteArray body;
-    QJsonObject json;
-    QString error;
-
-    QByteArray header(const QByteArray &name) const { return headers.value(name.toLower()); }
-    QString errorCode() const;
-    QString describe() const;
-};
+using RawResponse = HttpResponse;
 
 // A plain blocking POSIX TCP client for the tests that need what QTcpSocket and
 // QNetworkAccessManager hide: a chosen source address (127.0.0.2, ...), many sockets

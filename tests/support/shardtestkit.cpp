@@ -77,13 +77,6 @@ QStringList redisArgs(const QList<RedisNode *> &nodes)
     return {QStringLiteral("--redis-nodes"), urls.join(u',')};
 }
 
-QJsonObject pollBody(const QString &id, const QStringList &options)
-{
-    return {{QStringLiteral("id"), id},
-            {QStringLiteral("question"), QStringLiteral("Question %1?").arg(id)},
-            {QStringLiteral("options"), QJsonArray::fromStringList(options)}};
-}
-
 HttpRequest voteRequest(const Vote &vote)
 {
     return {"POST", Api + QStringLiteral("/vote/") + vote.first,
@@ -138,11 +131,6 @@ QString stateOf(const QJsonObject &stats, const QString &name)
     return shardOf(stats, name).value(QStringLiteral("state")).toString();
 }
 
-qint64 statValue(const QJsonObject &stats, const QString &group, const QString &field)
-{
-    return stats.value(group).toObject().value(field).toInteger(-1);
-}
-
 bool fullyFlushed(const QJsonObject &stats)
 {
     const qint64 accepted = statValue(stats, QStringLiteral("votes"), QStringLiteral("accepted"));
@@ -159,9 +147,4 @@ bool fullyFlushed(const QJsonObject &stats)
             return false;
     }
     return !shards.isEmpty();
-}
-
-QByteArray compact(const QJsonObject &object)
-{
-    return QJsonDocument(object).toJson(QJsonDocument::Compact);
 }

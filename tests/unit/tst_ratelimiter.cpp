@@ -274,4 +274,4 @@ private slots:
 };
 
 QTEST_APPLESS_MAIN(TestRateLimiter)
-#include "tst_prot_ratelimiter.moc"
+#include "tst_ratelimiter.moc"

@@ -64,22 +64,6 @@ int timeLeft(const QDeadlineTimer &deadline)
 
 } // namespace
 
-QString RawResponse::errorCode() const
-{
-    return json.value(QStringLiteral("error")).toObject().value(QStringLiteral("code")).toString();
-}
-
-QString RawResponse::describe() const
-{
-    if (status == 0)
-        return QStringLiteral("no HTTP answer: %1").arg(error);
-    QString text = QStringLiteral("HTTP %1\n").arg(status);
-    for (auto it = headers.cbegin(); it != headers.cend(); ++it)
-        text += QStringLiteral("%1: %2\n")
-                    .arg(QString::fromLatin1(it.key()), QString::fromLatin1(it.value()));
-    return text + QString::fromUtf8(body.left(2000));
-}
-
 RawSocket::~RawSocket()
 {
     close();
@@ -238,18 +222,8 @@ RawResponse RawSocket::readResponse(int timeoutMs, bool withBody)
         if (headEnd < 0) {
             headEnd = m_pending.indexOf("\r\n\r\n");
             if (headEnd >= 0) {
-                const QList<QByteArray> lines = m_pending.left(headEnd).split('\n');
-                const QList<QByteArray> statusLine = lines.constFirst().trimmed().split(' ');
-                response.status = statusLine.size() >= 2 ? statusLine[1].toInt() : 0;
-                for (qsizetype i = 1; i < lines.size(); ++i) {
-                    const qsizetype colon = lines[i].indexOf(':');
-                    if (colon > 0)
-                        response.headers.insert(lines[i].left(colon).trimmed().toLower(),
-                                                lines[i].mid(colon + 1).trimmed());
-                }
-                bool ok = false;
-                contentLength = response.headers.value("content-length").toLongLong(&ok);
-                if (!ok || !withBody)
+                contentLength = readResponseHead(m_pending.left(headEnd), &response);
+                if (contentLength < 0 || !withBody)
                     contentLength = 0;
             }
         }
@@ -281,7 +255,8 @@ RawResponse RawSocket::readResponse(int timeoutMs, bool withBody)
             closed = true;
     }
     const QJsonDocument document = QJsonDocument::fromJson(response.body);
-    if (document.isObject())
+    response.jsonObject = document.isObject();
+    if (response.jsonObject)
         response.json = document.object();
     return response;
 }

@@ -1,4 +1,5 @@
 #include "redisnode.h"
+#include "testkit.h"
 
 #include <QDeadlineTimer>
 #include <QDir>
@@ -57,17 +58,6 @@ RedisValue copyReply(const redisReply *reply)
         value.type = RedisValue::Type::Nil;
     }
     return value;
-}
-
-// A port nobody listens on right now: bind to port 0, read it, let it go.
-quint16 freeLoopbackPort()
-{
-    QTcpServer probe;
-    if (!probe.listen(QHostAddress::LocalHost, 0))
-        return 0;
-    const quint16 port = probe.serverPort();
-    probe.close();
-    return port;
 }
 
 } // namespace
@@ -166,7 +156,7 @@ bool RedisNode::start(int timeoutMs)
         return false;
     }
     if (m_port == 0)
-        m_port = freeLoopbackPort();
+        m_port = TestKit::freeLoopbackPort();
     if (m_port == 0) {
         m_error = QStringLiteral("no free loopback port");
         return false;

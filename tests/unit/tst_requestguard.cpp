@@ -181,4 +181,4 @@ private slots:
 };
 
 QTEST_APPLESS_MAIN(TestRequestGuard)
-#include "tst_prot_requestguard.moc"
+#include "tst_requestguard.moc"

@@ -1,10 +1,11 @@
 #pragma once
 
-// Small helpers shared by the protection tests: poll and vote bodies, stats fields,
-// and a check macro that prints the whole answer on failure.
+// Small helpers shared by the protection tests: paths, results and error bodies, and
+// a check macro that prints the whole answer on failure.
 #include "httpclient.h"
 #include "rawsocket.h"
 #include "tallyprocess.h"
+#include "testkit.h"
 
 #include <QJsonArray>
 #include <QJsonDocument>
@@ -17,31 +18,12 @@ inline const QString Vote = QStringLiteral("/api/v1/vote/");
 inline const QString Results = QStringLiteral("/api/v1/results/");
 inline const QString Stats = QStringLiteral("/api/v1/stats");
 
-inline QByteArray compact(const QJsonObject &object)
-{
-    return QJsonDocument(object).toJson(QJsonDocument::Compact);
-}
-
-inline QByteArray voteBody(const QString &option, const QString &voter = {})
-{
-    QJsonObject body{{QStringLiteral("option_id"), option}};
-    if (!voter.isEmpty())
-        body.insert(QStringLiteral("voter_id"), voter);
-    return compact(body);
-}
-
-inline QJsonObject pollBody(const QString &id, bool oneVotePerVoter = false)
-{
-    return {{QStringLiteral("id"), id},
-            {QStringLiteral("question"), QStringLiteral("Which one?")},
-            {QStringLiteral("options"), QJsonArray{QStringLiteral("Red"), QStringLiteral("Blue")}},
-            {QStringLiteral("one_vote_per_voter"), oneVotePerVoter}};
-}
-
-inline qint64 statValue(const QJsonObject &stats, const QString &group, const QString &name)
-{
-    return stats.value(group).toObject().value(name).toInteger(-1);
-}
+using TestKit::bearer;
+using TestKit::compact;
+using TestKit::oneVotePerVoter;
+using TestKit::pollBody;
+using TestKit::statValue;
+using TestKit::voteBody;
 
 inline qint64 total(const QJsonObject &results)
 {

@@ -4,6 +4,7 @@
 // flight and books every answer (or the lack of one), and readers of what the server
 // counted.
 #include "httpclient.h"
+#include "testkit.h"
 
 #include <QJsonObject>
 #include <QList>
@@ -85,17 +86,17 @@ private:
 
 namespace DurabilityKit {
 
-inline const QString Api = QStringLiteral("/api/v1");
+using TestKit::Api;
+using TestKit::compact;
+using TestKit::pollBody;
+using TestKit::statValue;
 
-QByteArray compact(const QJsonObject &object);
-QJsonObject pollBody(const QString &id, const QStringList &options);
 QStringList optionIds(int count);
 HttpRequest voteRequest(const QString &pollId, const QString &optionId);
 
 // GET /api/v1/results/<id> -> option -> votes; `ok` false (and an explanation in
 // `error`) when the answer is not a 200 with a results object.
 Counts readResults(HttpClient &client, const QString &pollId, bool *ok, QString *error);
-qint64 statValue(const QJsonObject &stats, const QString &group, const QString &field);
 
 // Every violation of acknowledged <= counted <= acknowledged + unanswered, and of
 // counted == acknowledged for options without unanswered votes, one line each; empty
