@@ -1,6 +1,7 @@
 #pragma once
 
 #include "apidoccontroller.h"
+#include "leanpath.h"
 #include "opscontroller.h"
 #include "pagecontroller.h"
 #include "pollcontroller.h"
@@ -12,6 +13,7 @@
 #include <QObject>
 #include <QPointer>
 #include <QTcpServer>
+#include <memory>
 
 class QHttpServer;
 class LiveHub;
@@ -31,6 +33,8 @@ public:
 
 private:
     void handle(const QHttpServerRequest &request, QHttpServerResponder &&responder);
+    // Every request, from QHttpServer or the lean path: counted, traced, routed.
+    void dispatch(HttpExchange exchange);
 
     ServerContext m_server;
     int m_socketDescriptor;
@@ -46,5 +50,6 @@ private:
     ApiDocController m_apiDoc;
     LiveHub *m_live = nullptr;
     QHttpServer *m_http = nullptr;
+    std::unique_ptr<LeanPath> m_lean;
     QPointer<QTcpServer> m_tcp; // QHttpServer::bind() may take ownership
 };
