@@ -36,7 +36,7 @@ done
 NGINX=$(command -v nginx || echo /usr/sbin/nginx)
 
 tmp=$(mktemp -d /tmp/tally-bench.XXXXXX)
-nginx_pid="" tally_pid=""
+nginx_pid="" tally_pid="" tally_url=""
 cleanup() {
     [[ -n $tally_pid ]] && kill -TERM "$tally_pid" 2>/dev/null && wait "$tally_pid" 2>/dev/null || true
     [[ -n $nginx_pid ]] && kill -TERM "$nginx_pid" 2>/dev/null && wait "$nginx_pid" 2>/dev/null || true
@@ -144,13 +144,19 @@ check_flushed() {
 # --- measurements -----------------------------------------------------------------------
 rows=() checks=()
 declare -A rps=()
-wrk_run() {  # wrk_run <key> <connections> <script> <url>: sets rps[key]
-    local out kv
+cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }  # utime + stime, in clock ticks
+declare -A cpu_us=()
+wrk_run() {  # wrk_run <key> <connections> <script> <url>: sets rps[key] (and cpu_us[key] for tally)
+    local out kv before=0
+    [[ $4 == "$tally_url" ]] && before=$(cpu_ticks "$tally_pid")
     out=$(wrk -t "$THREADS" -c "$2" -d "$DURATION" --latency -s "$here/$3" "$4")
     local -A v=()
     for kv in $(grep '^RESULT' <<<"$out" | cut -d' ' -f2-); do v[${kv%%=*}]=${kv#*=}; done
     rps[$1]=${v[rps]}
-    echo "   $1: ${v[rps]} req/s, p50 ${v[p50_ms]} ms, p99 ${v[p99_ms]} ms, errors $((v[non2xx] + v[socket_errors]))"
+    # Server CPU time per request: what a request costs, whatever else runs on the machine.
+    [[ $4 == "$tally_url" ]] &&
+        cpu_us[$1]=$(awk "BEGIN { printf \"%.1f\", ($(cpu_ticks "$tally_pid") - $before) * 1e6 / $(getconf CLK_TCK) / ${v[requests]} }")
+    echo "   $1: ${v[rps]} req/s, p50 ${v[p50_ms]} ms, p99 ${v[p99_ms]} ms, errors $((v[non2xx] + v[socket_errors]))${cpu_us[$1]:+, tally CPU ${cpu_us[$1]} us/request}"
     if ((v[non2xx] + v[socket_errors] > 0)); then checks+=("$1: $((v[non2xx] + v[socket_errors])) errors"); fi
 }
 ratio() { awk "BEGIN { printf \"%.2f\", $1 / $2 }"; }
@@ -160,13 +166,13 @@ pair() {  # pair <label> <connections> <script> <target ratio>: nginx, then tall
     wrk_run "nginx $1 $2" "$2" "$3" "$nginx_url"
     wrk_run "tally $1 $2" "$2" "$3" "$tally_url"
     local t=${rps["tally $1 $2"]} n=${rps["nginx $1 $2"]}
-    rows+=("| $1, $2 connections | $t req/s | $n req/s | $(ratio "$t" "$n") | >= $4 | $(verdict "$(ratio "$t" "$n")" "$4") |")
+    rows+=("| $1, $2 connections | $t req/s | $n req/s | $(ratio "$t" "$n") | >= $4 | $(verdict "$(ratio "$t" "$n")" "$4") | ${cpu_us["tally $1 $2"]} |")
 }
 bulk() {  # bulk <label>
     echo "== $1 (8 connections, 1000 votes a request)"
     wrk_run "tally $1" 8 bulk.lua "$tally_url"
     local votes=$((${rps["tally $1"]} * 1000))
-    rows+=("| $1, 8 connections | $votes votes/s | | | >= 1000000 votes/s | $(verdict "$votes" 1000000) |")
+    rows+=("| $1, 8 connections | $votes votes/s | | | >= 1000000 votes/s | $(verdict "$votes" 1000000) | ${cpu_us["tally $1"]} per request |")
 }
 ws_votes() {  # ws_votes <label>
     if [[ ! -x $WSVOTES_BIN ]]; then
@@ -217,8 +223,8 @@ echo "Tally $TALLY_BIN, workers $WORKERS${TALLY_ARGS:+, flags: $TALLY_ARGS}; wrk
      "nginx measured right before each tally run with the same script and connections."
 echo "Load average: $load_start at the start, $(load) at the end ($(nproc) cores)."
 echo
-echo "| scenario | tally | nginx static 202 | ratio | target | met |"
-echo "|---|---:|---:|---:|---:|:---:|"
+echo "| scenario | tally | nginx static 202 | ratio | target | met | tally CPU us/request |"
+echo "|---|---:|---:|---:|---:|:---:|---:|"
 printf '%s\n' "${rows[@]}"
 if [[ -n $fanout_table ]]; then
     echo
