@@ -13,7 +13,8 @@
 VoteService::VoteService(const ServerContext &server, VoteBudget *budget, int workerIndex,
                          QObject *thread, DurableGate *durable)
     : m_server(server), m_budget(budget), m_workerIndex(workerIndex), m_thread(thread),
-      m_durable(durable)
+      m_durable(durable), m_maxPendingVotes(server.config->maxPendingVotes()),
+      m_batchMaxVotes(server.config->batchMaxVotes())
 {
 }
 
@@ -97,7 +98,7 @@ Outcome<int> VoteService::judge(const PollCatalog::Snapshot &poll, const VoteReq
                            "X-Voter-Id header.")
                 .arg(vote.pollId));
     // A shard outage must not grow memory without bound: refuse, lose nothing.
-    if (m_server.ledger->pendingVotes() >= m_server.config->maxPendingVotes())
+    if (m_server.ledger->pendingVotes() >= m_maxPendingVotes)
         return TallyError::unavailable(
             QStringLiteral("overloaded"),
             QStringLiteral("Too many votes are waiting for storage; retry shortly."));
@@ -141,7 +142,7 @@ VoteService::Recorded VoteService::record(const VoteRequest &vote, VoterClaim cl
     if (m_server.journal)
         m_server.journal->notifyAppended();
     ServerStats::bump(m_server.stats->votesAccepted);
-    if (buffered >= m_server.config->batchMaxVotes())
+    if (buffered >= m_batchMaxVotes)
         m_server.storage->requestFlush();
     return recorded;
 }
