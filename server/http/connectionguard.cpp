@@ -189,7 +189,8 @@ void ConnectionGuard::release()
     m_framer.reset();
     // A hot route may be answered without QHttpServer; whatever follows the request then
     // waits (held) until its answer is out, as it would behind QHttpServer.
-    if (m_limits.lean && m_limits.lean(this, requestBytes) && m_mode == Mode::Http && bytesAvailable() > 0)
+    if (m_limits.lean && m_limits.lean(this, requestBytes) && m_mode == Mode::Http &&
+        bytesAvailable() > 0)
         hold();
 }
 

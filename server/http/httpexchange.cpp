@@ -21,9 +21,9 @@ HttpExchange::HttpExchange(const QHttpServerRequest &request, QHttpServerRespond
 }
 
 HttpExchange::HttpExchange(const LeanRequest &request, QTcpSocket *socket)
-    : m_method(request.method()), m_path(QString::fromLatin1(request.path())), m_body(request.body()),
-      m_headers(request.headers()), m_peer(socket->peerAddress()), m_socket(socket),
-      m_answered(std::make_shared<bool>(false))
+    : m_method(request.method()), m_path(QString::fromLatin1(request.path())),
+      m_body(request.body()), m_headers(request.headers()), m_peer(socket->peerAddress()),
+      m_socket(socket), m_answered(std::make_shared<bool>(false))
 {
 }
 
@@ -118,38 +118,60 @@ namespace {
 QByteArrayView reasonPhrase(HttpExchange::Status status)
 {
     switch (int(status)) {
-    case 200: return "OK";
-    case 201: return "Created";
-    case 202: return "Accepted";
-    case 204: return "No Content";
-    case 304: return "Not Modified";
-    case 400: return "Bad Request";
-    case 401: return "Unauthorized";
-    case 403: return "Forbidden";
-    case 404: return "Not Found";
-    case 405: return "Method Not Allowed";
-    case 409: return "Conflict";
-    case 413: return "Request Entity Too Large";
-    case 415: return "Unsupported Media Type";
-    case 422: return "Unprocessable Entity";
-    case 426: return "Upgrade Required";
-    case 429: return "Too Many Requests";
-    case 500: return "Internal Server Error";
-    case 503: return "Service Unavailable";
+    case 200:
+        return "OK";
+    case 201:
+        return "Created";
+    case 202:
+        return "Accepted";
+    case 204:
+        return "No Content";
+    case 304:
+        return "Not Modified";
+    case 400:
+        return "Bad Request";
+    case 401:
+        return "Unauthorized";
+    case 403:
+        return "Forbidden";
+    case 404:
+        return "Not Found";
+    case 405:
+        return "Method Not Allowed";
+    case 409:
+        return "Conflict";
+    case 413:
+        return "Request Entity Too Large";
+    case 415:
+        return "Unsupported Media Type";
+    case 422:
+        return "Unprocessable Entity";
+    case 426:
+        return "Upgrade Required";
+    case 429:
+        return "Too Many Requests";
+    case 500:
+        return "Internal Server Error";
+    case 503:
+        return "Service Unavailable";
     }
     return "Unknown";
 }
 
 } // namespace
 
-void HttpExchange::sendDirect(Status status, std::span<const Header> headers, const QByteArray &body,
-                              bool withoutBody) const
+void HttpExchange::sendDirect(Status status, std::span<const Header> headers,
+                              const QByteArray &body, bool withoutBody) const
 {
     auto *guard = qobject_cast<ConnectionGuard *>(m_socket.data());
     const QByteArrayView reason = reasonPhrase(status);
     QByteArray out;
     out.reserve(128 + (withoutBody ? 0 : body.size()));
-    out.append("HTTP/1.1 ").append(QByteArray::number(int(status))).append(' ').append(reason).append("\r\n");
+    out.append("HTTP/1.1 ")
+        .append(QByteArray::number(int(status)))
+        .append(' ')
+        .append(reason)
+        .append("\r\n");
     for (const auto &[name, value] : headers)
         out.append(name).append(": ").append(value).append("\r\n");
     if (guard && !guard->connectionHeader().isEmpty())

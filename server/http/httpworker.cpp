@@ -55,7 +55,9 @@ void HttpWorker::start()
     limits.maxBulkBodyBytes = VoteService::bulkBodyBytes(*m_server.config);
     m_lean = std::make_unique<LeanPath>(m_server.config->apiPrefix().toUtf8(),
                                         [this](const HttpExchange &exchange) { dispatch(exchange); });
-    limits.lean = [lean = m_lean.get()](ConnectionGuard *guard, qint64 bytes) { return lean->take(guard, bytes); };
+    limits.lean = [lean = m_lean.get()](ConnectionGuard *guard, qint64 bytes) {
+        return lean->take(guard, bytes);
+    };
     m_tcp = new GuardedTcpServer(m_server.connections, limits, this);
     if (!m_tcp->setSocketDescriptor(m_socketDescriptor)) {
         qCWarning(lcHttp, "HTTP worker %d: cannot take over the listening socket: %s", m_scope.workerIndex,
