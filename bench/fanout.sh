@@ -86,6 +86,7 @@ rows=()
 for subscribers in $SUBSCRIBERS; do
     start_tally
     echo "== $subscribers subscribers, $RATE votes/s for $DURATION s (tally $tally_url, $WORKERS workers, live interval $LIVE_INTERVAL ms)"
+    rss_before=$(awk '/^VmRSS/ { print $2 }' "/proc/$tally_pid/status")
     extra=()
     [[ ${VOTE_WS:-0} == 1 ]] && extra+=(--vote-ws)
     out=$("$FANOUT_BIN" --url "$tally_url" --subscribers "$subscribers" --rate "$RATE" --duration "$DURATION" \
@@ -95,7 +96,11 @@ for subscribers in $SUBSCRIBERS; do
     for kv in $(grep '^RESULT' <<<"$out" | cut -d' ' -f2-); do v[${kv%%=*}]=${kv#*=}; done
     clients=$(curl -fs "$tally_url/api/v1/stats" | grep -o '"websocket_clients":[0-9]*' | cut -d: -f2 || true)
     echo "server websocket_clients at the end: ${clients:-?}"
-    rows+=("| $subscribers | ${v[ready]} | ${v[connect_failures]} | ${v[accepted]}/${v[votes]} | ${v[p50_ms]} ms | ${v[p99_ms]} ms | ${v[max_ms]} ms | ${v[vote_p50_ms]} ms | ${v[vote_p99_ms]} ms | ${v[msgs_per_s]} | ${v[converged]} |")
+    # Server memory grown while the subscribers were connected, per subscriber (an upper
+    # bound of what an idle subscriber costs: it includes the votes of the run).
+    rss_after=$(awk '/^VmRSS/ { print $2 }' "/proc/$tally_pid/status")
+    kb_per_subscriber=$(awk "BEGIN { printf \"%.1f\", ($rss_after - $rss_before) / $subscribers }")
+    rows+=("| $subscribers | ${v[ready]} | ${v[connect_failures]} | ${v[accepted]}/${v[votes]} | ${v[p50_ms]} ms | ${v[p99_ms]} ms | ${v[max_ms]} ms | ${v[vote_p50_ms]} ms | ${v[vote_p99_ms]} ms | ${v[msgs_per_s]} | ${v[converged]} | $kb_per_subscriber kB |")
     unset v
     stop_tally
 done
@@ -108,6 +113,6 @@ dispatcher=GLib
 echo "Release tally, $WORKERS workers, --live-interval $LIVE_INTERVAL ms, $dispatcher event dispatcher;" \
      "$RATE votes/s over $via for $DURATION s; load average before: $load_before"
 echo
-echo "| subscribers | ready | connect failures | votes accepted | snapshot p50 | snapshot p99 | snapshot max | every-vote p50 | every-vote p99 | snapshots/s | converged |"
-echo "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+echo "| subscribers | ready | connect failures | votes accepted | snapshot p50 | snapshot p99 | snapshot max | every-vote p50 | every-vote p99 | snapshots/s | converged | server RSS per subscriber |"
+echo "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
 printf '%s\n' "${rows[@]}"

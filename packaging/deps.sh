@@ -5,7 +5,7 @@ set -euo pipefail
 packages=(
     build-essential cmake pkg-config
     qt6-base-dev qt6-httpserver-dev qt6-websockets-dev qt6-charts-dev libqt6opengl6-dev
-    libqt6sql6-sqlite libhiredis-dev libqrencode-dev
+    libqt6sql6-sqlite libhiredis-dev libqrencode-dev zlib1g-dev
     qt6-tools-dev qt6-l10n-tools qt6-translations-l10n
     redis-server nginx wrk curl
     xvfb xauth imagemagick zbar-tools chromium

@@ -185,7 +185,13 @@ void ConnectionGuard::release()
     static const QByteArray keepAlive = QByteArrayLiteral("keep-alive");
     static const QByteArray none;
     m_connectionHeader = m_closeAfterResponse ? close : head.announceKeepAlive() ? keepAlive : none;
+    const qint64 requestBytes = m_framer.taken();
     m_framer.reset();
+    // A hot route may be answered without QHttpServer; whatever follows the request then
+    // waits (held) until its answer is out, as it would behind QHttpServer.
+    if (m_limits.lean && m_limits.lean(this, requestBytes) && m_mode == Mode::Http &&
+        bytesAvailable() > 0)
+        hold();
 }
 
 void ConnectionGuard::responseSent()

@@ -1,7 +1,9 @@
 #pragma once
 
 #include <QTcpServer>
+#include <functional>
 
+class ConnectionGuard;
 class ConnectionTracker;
 
 // The listening side of a worker with the limits QHttpServer 6.4 lacks: connections
@@ -19,6 +21,9 @@ public:
         // The bulk vote route has a larger body limit (see VoteService::bulkBodyBytes).
         QByteArray bulkPath;
         qint64 maxBulkBodyBytes = 16384;
+        // Offered every complete, accepted request of `bytes` bytes at the head of the
+        // guard's input; true when it took the request (see LeanPath).
+        std::function<bool(ConnectionGuard *guard, qint64 bytes)> lean;
     };
 
     GuardedTcpServer(ConnectionTracker *tracker, const Limits &limits, QObject *parent = nullptr);

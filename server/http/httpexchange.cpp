@@ -20,6 +20,13 @@ HttpExchange::HttpExchange(const QHttpServerRequest &request, QHttpServerRespond
 {
 }
 
+HttpExchange::HttpExchange(const LeanRequest &request, QTcpSocket *socket)
+    : m_method(request.method()), m_path(QString::fromLatin1(request.path())),
+      m_body(request.body()), m_headers(request.headers()), m_peer(socket->peerAddress()),
+      m_socket(socket), m_answered(std::make_shared<bool>(false))
+{
+}
+
 QByteArray HttpExchange::header(const QByteArray &name) const
 {
     for (const auto &[key, value] : m_headers)
@@ -86,6 +93,14 @@ void HttpExchange::send(Status status, std::span<const Header> headers, const QB
     static const QByteArray connection = QByteArrayLiteral("Connection");
     auto *guard = qobject_cast<ConnectionGuard *>(m_socket.data());
     const bool noContent = status == Status::NoContent;
+    const bool withoutBody = headersOnly || noContent || status == Status::NotModified ||
+                             m_method == QHttpServerRequest::Method::Head;
+    if (!m_responder) {
+        sendDirect(status, headers, body, withoutBody);
+        if (guard)
+            guard->responseSent();
+        return;
+    }
     m_responder->writeStatusLine(status);
     for (const auto &[name, value] : headers)
         m_responder->writeHeader(name, value);
@@ -93,11 +108,81 @@ void HttpExchange::send(Status status, std::span<const Header> headers, const QB
         m_responder->writeHeader(connection, guard->connectionHeader());
     if (!noContent) // RFC 9110: a 204 carries no Content-Length
         m_responder->writeHeader(contentLength, QByteArray::number(body.size()));
-    const bool withoutBody = headersOnly || noContent || status == Status::NotModified ||
-                             m_method == QHttpServerRequest::Method::Head;
     m_responder->writeBody(withoutBody ? QByteArray() : body);
     if (guard)
         guard->responseSent();
+}
+
+namespace {
+
+// QHttpServerResponder 6.4's reason phrases for the statuses Tally sends.
+QByteArrayView reasonPhrase(HttpExchange::Status status)
+{
+    switch (int(status)) {
+    case 200:
+        return "OK";
+    case 201:
+        return "Created";
+    case 202:
+        return "Accepted";
+    case 204:
+        return "No Content";
+    case 304:
+        return "Not Modified";
+    case 400:
+        return "Bad Request";
+    case 401:
+        return "Unauthorized";
+    case 403:
+        return "Forbidden";
+    case 404:
+        return "Not Found";
+    case 405:
+        return "Method Not Allowed";
+    case 409:
+        return "Conflict";
+    case 413:
+        return "Request Entity Too Large";
+    case 415:
+        return "Unsupported Media Type";
+    case 422:
+        return "Unprocessable Entity";
+    case 426:
+        return "Upgrade Required";
+    case 429:
+        return "Too Many Requests";
+    case 500:
+        return "Internal Server Error";
+    case 503:
+        return "Service Unavailable";
+    }
+    return "Unknown";
+}
+
+} // namespace
+
+void HttpExchange::sendDirect(Status status, std::span<const Header> headers,
+                              const QByteArray &body, bool withoutBody) const
+{
+    auto *guard = qobject_cast<ConnectionGuard *>(m_socket.data());
+    const QByteArrayView reason = reasonPhrase(status);
+    QByteArray out;
+    out.reserve(128 + (withoutBody ? 0 : body.size()));
+    out.append("HTTP/1.1 ")
+        .append(QByteArray::number(int(status)))
+        .append(' ')
+        .append(reason)
+        .append("\r\n");
+    for (const auto &[name, value] : headers)
+        out.append(name).append(": ").append(value).append("\r\n");
+    if (guard && !guard->connectionHeader().isEmpty())
+        out.append("Connection: ").append(guard->connectionHeader()).append("\r\n");
+    if (status != Status::NoContent) // RFC 9110: a 204 carries no Content-Length
+        out.append("Content-Length: ").append(QByteArray::number(body.size())).append("\r\n");
+    out.append("\r\n");
+    if (!withoutBody)
+        out.append(body);
+    m_socket->write(out);
 }
 
 void HttpExchange::replyRaw(Status status, const QByteArray &mimeType, const QByteArray &body) const

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "core/tallyerror.h"
+#include "leanrequest.h"
 #include "requesttrace.h"
 
 #include <QHttpServerRequest>
@@ -20,6 +21,8 @@ public:
     using Status = QHttpServerResponder::StatusCode;
 
     HttpExchange(const QHttpServerRequest &request, QHttpServerResponder &&responder);
+    // A request read by the lean path (see LeanRequest): answered straight on `socket`.
+    HttpExchange(const LeanRequest &request, QTcpSocket *socket);
 
     QHttpServerRequest::Method method() const { return m_method; }
     const QString &path() const { return m_path; }
@@ -51,6 +54,9 @@ public:
 
 private:
     bool claim(Status status) const;
+    // The lean path's writer: the same bytes QHttpServerResponder would send.
+    void sendDirect(Status status, std::span<const QPair<QByteArray, QByteArray>> headers,
+                    const QByteArray &body, bool withoutBody) const;
     // Writes the whole answer: the body is left out for HEAD (its length stays) and for
     // 204/304, and the connection's guard adds Connection and learns that the answer is out.
     using Header = QPair<QByteArray, QByteArray>;

@@ -9,6 +9,7 @@
 #include "listensocket.h"
 #include "storage/journal.h"
 #include "websocket/livehub.h"
+#include "leanpath.h"
 
 #include <QHttpServer>
 #include <QTcpServer>
@@ -59,6 +60,11 @@ void HttpWorker::start()
     // The bulk route takes up to VoteService::MaxBulkVotes votes in one body.
     limits.bulkPath = (m_services.config.apiPrefix() + QStringLiteral("/votes")).toUtf8();
     limits.maxBulkBodyBytes = VoteService::bulkBodyBytes(m_services.config);
+    m_lean = std::make_unique<LeanPath>(m_services.config.apiPrefix().toUtf8(),
+                                        [this](const HttpExchange &exchange) { dispatch(exchange); });
+    limits.lean = [lean = m_lean.get()](ConnectionGuard *guard, qint64 bytes) {
+        return lean->take(guard, bytes);
+    };
     m_tcp = new GuardedTcpServer(&m_services.connections, limits, this);
     if (!m_tcp->setSocketDescriptor(m_socketDescriptor)) {
         qCWarning(lcHttp, "HTTP worker %d: cannot take over the listening socket: %s", m_index,
@@ -110,8 +116,12 @@ void HttpWorker::stop()
 
 void HttpWorker::handle(const QHttpServerRequest &request, QHttpServerResponder &&responder)
 {
+    dispatch(HttpExchange(request, std::move(responder)));
+}
+
+void HttpWorker::dispatch(HttpExchange exchange)
+{
     ServerStats::bump(m_services.stats.requests);
-    HttpExchange exchange(request, std::move(responder));
     QString client;
     if (Logger::accessLogEnabled())
         client = m_services.guard.clientOf(exchange.peer(), exchange.header("X-Forwarded-For"),

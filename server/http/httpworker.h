@@ -1,6 +1,7 @@
 #pragma once
 
 #include "apidoccontroller.h"
+#include "leanpath.h"
 #include "opscontroller.h"
 #include "pagecontroller.h"
 #include "pollcontroller.h"
@@ -14,6 +15,7 @@
 #include <QObject>
 #include <QPointer>
 #include <QTcpServer>
+#include <memory>
 
 class QHttpServer;
 class Config;
@@ -61,6 +63,8 @@ public:
 
 private:
     void handle(const QHttpServerRequest &request, QHttpServerResponder &&responder);
+    // Every request, from QHttpServer or the lean path: counted, traced, routed.
+    void dispatch(HttpExchange exchange);
 
     Services m_services;
     int m_index;
@@ -80,5 +84,6 @@ private:
     ApiDocController m_apiDoc;
     LiveHub *m_live = nullptr;
     QHttpServer *m_http = nullptr;
+    std::unique_ptr<LeanPath> m_lean;
     QPointer<QTcpServer> m_tcp; // QHttpServer::bind() may take ownership
 };

@@ -1,8 +1,10 @@
 #include "votecontroller.h"
+#include "bulkreply.h"
 #include "core/config.h"
 #include "core/pollcatalog.h"
 #include "jsonbody.h"
 #include "guard/requestguard.h"
+#include "jsontext.h"
 #include "vote/voteservice.h"
 
 #include <QJsonArray>
@@ -55,13 +57,16 @@ void VoteController::vote(const HttpExchange &exchange, const QString &pollId) c
             exchange.replyError(cast.error());
             return;
         }
-        QJsonObject answer{{QStringLiteral("status"), QStringLiteral("accepted")},
-                           {QStringLiteral("message"), QStringLiteral("Vote accepted")},
-                           {QStringLiteral("poll_id"), pollId},
-                           {QStringLiteral("option_id"), Poll::optionId(cast.value())}};
+        // {"message":"Vote accepted","option_id":..,["option_ids":[..],]"poll_id":..,"status":"accepted"}
+        QByteArray body("{\"message\":\"Vote accepted\",\"option_id\":");
+        JsonText::appendString(body, Poll::optionId(cast.value()));
         if (!chosen->isEmpty())
-            answer.insert(QStringLiteral("option_ids"), QJsonArray::fromStringList(*chosen));
-        exchange.replyJson(HttpExchange::Status::Accepted, answer);
+            JsonText::appendStringArray(body, ",\"option_ids\":", *chosen);
+        body.append(",\"poll_id\":");
+        JsonText::appendString(body, pollId);
+        body.append(",\"status\":\"accepted\"}");
+        exchange.replyRaw(HttpExchange::Status::Accepted, QByteArrayLiteral("application/json"),
+                          body);
     });
 }
 
@@ -95,35 +100,16 @@ void VoteController::bulk(const HttpExchange &exchange) const
                 return;
             }
             const VoteService::BulkResult &result = cast.value();
-            QJsonArray results;
-            for (qsizetype i = 0; i < result.outcomes.size(); ++i) {
-                const Outcome<int> &outcome = result.outcomes.at(i);
-                if (outcome) {
-                    const VoteRequest &vote = result.items.at(i).value();
-                    QJsonObject accepted{{QStringLiteral("status"), QStringLiteral("accepted")},
-                                         {QStringLiteral("poll_id"), vote.pollId},
-                                         {QStringLiteral("option_id"), vote.optionId}};
-                    if (!vote.optionIds.isEmpty())
-                        accepted.insert(QStringLiteral("option_ids"), QJsonArray::fromStringList(vote.optionIds));
-                    results.append(accepted);
-                    continue;
-                }
-                const TallyError &error = outcome.error();
-                results.append(
-                    QJsonObject{{QStringLiteral("status"), QStringLiteral("rejected")},
-                                {QStringLiteral("error"),
-                                 QJsonObject{{QStringLiteral("code"), error.code},
-                                             {QStringLiteral("message"), error.message}}}});
-            }
-            const QJsonObject summary{
-                {QStringLiteral("accepted"), result.accepted},
-                {QStringLiteral("rejected"), int(result.outcomes.size()) - result.accepted},
-                {QStringLiteral("results"), results}};
+            const QByteArray body = BulkReply::encode(result);
+            static const QByteArray contentType = QByteArrayLiteral("Content-Type");
+            static const QByteArray json = QByteArrayLiteral("application/json");
             if (result.retryAfterSeconds > 0)
-                exchange.replyJson(HttpExchange::Status::Accepted, summary,
-                                   QByteArrayLiteral("Retry-After"),
-                                   QByteArray::number(result.retryAfterSeconds));
+                exchange.replyWithHeaders(HttpExchange::Status::Accepted,
+                                          {{contentType, json},
+                                           {QByteArrayLiteral("Retry-After"),
+                                            QByteArray::number(result.retryAfterSeconds)}},
+                                          body);
             else
-                exchange.replyJson(HttpExchange::Status::Accepted, summary);
+                exchange.replyRaw(HttpExchange::Status::Accepted, json, body);
         });
 }

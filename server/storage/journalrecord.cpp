@@ -1,24 +1,12 @@
 #include "journalrecord.h"
 
 #include <QtEndian>
-#include <array>
+#include <zlib.h>
 
 namespace {
 
 constexpr qsizetype HeaderSize = 8;
 constexpr quint32 MaxPayload = 1 << 20;
-
-std::array<quint32, 256> makeTable()
-{
-    std::array<quint32, 256> table{};
-    for (quint32 i = 0; i < 256; ++i) {
-        quint32 c = i;
-        for (int k = 0; k < 8; ++k)
-            c = (c & 1) ? 0xEDB88320u ^ (c >> 1) : c >> 1;
-        table[i] = c;
-    }
-    return table;
-}
 
 void appendU16(QByteArray &out, quint16 value)
 {
@@ -85,11 +73,11 @@ struct Cursor {
 
 quint32 JournalRecord::crc32(QByteArrayView bytes)
 {
-    static const std::array<quint32, 256> table = makeTable();
-    quint32 c = 0xFFFFFFFFu;
-    for (char byte : bytes)
-        c = table[(c ^ quint8(byte)) & 0xFF] ^ (c >> 8);
-    return c ^ 0xFFFFFFFFu;
+    // zlib's CRC-32 is the same checksum (IEEE polynomial, reflected) the journal has
+    // always used, so journals written before read back unchanged; payloads are far below
+    // zlib's uInt range (MaxPayload).
+    return quint32(::crc32(::crc32(0L, Z_NULL, 0), reinterpret_cast<const Bytef *>(bytes.data()),
+                           uInt(bytes.size())));
 }
 
 QByteArray JournalRecord::frame(const QByteArray &payload)

@@ -15,7 +15,8 @@ VoteService::VoteService(const Config &config, const PollCatalog &catalog, VoteL
                          VoteBudget *budget, int workerIndex, QObject *thread, DurableGate *durable)
     : m_config(config), m_catalog(catalog), m_ledger(ledger), m_storage(storage), m_stats(stats),
       m_journal(journal), m_budget(budget), m_workerIndex(workerIndex), m_thread(thread),
-      m_durable(durable)
+      m_durable(durable),
+      m_maxPendingVotes(config.maxPendingVotes()), m_batchMaxVotes(config.batchMaxVotes())
 {
 }
 
@@ -117,7 +118,7 @@ Outcome<int> VoteService::judge(const PollCatalog::Snapshot &poll, const VoteReq
                            "X-Voter-Id header.")
                 .arg(vote.pollId));
     // A shard outage must not grow memory without bound: refuse, lose nothing.
-    if (m_ledger.pendingVotes() >= m_config.maxPendingVotes())
+    if (m_ledger.pendingVotes() >= m_maxPendingVotes)
         return TallyError::unavailable(
             QStringLiteral("overloaded"),
             QStringLiteral("Too many votes are waiting for storage; retry shortly."));
@@ -185,7 +186,7 @@ VoteService::Recorded VoteService::record(const VoteRequest &vote, VoterClaim cl
     if (m_journal)
         m_journal->notifyAppended();
     ServerStats::bump(m_stats.votesAccepted);
-    if (buffered >= m_config.batchMaxVotes())
+    if (buffered >= m_batchMaxVotes)
         m_storage.requestFlush();
     return recorded;
 }

@@ -100,4 +100,8 @@ private:
     int m_workerIndex;
     QObject *m_thread;
     DurableGate *m_durable;
+    // Read once: settings are fixed once workers exist, and a lookup by name per vote
+    // showed up in profiles.
+    qint64 m_maxPendingVotes;
+    qint64 m_batchMaxVotes;
 };

@@ -2,7 +2,8 @@
 // bodies (RequestParser), poll ids, Content-Type values, journal records, WebSocket
 // messages (the same steps LiveSession::onText takes before it needs a hub), Redis node
 // lists and ring lookups, and the bytes of a connection as ConnectionGuard frames them
-// (whole stream vs. arbitrary segmentation) and single request heads. The first input
+// (whole stream vs. arbitrary segmentation) with each framed request as the lean path
+// reads it, and single request heads. The first input
 // byte picks the target; the rest is the input.
 //
 // Besides crashes and sanitizer reports, each target checks the promises its callers
@@ -12,6 +13,7 @@
 #include "core/poll.h"
 #include "core/requestparser.h"
 #include "http/jsonbody.h"
+#include "http/leanrequest.h"
 #include "http/requestframer.h"
 #include "storage/journalrecord.h"
 
@@ -281,6 +283,17 @@ void framing(const QByteArray &input)
     qint64 sum = 0;
     for (qint64 length : whole.lengths) {
         check(length > 0);
+        // What the guard offers the lean path: one framed, accepted request. Taken only
+        // for a hot route, with exactly the body that follows its head.
+        const QByteArray request = stream.sliced(sum, length).toByteArray();
+        if (const std::optional<LeanRequest> lean = LeanRequest::parse(request, "/api/v1")) {
+            using Method = LeanRequest::Method;
+            check(lean->method() == Method::Post || lean->method() == Method::Get ||
+                  lean->method() == Method::Head);
+            check(lean->path().startsWith("/api/v1/") && !lean->path().contains('%'));
+            check(QByteArrayView(request).endsWith(lean->body()));
+            check(lean->body().size() + lean->path().size() < request.size());
+        }
         sum += length;
     }
     check(sum <= stream.size());

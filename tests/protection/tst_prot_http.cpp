@@ -69,6 +69,7 @@ private slots:
     void slowHeadGets408();
     void slowBodyGets408();
     void silentWebSocketClosedAtItsDeadline();
+    void leanPathAnswersLikeQHttpServer();
     void countsAreExact();
 
 private:
@@ -508,6 +509,50 @@ void TestHttp::silentWebSocketClosedAtItsDeadline()
     QCOMPARE(frame.payload.left(2), QByteArray("\x03\xe9")); // 1001 going away
     QCOMPARE(frame.payload.mid(2), QByteArray("idle"));
     QVERIFY2(elapsed >= 2900 && elapsed < 3800, qPrintable(QString::number(elapsed)));
+}
+
+void TestHttp::leanPathAnswersLikeQHttpServer()
+{
+    // Votes, bulk votes and results are read without QHttpServer (LeanPath) unless
+    // something about the request is left to Qt, such as a percent-encoded path naming
+    // the same resource. Both ways must answer byte for byte alike.
+    const auto answer = [this](const QByteArray &method, const QByteArray &target,
+                               const QByteArray &body) {
+        RawSocket socket;
+        if (!socket.connectTo(m_tally->port()))
+            return QByteArray("no connection");
+        if (!socket.send(RawSocket::httpRequest(method, target, body, "Connection: close\r\n")))
+            return QByteArray("not sent");
+        QByteArray received;
+        socket.waitClosed(10000, &received);
+        return received;
+    };
+    struct Case {
+        QByteArray method, lean, qt, body, statusLine;
+    };
+    const QList<Case> cases = {
+        {"POST", "/api/v1/vote/p", "/api/v1/vote/%70", voteBody("A"), "HTTP/1.1 202 Accepted"},
+        {"POST", "/api/v1/vote/nope", "/api/v1/vote/%6Eope", voteBody("A"),
+         "HTTP/1.1 404 Not Found"},
+        {"POST", "/api/v1/vote/p", "/api/v1/vote/%70", voteBody("Z"),
+         "HTTP/1.1 422 Unprocessable Entity"},
+        {"POST", "/api/v1/vote/p", "/api/v1/vote/%70", "{", "HTTP/1.1 400 Bad Request"},
+        {"POST", "/api/v1/votes", "/api/v1/vote%73",
+         R"({"votes":[{"poll_id":"nope","option_id":"A"},{"poll_id":"p","option_id":"Z"}]})",
+         "HTTP/1.1 202 Accepted"},
+        {"POST", "/api/v1/votes", "/api/v1/vote%73", R"({"votes":{}})",
+         "HTTP/1.1 422 Unprocessable Entity"},
+        {"GET", "/api/v1/results/nope", "/api/v1/results/%6Eope", {}, "HTTP/1.1 404 Not Found"},
+        {"HEAD", "/api/v1/results/nope", "/api/v1/results/%6Eope", {}, "HTTP/1.1 404 Not Found"},
+    };
+    for (const Case &c : cases) {
+        const QByteArray lean = answer(c.method, c.lean, c.body);
+        const QByteArray qt = answer(c.method, c.qt, c.body);
+        QVERIFY2(lean.startsWith(c.statusLine + "\r\n"), lean.constData());
+        QCOMPARE(lean, qt);
+        QVERIFY(lean.contains("\r\nConnection: close\r\n"));
+    }
+    m_accepted += 2;
 }
 
 void TestHttp::countsAreExact()

@@ -1,0 +1,22 @@
+#pragma once
+
+#include <QByteArray>
+#include <QStringList>
+#include <QStringView>
+
+// Compact JSON text written straight into a byte array, byte for byte what
+// QJsonDocument::toJson(Compact) writes for the same object (keys in the order the
+// caller gives, which must be QJsonObject's sorted order), without building the
+// QJsonObject first. For the hot answers (votes, bulk results).
+class JsonText {
+public:
+    // Appends `text` as a JSON string, quotes included.
+    static void appendString(QByteArray &out, QStringView text);
+    // Appends `prefix` (such as `,"key":`) and `items` as a JSON array of strings.
+    static void appendStringArray(QByteArray &out, QByteArrayView prefix, const QStringList &items);
+    // Appends `"key":` (the key is plain ASCII chosen by the caller).
+    static void appendKey(QByteArray &out, QByteArrayView key)
+    {
+        out.append('"').append(key).append("\":");
+    }
+};

@@ -1,0 +1,76 @@
+// JsonText and BulkReply write the hot answers without QJsonObject: their bytes must be
+// exactly what QJsonDocument::toJson(Compact) writes for the same values.
+#include "http/bulkreply.h"
+#include "http/jsontext.h"
+
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QTest>
+
+class TestJsonText : public QObject {
+    Q_OBJECT
+
+private slots:
+    void stringsMatchQt_data();
+    void stringsMatchQt();
+    void bulkReplyMatchesQt();
+};
+
+void TestJsonText::stringsMatchQt_data()
+{
+    QTest::addColumn<QString>("text");
+    QTest::newRow("empty") << QString();
+    QTest::newRow("plain") << QStringLiteral("poll-7_a.b~c");
+    QTest::newRow("printable") << QStringLiteral(" !#$%&'()*+,-./:;<=>?@[]^`{|}~");
+    QTest::newRow("quote") << QStringLiteral("say \"hi\"");
+    QTest::newRow("backslash") << QStringLiteral("a\\b");
+    QTest::newRow("controls") << QStringLiteral("\b\f\n\r\t") + QChar(0x01) + QChar(0x1f);
+    QTest::newRow("delete") << QString(QChar(0x7f));
+    QTest::newRow("non-ASCII") << QStringLiteral("Umfrage über Käse €");
+    QTest::newRow("surrogate pair") << QString::fromUtf8("\xF0\x9F\x8D\x95 pizza");
+    QTest::newRow("lone surrogate") << QString(QChar(0xd800));
+}
+
+void TestJsonText::stringsMatchQt()
+{
+    QFETCH(QString, text);
+    QByteArray ours;
+    JsonText::appendString(ours, text);
+    const QByteArray qt = QJsonDocument(QJsonArray{text}).toJson(QJsonDocument::Compact);
+    QCOMPARE(ours, qt.mid(1, qt.size() - 2));
+}
+
+void TestJsonText::bulkReplyMatchesQt()
+{
+    VoteService::BulkResult result;
+    result.items = {VoteRequest{QStringLiteral("7"), QStringLiteral("A"), {}},
+                    TallyError::pollNotFound(QStringLiteral("n\"ope")),
+                    VoteRequest{QStringLiteral("Käse"), QStringLiteral("B"), {}}};
+    result.outcomes = {Outcome<int>(0), TallyError::pollNotFound(QStringLiteral("n\"ope")),
+                       Outcome<int>(1)};
+    result.accepted = 2;
+
+    QJsonArray items;
+    items.append(QJsonObject{{QStringLiteral("status"), QStringLiteral("accepted")},
+                             {QStringLiteral("poll_id"), QStringLiteral("7")},
+                             {QStringLiteral("option_id"), QStringLiteral("A")}});
+    const TallyError error = TallyError::pollNotFound(QStringLiteral("n\"ope"));
+    items.append(QJsonObject{
+        {QStringLiteral("status"), QStringLiteral("rejected")},
+        {QStringLiteral("error"), QJsonObject{{QStringLiteral("code"), error.code},
+                                              {QStringLiteral("message"), error.message}}}});
+    items.append(QJsonObject{{QStringLiteral("status"), QStringLiteral("accepted")},
+                             {QStringLiteral("poll_id"), QStringLiteral("Käse")},
+                             {QStringLiteral("option_id"), QStringLiteral("B")}});
+    const QJsonObject summary{{QStringLiteral("accepted"), 2},
+                              {QStringLiteral("rejected"), 1},
+                              {QStringLiteral("results"), items}};
+    QCOMPARE(BulkReply::encode(result), QJsonDocument(summary).toJson(QJsonDocument::Compact));
+
+    QCOMPARE(BulkReply::encode(VoteService::BulkResult{}),
+             QByteArray(R"({"accepted":0,"rejected":0,"results":[]})"));
+}
+
+QTEST_APPLESS_MAIN(TestJsonText)
+#include "tst_jsontext.moc"
