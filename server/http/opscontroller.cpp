@@ -30,6 +30,11 @@ void OpsController::registerRoutes(Router &router, const QString &prefix)
                              {QStringLiteral("state"), shard.state}};
             if (shard.kind == u"redis")
                 item.insert(QStringLiteral("subscribed"), shard.subscribed);
+            if (!shard.monitor.isEmpty()) {
+                // Addresses stay out of this public answer; /api/v1/stats shows them to admins.
+                item.insert(QStringLiteral("replicas"), int(shard.replicas.size()));
+                item.insert(QStringLiteral("failovers"), shard.failovers);
+            }
             shards.append(item);
             if (shard.state != u"up" || !shard.subscribed)
                 down.append(shard.name);
@@ -94,6 +99,17 @@ QJsonObject OpsController::statsJson(const ServerContext &server, bool showAddre
                          {QStringLiteral("queued_batches"), shard.queuedBatches}};
         if (showAddresses)
             item.insert(QStringLiteral("address"), shard.address);
+        if (shard.kind == u"redis")
+            item.insert(QStringLiteral("awaiting_replicas"), shard.awaitingReplicas);
+        if (!shard.monitor.isEmpty()) {
+            item.insert(QStringLiteral("failovers"), shard.failovers);
+            item.insert(QStringLiteral("replica_count"), int(shard.replicas.size()));
+            if (showAddresses) {
+                item.insert(QStringLiteral("monitor"), shard.monitor);
+                item.insert(QStringLiteral("master"), shard.address);
+                item.insert(QStringLiteral("replicas"), QJsonArray::fromStringList(shard.replicas));
+            }
+        }
         shards.append(item);
     }
     return {

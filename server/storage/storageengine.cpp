@@ -5,8 +5,11 @@
 #include "core/serverstats.h"
 #include "core/voteledger.h"
 #include "embeddedshard.h"
+#include "flushepochs.h"
 #include "journal.h"
 #include "redisshard.h"
+#include "sentinelresolver.h"
+#include "shardlane.h"
 
 #include <QDir>
 #include <QSet>
@@ -28,14 +31,6 @@ QStringList shardNames(const Config &config)
     return names;
 }
 
-// Backoff for a failing shard: 50 ms doubling to 5 s, with up to 25% jitter so
-// several instances do not retry in lockstep.
-int retryDelayMs(int failures)
-{
-    const int base = std::min(5000, 50 << std::min(failures, 7));
-    return base + int(QRandomGenerator::global()->bounded(base / 4 + 1));
-}
-
 } // namespace
 
 StorageEngine::StorageEngine(const Config &config, const QString &instanceId,
@@ -43,7 +38,8 @@ StorageEngine::StorageEngine(const Config &config, const QString &instanceId,
                              Journal *journal, QObject *parent)
     : QObject(parent), m_journal(journal), m_config(config), m_instanceId(instanceId),
       m_source(instanceId + u'@' + QString::number(QRandomGenerator::global()->generate(), 36)), m_catalog(catalog),
-      m_ledger(ledger), m_stats(stats), m_router(shardNames(config), config.virtualNodes())
+      m_ledger(ledger), m_stats(stats), m_router(shardNames(config), config.virtualNodes()),
+      m_epochs(new FlushEpochs(journal, stats, this))
 {
 }
 
@@ -69,18 +65,24 @@ void StorageEngine::startOnThread()
     redisOptions.breakerResetMs = m_config.breakerResetMs();
     for (int i = 0; i < m_router.shardNames().size(); ++i) {
         const QString &name = m_router.shardNames()[i];
-        auto lane = std::make_unique<Lane>();
+        Shard *shard = nullptr;
         if (redisNodes.isEmpty())
-            lane->shard =
-                new EmbeddedShard(name, QDir(dataDir).filePath(name + QStringLiteral(".sqlite")),
-                                  m_config.breakerFailures(), this);
+            shard = new EmbeddedShard(name, QDir(dataDir).filePath(name + QStringLiteral(".sqlite")),
+                                      m_config.breakerFailures(), this);
+        else if (redisNodes[i].monitored())
+            shard = new RedisShard(name,
+                                   new SentinelResolver(redisNodes[i].sentinels, redisNodes[i].masterName,
+                                                        redisOptions.connectTimeoutMs,
+                                                        redisOptions.commandTimeoutMs),
+                                   redisOptions, this);
         else
-            lane->shard = new RedisShard(name, redisNodes[i].host, redisNodes[i].port, redisOptions, this);
-        lane->retryTimer = new QTimer(this);
-        lane->retryTimer->setSingleShot(true);
-        Lane *raw = lane.get();
-        connect(lane->retryTimer, &QTimer::timeout, this, [this, raw] { pump(raw); });
-        connect(lane->shard, &Shard::stateChanged, this, [this, raw](Shard::State state) {
+            shard = new RedisShard(name, redisNodes[i].host, redisNodes[i].port, redisOptions, this);
+        auto lane = std::make_unique<ShardLane>(shard, m_instanceId, m_source,
+                                                redisNodes.isEmpty() ? 0 : m_config.redisMinReplicas(),
+                                                m_config.redisReplicaTimeoutMs());
+        ShardLane *raw = lane.get();
+        connectLane(raw);
+        connect(shard, &Shard::stateChanged, this, [this, raw](Shard::State state) {
             publishShardInfo();
             if (!raw->ready) {
                 if (state == Shard::State::Up && raw->opened && !raw->preparing)
@@ -91,11 +93,8 @@ void StorageEngine::startOnThread()
                 }
                 return;
             }
-            // A shard that is back takes its queued batches now, not after the backoff.
-            if (state == Shard::State::Up && raw->retryTimer->isActive()) {
-                raw->retryTimer->stop();
-                pump(raw);
-            }
+            if (state == Shard::State::Up)
+                raw->resume();
         });
         m_router.attach(lane->shard);
         m_lanes.push_back(std::move(lane));
@@ -107,7 +106,7 @@ void StorageEngine::startOnThread()
         openLane(lane.get());
 }
 
-void StorageEngine::openLane(Lane *lane)
+void StorageEngine::openLane(ShardLane *lane)
 {
     qCInfo(lcStorage, "Opening shard %s (%s %s)", qPrintable(lane->shard->name()), qPrintable(lane->shard->kind()),
           qPrintable(lane->shard->address()));
@@ -123,7 +122,7 @@ void StorageEngine::openLane(Lane *lane)
     });
 }
 
-void StorageEngine::prepareLane(Lane *lane)
+void StorageEngine::prepareLane(ShardLane *lane)
 {
     lane->preparing = true;
     const auto failed = [this, lane](const TallyError &error) {
@@ -321,7 +320,7 @@ void StorageEngine::finishStart()
     Q_EMIT started(true, QString());
 }
 
-StorageEngine::Lane *StorageEngine::laneFor(const QString &pollId) const
+ShardLane *StorageEngine::laneFor(const QString &pollId) const
 {
     // A poll stays on the shard it was created on, even if the ring changed since.
     QString name = m_catalog.shardOf(pollId);
@@ -331,6 +330,11 @@ StorageEngine::Lane *StorageEngine::laneFor(const QString &pollId) const
         if (lane->shard->name() == name)
             return lane.get();
     return nullptr;
+}
+
+QString StorageEngine::shardNameOf(const QString &pollId) const
+{
+    return laneFor(pollId)->shard->name();
 }
 
 void StorageEngine::requestFlush()
@@ -356,17 +360,16 @@ void StorageEngine::flush()
 
 void StorageEngine::enqueue(quint64 flushId, const PollCounts &taken)
 {
-    FlushRecord &record = m_flushes[flushId];
-    record.timer.start();
-    QHash<Lane *, Batch> batches;
+    QHash<ShardLane *, ShardLane::Batch> batches;
     qint64 votes = 0;
     for (auto it = taken.cbegin(); it != taken.cend(); ++it) {
-        Batch &batch = batches[laneFor(it.key())];
+        ShardLane::Batch &batch = batches[laneFor(it.key())];
         batch.counts.insert(it.key(), it.value());
         const qint64 pollVotes = VoteCounts::total(it.value());
         batch.votes += pollVotes;
         votes += pollVotes;
     }
+    m_epochs->begin(flushId, int(batches.size()));
     QHash<QString, quint64> manifest;
     for (auto it = batches.begin(); it != batches.end(); ++it) {
         it->sequence = it.key()->nextSequence++;
@@ -374,127 +377,54 @@ void StorageEngine::enqueue(quint64 flushId, const PollCounts &taken)
         // With a journal, a batch may go out only once its epoch's manifest is on disk.
         it->sealed = m_journal == nullptr;
         manifest.insert(it.key()->shard->name(), it->sequence);
-        it.key()->queue.push_back(std::move(*it));
-        ++record.remainingBatches;
+        it.key()->push(std::move(*it));
     }
     if (votes > 0) {
         ServerStats::bump(m_stats.flushes);
         m_stats.lastFlushVotes.storeRelaxed(quint64(votes));
     }
     if (m_journal)
-        sealEpoch(flushId, manifest);
-    else if (record.remainingBatches == 0)
-        m_flushes.remove(flushId);
+        m_epochs->seal(flushId, manifest, [this, flushId] {
+            for (const auto &lane : m_lanes)
+                lane->markSealed(flushId);
+            pumpAll();
+        });
+    pumpAll();
+}
+
+void StorageEngine::pumpAll()
+{
     for (const auto &lane : m_lanes)
-        pump(lane.get());
+        lane->pump();
     checkDrained();
 }
 
-void StorageEngine::sealEpoch(quint64 epoch, const QHash<QString, quint64> &manifest)
+void StorageEngine::connectLane(ShardLane *lane)
 {
-    ++m_pendingSeals;
-    m_journal->seal(epoch, manifest, this, [this, epoch, manifest](bool ok) {
-        --m_pendingSeals;
-        if (!ok) {
-            ++m_pendingSeals; // still owed; retried shortly
-            QTimer::singleShot(1000, this, [this, epoch, manifest] {
-                --m_pendingSeals;
-                sealEpoch(epoch, manifest);
-            });
-            return;
-        }
-        for (const auto &lane : m_lanes)
-            for (Batch &batch : lane->queue)
-                if (batch.flushId == epoch)
-                    batch.sealed = true;
-        const auto record = m_flushes.find(epoch);
-        if (record != m_flushes.end() && record->remainingBatches == 0) {
-            m_flushes.erase(record);
-            m_journal->discard(epoch);
-        }
-        for (const auto &lane : m_lanes)
-            pump(lane.get());
+    lane->setHold([this](const ShardLane::Batch &batch) {
+        for (auto it = m_deleting.cbegin(); it != m_deleting.cend(); ++it)
+            if (batch.counts.contains(it.key()))
+                return true; // sent after the delete it would bring the counts back; see deletePoll
+        return false;
+    });
+    connect(lane, &ShardLane::batchApplied, this, [this](const ShardLane::Batch &batch) {
+        m_ledger.confirmApplied(batch.counts);
+        ServerStats::bump(m_stats.votesFlushed, quint64(batch.votes));
+    });
+    connect(lane, &ShardLane::batchStored, this, [this](quint64 flushId) {
+        m_epochs->batchStored(flushId);
         checkDrained();
     });
-}
-
-void StorageEngine::pump(Lane *lane)
-{
-    if (!lane->ready || lane->busy || lane->queue.empty() || lane->retryTimer->isActive() ||
-        !lane->queue.front().sealed)
-        return;
-    Batch &batch = lane->queue.front();
-    for (auto it = m_deleting.cbegin(); it != m_deleting.cend(); ++it)
-        if (batch.counts.contains(it.key()))
-            return; // sent after the delete it would bring the counts back; see deletePoll
-
-    const quint64 sequence = batch.sequence;
-    lane->busy = true;
-    if (batch.checkApplied) {
-        // The last attempt may have landed: the shard's recorded sequence decides.
-        lane->shard->appliedSequence(m_instanceId, [this, lane, sequence](Outcome<quint64> applied) {
-            lane->busy = false;
-            if (!applied) {
-                onFailed(lane, applied.error());
-            } else if (applied.value() >= sequence) {
-                onApplied(lane);
-            } else {
-                lane->queue.front().checkApplied = false;
-                pump(lane);
-            }
-        });
-        return;
-    }
-    batch.sent = true;
-    lane->shard->applyBatch(m_instanceId, m_source, sequence, batch.counts,
-                            [this, lane](Outcome<bool> applied) {
-                                lane->busy = false;
-                                if (applied) {
-                                    onApplied(lane);
-                                    return;
-                                }
-                                Batch &failed = lane->queue.front();
-                                const bool unknown =
-                                    applied.error().code == QStringLiteral("outcome_unknown");
-                                failed.checkApplied = unknown;
-                                failed.sent = unknown;
-                                onFailed(lane, applied.error());
-                            });
-}
-
-void StorageEngine::onApplied(Lane *lane)
-{
-    Batch batch = std::move(lane->queue.front());
-    lane->queue.pop_front();
-    m_ledger.confirmApplied(batch.counts);
-    ServerStats::bump(m_stats.votesFlushed, quint64(batch.votes));
-    if (lane->failures > 0)
-        qCInfo(lcStorage, "Shard %s: batch %llu applied after %d failed attempts",
-              qPrintable(lane->shard->name()), batch.sequence, lane->failures);
-    lane->failures = 0;
-    const auto record = m_flushes.find(batch.flushId);
-    if (record != m_flushes.end() && --record->remainingBatches == 0) {
-        m_stats.lastFlushMicros.storeRelaxed(quint64(record->timer.nsecsElapsed() / 1000));
-        m_stats.flushDuration.observe(quint64(record->timer.nsecsElapsed()));
-        m_flushes.erase(record);
-        // Every vote of that epoch is in its shards now: its journal file can go.
-        if (m_journal)
-            m_journal->discard(batch.flushId);
-    }
-    publishShardInfo();
-    pump(lane);
-    checkDrained();
-}
-
-void StorageEngine::onFailed(Lane *lane, const TallyError &error)
-{
-    ServerStats::bump(m_stats.flushFailures);
-    if (lane->failures == 0)
-        qCWarning(lcStorage, "Shard %s: batch %llu failed, retrying with backoff: %s",
-                 qPrintable(lane->shard->name()), lane->queue.front().sequence,
-                 qPrintable(error.message));
-    lane->retryTimer->start(retryDelayMs(lane->failures++));
-    publishShardInfo();
+    connect(lane, &ShardLane::batchFailed, this, [this] { ServerStats::bump(m_stats.flushFailures); });
+    connect(lane, &ShardLane::batchReopened, this, [this](const PollCounts &counts, qint64 votes) {
+        m_ledger.reopenApplied(counts);
+        m_stats.votesFlushed.fetchAndSubRelaxed(quint64(votes));
+        ServerStats::bump(m_stats.batchesReplayed);
+    });
+    connect(lane, &ShardLane::changed, this, [this] {
+        publishShardInfo();
+        checkDrained();
+    });
 }
 
 void StorageEngine::createPoll(const Poll &draft, Reply<Poll> reply)
@@ -574,9 +504,7 @@ void StorageEngine::deletePoll(const QString &pollId, Reply<bool> reply)
                     Q_EMIT pollEvent(QStringLiteral("poll_deleted"),
                                      QJsonObject{{QStringLiteral("id"), pollId}});
                 }
-                for (const auto &lane : m_lanes)
-                    pump(lane.get());
-                checkDrained();
+                pumpAll();
                 if (deleted)
                     reply(true);
                 else
@@ -596,20 +524,9 @@ void StorageEngine::publishOn(const QString &shardName, const QByteArray &channe
 void StorageEngine::stripUnsent(const QString &pollId)
 {
     for (const auto &lane : m_lanes) {
-        for (size_t i = 0; i < lane->queue.size(); ++i) {
-            Batch &batch = lane->queue[i];
-            // The batch on the wire is ordered before the delete. One whose outcome is
-            // unknown either landed before it (and is gone with the poll) or must not
-            // bring the counts back when it is sent again.
-            if (i == 0 && lane->busy)
-                continue;
-            const auto it = batch.counts.find(pollId);
-            if (it == batch.counts.end())
-                continue;
-            m_ledger.abandon(PollCounts{{pollId, *it}});
-            batch.votes -= VoteCounts::total(*it);
-            batch.counts.erase(it);
-        }
+        const PollCounts dropped = lane->strip(pollId);
+        if (!dropped.isEmpty())
+            m_ledger.abandon(dropped);
     }
 }
 
@@ -632,16 +549,12 @@ void StorageEngine::readResults(const QString &pollId, Reply<ResultRead> reply)
             return;
         }
         m_readers.insert(pollId, {reply});
-        Lane *lane = laneFor(pollId);
+        ShardLane *lane = laneFor(pollId);
         Shard *shard = lane->shard;
         // A batch whose outcome is unknown may be in the shard's counts while the ledger
         // still counts it in flight: ask the shard about it first (replies come in
         // order), rather than after a backoff that a read could overtake.
-        if (!lane->queue.empty() && lane->queue.front().checkApplied &&
-            lane->retryTimer->isActive() && shard->state() == Shard::State::Up) {
-            lane->retryTimer->stop();
-            pump(lane);
-        }
+        lane->hurry();
         shard->readCounts(pollId, [this, shard, pollId, optionCount](Outcome<StoredCounts> stored) {
             const QList<Reply<ResultRead>> replies = m_readers.take(pollId);
             Outcome<ResultRead> result = TallyError::pollNotFound(pollId);
@@ -700,10 +613,10 @@ void StorageEngine::drain()
 
 void StorageEngine::checkDrained()
 {
-    if (!m_draining || m_ledger.bufferedVotes() > 0 || m_pendingSeals > 0)
+    if (!m_draining || m_ledger.bufferedVotes() > 0 || m_epochs->pendingSeals() > 0)
         return;
     for (const auto &lane : m_lanes)
-        if (!lane->queue.empty())
+        if (!lane->idle())
             return;
     m_draining = false;
     Q_EMIT drained();
@@ -725,7 +638,11 @@ void StorageEngine::publishShardInfo()
         item.ringShare = m_router.ring().share(item.name);
         item.points = m_router.ring().virtualNodes();
         item.storedVotes = shard->storedVotes();
-        item.queuedBatches = int(lane->queue.size());
+        item.queuedBatches = lane->queuedBatches();
+        item.awaitingReplicas = lane->awaitingReplicas();
+        item.monitor = shard->monitor();
+        item.replicas = shard->replicas();
+        item.failovers = shard->failovers();
         item.subscribed = item.kind != u"redis" || m_subscribed.contains(item.name);
         info.append(item);
     }
