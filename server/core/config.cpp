@@ -300,7 +300,8 @@ Outcome<Config::RedisNode::Address> parseHostPort(const QString &text, quint16 d
     const QUrl url(QStringLiteral("redis://") + text);
     if (text.isEmpty() || !url.isValid() || url.host().isEmpty() || !url.path().isEmpty() ||
         !url.userInfo().isEmpty() || url.port(defaultPort) <= 0)
-        return configError(QStringLiteral("redis-nodes: '%1' is not of the form host:port").arg(text));
+        return configError(
+            QStringLiteral("redis-nodes: '%1' is not of the form host:port").arg(text));
     return Config::RedisNode::Address{url.host(), quint16(url.port(defaultPort))};
 }
 
@@ -324,7 +325,8 @@ Outcome<Config::RedisNode> parseSentinelEntry(const QString &entry)
     Config::RedisNode node;
     node.masterName = master;
     for (const QString &address : body.left(slash).split(u',')) {
-        const Outcome<Config::RedisNode::Address> sentinel = parseHostPort(address.trimmed(), 26379);
+        const Outcome<Config::RedisNode::Address> sentinel =
+            parseHostPort(address.trimmed(), 26379);
         if (!sentinel)
             return sentinel.error();
         node.sentinels.append(sentinel.value());
@@ -343,7 +345,10 @@ Outcome<QList<Config::RedisNode>> Config::parseRedisNodes(const QString &text)
     for (const QString &piece : text.split(u',')) {
         const QString part = piece.trimmed();
         if (inSentinel) {
-            if (part.isEmpty() || part.contains(QStringLiteral("://")) || part.contains(u'='))
+            if (part.isEmpty())
+                return configError(QStringLiteral("redis-nodes: '%1' has an empty sentinel address")
+                                       .arg(entries.last() + u','));
+            if (part.contains(QStringLiteral("://")) || part.contains(u'='))
                 return configError(QStringLiteral("redis-nodes: '%1' needs the monitored master's "
                                                   "name after its sentinel addresses "
                                                   "(sentinel://host:port,host:port/master-name)")
@@ -359,10 +364,11 @@ Outcome<QList<Config::RedisNode>> Config::parseRedisNodes(const QString &text)
         inSentinel = scheme >= 0 && !part.mid(scheme + 11).contains(u'/');
     }
     if (inSentinel)
-        return configError(QStringLiteral("redis-nodes: '%1' needs the monitored master's name after "
-                                          "its sentinel addresses (sentinel://host:port,host:port/"
-                                          "master-name)")
-                               .arg(entries.last()));
+        return configError(
+            QStringLiteral("redis-nodes: '%1' needs the monitored master's name after "
+                           "its sentinel addresses (sentinel://host:port,host:port/"
+                           "master-name)")
+                .arg(entries.last()));
 
     QList<RedisNode> nodes;
     for (QString entry : std::as_const(entries)) {
@@ -384,19 +390,22 @@ Outcome<QList<Config::RedisNode>> Config::parseRedisNodes(const QString &text)
             const QUrl url(entry);
             if (!url.isValid() || url.scheme() != u"redis" || url.host().isEmpty() ||
                 (!url.path().isEmpty() && url.path() != u"/"))
-                return configError(QStringLiteral("redis-nodes: '%1' is not of the form redis://host:port "
-                                                  "or sentinel://host:port[,host:port...]/master-name")
-                                       .arg(entry));
+                return configError(
+                    QStringLiteral("redis-nodes: '%1' is not of the form redis://host:port "
+                                   "or sentinel://host:port[,host:port...]/master-name")
+                        .arg(entry));
             node.host = url.host();
             node.port = quint16(url.port(6379));
         }
         static const QRegularExpression shardName(QStringLiteral("^[A-Za-z0-9_.:-]{1,64}$"));
         if (!name.isEmpty() && !shardName.match(name).hasMatch())
-            return configError(QStringLiteral("redis-nodes: shard name '%1' may hold 1 to 64 letters, digits, "
-                                              "'.', '_', '-' and ':'")
-                                   .arg(name.left(80)));
+            return configError(
+                QStringLiteral("redis-nodes: shard name '%1' may hold 1 to 64 letters, digits, "
+                               "'.', '_', '-' and ':'")
+                    .arg(name.left(80)));
         if (name.isEmpty())
-            name = node.monitored() ? node.masterName : QStringLiteral("%1:%2").arg(node.host).arg(node.port);
+            name = node.monitored() ? node.masterName
+                                    : QStringLiteral("%1:%2").arg(node.host).arg(node.port);
         node.name = name;
         for (const RedisNode &other : nodes)
             if (other.name == node.name)
