@@ -83,6 +83,13 @@ RedisShard::RedisShard(const QString &name, SentinelResolver *resolver, const Op
     m_roleTimer->start();
 }
 
+QString RedisShard::address() const
+{
+    if (m_resolver && !m_hadMaster)
+        return m_resolver->describe();
+    return QStringLiteral("%1:%2").arg(m_host).arg(m_port);
+}
+
 QString RedisShard::monitor() const
 {
     return m_resolver ? m_resolver->describe() : QString();

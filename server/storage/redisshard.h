@@ -33,7 +33,8 @@ public:
 
     QString name() const override { return m_name; }
     QString kind() const override { return QStringLiteral("redis"); }
-    QString address() const override { return QStringLiteral("%1:%2").arg(m_host).arg(m_port); }
+    // host:port; for a Sentinel group the current master (its sentinels until one is found).
+    QString address() const override;
     State state() const override { return m_state; }
     qint64 storedVotes() const override { return m_storedVotes; }
     QString monitor() const override;

@@ -1,46 +1,30 @@
 #include "storageengine.h"
+#include "catalogsync.h"
 #include "core/logcategories.h"
 #include "core/pollcatalog.h"
 #include "core/requestparser.h"
 #include "core/serverstats.h"
 #include "core/voteledger.h"
-#include "embeddedshard.h"
 #include "flushepochs.h"
 #include "journal.h"
-#include "redisshard.h"
-#include "sentinelresolver.h"
+#include "shardfactory.h"
 #include "shardlane.h"
 
-#include <QDir>
-#include <QSet>
 #include <QRandomGenerator>
-#include <QThread>
+#include <QSet>
 #include <QTimer>
 
-namespace {
-
-QStringList shardNames(const Config &config)
-{
-    QStringList names;
-    const QList<Config::RedisNode> nodes = config.redisNodes();
-    for (const Config::RedisNode &node : nodes)
-        names.append(node.name);
-    if (names.isEmpty())
-        for (int i = 0; i < config.embeddedShards(); ++i)
-            names.append(QStringLiteral("shard-%1").arg(i));
-    return names;
-}
-
-} // namespace
 
 StorageEngine::StorageEngine(const Config &config, const QString &instanceId,
                              PollCatalog &catalog, VoteLedger &ledger, ServerStats &stats,
                              Journal *journal, QObject *parent)
     : QObject(parent), m_journal(journal), m_config(config), m_instanceId(instanceId),
       m_source(instanceId + u'@' + QString::number(QRandomGenerator::global()->generate(), 36)), m_catalog(catalog),
-      m_ledger(ledger), m_stats(stats), m_router(shardNames(config), config.virtualNodes()),
-      m_epochs(new FlushEpochs(journal, stats, this))
+      m_ledger(ledger), m_stats(stats), m_router(ShardFactory::names(config), config.virtualNodes()),
+      m_epochs(new FlushEpochs(journal, stats, this)),
+      m_catalogSync(new CatalogSync(instanceId, catalog, ledger, this))
 {
+    connect(m_catalogSync, &CatalogSync::pollEvent, this, &StorageEngine::pollEvent);
 }
 
 StorageEngine::~StorageEngine() = default;
@@ -56,29 +40,11 @@ void StorageEngine::startOnThread()
     m_flushTimer->setInterval(m_config.batchIntervalMs());
     connect(m_flushTimer, &QTimer::timeout, this, &StorageEngine::flush);
 
-    const QString dataDir = m_config.dataDir();
-    const QList<Config::RedisNode> redisNodes = m_config.redisNodes();
-    RedisShard::Options redisOptions;
-    redisOptions.connectTimeoutMs = m_config.redisConnectTimeoutMs();
-    redisOptions.commandTimeoutMs = m_config.redisCommandTimeoutMs();
-    redisOptions.breakerFailures = m_config.breakerFailures();
-    redisOptions.breakerResetMs = m_config.breakerResetMs();
+    const bool onRedis = !m_config.redisNodes().isEmpty(); // embedded shards have no replicas
     for (int i = 0; i < m_router.shardNames().size(); ++i) {
-        const QString &name = m_router.shardNames()[i];
-        Shard *shard = nullptr;
-        if (redisNodes.isEmpty())
-            shard = new EmbeddedShard(name, QDir(dataDir).filePath(name + QStringLiteral(".sqlite")),
-                                      m_config.breakerFailures(), this);
-        else if (redisNodes[i].monitored())
-            shard = new RedisShard(name,
-                                   new SentinelResolver(redisNodes[i].sentinels, redisNodes[i].masterName,
-                                                        redisOptions.connectTimeoutMs,
-                                                        redisOptions.commandTimeoutMs),
-                                   redisOptions, this);
-        else
-            shard = new RedisShard(name, redisNodes[i].host, redisNodes[i].port, redisOptions, this);
+        Shard *shard = ShardFactory::create(m_config, i, this);
         auto lane = std::make_unique<ShardLane>(shard, m_instanceId, m_source,
-                                                redisNodes.isEmpty() ? 0 : m_config.redisMinReplicas(),
+                                                onRedis ? m_config.redisMinReplicas() : 0,
                                                 m_config.redisReplicaTimeoutMs());
         ShardLane *raw = lane.get();
         connectLane(raw);
@@ -125,61 +91,31 @@ void StorageEngine::openLane(ShardLane *lane)
 void StorageEngine::prepareLane(ShardLane *lane)
 {
     lane->preparing = true;
-    const auto failed = [this, lane](const TallyError &error) {
+    m_catalogSync->prepare(lane, m_started, [this, lane](std::optional<TallyError> error, qint64 polls) {
         lane->preparing = false;
-        // A Redis shard tries again when it is reached again; an embedded one cannot.
-        if (lane->shard->kind() == u"redis") {
-            qCWarning(lcStorage, "Shard %s: %s", qPrintable(lane->shard->name()), qPrintable(error.message));
-            lane->failedOnce = true;
-            checkStart();
-        } else if (!m_started) {
-            Q_EMIT started(false, error.message);
-        }
-    };
-    const auto load = [this, lane, failed] {
-        lane->shard->loadPolls([this, lane, failed](Outcome<QList<Poll>> polls) {
-            if (!polls) {
-                failed(polls.error());
-                return;
-            }
-            for (Poll poll : polls.value()) {
-                poll.shard = lane->shard->name();
-                const bool known = m_catalog.contains(poll.id);
-                m_catalog.upsert(poll);
-                if (m_started && !known)
-                    Q_EMIT pollEvent(QStringLiteral("poll_created"), poll.toJson());
-            }
-            lane->preparing = false;
-            lane->ready = true;
-            if (!m_started) {
-                publishShardInfo();
+        if (error) {
+            // A Redis shard tries again when it is reached again; an embedded one cannot.
+            if (lane->shard->kind() == u"redis") {
+                qCWarning(lcStorage, "Shard %s: %s", qPrintable(lane->shard->name()), qPrintable(error->message));
+                lane->failedOnce = true;
                 checkStart();
-                return;
+            } else if (!m_started) {
+                Q_EMIT started(false, error->message);
             }
-            qCInfo(lcStorage, "Shard %s reached: %lld poll(s) loaded", qPrintable(lane->shard->name()),
-                  qint64(polls.value().size()));
-            // Replayed votes are pending before anyone can see the shard up.
-            if (m_recoveryPending && std::all_of(m_lanes.cbegin(), m_lanes.cend(),
-                                                 [](const auto &l) { return l->ready; }))
-                recoverDeferred();
-            publishShardInfo();
-        });
-    };
-    if (lane->fenced) {
-        load();
-        return;
-    }
-    lane->shard->fenceSequence(m_instanceId, [lane, failed, load](Outcome<quint64> applied) {
-        if (!applied) {
-            failed(applied.error());
             return;
         }
-        // Sequences continue across restarts, so an old batch is never mistaken for a
-        // new one; the one after the applied sequence is fenced off.
-        lane->fenced = true;
-        lane->appliedAtStart = applied.value();
-        lane->nextSequence = applied.value() + 2;
-        load();
+        lane->ready = true;
+        if (!m_started) {
+            publishShardInfo();
+            checkStart();
+            return;
+        }
+        qCInfo(lcStorage, "Shard %s reached: %lld poll(s) loaded", qPrintable(lane->shard->name()), polls);
+        // Replayed votes are pending before anyone can see the shard up.
+        if (m_recoveryPending &&
+            std::all_of(m_lanes.cbegin(), m_lanes.cend(), [](const auto &l) { return l->ready; }))
+            recoverDeferred();
+        publishShardInfo();
     });
 }
 
@@ -218,67 +154,7 @@ void StorageEngine::checkStart()
     finishStart();
 }
 
-void StorageEngine::recoverDeferred()
-{
-    QHash<QString, quint64> applied;
-    for (const auto &lane : m_lanes)
-        applied.insert(lane->shard->name(), lane->appliedAtStart);
-    const Outcome<Journal::Recovery> recovered = m_journal->recover(
-        [this](const QString &pollId) { return laneFor(pollId)->shard->name(); }, applied,
-        [this](const QString &pollId) { return m_catalog.contains(pollId); }, m_deferredEpoch - 1);
-    if (!recovered) {
-        qCritical("Journal: %s; its files stay for the next start",
-                  qPrintable(recovered.error().message));
-        m_recoveryPending = false;
-        return;
-    }
-    m_recoveryPending = false;
-    const Journal::Recovery &recovery = recovered.value();
-    for (const QString &problem : recovery.problems)
-        qCWarning(lcStorage, "Journal: %s", qPrintable(problem));
-    qCInfo(lcStorage, "Journal: %d file(s) read: %lld vote(s) replayed, %lld already stored", recovery.files,
-          recovery.replayed, recovery.skipped);
-    m_stats.votesRecovered.storeRelaxed(quint64(recovery.replayed));
-    if (recovery.votes.isEmpty())
-        return;
-    // The replayed votes are the epoch kept free for them, sealed like any other.
-    m_ledger.addInflight(recovery.votes);
-    enqueue(m_deferredEpoch, recovery.votes);
-}
-
-void StorageEngine::refreshCatalog()
-{
-    for (const auto &lane : m_lanes) {
-        Shard *shard = lane->shard;
-        if (shard->state() != Shard::State::Up || !lane->ready)
-            continue;
-        shard->loadPolls([this, shard](Outcome<QList<Poll>> polls) {
-            if (!polls)
-                return;
-            // Replies arrive in command order, so a create or delete made by this
-            // instance after the read is applied after this reconciliation.
-            QSet<QString> present;
-            for (Poll poll : polls.value()) {
-                poll.shard = shard->name();
-                present.insert(poll.id);
-                const std::optional<Poll> known = m_catalog.find(poll.id);
-                if (!known || known->open != poll.open) {
-                    m_catalog.upsert(poll);
-                    Q_EMIT pollEvent(known ? QStringLiteral("poll_updated") : QStringLiteral("poll_created"),
-                                     poll.toJson());
-                }
-            }
-            for (const Poll &known : m_catalog.list())
-                if (known.shard == shard->name() && !present.contains(known.id)) {
-                    m_catalog.remove(known.id);
-                    m_ledger.forget(known.id);
-                    Q_EMIT pollEvent(QStringLiteral("poll_deleted"), QJsonObject{{QStringLiteral("id"), known.id}});
-                }
-        });
-    }
-}
-
-bool StorageEngine::recoverJournal()
+Outcome<Journal::Recovery> StorageEngine::replayJournal(quint64 upToEpoch)
 {
     QHash<QString, quint64> applied;
     for (const auto &lane : m_lanes)
@@ -287,21 +163,44 @@ bool StorageEngine::recoverJournal()
     timer.start();
     const Outcome<Journal::Recovery> recovered = m_journal->recover(
         [this](const QString &pollId) { return laneFor(pollId)->shard->name(); }, applied,
-        [this](const QString &pollId) { return m_catalog.contains(pollId); });
-    if (!recovered) {
-        Q_EMIT started(false, recovered.error().message);
-        return false;
-    }
+        [this](const QString &pollId) { return m_catalog.contains(pollId); }, upToEpoch);
+    if (!recovered)
+        return recovered;
     const Journal::Recovery &recovery = recovered.value();
     for (const QString &problem : recovery.problems)
         qCWarning(lcJournal, "Journal: %s", qPrintable(problem));
     if (recovery.files > 0)
         qCInfo(lcJournal, "Journal: %d file(s) read in %lld ms: %lld vote(s) replayed, %lld already stored",
-              recovery.files, timer.elapsed(), recovery.replayed, recovery.skipped);
-    m_nextFlushId = recovery.nextEpoch;
-    m_ledger.setEpoch(recovery.nextEpoch);
-    m_ledger.addRecovered(recovery.votes);
+               recovery.files, timer.elapsed(), recovery.replayed, recovery.skipped);
     m_stats.votesRecovered.storeRelaxed(quint64(recovery.replayed));
+    return recovered;
+}
+
+void StorageEngine::recoverDeferred()
+{
+    m_recoveryPending = false;
+    const Outcome<Journal::Recovery> recovered = replayJournal(m_deferredEpoch - 1);
+    if (!recovered) {
+        qCritical("Journal: %s; its files stay for the next start", qPrintable(recovered.error().message));
+        return;
+    }
+    if (recovered.value().votes.isEmpty())
+        return;
+    // The replayed votes are the epoch kept free for them, sealed like any other.
+    m_ledger.addInflight(recovered.value().votes);
+    enqueue(m_deferredEpoch, recovered.value().votes);
+}
+
+bool StorageEngine::recoverJournal()
+{
+    const Outcome<Journal::Recovery> recovered = replayJournal(std::numeric_limits<quint64>::max());
+    if (!recovered) {
+        Q_EMIT started(false, recovered.error().message);
+        return false;
+    }
+    m_nextFlushId = recovered.value().nextEpoch;
+    m_ledger.setEpoch(recovered.value().nextEpoch);
+    m_ledger.addRecovered(recovered.value().votes);
     m_journal->start();
     return true;
 }
@@ -313,7 +212,7 @@ void StorageEngine::finishStart()
     if (!m_config.redisNodes().isEmpty()) {
         // Other instances may create, close or delete polls on the same nodes.
         auto *refresh = new QTimer(this);
-        connect(refresh, &QTimer::timeout, this, &StorageEngine::refreshCatalog);
+        connect(refresh, &QTimer::timeout, this, [this] { m_catalogSync->refresh(m_lanes); });
         refresh->start(m_config.catalogRefreshMs());
     }
     publishShardInfo();

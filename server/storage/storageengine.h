@@ -4,6 +4,7 @@
 #include "core/outcome.h"
 #include "core/poll.h"
 #include "core/votecounts.h"
+#include "journal.h"
 #include "shardrouter.h"
 
 #include <QAtomicInt>
@@ -20,8 +21,8 @@ class PollCatalog;
 class VoteLedger;
 struct ServerStats;
 class QTimer;
-class Journal;
 class FlushEpochs;
+class CatalogSync;
 class ShardLane;
 
 // Owns every shard and runs on the storage thread: loads the catalog at start,
@@ -111,7 +112,8 @@ private:
     void enqueue(quint64 flushId, const PollCounts &counts);
     void finishStart();
     bool recoverJournal();
-    void refreshCatalog();
+    // Reads the journal files up to `upToEpoch` against the shards' applied sequences.
+    Outcome<Journal::Recovery> replayJournal(quint64 upToEpoch);
     void flush();
     void connectLane(ShardLane *lane);
     void pumpAll();
@@ -130,6 +132,7 @@ private:
     ShardRouter m_router;
     std::vector<std::unique_ptr<ShardLane>> m_lanes;
     FlushEpochs *m_epochs;
+    CatalogSync *m_catalogSync;
     QTimer *m_flushTimer = nullptr;
     QAtomicInt m_flushRequested = 0;
     quint64 m_nextFlushId = 1;
