@@ -129,6 +129,12 @@ void ShardView::setStats(const QJsonObject &stats)
         shard.polls = entry.value(QStringLiteral("polls")).toInteger();
         shard.votes = entry.value(QStringLiteral("votes")).toInteger();
         shard.queuedBatches = entry.value(QStringLiteral("queued_batches")).toInteger();
+        shard.monitor = entry.value(QStringLiteral("monitor")).toString();
+        shard.failovers = entry.value(QStringLiteral("failovers")).toInt(-1);
+        shard.replicaCount = entry.value(QStringLiteral("replica_count")).toInt();
+        shard.replicas.clear();
+        for (const QJsonValue &replica : entry.value(QStringLiteral("replicas")).toArray())
+            shard.replicas.append(replica.toString());
     }
     refresh();
 }
@@ -212,14 +218,28 @@ void ShardView::refresh()
         if (nameItem->icon().cacheKey() != icon.cacheKey())
             nameItem->setIcon(icon);
         setCell(row, KindColumn, shard.kind);
-        setCell(row, AddressColumn, shard.address, UiText::forToolTip(shard.address));
-        setCell(row, StateColumn,
-                shard.queuedBatches > 0
-                    ? UiText::plural(tr("%1, %Ln batch(es) queued", nullptr,
-                                        int(qMin<qint64>(shard.queuedBatches, INT_MAX))),
-                                     shard.queuedBatches)
-                          .arg(shard.state)
-                    : shard.state);
+        QString address = shard.address;
+        QString addressTip = shard.address;
+        if (shard.failovers >= 0) {
+            // A Sentinel-monitored group: its master, then its replicas.
+            const QString replicas = shard.replicas.isEmpty()
+                                         ? QString::number(shard.replicaCount)
+                                         : shard.replicas.join(QStringLiteral(", "));
+            address = address.isEmpty() ? tr("replicas: %1").arg(replicas)
+                                        : tr("master %1, replicas: %2").arg(address, replicas);
+            addressTip = shard.monitor.isEmpty() ? address : shard.monitor + u'\n' + address;
+        }
+        setCell(row, AddressColumn, address, UiText::forToolTip(addressTip));
+        QString state = shard.queuedBatches > 0
+                            ? UiText::plural(tr("%1, %Ln batch(es) queued", nullptr,
+                                                int(qMin<qint64>(shard.queuedBatches, INT_MAX))),
+                                             shard.queuedBatches)
+                                  .arg(shard.state)
+                            : shard.state;
+        if (shard.failovers > 0)
+            state = UiText::plural(tr("%1, %Ln failover(s)", nullptr, shard.failovers), shard.failovers)
+                        .arg(state);
+        setCell(row, StateColumn, state);
         setCell(row, ShareColumn,
                 shard.share < 0 ? QStringLiteral("–")
                                 : locale.toString(shard.share * 100.0, 'f', 1) + u'%');

@@ -67,6 +67,11 @@ private:
         qint64 polls = 0;
         qint64 votes = -1; // unknown until stats arrive
         qint64 queuedBatches = 0;
+        // A Sentinel-monitored shard (empty monitor otherwise); addresses for admins only.
+        QString monitor;
+        QStringList replicas;
+        int replicaCount = 0;
+        int failovers = 0;
     };
     void refresh();
     bool rendering() const { return isVisible() && !m_paused; }

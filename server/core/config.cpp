@@ -197,6 +197,12 @@ Outcome<bool> Config::validate() const
         parseRedisNodes(value(QStringLiteral("redis-nodes")).toString());
     if (!nodes)
         return nodes.error();
+    if (redisMinReplicas() > 0 && redisReplicaTimeoutMs() >= redisCommandTimeoutMs())
+        return configError(QStringLiteral("redis-replica-timeout (%1 ms) must be below "
+                                          "redis-command-timeout (%2 ms): a WAIT for replicas "
+                                          "holds its connection that long")
+                               .arg(redisReplicaTimeoutMs())
+                               .arg(redisCommandTimeoutMs()));
     const QString prefix = apiPrefix();
     if (!prefix.isEmpty() &&
         (!prefix.startsWith(u'/') || prefix.endsWith(u'/') || prefix.contains(u' ')))
@@ -287,35 +293,120 @@ Outcome<QList<QPair<QHostAddress, int>>> Config::parseTrustedProxies(const QStri
     return subnets;
 }
 
+namespace {
+
+Outcome<Config::RedisNode::Address> parseHostPort(const QString &text, quint16 defaultPort)
+{
+    const QUrl url(QStringLiteral("redis://") + text);
+    if (text.isEmpty() || !url.isValid() || url.host().isEmpty() || !url.path().isEmpty() ||
+        !url.userInfo().isEmpty() || url.port(defaultPort) <= 0)
+        return configError(
+            QStringLiteral("redis-nodes: '%1' is not of the form host:port").arg(text));
+    return Config::RedisNode::Address{url.host(), quint16(url.port(defaultPort))};
+}
+
+// "sentinel://a:1,b:2/master" (its commas already joined back): the sentinels and the
+// master name.
+Outcome<Config::RedisNode> parseSentinelEntry(const QString &entry)
+{
+    const QString body = entry.mid(int(qstrlen("sentinel://")));
+    const qsizetype slash = body.indexOf(u'/');
+    if (slash < 0)
+        return configError(QStringLiteral("redis-nodes: '%1' needs the monitored master's name "
+                                          "after its sentinel addresses (sentinel://host:port,"
+                                          "host:port/master-name)")
+                               .arg(entry));
+    static const QRegularExpression masterName(QStringLiteral("^[A-Za-z0-9_.-]{1,64}$"));
+    const QString master = body.mid(slash + 1);
+    if (!masterName.match(master).hasMatch())
+        return configError(QStringLiteral("redis-nodes: master name '%1' in '%2' may hold 1 to 64 "
+                                          "letters, digits, '.', '_' and '-'")
+                               .arg(master.left(80), entry));
+    Config::RedisNode node;
+    node.masterName = master;
+    for (const QString &address : body.left(slash).split(u',')) {
+        const Outcome<Config::RedisNode::Address> sentinel =
+            parseHostPort(address.trimmed(), 26379);
+        if (!sentinel)
+            return sentinel.error();
+        node.sentinels.append(sentinel.value());
+    }
+    return node;
+}
+
+} // namespace
+
 Outcome<QList<Config::RedisNode>> Config::parseRedisNodes(const QString &text)
 {
-    QList<RedisNode> nodes;
-    const QStringList entries = text.split(u',', Qt::SkipEmptyParts);
-    for (QString entry : entries) {
-        entry = entry.trimmed();
-        if (entry.isEmpty())
+    // The addresses of a sentinel entry are comma-separated too: they belong to that
+    // entry until its "/<master-name>".
+    QStringList entries;
+    bool inSentinel = false;
+    for (const QString &piece : text.split(u',')) {
+        const QString part = piece.trimmed();
+        if (inSentinel) {
+            if (part.isEmpty())
+                return configError(QStringLiteral("redis-nodes: '%1' has an empty sentinel address")
+                                       .arg(entries.last() + u','));
+            if (part.contains(QStringLiteral("://")) || part.contains(u'='))
+                return configError(QStringLiteral("redis-nodes: '%1' needs the monitored master's "
+                                                  "name after its sentinel addresses "
+                                                  "(sentinel://host:port,host:port/master-name)")
+                                       .arg(entries.last()));
+            entries.last() += u',' + part;
+            inSentinel = !part.contains(u'/');
+            continue;
+        }
+        if (part.isEmpty())
             continue; // "a, ,b" and a trailing ", " are as harmless as "a,,b"
+        entries.append(part);
+        const qsizetype scheme = part.indexOf(QStringLiteral("sentinel://"));
+        inSentinel = scheme >= 0 && !part.mid(scheme + 11).contains(u'/');
+    }
+    if (inSentinel)
+        return configError(
+            QStringLiteral("redis-nodes: '%1' needs the monitored master's name after "
+                           "its sentinel addresses (sentinel://host:port,host:port/"
+                           "master-name)")
+                .arg(entries.last()));
+
+    QList<RedisNode> nodes;
+    for (QString entry : std::as_const(entries)) {
         QString name;
         const qsizetype equals = entry.indexOf(u'=');
         if (equals > 0 && !entry.left(equals).contains(u':')) {
             name = entry.left(equals);
             entry = entry.mid(equals + 1);
         }
-        if (!entry.contains(QStringLiteral("://")))
-            entry.prepend(QStringLiteral("redis://"));
-        const QUrl url(entry);
-        if (!url.isValid() || url.scheme() != u"redis" || url.host().isEmpty() ||
-            (!url.path().isEmpty() && url.path() != u"/"))
-            return configError(QStringLiteral("redis-nodes: '%1' is not of the form redis://host:port").arg(entry));
+        RedisNode node;
+        if (entry.startsWith(QStringLiteral("sentinel://"))) {
+            const Outcome<RedisNode> monitored = parseSentinelEntry(entry);
+            if (!monitored)
+                return monitored.error();
+            node = monitored.value();
+        } else {
+            if (!entry.contains(QStringLiteral("://")))
+                entry.prepend(QStringLiteral("redis://"));
+            const QUrl url(entry);
+            if (!url.isValid() || url.scheme() != u"redis" || url.host().isEmpty() ||
+                (!url.path().isEmpty() && url.path() != u"/"))
+                return configError(
+                    QStringLiteral("redis-nodes: '%1' is not of the form redis://host:port "
+                                   "or sentinel://host:port[,host:port...]/master-name")
+                        .arg(entry));
+            node.host = url.host();
+            node.port = quint16(url.port(6379));
+        }
         static const QRegularExpression shardName(QStringLiteral("^[A-Za-z0-9_.:-]{1,64}$"));
         if (!name.isEmpty() && !shardName.match(name).hasMatch())
-            return configError(QStringLiteral("redis-nodes: shard name '%1' may hold 1 to 64 letters, digits, "
-                                              "'.', '_', '-' and ':'")
-                                   .arg(name.left(80)));
-        RedisNode node;
-        node.host = url.host();
-        node.port = quint16(url.port(6379));
-        node.name = name.isEmpty() ? QStringLiteral("%1:%2").arg(node.host).arg(node.port) : name;
+            return configError(
+                QStringLiteral("redis-nodes: shard name '%1' may hold 1 to 64 letters, digits, "
+                               "'.', '_', '-' and ':'")
+                    .arg(name.left(80)));
+        if (name.isEmpty())
+            name = node.monitored() ? node.masterName
+                                    : QStringLiteral("%1:%2").arg(node.host).arg(node.port);
+        node.name = name;
         for (const RedisNode &other : nodes)
             if (other.name == node.name)
                 return configError(

@@ -16,9 +16,16 @@ class QCommandLineParser;
 class Config {
 public:
     struct RedisNode {
+        struct Address {
+            QString host;
+            quint16 port = 26379;
+        };
         QString name;
-        QString host;
+        QString host; // a plain node; empty for a Sentinel-monitored group
         quint16 port = 6379;
+        QList<Address> sentinels; // a Sentinel-monitored group: its sentinels
+        QString masterName;       // and the name they monitor its master under
+        bool monitored() const { return !sentinels.isEmpty(); }
     };
 
     // Parses a command line (argv[0] first) and environment. Help and version
@@ -48,6 +55,8 @@ public:
     qint64 maxPendingVotes() const { return value(QStringLiteral("max-pending-votes")).toLongLong(); }
     int redisConnectTimeoutMs() const { return value(QStringLiteral("redis-connect-timeout")).toInt(); }
     int redisCommandTimeoutMs() const { return value(QStringLiteral("redis-command-timeout")).toInt(); }
+    int redisMinReplicas() const { return value(QStringLiteral("redis-min-replicas")).toInt(); }
+    int redisReplicaTimeoutMs() const { return value(QStringLiteral("redis-replica-timeout")).toInt(); }
     int breakerFailures() const { return value(QStringLiteral("breaker-failures")).toInt(); }
     int breakerResetMs() const { return secondsToMs(QStringLiteral("breaker-reset")); }
     int idleTimeoutMs() const { return secondsToMs(QStringLiteral("idle-timeout")); }

@@ -18,6 +18,7 @@ struct ServerStats {
     QAtomicInteger<quint64> lastFlushMicros = 0;
     QAtomicInteger<quint64> votesRecovered = 0;
     QAtomicInteger<qint64> websocketClients = 0; // connected now, every worker
+    QAtomicInteger<quint64> batchesReplayed = 0; // sent again after a failover lost them
 
     // Rejected votes by error code (the codes a vote can be refused with).
     CodeCounter voteRejections{{

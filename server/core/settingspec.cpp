@@ -75,8 +75,9 @@ const QList<SettingSpec> &SettingSpec::table()
          QStringLiteral("Directory for embedded shards, lock and instance id."), QString(), {}, 0,
          0, {}, QStringLiteral("path")},
         {QStringLiteral("redis-nodes"), T::String,
-         QStringLiteral("Comma-separated Redis shards ([name=]redis://host:port); empty uses "
-                        "embedded shards."),
+         QStringLiteral("Comma-separated Redis shards ([name=]redis://host:port, or "
+                        "name=sentinel://host:port[,host:port...]/master-name for a "
+                        "Sentinel-monitored group); empty uses embedded shards."),
          QString(), {QStringLiteral("REDIS_NODES")}, 0, 0, {}, QStringLiteral("urls")},
         {QStringLiteral("embedded-shards"), T::Int,
          QStringLiteral("Number of embedded shards when no Redis is configured."), 2, {}, 1, 16,
@@ -98,6 +99,13 @@ const QList<SettingSpec> &SettingSpec::table()
         {QStringLiteral("redis-command-timeout"), T::Int,
          QStringLiteral("Milliseconds to wait for a Redis reply before dropping the connection."),
          2000, {}, 10, 600000, {}, QStringLiteral("ms")},
+        {QStringLiteral("redis-min-replicas"), T::Int,
+         QStringLiteral("Replicas that must confirm a batch (Redis WAIT) before its journal "
+                        "epoch is deleted; 0 does not wait."),
+         0, {QStringLiteral("REDIS_MIN_REPLICAS")}, 0, 16, {}, QStringLiteral("n")},
+        {QStringLiteral("redis-replica-timeout"), T::Int,
+         QStringLiteral("Milliseconds one WAIT for replicas may take (below redis-command-timeout)."),
+         500, {}, 10, 600000, {}, QStringLiteral("ms")},
         {QStringLiteral("breaker-failures"), T::Int,
          QStringLiteral("Consecutive failures that open a shard's circuit breaker."), 3, {}, 1, 1000,
          {}, QStringLiteral("n")},

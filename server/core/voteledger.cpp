@@ -246,6 +246,21 @@ void VoteLedger::confirmApplied(const PollCounts &batch)
     }
 }
 
+void VoteLedger::reopenApplied(const PollCounts &batch)
+{
+    QMutexLocker locker(&m_mutex);
+    for (auto it = batch.cbegin(); it != batch.cend(); ++it) {
+        const qint64 votes = VoteCounts::total(it.value());
+        VoteCounts::add(m_inflight[it.key()], it.value());
+        m_inflightVotes += votes;
+        m_pendingVotes.fetchAndAddRelaxed(votes);
+        const auto applied = m_appliedThisRun.find(it.key());
+        if (applied != m_appliedThisRun.end())
+            VoteCounts::subtract(*applied, it.value());
+        m_cache.remove(it.key());
+    }
+}
+
 void VoteLedger::abandon(const PollCounts &batch)
 {
     QMutexLocker locker(&m_mutex);

@@ -54,6 +54,10 @@ public:
     void addInflight(const PollCounts &counts);
     // Storage thread. A batch reached its shard.
     void confirmApplied(const PollCounts &batch);
+    // Storage thread. A confirmed batch turned out missing from its shard (a master lost
+    // it in a failover) and is sent again: in flight once more, its polls' cached counts
+    // dropped so reads go to the shard.
+    void reopenApplied(const PollCounts &batch);
     // Storage thread. Votes of a batch that will never be applied (its poll was deleted).
     void abandon(const PollCounts &batch);
     // Storage thread. Counts just read from the owning shard (excluding batches in

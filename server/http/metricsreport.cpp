@@ -10,6 +10,8 @@
 #include "stats/statsmodel.h"
 #include "storage/storageengine.h"
 
+#include <algorithm>
+
 namespace {
 
 constexpr double NsPerSecond = 1e9;
@@ -156,6 +158,27 @@ void writeShards(MetricsWriter &out, const StatsModel &server)
     out.family("tally_shard_queued_batches", "gauge", "Batches waiting to be applied to a shard.");
     for (const StorageEngine::ShardInfo &shard : shards)
         out.sample("tally_shard_queued_batches", shard.queuedBatches, {{"shard", shard.name}});
+    out.family("tally_shard_awaiting_replicas_batches", "gauge",
+               "Applied batches waiting for --redis-min-replicas replicas to confirm them.");
+    for (const StorageEngine::ShardInfo &shard : shards)
+        out.sample("tally_shard_awaiting_replicas_batches", shard.awaitingReplicas, {{"shard", shard.name}});
+    // Sentinel-monitored shards only; no empty families without them.
+    if (std::any_of(shards.cbegin(), shards.cend(),
+                    [](const StorageEngine::ShardInfo &shard) { return !shard.monitor.isEmpty(); })) {
+        out.family("tally_shard_replicas", "gauge",
+                   "Replicas the master of a Sentinel-monitored shard lists (ROLE).");
+        for (const StorageEngine::ShardInfo &shard : shards)
+            if (!shard.monitor.isEmpty())
+                out.sample("tally_shard_replicas", double(shard.replicas.size()), {{"shard", shard.name}});
+        out.family("tally_shard_failovers_total", "counter",
+                   "Master changes of a Sentinel-monitored shard seen by this run.");
+        for (const StorageEngine::ShardInfo &shard : shards)
+            if (!shard.monitor.isEmpty())
+                out.sample("tally_shard_failovers_total", shard.failovers, {{"shard", shard.name}});
+    }
+    out.single("tally_batches_replayed_total", "counter",
+               "Batches sent again because a failover lost them before they were replicated.",
+               double(server.stats().batchesReplayed.loadRelaxed()));
     out.family("tally_shard_ring_share", "gauge", "Share of the hash ring a shard owns (0..1).");
     for (const StorageEngine::ShardInfo &shard : shards)
         out.sample("tally_shard_ring_share", shard.ringShare, {{"shard", shard.name}});

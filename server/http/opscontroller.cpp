@@ -24,6 +24,11 @@ void OpsController::registerRoutes(Router &router, const QString &prefix)
                              {QStringLiteral("state"), shard.state}};
             if (shard.kind == u"redis")
                 item.insert(QStringLiteral("subscribed"), shard.subscribed);
+            if (!shard.monitor.isEmpty()) {
+                // Addresses stay out of this public answer; /api/v1/stats shows them to admins.
+                item.insert(QStringLiteral("replicas"), int(shard.replicas.size()));
+                item.insert(QStringLiteral("failovers"), shard.failovers);
+            }
             shards.append(item);
             if (shard.state != u"up" || !shard.subscribed)
                 down.append(shard.name);

@@ -34,6 +34,17 @@ QJsonObject StatsModel::json(bool showAddresses) const
                          {QStringLiteral("queued_batches"), shard.queuedBatches}};
         if (showAddresses)
             item.insert(QStringLiteral("address"), shard.address);
+        if (shard.kind == u"redis")
+            item.insert(QStringLiteral("awaiting_replicas"), shard.awaitingReplicas);
+        if (!shard.monitor.isEmpty()) {
+            item.insert(QStringLiteral("failovers"), shard.failovers);
+            item.insert(QStringLiteral("replica_count"), int(shard.replicas.size()));
+            if (showAddresses) {
+                item.insert(QStringLiteral("monitor"), shard.monitor);
+                item.insert(QStringLiteral("master"), shard.address);
+                item.insert(QStringLiteral("replicas"), QJsonArray::fromStringList(shard.replicas));
+            }
+        }
         shards.append(item);
     }
     return {

@@ -39,6 +39,7 @@ void PubSubBridge::start()
             node->name = redis.name;
             node->host = redis.host;
             node->port = redis.port;
+            node->monitored = redis.monitored();
             node->retry = new QTimer(this);
             node->retry->setSingleShot(true);
             Subscriber *raw = node.get();
@@ -57,6 +58,22 @@ void PubSubBridge::start()
 
 void PubSubBridge::connectNode(Subscriber *node)
 {
+    if (node->monitored) {
+        // A Sentinel-monitored shard: subscribe on its current master, as the storage
+        // engine found it (messages published there reach every instance subscribed).
+        node->host.clear();
+        for (const StorageEngine::ShardInfo &shard : m_storage->shardInfo()) {
+            const qsizetype colon = shard.address.lastIndexOf(u':');
+            if (shard.name == node->name && shard.state == u"up" && colon > 0) {
+                node->host = shard.address.left(colon);
+                node->port = quint16(shard.address.mid(colon + 1).toUInt());
+            }
+        }
+        if (node->host.isEmpty()) {
+            node->retry->start(200);
+            return;
+        }
+    }
     node->connection = new RedisConnection(node->host, node->port, m_config.redisConnectTimeoutMs(),
                                            m_config.redisCommandTimeoutMs(), this);
     connect(node->connection, &RedisConnection::connected, this, [this, node] {

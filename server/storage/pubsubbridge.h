@@ -52,6 +52,7 @@ private:
         QString name; // the shard's name
         QString host;
         quint16 port = 0;
+        bool monitored = false; // Sentinel: host and port follow the shard's master
         RedisConnection *connection = nullptr;
         int failures = 0;
         QTimer *retry = nullptr;

@@ -1,5 +1,6 @@
 #include "redisshard.h"
 #include "core/logcategories.h"
+#include "sentinelresolver.h"
 
 #include <QHostAddress>
 #include <QHostInfo>
@@ -93,6 +94,34 @@ RedisShard::RedisShard(const QString &name, const QString &host, quint16 port,
     connect(m_reconnectTimer, &QTimer::timeout, this, &RedisShard::connectNow);
 }
 
+RedisShard::RedisShard(const QString &name, SentinelResolver *resolver, const Options &options,
+                       QObject *parent)
+    : RedisShard(name, QString(), 0, options, parent)
+{
+    m_resolver = resolver;
+    m_resolver->setParent(this);
+    connect(m_resolver, &SentinelResolver::masterSwitched, this, &RedisShard::onMasterSwitched);
+    m_resolver->watch();
+    // Sentinel notifications are at most once: a master that was demoted while we
+    // stayed connected is found by asking it.
+    m_roleTimer = new QTimer(this);
+    m_roleTimer->setInterval(1000);
+    connect(m_roleTimer, &QTimer::timeout, this, &RedisShard::checkRole);
+    m_roleTimer->start();
+}
+
+QString RedisShard::address() const
+{
+    if (m_resolver && !m_hadMaster)
+        return m_resolver->describe();
+    return QStringLiteral("%1:%2").arg(m_host).arg(m_port);
+}
+
+QString RedisShard::monitor() const
+{
+    return m_resolver ? m_resolver->describe() : QString();
+}
+
 TallyError RedisShard::unavailable(const QString &detail) const
 {
     QString message = QStringLiteral("Shard %1 (redis %2) is unavailable").arg(m_name, address());
@@ -127,7 +156,37 @@ void RedisShard::connectNow()
     }
     if (m_breaker.state() == CircuitBreaker::State::HalfOpen)
         setState(State::HalfOpen);
-    m_connection = new RedisConnection(m_host, m_port, m_options.connectTimeoutMs,
+    if (!m_resolver) {
+        connectTo(m_host, m_port);
+        return;
+    }
+    if (m_resolving)
+        return;
+    m_resolving = true;
+    m_resolver->resolve([this](Outcome<SentinelResolver::Master> master) {
+        m_resolving = false;
+        if (!master) {
+            onDisconnected(master.error().message);
+            return;
+        }
+        const QString previous = address();
+        m_host = master.value().host;
+        m_port = master.value().port;
+        m_replicas = master.value().replicas;
+        if (m_hadMaster && address() != previous) {
+            ++m_failovers;
+            qCWarning(lcStorage, "Shard %s: failover: master is now %s (was %s); %d failover(s) seen",
+                      qPrintable(m_name), qPrintable(address()), qPrintable(previous), m_failovers);
+        }
+        m_hadMaster = true;
+        connectTo(m_host, m_port);
+    });
+}
+
+void RedisShard::connectTo(const QString &host, quint16 port)
+{
+    m_wroteOnConnection = false;
+    m_connection = new RedisConnection(host, port, m_options.connectTimeoutMs,
                                        m_options.commandTimeoutMs, this);
     connect(m_connection, &RedisConnection::connected, this, &RedisShard::onConnected);
     connect(m_connection, &RedisConnection::disconnected, this, &RedisShard::onDisconnected);
@@ -162,6 +221,63 @@ void RedisShard::onDisconnected(const QString &reason)
     ++m_reconnectAttempts;
     setState(m_breaker.state() == CircuitBreaker::State::Open ? State::Open : State::Down);
     scheduleReconnect();
+}
+
+void RedisShard::onMasterSwitched(const QString &host, quint16 port)
+{
+    if (host == m_host && port == m_port && m_connection)
+        return;
+    qCInfo(lcStorage, "Shard %s: sentinels switched the master to %s:%u", qPrintable(m_name),
+           qPrintable(host), port);
+    if (m_connection) {
+        m_connection->abort(QStringLiteral("the sentinels switched the master to %1:%2").arg(host).arg(port));
+    } else if (m_reconnectTimer->isActive() && !m_resolving) {
+        m_reconnectTimer->stop();
+        m_breaker.recordSuccess(); // the node behind this shard changed: probe it at once
+        connectNow();
+    }
+}
+
+void RedisShard::checkRole()
+{
+    if (!m_connection || !m_connection->isConnected())
+        return;
+    send({"ROLE"}, [this](std::optional<RedisReply> role) {
+        if (!role || role->isError() || role->elements.isEmpty())
+            return;
+        if (role->elements[0].text != "master") {
+            if (m_connection)
+                m_connection->abort(QStringLiteral("%1 is no longer a master").arg(address()));
+            return;
+        }
+        const QStringList replicas = SentinelResolver::replicasFromRole(*role);
+        if (replicas != m_replicas) {
+            m_replicas = replicas;
+            Q_EMIT stateChanged(m_state); // listeners refresh what they show
+        }
+    });
+}
+
+void RedisShard::waitForReplicas(int replicas, int timeoutMs, Reply<int> done)
+{
+    if (!m_connection || !m_connection->isConnected()) {
+        QTimer::singleShot(0, this, [this, done] { done(unavailable()); });
+        return;
+    }
+    // WAIT covers the writes made on this connection; after a reconnect one write
+    // here makes it cover everything the master held before.
+    if (!m_wroteOnConnection) {
+        send({"INCR", "tally:replication-probe"}, [](std::optional<RedisReply>) {});
+        m_wroteOnConnection = true;
+    }
+    send({"WAIT", QByteArray::number(replicas), QByteArray::number(timeoutMs)},
+         [this, done](std::optional<RedisReply> reply) {
+             if (!reply || reply->isError()) {
+                 done(unavailable(reply ? QString::fromUtf8(reply->text) : QString()));
+                 return;
+             }
+             done(int(reply->integer));
+         });
 }
 
 void RedisShard::scheduleReconnect()
@@ -440,6 +556,7 @@ void RedisShard::applyBatch(const QString &instance, const QString &source, quin
     }
     arguments[2] = QByteArray::number(arguments.size() - 3);
     arguments.append(values);
+    m_wroteOnConnection = true;
     send(arguments, [this, votes, done](std::optional<RedisReply> reply) {
         if (!reply) {
             // Sent, but no answer: it may or may not have been applied.

@@ -5,11 +5,16 @@
 #include "shard.h"
 
 class QTimer;
+class SentinelResolver;
 
 // A shard on a Redis node (keys: docs/architecture.md, "Storage"), spoken to through one asynchronous
 // connection on the storage thread. Reconnects with exponential backoff and jitter
 // (a new hiredis context each time) behind a circuit breaker; while the node is
 // unreachable every call fails fast with "shard_unavailable".
+// With a SentinelResolver the node is a Sentinel-monitored group: every (re)connect
+// asks the sentinels for the current master first, a +switch-master notification or a
+// ROLE check that finds the node demoted drops the connection, and the replicas the
+// master lists are reported.
 class RedisShard : public Shard {
     Q_OBJECT
 public:
@@ -22,12 +27,20 @@ public:
 
     RedisShard(const QString &name, const QString &host, quint16 port, const Options &options,
                QObject *parent = nullptr);
+    // A Sentinel-monitored group; the shard takes ownership of `resolver`.
+    RedisShard(const QString &name, SentinelResolver *resolver, const Options &options,
+               QObject *parent = nullptr);
 
     QString name() const override { return m_name; }
     QString kind() const override { return QStringLiteral("redis"); }
-    QString address() const override { return QStringLiteral("%1:%2").arg(m_host).arg(m_port); }
+    // host:port; for a Sentinel group the current master (its sentinels until one is found).
+    QString address() const override;
     State state() const override { return m_state; }
     qint64 storedVotes() const override { return m_storedVotes; }
+    QString monitor() const override;
+    QStringList replicas() const override { return m_replicas; }
+    int failovers() const override { return m_failovers; }
+    void waitForReplicas(int replicas, int timeoutMs, Reply<int> done) override;
 
     void open(Reply<bool> done) override;
     void loadPolls(Reply<QList<Poll>> done) override;
@@ -56,6 +69,9 @@ public:
 
 private:
     void connectNow();
+    void connectTo(const QString &host, quint16 port);
+    void onMasterSwitched(const QString &host, quint16 port);
+    void checkRole();
     void scheduleReconnect();
     void onConnected();
     void onDisconnected(const QString &reason);
@@ -76,4 +92,11 @@ private:
     qint64 m_storedVotes = 0;
     QList<Reply<bool>> m_openWaiters;
     QString m_lastError;
+    SentinelResolver *m_resolver = nullptr;
+    bool m_resolving = false;
+    bool m_hadMaster = false;
+    bool m_wroteOnConnection = false; // WAIT counts only this connection's writes
+    int m_failovers = 0;
+    QStringList m_replicas;
+    QTimer *m_roleTimer = nullptr;
 };

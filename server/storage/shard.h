@@ -6,6 +6,7 @@
 
 #include <QList>
 #include <QObject>
+#include <QStringList>
 #include <functional>
 
 // One storage node. All calls are made on the storage thread and answer through a
@@ -29,6 +30,18 @@ public:
     virtual State state() const = 0;
     // Votes stored on this shard, as far as this instance knows.
     virtual qint64 storedVotes() const = 0;
+    // A replicated group: how its master is found (empty for a single node), the
+    // replicas its master lists, and the failovers seen (master changes) this run.
+    virtual QString monitor() const { return {}; }
+    virtual QStringList replicas() const { return {}; }
+    virtual int failovers() const { return 0; }
+    // Waits until `replicas` replicas hold every write made so far (at most `timeoutMs`);
+    // answers how many do. A node without replicas answers at once with `replicas`.
+    virtual void waitForReplicas(int replicas, int timeoutMs, Reply<int> done)
+    {
+        Q_UNUSED(timeoutMs);
+        done(replicas);
+    }
 
     virtual void open(Reply<bool> done) = 0;
     virtual void loadPolls(Reply<QList<Poll>> done) = 0;

@@ -4,13 +4,13 @@
 #include "core/outcome.h"
 #include "core/poll.h"
 #include "core/votecounts.h"
+#include "journal.h"
 #include "shardrouter.h"
 
 #include <QAtomicInt>
 #include <QElapsedTimer>
 #include <QMutex>
 #include <QObject>
-#include <QPointer>
 #include <QSet>
 #include <deque>
 #include <functional>
@@ -21,7 +21,10 @@ class PollCatalog;
 class VoteLedger;
 struct ServerStats;
 class QTimer;
-class Journal;
+class FlushEpochs;
+class CatalogSync;
+class ShardLane;
+class PollLifecycle;
 
 // Owns every shard and runs on the storage thread: loads the catalog at start,
 // flushes buffered votes in per-shard batches (in order, retried with backoff until
@@ -43,6 +46,13 @@ public:
         int points = 0;
         qint64 storedVotes = 0;
         int queuedBatches = 0;
+        // Applied batches waiting for --redis-min-replicas replicas to confirm them.
+        int awaitingReplicas = 0;
+        // A Sentinel-monitored group: how its master is found ("sentinel://..."), the
+        // replicas its master lists and the failovers (master changes) seen this run.
+        QString monitor;
+        QStringList replicas;
+        int failovers = 0;
         // Redis shards: whether this instance's Pub/Sub subscription on the node is
         // confirmed (without it, other instances' votes and polls go unseen).
         bool subscribed = true;
@@ -65,11 +75,8 @@ public:
     void deletePoll(const QString &pollId, Reply<bool> reply);
     // Makes the poll's results visible to everyone (results_visibility "always").
     void revealPoll(const QString &pollId, Reply<Poll> reply);
-    // Sets every count of the poll to zero and forgets its voters. Votes judged before
-    // are discarded wherever they are (buffer, batch, journal, shard); votes arriving
-    // while the reset takes effect are refused (poll_resetting) until endReset(), which
-    // the caller makes once it has answered, so that every vote acknowledged after
-    // that answer counts and none acknowledged before does.
+    // Sets every count of the poll to zero and forgets its voters (PollLifecycle::reset);
+    // the caller calls endReset() once it has answered.
     void resetPoll(const QString &pollId, Reply<Poll> reply);
     void endReset(const QString &pollId);
     // The HTTP workers' threads: a reset waits until each has sent the acknowledgements
@@ -86,7 +93,7 @@ public:
 
     QString shardNameFor(const QString &pollId) const { return m_router.shardNameFor(pollId); }
     // Storage thread: the shard holding a poll (its recorded shard, else the ring's choice).
-    QString shardNameOf(const QString &pollId) const { return laneFor(pollId)->shard->name(); }
+    QString shardNameOf(const QString &pollId) const;
     // Storage thread: publishes on one shard, or on every shard when `shardName` is empty.
     void publishOn(const QString &shardName, const QByteArray &channel, const QByteArray &message);
     const ShardRouter &router() const { return m_router; }
@@ -107,65 +114,28 @@ Q_SIGNALS:
     void pollEvent(const QString &type, const QJsonObject &poll);
 
 private:
-    struct Batch {
-        quint64 sequence = 0;
-        PollCounts counts;
-        qint64 votes = 0;
-        quint64 flushId = 0;
-        bool sent = false;           // its outcome may be on the shard
-        bool checkApplied = false;   // ask the shard before sending again
-        bool sealed = true;          // its journal epoch is sealed (or there is no journal)
-    };
-    struct Lane {
-        Shard *shard = nullptr;
-        std::deque<Batch> queue;
-        quint64 nextSequence = 1;
-        quint64 appliedAtStart = 0;
-        bool opened = false;    // the shard answered once
-        bool preparing = false; // fencing its sequence and loading its polls
-        bool fenced = false;
-        bool ready = false;      // its polls are in the catalog and batches may go out
-        bool failedOnce = false; // unreachable at start: serving does not wait for it
-        bool busy = false;
-        int failures = 0;
-        QTimer *retryTimer = nullptr;
-    };
-    struct FlushRecord {
-        int remainingBatches = 0;
-        QElapsedTimer timer;
-    };
-
     void startOnThread();
-    void openLane(Lane *lane);
-    void prepareLane(Lane *lane);
+    void openLane(ShardLane *lane);
+    void prepareLane(ShardLane *lane);
     void checkStart();
     void recoverDeferred();
     void enqueue(quint64 flushId, const PollCounts &counts);
     void finishStart();
     bool recoverJournal();
-    void sealEpoch(quint64 epoch, const QHash<QString, quint64> &manifest);
-    void refreshCatalog();
+    // Reads the journal files up to `upToEpoch` against the shards' applied sequences.
+    Outcome<Journal::Recovery> replayJournal(quint64 upToEpoch);
     void flush();
-    void pump(Lane *lane);
-    void onApplied(Lane *lane);
-    void onFailed(Lane *lane, const TallyError &error);
+    void connectLane(ShardLane *lane);
+    void pumpAll();
     // Drops the poll's votes (or only those under `onlyKey`) from batches not yet sent.
     void stripUnsent(const QString &pollId, const QString &onlyKey = {});
-    // Saves a changed poll on its shard, then publishes it (catalog and poll_updated).
-    void savePollChange(const Poll &updated, Reply<Poll> reply);
-    // Timer: closes open polls whose close time has come.
-    void closeDuePolls();
-    // Runs `done` once every vote acknowledged so far has been answered by its worker.
-    void afterPendingAcknowledgements(const std::function<void(bool)> &done);
-    void applyReset(const Poll &marked, Reply<Poll> reply);
     // Whether `key` is the count key of an existing poll's current generation.
     bool isCurrentKey(const QString &key) const;
     void publishShardInfo();
     void checkDrained();
-    Lane *laneFor(const QString &key) const;
+    ShardLane *laneFor(const QString &key) const;
 
     Journal *m_journal; // optional, outlives this engine
-    int m_pendingSeals = 0;
     const Config m_config;
     const QString m_instanceId;
     const QString m_source;
@@ -173,16 +143,16 @@ private:
     VoteLedger &m_ledger;
     ServerStats &m_stats;
     ShardRouter m_router;
-    std::vector<std::unique_ptr<Lane>> m_lanes;
+    std::vector<std::unique_ptr<ShardLane>> m_lanes;
+    FlushEpochs *m_epochs;
+    CatalogSync *m_catalogSync;
+    PollLifecycle *m_lifecycle;
     QTimer *m_flushTimer = nullptr;
     QAtomicInt m_flushRequested = 0;
     quint64 m_nextFlushId = 1;
-    QHash<quint64, FlushRecord> m_flushes;
     QHash<QString, int> m_deleting; // poll id -> deletes waiting for their shard
     QSet<QString> m_subscribed;     // Redis shards whose Pub/Sub subscription is confirmed
-    QHash<QString, QList<Reply<ResultRead>>> m_readers; // poll id -> callers of its read on the way
-    QList<QPointer<QObject>> m_workerThreads;
-    QSet<QString> m_closing; // polls whose timed close is being saved
+    QHash<QString, QList<Reply<ResultRead>>> m_readers; // count key -> callers of its read on the way
     bool m_draining = false;
     bool m_started = false;
     bool m_recoveryPending = false; // journal files wait for a shard unreachable at start

@@ -58,7 +58,6 @@ QHash<QString, QPair<QString, QString>> describedSettings(const QString &text)
 
 } // namespace
 
-
 class TestE2eRestart : public QObject {
     Q_OBJECT
 
@@ -300,8 +299,9 @@ void TestE2eRestart::statsAndMetricsCountWhatHappened()
          {QByteArray("# TYPE tally_votes_accepted_total counter\n"),
           QByteArray("\ntally_votes_accepted_total 7\n"),
           QByteArray("\ntally_votes_flushed_total 7\n"),
-          QByteArray("\ntally_votes_rejected_total{reason=\"unknown_option\"} 1\n"), QByteArray("\ntally_buffer_depth 0\n"),
-          QByteArray("\ntally_polls 3\n"), QByteArray("\ntally_shard_up{shard=\"shard-0\"} 1\n"),
+          QByteArray("\ntally_votes_rejected_total{reason=\"unknown_option\"} 1\n"),
+          QByteArray("\ntally_buffer_depth 0\n"), QByteArray("\ntally_polls 3\n"),
+          QByteArray("\ntally_shard_up{shard=\"shard-0\"} 1\n"),
           QByteArray("\ntally_shard_up{shard=\"shard-1\"} 1\n")})
         QVERIFY2(text.contains(line),
                  qPrintable(QStringLiteral("missing %1 in:\n%2")
@@ -330,6 +330,18 @@ void TestE2eRestart::checkConfigRejectsBadValues_data()
     QTest::newRow("redis node not a URL")
         << QStringList{"--redis-nodes", "http://x:1/db"} << QStringList() << QString()
         << QStringList{"redis-nodes"};
+    QTest::newRow("sentinel entry without master name")
+        << QStringList{"--redis-nodes", "g=sentinel://127.0.0.1:26379,127.0.0.1:26380"}
+        << QStringList() << QString()
+        << QStringList{"redis-nodes", "sentinel://127.0.0.1:26379,127.0.0.1:26380",
+                       "needs the monitored master's name"};
+    QTest::newRow("sentinel address not host:port")
+        << QStringList{"--redis-nodes", "g=sentinel://127.0.0.1:26379,127.0.0.1:x/g"}
+        << QStringList() << QString() << QStringList{"redis-nodes", "'127.0.0.1:x'", "host:port"};
+    QTest::newRow("replica wait not below command timeout")
+        << QStringList{"--redis-min-replicas", "1", "--redis-replica-timeout", "3000"}
+        << QStringList() << QString()
+        << QStringList{"redis-replica-timeout", "redis-command-timeout"};
     QTest::newRow("unknown flag") << QStringList{"--no-such-setting"} << QStringList() << QString()
                                   << QStringList{"no-such-setting"};
     QTest::newRow("bad environment value")

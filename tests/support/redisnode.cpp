@@ -150,9 +150,11 @@ bool RedisNode::start(int timeoutMs)
         m_error = QStringLiteral("no temporary directory: %1").arg(m_dir->errorString());
         return false;
     }
-    const QString binary = QStandardPaths::findExecutable(QStringLiteral("redis-server"));
+    const QString program = m_sentinelConfig.isEmpty() ? QStringLiteral("redis-server")
+                                                       : QStringLiteral("redis-sentinel");
+    const QString binary = QStandardPaths::findExecutable(program);
     if (binary.isEmpty()) {
-        m_error = QStringLiteral("redis-server is not installed (not found in PATH)");
+        m_error = QStringLiteral("%1 is not installed (not found in PATH)").arg(program);
         return false;
     }
     if (m_port == 0)
@@ -176,7 +178,27 @@ bool RedisNode::start(int timeoutMs)
                                    QStringLiteral("--save"),        QString(),
                                    QStringLiteral("--dir"),         dir(),
                                    QStringLiteral("--daemonize"),   QStringLiteral("no")};
-    m_process->start(binary, arguments);
+    QStringList plain = arguments;
+    if (!m_sentinelConfig.isEmpty()) {
+        const QString config = QDir(dir()).filePath(QStringLiteral("sentinel.conf"));
+        if (!QFile::exists(config)) { // a restart keeps what the sentinel learnt
+            QFile file(config);
+            if (!file.open(QIODevice::WriteOnly) || file.write(m_sentinelConfig) != m_sentinelConfig.size()) {
+                m_error = QStringLiteral("cannot write %1").arg(config);
+                return false;
+            }
+        }
+        plain = {config,
+                 QStringLiteral("--port"),
+                 QString::number(m_port),
+                 QStringLiteral("--bind"),
+                 QString::fromLatin1(LoopbackIp),
+                 QStringLiteral("--dir"),
+                 dir(),
+                 QStringLiteral("--daemonize"),
+                 QStringLiteral("no")};
+    }
+    m_process->start(binary, plain);
     if (!m_process->waitForStarted(timeoutMs)) {
         m_error = QStringLiteral("cannot start %1: %2").arg(binary, m_process->errorString());
         return false;
@@ -189,6 +211,17 @@ bool RedisNode::start(int timeoutMs)
         return false;
     }
     return true;
+}
+
+void RedisNode::monitor(const QString &masterName, quint16 masterPort, int quorum, int downAfterMs,
+                        int failoverTimeoutMs)
+{
+    const QByteArray name = masterName.toUtf8();
+    m_sentinelConfig = "sentinel monitor " + name + ' ' + LoopbackIp + ' ' + QByteArray::number(masterPort) +
+                       ' ' + QByteArray::number(quorum) + "\n" + "sentinel down-after-milliseconds " + name +
+                       ' ' + QByteArray::number(downAfterMs) + "\n" + "sentinel failover-timeout " + name +
+                       ' ' + QByteArray::number(failoverTimeoutMs) + "\n" + "sentinel parallel-syncs " +
+                       name + " 1\n";
 }
 
 bool RedisNode::waitUntilAnswering(int timeoutMs)

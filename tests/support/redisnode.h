@@ -42,6 +42,11 @@ public:
     RedisNode(const RedisNode &) = delete;
     RedisNode &operator=(const RedisNode &) = delete;
 
+    // Before the first start(): run as a Redis Sentinel (redis-sentinel, its
+    // config file in the node's directory) monitoring `masterName` at 127.0.0.1:`masterPort`
+    // with `quorum`, declaring the master down after `downAfterMs` without an answer.
+    void monitor(const QString &masterName, quint16 masterPort, int quorum, int downAfterMs,
+                 int failoverTimeoutMs);
     // Starts the server (a free port is picked the first time) and waits until it
     // answers PING. On failure returns false; diagnostics() tells why.
     bool start(int timeoutMs = 10000);
@@ -88,4 +93,5 @@ private:
     bool m_paused = false;
     redisContext *m_context = nullptr;
     QString m_error;
+    QByteArray m_sentinelConfig; // empty: a plain redis-server
 };

@@ -454,6 +454,80 @@ private slots:
         QVERIFY(nodes.error().message.startsWith(QStringLiteral("redis-nodes: ")));
     }
 
+    // A sentinel entry's addresses are comma-separated like the entries: they belong to
+    // it up to the "/<master-name>".
+    void parseSentinelNodes_data()
+    {
+        QTest::addColumn<QString>("text");
+        QTest::addColumn<QStringList>("shards"); // name, then "sentinels/master" or "host:port"
+
+        QTest::newRow("one group")
+            << "g1=sentinel://10.0.0.5:26379,10.0.0.6:26380,10.0.0.7/g1"
+            << QStringList{"g1 10.0.0.5:26379,10.0.0.6:26380,10.0.0.7:26379/g1"};
+        QTest::newRow("groups and plain nodes mixed")
+            << "a=redis://10.0.0.1:7000, g1=sentinel://h1:1,h2:2/m1 "
+               ",g2=sentinel://h3:3/m2,10.0.0.9:7001"
+            << QStringList{"a 10.0.0.1:7000", "g1 h1:1,h2:2/m1", "g2 h3:3/m2",
+                           "10.0.0.9:7001 10.0.0.9:7001"};
+        QTest::newRow("name defaults to the master name")
+            << "sentinel://127.0.0.1:26379/mymaster"
+            << QStringList{"mymaster 127.0.0.1:26379/mymaster"};
+    }
+
+    void parseSentinelNodes()
+    {
+        QFETCH(QString, text);
+        QFETCH(QStringList, shards);
+        const Outcome<QList<Config::RedisNode>> nodes = Config::parseRedisNodes(text);
+        QVERIFY2(nodes.ok(), nodes.ok() ? "" : qPrintable(nodes.error().message));
+        QStringList got;
+        for (const Config::RedisNode &node : nodes.value()) {
+            if (!node.monitored()) {
+                got << QStringLiteral("%1 %2:%3").arg(node.name, node.host).arg(node.port);
+                continue;
+            }
+            QStringList sentinels;
+            for (const Config::RedisNode::Address &sentinel : node.sentinels)
+                sentinels << QStringLiteral("%1:%2").arg(sentinel.host).arg(sentinel.port);
+            got << QStringLiteral("%1 %2/%3").arg(node.name, sentinels.join(u','), node.masterName);
+        }
+        QCOMPARE(got, shards);
+    }
+
+    void parseSentinelNodesRejects_data()
+    {
+        QTest::addColumn<QString>("text");
+        QTest::addColumn<QString>("mentions");
+        QTest::newRow("no master name") << "g=sentinel://h1:1,h2:2"
+                                        << "needs the monitored master's name";
+        QTest::newRow("no master name, next entry") << "g=sentinel://h1:1,b=redis://h:2"
+                                                    << "needs the monitored master's name";
+        QTest::newRow("empty master name") << "g=sentinel://h1:1/"
+                                           << "master name ''";
+        QTest::newRow("master name with a slash") << "g=sentinel://h1:1/a/b"
+                                                  << "master name 'a/b'";
+        QTest::newRow("bad sentinel port") << "g=sentinel://h1:1,h2:99999/m"
+                                           << "'h2:99999'";
+        QTest::newRow("empty sentinel address") << "g=sentinel://h1:1,,h2:2/m"
+                                                << "empty sentinel address";
+        QTest::newRow("no sentinel") << "g=sentinel:///m"
+                                     << "is not of the form host:port";
+        QTest::newRow("same name twice") << "g=sentinel://h1:1/m,g=redis://h:2"
+                                         << "shard name 'g' is used twice";
+    }
+
+    void parseSentinelNodesRejects()
+    {
+        QFETCH(QString, text);
+        QFETCH(QString, mentions);
+        const Outcome<QList<Config::RedisNode>> nodes = Config::parseRedisNodes(text);
+        QVERIFY(!nodes.ok());
+        QCOMPARE(nodes.error().code, QStringLiteral("invalid_config"));
+        QVERIFY2(nodes.error().message.startsWith(QStringLiteral("redis-nodes: ")) &&
+                     nodes.error().message.contains(mentions),
+                 qPrintable(nodes.error().message));
+    }
+
     void describeHidesToken()
     {
         const Outcome<Config> resolved =

@@ -1,0 +1,211 @@
+#include "polllifecycle.h"
+#include "core/logcategories.h"
+#include "core/pollcatalog.h"
+#include "core/tallyerror.h"
+#include "core/voteledger.h"
+#include "journal.h"
+#include "shard.h"
+#include "shardrouter.h"
+
+#include <QDateTime>
+#include <QTimer>
+#include <memory>
+
+namespace {
+// Timed closes: votes stop at the close time itself (Poll::isOpenAt); this records the
+// close (and tells subscribers) within a quarter second, on every instance.
+constexpr int CloseCheckMs = 250;
+// Should a reset's answer never be confirmed, votes are taken again after this anyway.
+constexpr int ResetAnswerMs = 2000;
+} // namespace
+
+PollLifecycle::PollLifecycle(PollCatalog &catalog, VoteLedger &ledger, ShardRouter &router,
+                             Journal *journal, Hooks hooks, QObject *parent)
+    : QObject(parent), m_catalog(catalog), m_ledger(ledger), m_router(router), m_journal(journal),
+      m_hooks(std::move(hooks))
+{
+}
+
+void PollLifecycle::start()
+{
+    auto *closer = new QTimer(this);
+    connect(closer, &QTimer::timeout, this, &PollLifecycle::closeDue);
+    closer->start(CloseCheckMs);
+    closeDue();
+}
+
+void PollLifecycle::setOpen(const QString &pollId, bool open, Reply<Poll> reply)
+{
+    std::optional<Poll> poll = m_catalog.find(pollId);
+    if (!poll) {
+        reply(TallyError::pollNotFound(pollId));
+        return;
+    }
+    poll->open = open;
+    // Opened again after its close time: it stays open until closed by hand.
+    if (open && poll->closesAt.isValid() && !poll->isOpen())
+        poll->closesAt = QDateTime();
+    save(*poll, reply);
+}
+
+void PollLifecycle::reveal(const QString &pollId, Reply<Poll> reply)
+{
+    std::optional<Poll> poll = m_catalog.find(pollId);
+    if (!poll) {
+        reply(TallyError::pollNotFound(pollId));
+        return;
+    }
+    poll->visibility = Poll::Visibility::Always;
+    save(*poll, reply);
+}
+
+void PollLifecycle::save(const Poll &changed, Reply<Poll> reply)
+{
+    Poll updated = changed;
+    updated.resetting = false;
+    m_router.shard(updated.shard)
+        ->savePoll(updated, false, [this, updated, reply](Outcome<bool> saved) {
+            if (!saved) {
+                reply(saved.error());
+                return;
+            }
+            // A reset under way keeps refusing votes until it ends.
+            const PollCatalog::Snapshot current = m_catalog.snapshot(updated.id);
+            Poll published = updated;
+            published.resetting = current && current->resetting;
+            m_catalog.upsert(published);
+            Q_EMIT pollEvent(QStringLiteral("poll_updated"), updated.toJson());
+            reply(updated);
+        });
+}
+
+void PollLifecycle::closeDue()
+{
+    const QDateTime now = QDateTime::currentDateTimeUtc();
+    for (const Poll &poll : m_catalog.list()) {
+        if (!poll.open || !poll.closesAt.isValid() || poll.closesAt > now ||
+            m_closing.contains(poll.id) || !m_hooks.shardReady(poll.shard))
+            continue;
+        Poll closed = poll;
+        closed.open = false;
+        m_closing.insert(poll.id);
+        save(closed, [this, id = poll.id](Outcome<Poll> saved) {
+            m_closing.remove(id);
+            if (!saved)
+                qCWarning(lcStorage, "Poll %s: its timed close could not be saved (%s); retrying",
+                          qPrintable(id), qPrintable(saved.error().message));
+        });
+    }
+}
+
+void PollLifecycle::setWorkerThreads(const QList<QObject *> &workers)
+{
+    m_workerThreads.clear();
+    for (QObject *worker : workers)
+        m_workerThreads.append(worker);
+}
+
+void PollLifecycle::afterPendingAcknowledgements(const std::function<void(bool)> &done)
+{
+    // Each worker hears of its durable records before the barrier answers, and answers
+    // its votes as it hears; a task queued on each worker after that runs once those
+    // answers are out.
+    const auto visitWorkers = [this, done] {
+        auto remaining = std::make_shared<int>(int(m_workerThreads.size()));
+        if (*remaining == 0) {
+            done(true);
+            return;
+        }
+        QPointer<PollLifecycle> self(this);
+        for (const QPointer<QObject> &worker : std::as_const(m_workerThreads))
+            QMetaObject::invokeMethod(worker.data(), [self, remaining, done] {
+                if (self)
+                    QMetaObject::invokeMethod(self.data(), [remaining, done] {
+                        if (--*remaining == 0)
+                            done(true);
+                    });
+            });
+    };
+    if (!m_journal) {
+        visitWorkers();
+        return;
+    }
+    m_journal->barrier(this, [visitWorkers, done](bool written) {
+        if (written)
+            visitWorkers();
+        else
+            done(false);
+    });
+}
+
+void PollLifecycle::reset(const QString &pollId, Reply<Poll> reply)
+{
+    const PollCatalog::Snapshot poll = m_catalog.snapshot(pollId);
+    if (!poll) {
+        reply(TallyError::pollNotFound(pollId));
+        return;
+    }
+    if (poll->resetting) {
+        reply(TallyError::conflict(QStringLiteral("reset_in_progress"),
+                                   QStringLiteral("Poll '%1' is being reset already.").arg(pollId)));
+        return;
+    }
+    if (!m_hooks.shardReady(poll->shard)) {
+        reply(TallyError::unavailable(QStringLiteral("shard_unavailable"),
+                                      QStringLiteral("Shard %1 of poll '%2' has not been reached yet.")
+                                          .arg(poll->shard, pollId)));
+        return;
+    }
+    // From here on votes for the poll are refused; every vote judged before is in a
+    // worker's buffer with its journal record (the catalog's write lock saw to it).
+    Poll marked = *poll;
+    marked.resetting = true;
+    m_catalog.upsert(marked);
+    afterPendingAcknowledgements([this, marked, reply](bool ok) {
+        if (ok) {
+            applyReset(marked, reply);
+            return;
+        }
+        endReset(marked.id);
+        reply(TallyError::unavailable(QStringLiteral("journal_unavailable"),
+                                      QStringLiteral("The journal cannot be written; the poll was not reset.")));
+    });
+}
+
+void PollLifecycle::applyReset(const Poll &marked, Reply<Poll> reply)
+{
+    Poll reset = marked;
+    reset.resetting = false;
+    reset.resets = marked.resets + 1;
+    reset.resetAt = QDateTime::currentDateTimeUtc();
+    const QString oldKey = marked.countKey();
+    // One atomic step on the shard: counts and voters go, and batches of the old
+    // generation (buffered, in flight, journaled, or from another instance) no longer count.
+    m_router.shard(reset.shard)
+        ->resetPoll(reset, [this, marked, reset, oldKey, reply](Outcome<bool> done) {
+            if (!done) {
+                endReset(marked.id);
+                reply(done.error());
+                return;
+            }
+            m_ledger.forget(oldKey);
+            m_hooks.stripUnsent(marked.id, oldKey);
+            Poll published = reset;
+            published.resetting = true; // until the caller has answered
+            m_catalog.upsert(published);
+            Q_EMIT pollEvent(QStringLiteral("poll_updated"), reset.toJson());
+            QTimer::singleShot(ResetAnswerMs, this, [this, id = reset.id] { endReset(id); });
+            m_hooks.shardsChanged();
+            reply(reset);
+        });
+}
+
+void PollLifecycle::endReset(const QString &pollId)
+{
+    const PollCatalog::Snapshot poll = m_catalog.snapshot(pollId);
+    if (!poll || !poll->resetting)
+        return;
+    Poll ended = *poll;
+    ended.resetting = false;
+    m_catalog.upsert(ended);
+}

@@ -1,0 +1,71 @@
+#pragma once
+
+#include "core/outcome.h"
+#include "core/poll.h"
+
+#include <QJsonObject>
+#include <QList>
+#include <QObject>
+#include <QPointer>
+#include <QSet>
+#include <functional>
+
+class Journal;
+class PollCatalog;
+class ShardRouter;
+class VoteLedger;
+
+// Changes to existing polls on the storage thread: open and close (by hand or at their
+// close time), reveal, and reset. A change is saved on the poll's shard before the
+// catalog and subscribers see it.
+class PollLifecycle : public QObject {
+    Q_OBJECT
+public:
+    template <typename T>
+    using Reply = std::function<void(Outcome<T>)>;
+
+    // What it needs of the storage engine that owns it.
+    struct Hooks {
+        std::function<bool(const QString &shard)> shardReady;
+        // Drops votes of the poll (only those under the count key, when given) from
+        // batches not yet sent.
+        std::function<void(const QString &pollId, const QString &onlyKey)> stripUnsent;
+        std::function<void()> shardsChanged;
+    };
+
+    PollLifecycle(PollCatalog &catalog, VoteLedger &ledger, ShardRouter &router, Journal *journal,
+                  Hooks hooks, QObject *parent = nullptr);
+
+    // Starts closing polls whose close time has come.
+    void start();
+    void setOpen(const QString &pollId, bool open, Reply<Poll> reply);
+    void reveal(const QString &pollId, Reply<Poll> reply);
+    // Sets every count of the poll to zero and forgets its voters. Votes judged before
+    // are discarded wherever they are (buffer, batch, journal, shard); votes arriving
+    // while the reset takes effect are refused (poll_resetting) until endReset(), which
+    // the caller makes once it has answered, so that every vote acknowledged after
+    // that answer counts and none acknowledged before does.
+    void reset(const QString &pollId, Reply<Poll> reply);
+    void endReset(const QString &pollId);
+    void setWorkerThreads(const QList<QObject *> &workers);
+
+Q_SIGNALS:
+    void pollEvent(const QString &type, const QJsonObject &poll);
+
+private:
+    // Saves a changed poll on its shard, then publishes it (catalog and poll_updated).
+    void save(const Poll &changed, Reply<Poll> reply);
+    // Timer: closes open polls whose close time has come.
+    void closeDue();
+    // Runs `done` once every vote acknowledged so far has been answered by its worker.
+    void afterPendingAcknowledgements(const std::function<void(bool)> &done);
+    void applyReset(const Poll &marked, Reply<Poll> reply);
+
+    PollCatalog &m_catalog;
+    VoteLedger &m_ledger;
+    ShardRouter &m_router;
+    Journal *m_journal; // optional, outlives this object
+    Hooks m_hooks;
+    QList<QPointer<QObject>> m_workerThreads;
+    QSet<QString> m_closing; // polls whose timed close is being saved
+};
