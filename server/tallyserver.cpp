@@ -245,6 +245,7 @@ void TallyServer::startWorkers()
         m_workerThreads.push_back(thread);
     }
     m_sockets.clear(); // the workers own them now
+    m_storage->setWorkerThreads(QList<QObject *>(m_workers.cbegin(), m_workers.cend()));
     m_running = true;
     // Lets a later Tally on this data directory tell its user where this one listens.
     QFile urlFile(QDir(m_config.dataDir()).filePath(QStringLiteral("tally.url")));

@@ -27,7 +27,7 @@ Outcome<int> PollCatalog::validateVote(const Snapshot &poll, const QString &poll
 {
     if (!poll)
         return TallyError::pollNotFound(pollId.left(Poll::MaxIdLength));
-    if (!poll->open)
+    if (!poll->isOpen())
         return TallyError::conflict(QStringLiteral("poll_closed"),
                                     QStringLiteral("Poll '%1' is closed for voting.").arg(pollId));
     const int index = poll->optionIndex(optionId);

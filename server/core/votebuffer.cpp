@@ -73,6 +73,25 @@ quint64 VoteBuffer::addJournaled(const QString &pollId, int option, int optionCo
     return m_journalSequence;
 }
 
+quint64 VoteBuffer::addBallot(const QString &pollId, const QList<int> &countSlots, int width,
+                              const QByteArray &record, qint64 *bufferedAfter)
+{
+    QMutexLocker locker(&m_mutex);
+    qint64 size = m_size;
+    for (int slot : countSlots)
+        size = addLocked(pollId, slot, width, 1);
+    if (bufferedAfter)
+        *bufferedAfter = size;
+    if (record.isEmpty())
+        return 0;
+    if (m_journal.isEmpty() || m_journal.constLast().epoch != m_epoch)
+        m_journal.append({m_epoch, {}, 0});
+    JournalChunk &chunk = m_journal.last();
+    chunk.bytes.append(record);
+    chunk.lastSequence = ++m_journalSequence;
+    return m_journalSequence;
+}
+
 QList<VoteBuffer::JournalChunk> VoteBuffer::takeJournal()
 {
     QMutexLocker locker(&m_mutex);

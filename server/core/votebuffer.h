@@ -27,6 +27,11 @@ public:
     // Adds one vote and its journal record; returns the record's sequence number.
     quint64 addJournaled(const QString &pollId, int option, int optionCount,
                          const QByteArray &record, qint64 *bufferedAfter);
+    // One vote that adds one to each of `countSlots` (a multiple-choice vote: its options and
+    // the voters slot), with its journal record unless `record` is empty; returns the
+    // record's sequence number (0 without a record).
+    quint64 addBallot(const QString &pollId, const QList<int> &countSlots, int width,
+                      const QByteArray &record, qint64 *bufferedAfter);
     QList<JournalChunk> takeJournal();
     // Swaps out the counts and starts a new epoch for records that follow.
     PollCounts takeAllAndStartEpoch(quint64 nextEpoch);

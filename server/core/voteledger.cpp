@@ -3,8 +3,7 @@
 #include <QDeadlineTimer>
 #include <QSet>
 
-VoteLedger::VoteLedger(int workers, qint64 cacheTtlMs, int cacheCapacity,
-                       ResultCache::Clock clock)
+VoteLedger::VoteLedger(int workers, qint64 cacheTtlMs, int cacheCapacity, ResultCache::Clock clock)
     : m_cache(cacheTtlMs, cacheCapacity, clock), m_clock(std::move(clock))
 {
     if (!m_clock) {
@@ -27,7 +26,15 @@ quint64 VoteLedger::addJournaledVote(int worker, const QString &pollId, int opti
                                      const QByteArray &record, qint64 *bufferedAfter)
 {
     m_pendingVotes.fetchAndAddRelaxed(1);
-    return m_buffers[size_t(worker)]->addJournaled(pollId, option, optionCount, record, bufferedAfter);
+    return m_buffers[size_t(worker)]->addJournaled(pollId, option, optionCount, record,
+                                                   bufferedAfter);
+}
+
+quint64 VoteLedger::addBallot(int worker, const QString &countKey, const QList<int> &countSlots,
+                              int width, const QByteArray &record, qint64 *bufferedAfter)
+{
+    m_pendingVotes.fetchAndAddRelaxed(countSlots.size());
+    return m_buffers[size_t(worker)]->addBallot(countKey, countSlots, width, record, bufferedAfter);
 }
 
 QList<VoteBuffer::JournalChunk> VoteLedger::takeJournal(int worker)
@@ -184,7 +191,8 @@ std::optional<OptionCounts> VoteLedger::readStale(const QString &pollId, int opt
     return counts;
 }
 
-PollCounts VoteLedger::takeBuffered(const std::function<bool(const QString &)> &keep, quint64 nextEpoch)
+PollCounts VoteLedger::takeBuffered(const std::function<bool(const QString &)> &keep,
+                                    quint64 nextEpoch)
 {
     QMutexLocker locker(&m_mutex);
     PollCounts merged;

@@ -28,6 +28,9 @@ public:
     // The same, keeping the vote's journal record; returns the record's sequence.
     quint64 addJournaledVote(int worker, const QString &pollId, int option, int optionCount,
                              const QByteArray &record, qint64 *bufferedAfter);
+    // The same for a vote counted in several countSlots (see VoteBuffer::addBallot).
+    quint64 addBallot(int worker, const QString &countKey, const QList<int> &countSlots, int width,
+                      const QByteArray &record, qint64 *bufferedAfter);
     // Journal thread: the records each worker buffered since the last call.
     QList<VoteBuffer::JournalChunk> takeJournal(int worker);
     // Startup: votes recovered from the journal, pending as if just accepted.

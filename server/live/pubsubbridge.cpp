@@ -203,6 +203,9 @@ void PubSubBridge::onMessage(const QByteArray &payload)
         // cannot take votes here.
         if (!poll->shard.isEmpty() && !m_storage->isShardReady(poll->shard))
             return;
+        // A reset of this instance in progress publishes the poll itself when it ends.
+        if (const PollCatalog::Snapshot known = m_catalog->snapshot(poll->id); known && known->resetting)
+            return;
         m_catalog->upsert(*poll);
         m_feed->publishPollEvent(event, pollJson);
     }

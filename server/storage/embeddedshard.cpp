@@ -58,17 +58,18 @@ void EmbeddedShard::open(Reply<bool> done)
 {
     m_db = QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), m_connectionName);
     m_db.setDatabaseName(m_filePath);
-    const bool ok = m_db.open() && exec(QStringLiteral("PRAGMA journal_mode=WAL")) &&
-                    exec(QStringLiteral("PRAGMA synchronous=FULL")) &&
-                    exec(QStringLiteral("CREATE TABLE IF NOT EXISTS polls ("
-                                        "id TEXT PRIMARY KEY, meta TEXT NOT NULL)")) &&
-                    exec(QStringLiteral("CREATE TABLE IF NOT EXISTS counts (poll_id TEXT NOT NULL, "
-                                        "option INTEGER NOT NULL, votes INTEGER NOT NULL, "
-                                        "PRIMARY KEY (poll_id, option)) WITHOUT ROWID")) &&
-                    exec(QStringLiteral("CREATE TABLE IF NOT EXISTS flushed ("
-                                        "instance TEXT PRIMARY KEY, sequence INTEGER NOT NULL)")) &&
-                    exec(QStringLiteral("CREATE TABLE IF NOT EXISTS voters (poll_id TEXT NOT NULL, "
-                                        "voter TEXT NOT NULL, PRIMARY KEY (poll_id, voter)) WITHOUT ROWID"));
+    const bool ok =
+        m_db.open() && exec(QStringLiteral("PRAGMA journal_mode=WAL")) &&
+        exec(QStringLiteral("PRAGMA synchronous=FULL")) &&
+        exec(QStringLiteral("CREATE TABLE IF NOT EXISTS polls ("
+                            "id TEXT PRIMARY KEY, meta TEXT NOT NULL)")) &&
+        exec(QStringLiteral("CREATE TABLE IF NOT EXISTS counts (poll_id TEXT NOT NULL, "
+                            "option INTEGER NOT NULL, votes INTEGER NOT NULL, "
+                            "PRIMARY KEY (poll_id, option)) WITHOUT ROWID")) &&
+        exec(QStringLiteral("CREATE TABLE IF NOT EXISTS flushed ("
+                            "instance TEXT PRIMARY KEY, sequence INTEGER NOT NULL)")) &&
+        exec(QStringLiteral("CREATE TABLE IF NOT EXISTS voters (poll_id TEXT NOT NULL, "
+                            "voter TEXT NOT NULL, PRIMARY KEY (poll_id, voter)) WITHOUT ROWID"));
     if (!ok) {
         m_state = State::Down;
         Q_EMIT stateChanged(m_state);
@@ -93,9 +94,10 @@ void EmbeddedShard::loadPolls(Reply<QList<Poll>> done)
     QList<Poll> polls;
     while (query.next()) {
         const QJsonObject meta = QJsonDocument::fromJson(query.value(0).toByteArray()).object();
-        if (std::optional<Poll> poll = Poll::fromJson(meta))
+        if (std::optional<Poll> poll = Poll::fromJson(meta)) {
+            m_generations.insert(poll->id, poll->resets);
             polls.append(*poll);
-        else
+        } else
             qCWarning(lcStorage, "Shard %s: skipping unreadable poll record", qPrintable(m_name));
     }
     done(polls);
@@ -115,10 +117,12 @@ void EmbeddedShard::savePoll(const Poll &poll, bool create, Reply<bool> done)
     }
     recordWrite(true);
     if (create && query.numRowsAffected() == 0) {
-        done(TallyError::conflict(QStringLiteral("poll_exists"),
-                                  QStringLiteral("A poll with id '%1' already exists.").arg(poll.id)));
+        done(TallyError::conflict(
+            QStringLiteral("poll_exists"),
+            QStringLiteral("A poll with id '%1' already exists.").arg(poll.id)));
         return;
     }
+    m_generations.insert(poll.id, poll.resets);
     if (create) {
         // A new poll never inherits what a deleted poll of the same id left behind.
         for (const QString &table : {QStringLiteral("counts"), QStringLiteral("voters")}) {
@@ -162,6 +166,47 @@ void EmbeddedShard::deletePoll(const QString &pollId, Reply<bool> done)
     }
     recordWrite(true);
     m_storedVotes -= removedVotes;
+    m_generations.remove(pollId);
+    done(true);
+}
+
+void EmbeddedShard::resetPoll(const Poll &poll, Reply<bool> done)
+{
+    if (!m_generations.contains(poll.id)) {
+        done(TallyError::pollNotFound(poll.id));
+        return;
+    }
+    if (!m_db.transaction()) {
+        recordWrite(false);
+        done(storageError(QStringLiteral("reset poll %1").arg(poll.id)));
+        return;
+    }
+    qint64 removedVotes = 0;
+    QSqlQuery sum(m_db);
+    sum.prepare(QStringLiteral("SELECT COALESCE(SUM(votes), 0) FROM counts WHERE poll_id = ?"));
+    sum.addBindValue(poll.id);
+    if (sum.exec() && sum.next())
+        removedVotes = sum.value(0).toLongLong();
+    QSqlQuery counts(m_db);
+    counts.prepare(QStringLiteral("DELETE FROM counts WHERE poll_id = ?"));
+    counts.addBindValue(poll.id);
+    QSqlQuery voters(m_db);
+    voters.prepare(QStringLiteral("DELETE FROM voters WHERE poll_id = ?"));
+    voters.addBindValue(poll.id);
+    QSqlQuery meta(m_db);
+    meta.prepare(QStringLiteral("UPDATE polls SET meta = ? WHERE id = ?"));
+    meta.addBindValue(QJsonDocument(poll.toJson()).toJson(QJsonDocument::Compact));
+    meta.addBindValue(poll.id);
+    if (!counts.exec() || !voters.exec() || !meta.exec() || !m_db.commit()) {
+        const TallyError error = storageError(QStringLiteral("reset poll %1").arg(poll.id));
+        m_db.rollback();
+        recordWrite(false);
+        done(error);
+        return;
+    }
+    recordWrite(true);
+    m_storedVotes -= removedVotes;
+    m_generations.insert(poll.id, poll.resets);
     done(true);
 }
 
@@ -201,11 +246,15 @@ void EmbeddedShard::applyBatch(const QString &instance, const QString &, quint64
     qint64 added = 0;
     bool ok = true;
     for (auto it = counts.cbegin(); ok && it != counts.cend(); ++it) {
+        // Votes taken before a reset of their poll are not counted after it.
+        const QString pollId = Poll::pollIdOfKey(it.key());
+        if (m_generations.value(pollId, 0) != Poll::generationOfKey(it.key()))
+            continue;
         for (qsizetype option = 0; ok && option < it->size(); ++option) {
             const qint64 votes = it->at(option);
             if (votes == 0)
                 continue;
-            upsert.bindValue(0, it.key());
+            upsert.bindValue(0, pollId);
             upsert.bindValue(1, int(option));
             upsert.bindValue(2, votes);
             ok = upsert.exec();
@@ -213,8 +262,9 @@ void EmbeddedShard::applyBatch(const QString &instance, const QString &, quint64
         }
     }
     QSqlQuery mark(m_db);
-    mark.prepare(QStringLiteral("INSERT INTO flushed (instance, sequence) VALUES (?, ?) "
-                                "ON CONFLICT (instance) DO UPDATE SET sequence = excluded.sequence"));
+    mark.prepare(
+        QStringLiteral("INSERT INTO flushed (instance, sequence) VALUES (?, ?) "
+                       "ON CONFLICT (instance) DO UPDATE SET sequence = excluded.sequence"));
     mark.addBindValue(instance);
     mark.addBindValue(qint64(sequence));
     if (!ok || !mark.exec() || !m_db.commit()) {

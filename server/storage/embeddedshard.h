@@ -1,5 +1,7 @@
 #pragma once
 
+#include <QHash>
+
 #include "shard.h"
 
 #include <QSqlDatabase>
@@ -31,9 +33,12 @@ public:
                     const PollCounts &counts, Reply<bool> done) override;
     void appliedSequence(const QString &instance, Reply<quint64> done) override;
     void claimVoter(const QString &pollId, const QString &voterId, Reply<bool> done) override;
+    void resetPoll(const Poll &poll, Reply<bool> done) override;
     void releaseVoter(const QString &pollId, const QString &voterId, Reply<bool> done) override;
 
 private:
+    // Reset generation of every stored poll: batches of another generation are not counted.
+    QHash<QString, quint32> m_generations;
     TallyError storageError(const QString &what) const;
     bool exec(const QString &sql);
     // Every write reports here whether it succeeded; the shard's state follows.

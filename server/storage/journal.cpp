@@ -143,7 +143,7 @@ Outcome<Journal::Recovery> Journal::recover(const std::function<QString(const QS
         while (std::optional<JournalRecord::Decoded> record = JournalRecord::read(data, &offset)) {
             if (record->type == JournalRecord::Type::Manifest)
                 manifest = record;
-            else if (record->type == JournalRecord::Type::Vote)
+            else if (record->type == JournalRecord::Type::Vote || record->type == JournalRecord::Type::Ballot)
                 votes.append(*record);
         }
         if (offset < data.size())
@@ -164,9 +164,11 @@ Outcome<Journal::Recovery> Journal::recover(const std::function<QString(const QS
                 continue;
             }
             OptionCounts &counts = recovery.votes[vote.pollId];
-            if (counts.size() <= vote.option)
-                counts.resize(vote.option + 1);
-            counts[vote.option] += vote.votes;
+            for (int slot : vote.countSlots) {
+                if (counts.size() <= slot)
+                    counts.resize(slot + 1);
+                counts[slot] += vote.votes;
+            }
             recovery.replayed += vote.votes;
         }
     }
@@ -246,6 +248,12 @@ void Journal::notifyAppended()
         m_pending = true;
     }
     m_wake.notify_one();
+}
+
+void Journal::barrier(QObject *context, std::function<void(bool)> done)
+{
+    // A seal of no epoch: the cycle that takes it writes every record buffered now.
+    seal(0, {}, context, std::move(done));
 }
 
 void Journal::seal(quint64 epoch, const QHash<QString, quint64> &sequences, QObject *context,
@@ -391,7 +399,7 @@ bool Journal::commitCycle(const QList<Seal> &seals)
             if (!(ok = append(chunk.epoch, chunk.bytes)))
                 break;
     for (const Seal &seal : seals)
-        if (ok)
+        if (ok && seal.epoch != 0)
             ok = append(seal.epoch, JournalRecord::manifest(seal.epoch, seal.sequences));
     QElapsedTimer syncTimer;
     syncTimer.start();

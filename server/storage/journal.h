@@ -69,6 +69,10 @@ public:
     void seal(quint64 epoch, const QHash<QString, quint64> &sequences, QObject *context,
               std::function<void(bool)> done);
     void discard(quint64 epoch);
+    // Any thread: `done` runs on `context`'s thread once every record appended before
+    // this call is on disk (true) or the write failed (false); the workers were told
+    // about their durable records before it runs.
+    void barrier(QObject *context, std::function<void(bool)> done);
 
     static QString fileName(quint64 epoch);
 

@@ -114,6 +114,21 @@ QByteArray JournalRecord::vote(const QString &pollId, int option, qint64 votes)
     return frame(payload);
 }
 
+QByteArray JournalRecord::ballot(const QString &countKey, const QList<int> &countSlots,
+                                 qint64 votes)
+{
+    quint16 mask = 0;
+    for (int slot : countSlots)
+        if (slot >= 0 && slot < 16)
+            mask |= quint16(1u << slot);
+    QByteArray payload;
+    payload.append(char(Type::Ballot));
+    appendU16(payload, mask);
+    appendU64(payload, quint64(votes));
+    appendString(payload, countKey);
+    return frame(payload);
+}
+
 QByteArray JournalRecord::manifest(quint64 epoch, const QHash<QString, quint64> &sequences)
 {
     QByteArray payload;
@@ -155,6 +170,16 @@ std::optional<JournalRecord::Decoded> JournalRecord::read(const QByteArray &data
         record.option = cursor.u8();
         record.votes = qint64(cursor.u64());
         record.pollId = cursor.string();
+        record.countSlots = {record.option};
+    } else if (type == quint8(Type::Ballot)) {
+        record.type = Type::Ballot;
+        const quint16 mask = cursor.u16();
+        record.votes = qint64(cursor.u64());
+        record.pollId = cursor.string();
+        for (int slot = 0; slot < 16; ++slot)
+            if (mask & (1u << slot))
+                record.countSlots.append(slot);
+        record.option = record.countSlots.isEmpty() ? 0 : record.countSlots.constFirst();
     } else if (type == quint8(Type::Manifest)) {
         record.type = Type::Manifest;
         record.epoch = cursor.u64();

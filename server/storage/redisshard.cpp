@@ -7,6 +7,7 @@
 #include <QJsonDocument>
 #include <QRandomGenerator>
 #include <QTimer>
+#include <algorithm>
 #include <memory>
 
 namespace {
@@ -22,19 +23,40 @@ const QByteArray CreatePollScript =
                       "redis.call('SADD', KEYS[2], ARGV[2])\n"
                       "return 1\n");
 
-// KEYS: the instance's flushed-sequence key, then per (poll, option) the counts key
-// and the applied-by-source key. ARGV: the sequence, then per (poll, option) the
-// option letter, the "<source>/<letter>" field and the delta.
-const QByteArray ApplyBatchScript = QByteArrayLiteral(
-    "local seq = tonumber(ARGV[1])\n"
-    "if tonumber(redis.call('GET', KEYS[1]) or '0') >= seq then return 0 end\n"
-    "for i = 2, #KEYS, 2 do\n"
-    "  local a = (i - 2) / 2 * 3 + 2\n"
-    "  redis.call('HINCRBY', KEYS[i], ARGV[a], ARGV[a + 2])\n"
-    "  redis.call('HINCRBY', KEYS[i + 1], ARGV[a + 1], ARGV[a + 2])\n"
-    "end\n"
-    "redis.call('SET', KEYS[1], ARGV[1])\n"
-    "return 1\n");
+// KEYS: the instance's flushed-sequence key, then per (poll, option) the counts key,
+// the applied-by-source key and the poll's metadata key. ARGV: the sequence, then per
+// (poll, option) the option field, the "<source>/<field>" field, the delta and the
+// reset generation the votes belong to. Votes of a generation the poll has left (a
+// batch taken before a reset and landing after it) are not counted.
+const QByteArray ApplyBatchScript =
+    QByteArrayLiteral("local seq = tonumber(ARGV[1])\n"
+                      "if tonumber(redis.call('GET', KEYS[1]) or '0') >= seq then return 0 end\n"
+                      "for i = 2, #KEYS, 3 do\n"
+                      "  local a = (i - 2) / 3 * 4 + 2\n"
+                      "  local generation = redis.call('HGET', KEYS[i + 2], 'resets') or '0'\n"
+                      "  if generation == ARGV[a + 3] then\n"
+                      "    redis.call('HINCRBY', KEYS[i], ARGV[a], ARGV[a + 2])\n"
+                      "    redis.call('HINCRBY', KEYS[i + 1], ARGV[a + 1], ARGV[a + 2])\n"
+                      "  end\n"
+                      "end\n"
+                      "redis.call('SET', KEYS[1], ARGV[1])\n"
+                      "return 1\n");
+
+// Resets a poll that exists: its counts, applied counts and voters go, and its
+// metadata (with the new generation) is written, atomically. KEYS: meta, counts,
+// applied, voters; ARGV: the metadata fields.
+const QByteArray ResetPollScript =
+    QByteArrayLiteral("if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end\n"
+                      "redis.call('DEL', KEYS[2], KEYS[3], KEYS[4])\n"
+                      "redis.call('HSET', KEYS[1], unpack(ARGV))\n"
+                      "return 1\n");
+
+// The counts field of a slot: the option letter, or "voters" for the votes cast in a
+// multiple-choice poll.
+QByteArray slotField(int slot)
+{
+    return slot == Poll::VotersSlot ? QByteArrayLiteral("voters") : Poll::optionId(slot).toUtf8();
+}
 
 // Returns the instance's last applied sequence and records the one after it as
 // applied, so a late batch of an earlier run carrying that number is skipped.
@@ -112,7 +134,7 @@ void RedisShard::onConnected()
     m_breaker.recordSuccess();
     if (m_reconnectAttempts > 0)
         qCInfo(lcStorage, "Shard %s: connected to redis %s after %d attempts", qPrintable(m_name),
-              qPrintable(address()), m_reconnectAttempts + 1);
+               qPrintable(address()), m_reconnectAttempts + 1);
     m_reconnectAttempts = 0;
     m_lastError.clear();
     setState(State::Up);
@@ -128,8 +150,8 @@ void RedisShard::onDisconnected(const QString &reason)
         m_connection = nullptr;
     }
     if (m_reconnectAttempts == 0)
-        qCWarning(lcStorage, "Shard %s: redis %s unreachable (%s); reconnecting", qPrintable(m_name),
-                 qPrintable(address()), qPrintable(reason));
+        qCWarning(lcStorage, "Shard %s: redis %s unreachable (%s); reconnecting",
+                  qPrintable(m_name), qPrintable(address()), qPrintable(reason));
     m_lastError = reason;
     m_breaker.recordFailure();
     ++m_reconnectAttempts;
@@ -164,13 +186,32 @@ QList<QByteArray> RedisShard::metaFields(const Poll &poll)
     QJsonArray options;
     for (const QString &option : poll.options)
         options.append(option);
-    return {"id", poll.id.toUtf8(),
-            "question", poll.question.toUtf8(),
-            "theme", poll.theme.toUtf8(),
-            "options", QJsonDocument(options).toJson(QJsonDocument::Compact),
-            "status", poll.status().toUtf8(),
-            "created_at", poll.createdAt.toUTC().toString(Qt::ISODateWithMs).toUtf8(),
-            "one_vote_per_voter", poll.oneVotePerVoter ? "1" : "0"};
+    return {"id",
+            poll.id.toUtf8(),
+            "question",
+            poll.question.toUtf8(),
+            "theme",
+            poll.theme.toUtf8(),
+            "options",
+            QJsonDocument(options).toJson(QJsonDocument::Compact),
+            "status",
+            poll.status().toUtf8(),
+            "created_at",
+            poll.createdAt.toUTC().toString(Qt::ISODateWithMs).toUtf8(),
+            "one_vote_per_voter",
+            poll.oneVotePerVoter ? "1" : "0",
+            "max_choices",
+            QByteArray::number(poll.maxChoices),
+            "results_visibility",
+            Poll::visibilityName(poll.visibility).toUtf8(),
+            "closes_at",
+            poll.closesAt.isValid() ? poll.closesAt.toUTC().toString(Qt::ISODateWithMs).toUtf8()
+                                    : QByteArray(),
+            "resets",
+            QByteArray::number(poll.resets),
+            "reset_at",
+            poll.resetAt.isValid() ? poll.resetAt.toUTC().toString(Qt::ISODateWithMs).toUtf8()
+                                   : QByteArray()};
 }
 
 std::optional<Poll> RedisShard::pollFromMeta(const RedisReply &reply)
@@ -188,8 +229,20 @@ std::optional<Poll> RedisShard::pollFromMeta(const RedisReply &reply)
     for (const QJsonValue &option : options)
         poll.options.append(option.toString());
     poll.open = fields.value("status") != "closed";
-    poll.createdAt = QDateTime::fromString(QString::fromUtf8(fields.value("created_at")), Qt::ISODateWithMs);
+    poll.createdAt =
+        QDateTime::fromString(QString::fromUtf8(fields.value("created_at")), Qt::ISODateWithMs);
     poll.oneVotePerVoter = fields.value("one_vote_per_voter") == "1";
+    // Polls stored before these fields existed are single-choice, always visible, untimed.
+    poll.maxChoices = std::clamp(fields.value("max_choices", "1").toInt(), 1,
+                                 std::max(1, int(poll.options.size())));
+    poll.visibility =
+        Poll::visibilityFromName(QString::fromUtf8(fields.value("results_visibility")))
+            .value_or(Poll::Visibility::Always);
+    poll.closesAt =
+        QDateTime::fromString(QString::fromUtf8(fields.value("closes_at")), Qt::ISODateWithMs);
+    poll.resets = fields.value("resets").toUInt();
+    poll.resetAt =
+        QDateTime::fromString(QString::fromUtf8(fields.value("reset_at")), Qt::ISODateWithMs);
     if (!Poll::isValidId(poll.id) || poll.options.size() < Poll::MinOptions)
         return std::nullopt;
     return poll;
@@ -267,8 +320,9 @@ void RedisShard::savePoll(const Poll &poll, bool create, Reply<bool> done)
             return;
         }
         if (create && reply->integer == 0) {
-            done(TallyError::conflict(QStringLiteral("poll_exists"),
-                                      QStringLiteral("A poll with id '%1' already exists.").arg(id)));
+            done(TallyError::conflict(
+                QStringLiteral("poll_exists"),
+                QStringLiteral("A poll with id '%1' already exists.").arg(id)));
             return;
         }
         done(true);
@@ -298,9 +352,12 @@ namespace {
 // Stores `value` at the option index named by a letter field ("A" -> 0).
 void setOption(OptionCounts &counts, QByteArrayView letter, qint64 value)
 {
-    if (letter.size() != 1 || letter[0] < 'A' || letter[0] >= 'A' + Poll::MaxOptions)
-        return;
-    const int index = letter[0] - 'A';
+    int index = Poll::VotersSlot;
+    if (letter != "voters") {
+        if (letter.size() != 1 || letter[0] < 'A' || letter[0] >= 'A' + Poll::MaxOptions)
+            return;
+        index = letter[0] - 'A';
+    }
     if (counts.size() <= index)
         counts.resize(index + 1);
     counts[index] = value;
@@ -332,6 +389,34 @@ void RedisShard::readCounts(const QString &pollId, Reply<StoredCounts> done)
     });
 }
 
+void RedisShard::resetPoll(const Poll &poll, Reply<bool> done)
+{
+    QList<QByteArray> arguments{"EVAL",
+                                ResetPollScript,
+                                "4",
+                                metaKey(poll.id),
+                                countsKey(poll.id),
+                                appliedKey(poll.id),
+                                votersKey(poll.id)};
+    arguments.append(metaFields(poll));
+    send({"HVALS", countsKey(poll.id)}, [this](std::optional<RedisReply> counts) {
+        if (counts && !counts->isError())
+            for (const auto &value : std::as_const(counts->elements))
+                m_storedVotes -= value.text.toLongLong();
+    });
+    send(arguments, [this, id = poll.id, done](std::optional<RedisReply> reply) {
+        if (!reply || reply->isError()) {
+            done(unavailable(reply ? QString::fromUtf8(reply->text) : QString()));
+            return;
+        }
+        if (reply->integer == 0) {
+            done(TallyError::pollNotFound(id));
+            return;
+        }
+        done(true);
+    });
+}
+
 void RedisShard::publish(const QByteArray &channel, const QByteArray &message)
 {
     send({"PUBLISH", channel, message}, [](std::optional<RedisReply>) {});
@@ -357,9 +442,11 @@ void RedisShard::applyBatch(const QString &instance, const QString &source, quin
             if (delta == 0)
                 continue;
             votes += delta;
-            const QByteArray letter = Poll::optionId(int(option)).toUtf8();
-            arguments << countsKey(it.key()) << appliedKey(it.key());
-            values << letter << sourcePrefix + letter << QByteArray::number(delta);
+            const QByteArray letter = slotField(int(option));
+            const QString pollId = Poll::pollIdOfKey(it.key());
+            arguments << countsKey(pollId) << appliedKey(pollId) << metaKey(pollId);
+            values << letter << sourcePrefix + letter << QByteArray::number(delta)
+                   << QByteArray::number(Poll::generationOfKey(it.key()));
         }
     }
     arguments[2] = QByteArray::number(arguments.size() - 3);
@@ -367,8 +454,9 @@ void RedisShard::applyBatch(const QString &instance, const QString &source, quin
     send(arguments, [this, votes, done](std::optional<RedisReply> reply) {
         if (!reply) {
             // Sent, but no answer: it may or may not have been applied.
-            done(TallyError::unavailable(QStringLiteral("outcome_unknown"),
-                                         QStringLiteral("Shard %1: connection lost during a batch").arg(m_name)));
+            done(TallyError::unavailable(
+                QStringLiteral("outcome_unknown"),
+                QStringLiteral("Shard %1: connection lost during a batch").arg(m_name)));
             return;
         }
         if (reply->isError()) {

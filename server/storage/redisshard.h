@@ -39,6 +39,7 @@ public:
     void appliedSequence(const QString &instance, Reply<quint64> done) override;
     void fenceSequence(const QString &instance, Reply<quint64> done) override;
     void claimVoter(const QString &pollId, const QString &voterId, Reply<bool> done) override;
+    void resetPoll(const Poll &poll, Reply<bool> done) override;
     void releaseVoter(const QString &pollId, const QString &voterId, Reply<bool> done) override;
     void publish(const QByteArray &channel, const QByteArray &message) override;
 

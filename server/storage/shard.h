@@ -48,6 +48,10 @@ public:
     }
     // Records that `voterId` voted in the poll; false when it already had.
     virtual void claimVoter(const QString &pollId, const QString &voterId, Reply<bool> done) = 0;
+    // Resets a poll to `poll` (its new generation and reset time): counts and voters are
+    // gone and only batches of the new generation count from now on, atomically.
+    // Fails with poll_not_found when the poll is not stored here.
+    virtual void resetPoll(const Poll &poll, Reply<bool> done) = 0;
     // Forgets a claimed voter whose vote was refused after the claim.
     virtual void releaseVoter(const QString &pollId, const QString &voterId, Reply<bool> done) = 0;
     // The last batch sequence of `instance` applied here (0 when none).

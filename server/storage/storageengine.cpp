@@ -9,8 +9,9 @@
 #include "redisshard.h"
 
 #include <QDir>
-#include <QSet>
+#include <QPointer>
 #include <QRandomGenerator>
+#include <QSet>
 #include <QThread>
 #include <QTimer>
 
@@ -38,12 +39,13 @@ int retryDelayMs(int failures)
 
 } // namespace
 
-StorageEngine::StorageEngine(const Config &config, const QString &instanceId,
-                             PollCatalog &catalog, VoteLedger &ledger, ServerStats &stats,
-                             Journal *journal, QObject *parent)
+StorageEngine::StorageEngine(const Config &config, const QString &instanceId, PollCatalog &catalog,
+                             VoteLedger &ledger, ServerStats &stats, Journal *journal,
+                             QObject *parent)
     : QObject(parent), m_journal(journal), m_config(config), m_instanceId(instanceId),
-      m_source(instanceId + u'@' + QString::number(QRandomGenerator::global()->generate(), 36)), m_catalog(catalog),
-      m_ledger(ledger), m_stats(stats), m_router(shardNames(config), config.virtualNodes())
+      m_source(instanceId + u'@' + QString::number(QRandomGenerator::global()->generate(), 36)),
+      m_catalog(catalog), m_ledger(ledger), m_stats(stats),
+      m_router(shardNames(config), config.virtualNodes())
 {
 }
 
@@ -75,7 +77,8 @@ void StorageEngine::startOnThread()
                 new EmbeddedShard(name, QDir(dataDir).filePath(name + QStringLiteral(".sqlite")),
                                   m_config.breakerFailures(), this);
         else
-            lane->shard = new RedisShard(name, redisNodes[i].host, redisNodes[i].port, redisOptions, this);
+            lane->shard =
+                new RedisShard(name, redisNodes[i].host, redisNodes[i].port, redisOptions, this);
         lane->retryTimer = new QTimer(this);
         lane->retryTimer->setSingleShot(true);
         Lane *raw = lane.get();
@@ -109,8 +112,8 @@ void StorageEngine::startOnThread()
 
 void StorageEngine::openLane(Lane *lane)
 {
-    qCInfo(lcStorage, "Opening shard %s (%s %s)", qPrintable(lane->shard->name()), qPrintable(lane->shard->kind()),
-          qPrintable(lane->shard->address()));
+    qCInfo(lcStorage, "Opening shard %s (%s %s)", qPrintable(lane->shard->name()),
+           qPrintable(lane->shard->kind()), qPrintable(lane->shard->address()));
     // Redis shards answer once connected (however long that takes); embedded ones at once.
     lane->shard->open([this, lane](Outcome<bool> opened) {
         if (!opened) {
@@ -130,7 +133,8 @@ void StorageEngine::prepareLane(Lane *lane)
         lane->preparing = false;
         // A Redis shard tries again when it is reached again; an embedded one cannot.
         if (lane->shard->kind() == u"redis") {
-            qCWarning(lcStorage, "Shard %s: %s", qPrintable(lane->shard->name()), qPrintable(error.message));
+            qCWarning(lcStorage, "Shard %s: %s", qPrintable(lane->shard->name()),
+                      qPrintable(error.message));
             lane->failedOnce = true;
             checkStart();
         } else if (!m_started) {
@@ -157,8 +161,8 @@ void StorageEngine::prepareLane(Lane *lane)
                 checkStart();
                 return;
             }
-            qCInfo(lcStorage, "Shard %s reached: %lld poll(s) loaded", qPrintable(lane->shard->name()),
-                  qint64(polls.value().size()));
+            qCInfo(lcStorage, "Shard %s reached: %lld poll(s) loaded",
+                   qPrintable(lane->shard->name()), qint64(polls.value().size()));
             // Replayed votes are pending before anyone can see the shard up.
             if (m_recoveryPending && std::all_of(m_lanes.cbegin(), m_lanes.cend(),
                                                  [](const auto &l) { return l->ready; }))
@@ -208,14 +212,16 @@ void StorageEngine::checkStart()
             m_ledger.setEpoch(m_nextFlushId);
             m_recoveryPending = true;
             m_journal->start();
-            qCWarning(lcStorage, "Journal: its files are replayed once every shard has been reached");
+            qCWarning(lcStorage,
+                      "Journal: its files are replayed once every shard has been reached");
         }
     }
     for (const auto &lane : m_lanes)
         if (!lane->ready)
-            qCWarning(lcStorage, "Shard %s (%s) is not reachable: serving the other shards; its polls "
-                     "become available when it is reached",
-                     qPrintable(lane->shard->name()), qPrintable(lane->shard->kind()));
+            qCWarning(lcStorage,
+                      "Shard %s (%s) is not reachable: serving the other shards; its polls "
+                      "become available when it is reached",
+                      qPrintable(lane->shard->name()), qPrintable(lane->shard->kind()));
     finishStart();
 }
 
@@ -225,8 +231,8 @@ void StorageEngine::recoverDeferred()
     for (const auto &lane : m_lanes)
         applied.insert(lane->shard->name(), lane->appliedAtStart);
     const Outcome<Journal::Recovery> recovered = m_journal->recover(
-        [this](const QString &pollId) { return laneFor(pollId)->shard->name(); }, applied,
-        [this](const QString &pollId) { return m_catalog.contains(pollId); }, m_deferredEpoch - 1);
+        [this](const QString &key) { return laneFor(key)->shard->name(); }, applied,
+        [this](const QString &key) { return isCurrentKey(key); }, m_deferredEpoch - 1);
     if (!recovered) {
         qCritical("Journal: %s; its files stay for the next start",
                   qPrintable(recovered.error().message));
@@ -237,8 +243,8 @@ void StorageEngine::recoverDeferred()
     const Journal::Recovery &recovery = recovered.value();
     for (const QString &problem : recovery.problems)
         qCWarning(lcStorage, "Journal: %s", qPrintable(problem));
-    qCInfo(lcStorage, "Journal: %d file(s) read: %lld vote(s) replayed, %lld already stored", recovery.files,
-          recovery.replayed, recovery.skipped);
+    qCInfo(lcStorage, "Journal: %d file(s) read: %lld vote(s) replayed, %lld already stored",
+           recovery.files, recovery.replayed, recovery.skipped);
     m_stats.votesRecovered.storeRelaxed(quint64(recovery.replayed));
     if (recovery.votes.isEmpty())
         return;
@@ -263,9 +269,13 @@ void StorageEngine::refreshCatalog()
                 poll.shard = shard->name();
                 present.insert(poll.id);
                 const std::optional<Poll> known = m_catalog.find(poll.id);
-                if (!known || known->open != poll.open) {
+                if (known && known->resetting)
+                    continue; // this instance's reset publishes the poll when it ends
+                if (!known || known->open != poll.open || known->resets != poll.resets ||
+                    known->visibility != poll.visibility || known->closesAt != poll.closesAt) {
                     m_catalog.upsert(poll);
-                    Q_EMIT pollEvent(known ? QStringLiteral("poll_updated") : QStringLiteral("poll_created"),
+                    Q_EMIT pollEvent(known ? QStringLiteral("poll_updated")
+                                           : QStringLiteral("poll_created"),
                                      poll.toJson());
                 }
             }
@@ -273,7 +283,8 @@ void StorageEngine::refreshCatalog()
                 if (known.shard == shard->name() && !present.contains(known.id)) {
                     m_catalog.remove(known.id);
                     m_ledger.forget(known.id);
-                    Q_EMIT pollEvent(QStringLiteral("poll_deleted"), QJsonObject{{QStringLiteral("id"), known.id}});
+                    Q_EMIT pollEvent(QStringLiteral("poll_deleted"),
+                                     QJsonObject{{QStringLiteral("id"), known.id}});
                 }
         });
     }
@@ -286,9 +297,9 @@ bool StorageEngine::recoverJournal()
         applied.insert(lane->shard->name(), lane->appliedAtStart);
     QElapsedTimer timer;
     timer.start();
-    const Outcome<Journal::Recovery> recovered = m_journal->recover(
-        [this](const QString &pollId) { return laneFor(pollId)->shard->name(); }, applied,
-        [this](const QString &pollId) { return m_catalog.contains(pollId); });
+    const Outcome<Journal::Recovery> recovered =
+        m_journal->recover([this](const QString &key) { return laneFor(key)->shard->name(); },
+                           applied, [this](const QString &key) { return isCurrentKey(key); });
     if (!recovered) {
         Q_EMIT started(false, recovered.error().message);
         return false;
@@ -297,8 +308,9 @@ bool StorageEngine::recoverJournal()
     for (const QString &problem : recovery.problems)
         qCWarning(lcJournal, "Journal: %s", qPrintable(problem));
     if (recovery.files > 0)
-        qCInfo(lcJournal, "Journal: %d file(s) read in %lld ms: %lld vote(s) replayed, %lld already stored",
-              recovery.files, timer.elapsed(), recovery.replayed, recovery.skipped);
+        qCInfo(lcJournal,
+               "Journal: %d file(s) read in %lld ms: %lld vote(s) replayed, %lld already stored",
+               recovery.files, timer.elapsed(), recovery.replayed, recovery.skipped);
     m_nextFlushId = recovery.nextEpoch;
     m_ledger.setEpoch(recovery.nextEpoch);
     m_ledger.addRecovered(recovery.votes);
@@ -311,6 +323,12 @@ void StorageEngine::finishStart()
 {
     m_started = true;
     m_flushTimer->start();
+    // Timed closes: votes stop at the close time itself; this records the close (and
+    // tells subscribers) within a quarter second, on every instance.
+    auto *closer = new QTimer(this);
+    connect(closer, &QTimer::timeout, this, &StorageEngine::closeDuePolls);
+    closer->start(250);
+    closeDuePolls();
     if (!m_config.redisNodes().isEmpty()) {
         // Other instances may create, close or delete polls on the same nodes.
         auto *refresh = new QTimer(this);
@@ -321,8 +339,10 @@ void StorageEngine::finishStart()
     Q_EMIT started(true, QString());
 }
 
-StorageEngine::Lane *StorageEngine::laneFor(const QString &pollId) const
+StorageEngine::Lane *StorageEngine::laneFor(const QString &key) const
 {
+    // Count keys of any generation route with their poll.
+    const QString pollId = Poll::pollIdOfKey(key);
     // A poll stays on the shard it was created on, even if the ring changed since.
     QString name = m_catalog.shardOf(pollId);
     if (name.isEmpty() || !m_router.shard(name))
@@ -331,6 +351,12 @@ StorageEngine::Lane *StorageEngine::laneFor(const QString &pollId) const
         if (lane->shard->name() == name)
             return lane.get();
     return nullptr;
+}
+
+bool StorageEngine::isCurrentKey(const QString &key) const
+{
+    const PollCatalog::Snapshot poll = m_catalog.snapshot(Poll::pollIdOfKey(key));
+    return poll && poll->countKey() == key;
 }
 
 void StorageEngine::requestFlush()
@@ -349,8 +375,9 @@ void StorageEngine::flush()
     }
     // The flush id doubles as the journal epoch of the votes it takes.
     const quint64 flushId = m_nextFlushId++;
+    // Votes of a deleted poll, or of a generation before the poll's last reset, go nowhere.
     const PollCounts taken = m_ledger.takeBuffered(
-        [this](const QString &pollId) { return m_catalog.contains(pollId); }, m_nextFlushId);
+        [this](const QString &key) { return isCurrentKey(key); }, m_nextFlushId);
     enqueue(flushId, taken);
 }
 
@@ -424,42 +451,42 @@ void StorageEngine::pump(Lane *lane)
         !lane->queue.front().sealed)
         return;
     Batch &batch = lane->queue.front();
-    for (auto it = m_deleting.cbegin(); it != m_deleting.cend(); ++it)
-        if (batch.counts.contains(it.key()))
+    for (auto key = batch.counts.cbegin(); key != batch.counts.cend(); ++key)
+        if (m_deleting.contains(Poll::pollIdOfKey(key.key())))
             return; // sent after the delete it would bring the counts back; see deletePoll
 
     const quint64 sequence = batch.sequence;
     lane->busy = true;
     if (batch.checkApplied) {
         // The last attempt may have landed: the shard's recorded sequence decides.
-        lane->shard->appliedSequence(m_instanceId, [this, lane, sequence](Outcome<quint64> applied) {
-            lane->busy = false;
-            if (!applied) {
-                onFailed(lane, applied.error());
-            } else if (applied.value() >= sequence) {
-                onApplied(lane);
-            } else {
-                lane->queue.front().checkApplied = false;
-                pump(lane);
-            }
-        });
+        lane->shard->appliedSequence(m_instanceId,
+                                     [this, lane, sequence](Outcome<quint64> applied) {
+                                         lane->busy = false;
+                                         if (!applied) {
+                                             onFailed(lane, applied.error());
+                                         } else if (applied.value() >= sequence) {
+                                             onApplied(lane);
+                                         } else {
+                                             lane->queue.front().checkApplied = false;
+                                             pump(lane);
+                                         }
+                                     });
         return;
     }
     batch.sent = true;
-    lane->shard->applyBatch(m_instanceId, m_source, sequence, batch.counts,
-                            [this, lane](Outcome<bool> applied) {
-                                lane->busy = false;
-                                if (applied) {
-                                    onApplied(lane);
-                                    return;
-                                }
-                                Batch &failed = lane->queue.front();
-                                const bool unknown =
-                                    applied.error().code == QStringLiteral("outcome_unknown");
-                                failed.checkApplied = unknown;
-                                failed.sent = unknown;
-                                onFailed(lane, applied.error());
-                            });
+    lane->shard->applyBatch(
+        m_instanceId, m_source, sequence, batch.counts, [this, lane](Outcome<bool> applied) {
+            lane->busy = false;
+            if (applied) {
+                onApplied(lane);
+                return;
+            }
+            Batch &failed = lane->queue.front();
+            const bool unknown = applied.error().code == QStringLiteral("outcome_unknown");
+            failed.checkApplied = unknown;
+            failed.sent = unknown;
+            onFailed(lane, applied.error());
+        });
 }
 
 void StorageEngine::onApplied(Lane *lane)
@@ -470,7 +497,7 @@ void StorageEngine::onApplied(Lane *lane)
     ServerStats::bump(m_stats.votesFlushed, quint64(batch.votes));
     if (lane->failures > 0)
         qCInfo(lcStorage, "Shard %s: batch %llu applied after %d failed attempts",
-              qPrintable(lane->shard->name()), batch.sequence, lane->failures);
+               qPrintable(lane->shard->name()), batch.sequence, lane->failures);
     lane->failures = 0;
     const auto record = m_flushes.find(batch.flushId);
     if (record != m_flushes.end() && --record->remainingBatches == 0) {
@@ -491,8 +518,8 @@ void StorageEngine::onFailed(Lane *lane, const TallyError &error)
     ServerStats::bump(m_stats.flushFailures);
     if (lane->failures == 0)
         qCWarning(lcStorage, "Shard %s: batch %llu failed, retrying with backoff: %s",
-                 qPrintable(lane->shard->name()), lane->queue.front().sequence,
-                 qPrintable(error.message));
+                  qPrintable(lane->shard->name()), lane->queue.front().sequence,
+                  qPrintable(error.message));
     lane->retryTimer->start(retryDelayMs(lane->failures++));
     publishShardInfo();
 }
@@ -501,8 +528,9 @@ void StorageEngine::createPoll(const Poll &draft, Reply<Poll> reply)
 {
     QMetaObject::invokeMethod(this, [this, draft, reply] {
         if (m_catalog.contains(draft.id)) {
-            reply(TallyError::conflict(QStringLiteral("poll_exists"),
-                                       QStringLiteral("A poll with id '%1' already exists.").arg(draft.id)));
+            reply(TallyError::conflict(
+                QStringLiteral("poll_exists"),
+                QStringLiteral("A poll with id '%1' already exists.").arg(draft.id)));
             return;
         }
         Poll poll = draft;
@@ -536,16 +564,185 @@ void StorageEngine::setPollOpen(const QString &pollId, bool open, Reply<Poll> re
             return;
         }
         poll->open = open;
-        const Poll updated = *poll;
-        m_router.shard(updated.shard)->savePoll(updated, false, [this, updated, reply](Outcome<bool> saved) {
+        // Opened again after its close time: it stays open until closed by hand.
+        if (open && poll->closesAt.isValid() && !poll->isOpen())
+            poll->closesAt = QDateTime();
+        savePollChange(*poll, reply);
+    });
+}
+
+void StorageEngine::revealPoll(const QString &pollId, Reply<Poll> reply)
+{
+    QMetaObject::invokeMethod(this, [this, pollId, reply] {
+        std::optional<Poll> poll = m_catalog.find(pollId);
+        if (!poll) {
+            reply(TallyError::pollNotFound(pollId));
+            return;
+        }
+        poll->visibility = Poll::Visibility::Always;
+        savePollChange(*poll, reply);
+    });
+}
+
+void StorageEngine::savePollChange(const Poll &changed, Reply<Poll> reply)
+{
+    Poll updated = changed;
+    updated.resetting = false;
+    m_router.shard(updated.shard)
+        ->savePoll(updated, false, [this, updated, reply](Outcome<bool> saved) {
             if (!saved) {
                 reply(saved.error());
                 return;
             }
-            m_catalog.upsert(updated);
+            // A reset under way keeps refusing votes until it ends.
+            const PollCatalog::Snapshot current = m_catalog.snapshot(updated.id);
+            Poll published = updated;
+            published.resetting = current && current->resetting;
+            m_catalog.upsert(published);
             Q_EMIT pollEvent(QStringLiteral("poll_updated"), updated.toJson());
             reply(updated);
         });
+}
+
+void StorageEngine::closeDuePolls()
+{
+    const QDateTime now = QDateTime::currentDateTimeUtc();
+    for (const Poll &poll : m_catalog.list()) {
+        // Votes are refused from the close time on (Poll::isOpenAt); this records it.
+        if (!poll.open || !poll.closesAt.isValid() || poll.closesAt > now ||
+            m_closing.contains(poll.id) || !isShardReady(poll.shard))
+            continue;
+        Poll closed = poll;
+        closed.open = false;
+        m_closing.insert(poll.id);
+        savePollChange(closed, [this, id = poll.id](Outcome<Poll> saved) {
+            m_closing.remove(id);
+            if (!saved)
+                qCWarning(lcStorage, "Poll %s: its timed close could not be saved (%s); retrying",
+                          qPrintable(id), qPrintable(saved.error().message));
+        });
+    }
+}
+
+void StorageEngine::setWorkerThreads(const QList<QObject *> &workers)
+{
+    QMetaObject::invokeMethod(this, [this, workers] {
+        m_workerThreads.clear();
+        for (QObject *worker : workers)
+            m_workerThreads.append(worker);
+    });
+}
+
+void StorageEngine::afterPendingAcknowledgements(const std::function<void(bool)> &done)
+{
+    // Each worker hears of its durable records before the barrier answers, and answers
+    // its votes as it hears; a task queued on each worker after that runs once those
+    // answers are out.
+    const auto visitWorkers = [this, done] {
+        auto remaining = std::make_shared<int>(int(m_workerThreads.size()));
+        if (*remaining == 0) {
+            done(true);
+            return;
+        }
+        QPointer<StorageEngine> self(this);
+        for (const QPointer<QObject> &worker : std::as_const(m_workerThreads))
+            QMetaObject::invokeMethod(worker.data(), [self, remaining, done] {
+                if (self)
+                    QMetaObject::invokeMethod(self.data(), [remaining, done] {
+                        if (--*remaining == 0)
+                            done(true);
+                    });
+            });
+    };
+    if (!m_journal) {
+        visitWorkers();
+        return;
+    }
+    m_journal->barrier(this, [visitWorkers, done](bool written) {
+        if (written)
+            visitWorkers();
+        else
+            done(false);
+    });
+}
+
+void StorageEngine::resetPoll(const QString &pollId, Reply<Poll> reply)
+{
+    QMetaObject::invokeMethod(this, [this, pollId, reply] {
+        const PollCatalog::Snapshot poll = m_catalog.snapshot(pollId);
+        if (!poll) {
+            reply(TallyError::pollNotFound(pollId));
+            return;
+        }
+        if (poll->resetting) {
+            reply(TallyError::conflict(
+                QStringLiteral("reset_in_progress"),
+                QStringLiteral("Poll '%1' is being reset already.").arg(pollId)));
+            return;
+        }
+        if (!isShardReady(poll->shard)) {
+            reply(TallyError::unavailable(
+                QStringLiteral("shard_unavailable"),
+                QStringLiteral("Shard %1 of poll '%2' has not been reached yet.")
+                    .arg(poll->shard, pollId)));
+            return;
+        }
+        // From here on votes for the poll are refused; every vote judged before is in a
+        // worker's buffer with its journal record (the catalog's write lock saw to it).
+        Poll marked = *poll;
+        marked.resetting = true;
+        m_catalog.upsert(marked);
+        afterPendingAcknowledgements([this, marked, reply](bool ok) {
+            if (ok) {
+                applyReset(marked, reply);
+                return;
+            }
+            endReset(marked.id);
+            reply(TallyError::unavailable(
+                QStringLiteral("journal_unavailable"),
+                QStringLiteral("The journal cannot be written; the poll was not reset.")));
+        });
+    });
+}
+
+void StorageEngine::applyReset(const Poll &marked, Reply<Poll> reply)
+{
+    Poll reset = marked;
+    reset.resetting = false;
+    reset.resets = marked.resets + 1;
+    reset.resetAt = QDateTime::currentDateTimeUtc();
+    const QString oldKey = marked.countKey();
+    // One atomic step on the shard: counts and voters go, and batches of the old
+    // generation (buffered, in flight, journaled, or from another instance) no longer count.
+    m_router.shard(reset.shard)
+        ->resetPoll(reset, [this, marked, reset, oldKey, reply](Outcome<bool> done) {
+            if (!done) {
+                endReset(marked.id);
+                reply(done.error());
+                return;
+            }
+            m_ledger.forget(oldKey);
+            stripUnsent(marked.id, oldKey);
+            Poll published = reset;
+            published.resetting = true; // until the caller has answered
+            m_catalog.upsert(published);
+            Q_EMIT pollEvent(QStringLiteral("poll_updated"), reset.toJson());
+            // Should the answer never be confirmed, votes are taken again shortly anyway.
+            QTimer::singleShot(2000, this, [this, id = reset.id] { endReset(id); });
+            publishShardInfo();
+            reply(reset);
+        });
+}
+
+void StorageEngine::endReset(const QString &pollId)
+{
+    QMetaObject::invokeMethod(this, [this, pollId] {
+        const PollCatalog::Snapshot poll = m_catalog.snapshot(pollId);
+        if (!poll || !poll->resetting)
+            return;
+        Poll ended = *poll;
+        ended.resetting = false;
+        m_catalog.upsert(ended);
     });
 }
 
@@ -567,6 +764,8 @@ void StorageEngine::deletePoll(const QString &pollId, Reply<bool> reply)
                 if (--m_deleting[pollId] == 0)
                     m_deleting.remove(pollId);
                 if (deleted) {
+                    if (const PollCatalog::Snapshot gone = m_catalog.snapshot(pollId))
+                        m_ledger.forget(gone->countKey());
                     m_catalog.remove(pollId);
                     m_ledger.forget(pollId);
                     stripUnsent(pollId);
@@ -589,11 +788,12 @@ void StorageEngine::publishOn(const QString &shardName, const QByteArray &channe
                               const QByteArray &message)
 {
     for (const auto &lane : m_lanes)
-        if ((shardName.isEmpty() || lane->shard->name() == shardName) && lane->shard->state() == Shard::State::Up)
+        if ((shardName.isEmpty() || lane->shard->name() == shardName) &&
+            lane->shard->state() == Shard::State::Up)
             lane->shard->publish(channel, message);
 }
 
-void StorageEngine::stripUnsent(const QString &pollId)
+void StorageEngine::stripUnsent(const QString &pollId, const QString &onlyKey)
 {
     for (const auto &lane : m_lanes) {
         for (size_t i = 0; i < lane->queue.size(); ++i) {
@@ -603,12 +803,17 @@ void StorageEngine::stripUnsent(const QString &pollId)
             // bring the counts back when it is sent again.
             if (i == 0 && lane->busy)
                 continue;
-            const auto it = batch.counts.find(pollId);
-            if (it == batch.counts.end())
-                continue;
-            m_ledger.abandon(PollCounts{{pollId, *it}});
-            batch.votes -= VoteCounts::total(*it);
-            batch.counts.erase(it);
+            for (auto it = batch.counts.begin(); it != batch.counts.end();) {
+                const bool matches =
+                    onlyKey.isEmpty() ? Poll::pollIdOfKey(it.key()) == pollId : it.key() == onlyKey;
+                if (!matches) {
+                    ++it;
+                    continue;
+                }
+                m_ledger.abandon(PollCounts{{it.key(), *it}});
+                batch.votes -= VoteCounts::total(*it);
+                it = batch.counts.erase(it);
+            }
         }
     }
 }
@@ -623,15 +828,16 @@ void StorageEngine::readResults(const QString &pollId, Reply<ResultRead> reply)
             return;
         }
         const int optionCount = int(poll->options.size());
+        const QString countKey = poll->countKey();
         // Cache misses for one poll that arrive while its read is on the way share that
         // read: its answer holds every vote stored before the later requests came, and
         // the pending votes added to it are taken when it arrives.
-        auto waiting = m_readers.find(pollId);
+        auto waiting = m_readers.find(countKey);
         if (waiting != m_readers.end()) {
             waiting->append(reply);
             return;
         }
-        m_readers.insert(pollId, {reply});
+        m_readers.insert(countKey, {reply});
         Lane *lane = laneFor(pollId);
         Shard *shard = lane->shard;
         // A batch whose outcome is unknown may be in the shard's counts while the ledger
@@ -642,18 +848,19 @@ void StorageEngine::readResults(const QString &pollId, Reply<ResultRead> reply)
             lane->retryTimer->stop();
             pump(lane);
         }
-        shard->readCounts(pollId, [this, shard, pollId, optionCount](Outcome<StoredCounts> stored) {
-            const QList<Reply<ResultRead>> replies = m_readers.take(pollId);
+        shard->readCounts(pollId, [this, shard, pollId, countKey,
+                                   optionCount](Outcome<StoredCounts> stored) {
+            const QList<Reply<ResultRead>> replies = m_readers.take(countKey);
             Outcome<ResultRead> result = TallyError::pollNotFound(pollId);
             if (!stored) {
                 // The shard is unreachable: the last counts we had plus what is pending
                 // are still a lower bound worth showing, and say so.
-                if (std::optional<OptionCounts> stale = m_ledger.readStale(pollId, optionCount))
+                if (std::optional<OptionCounts> stale = m_ledger.readStale(countKey, optionCount))
                     result = ResultRead{*stale, QStringLiteral("stale_cache"), optionCount};
                 else
                     result = stored.error();
             } else {
-                result = ResultRead{m_ledger.storeRead(pollId, stored.value(), optionCount),
+                result = ResultRead{m_ledger.storeRead(countKey, stored.value(), optionCount),
                                     shard->kind() + u':' + shard->name(), optionCount};
             }
             for (const Reply<ResultRead> &waiter : replies)
@@ -678,12 +885,15 @@ void StorageEngine::releaseVoter(const QString &pollId, const QString &voterId)
     QMetaObject::invokeMethod(this, [this, pollId, voterId] {
         if (!m_catalog.contains(pollId))
             return; // deleted with its voters
-        laneFor(pollId)->shard->releaseVoter(pollId, voterId, [pollId, voterId](Outcome<bool> released) {
-            if (!released)
-                qCWarning(lcStorage, "Poll %s: voter %s stays recorded although the vote was refused: %s",
-                         qPrintable(pollId), qPrintable(voterId.left(VoteRequest::MaxVoterIdLength)),
-                         qPrintable(released.error().message));
-        });
+        laneFor(pollId)->shard->releaseVoter(
+            pollId, voterId, [pollId, voterId](Outcome<bool> released) {
+                if (!released)
+                    qCWarning(lcStorage,
+                              "Poll %s: voter %s stays recorded although the vote was refused: %s",
+                              qPrintable(pollId),
+                              qPrintable(voterId.left(VoteRequest::MaxVoterIdLength)),
+                              qPrintable(released.error().message));
+            });
     });
 }
 

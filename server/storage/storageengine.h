@@ -10,6 +10,7 @@
 #include <QElapsedTimer>
 #include <QMutex>
 #include <QObject>
+#include <QPointer>
 #include <QSet>
 #include <deque>
 #include <functional>
@@ -62,6 +63,18 @@ public:
     void createPoll(const Poll &poll, Reply<Poll> reply);
     void setPollOpen(const QString &pollId, bool open, Reply<Poll> reply);
     void deletePoll(const QString &pollId, Reply<bool> reply);
+    // Makes the poll's results visible to everyone (results_visibility "always").
+    void revealPoll(const QString &pollId, Reply<Poll> reply);
+    // Sets every count of the poll to zero and forgets its voters. Votes judged before
+    // are discarded wherever they are (buffer, batch, journal, shard); votes arriving
+    // while the reset takes effect are refused (poll_resetting) until endReset(), which
+    // the caller makes once it has answered, so that every vote acknowledged after
+    // that answer counts and none acknowledged before does.
+    void resetPoll(const QString &pollId, Reply<Poll> reply);
+    void endReset(const QString &pollId);
+    // The HTTP workers' threads: a reset waits until each has sent the acknowledgements
+    // of the votes it counted before.
+    void setWorkerThreads(const QList<QObject *> &workers);
     void readResults(const QString &pollId, Reply<ResultRead> reply);
     // Records a voter of a one-vote-per-voter poll on its shard; false when already recorded.
     void claimVoter(const QString &pollId, const QString &voterId, Reply<bool> reply);
@@ -136,10 +149,20 @@ private:
     void pump(Lane *lane);
     void onApplied(Lane *lane);
     void onFailed(Lane *lane, const TallyError &error);
-    void stripUnsent(const QString &pollId);
+    // Drops the poll's votes (or only those under `onlyKey`) from batches not yet sent.
+    void stripUnsent(const QString &pollId, const QString &onlyKey = {});
+    // Saves a changed poll on its shard, then publishes it (catalog and poll_updated).
+    void savePollChange(const Poll &updated, Reply<Poll> reply);
+    // Timer: closes open polls whose close time has come.
+    void closeDuePolls();
+    // Runs `done` once every vote acknowledged so far has been answered by its worker.
+    void afterPendingAcknowledgements(const std::function<void(bool)> &done);
+    void applyReset(const Poll &marked, Reply<Poll> reply);
+    // Whether `key` is the count key of an existing poll's current generation.
+    bool isCurrentKey(const QString &key) const;
     void publishShardInfo();
     void checkDrained();
-    Lane *laneFor(const QString &pollId) const;
+    Lane *laneFor(const QString &key) const;
 
     Journal *m_journal; // optional, outlives this engine
     int m_pendingSeals = 0;
@@ -158,6 +181,8 @@ private:
     QHash<QString, int> m_deleting; // poll id -> deletes waiting for their shard
     QSet<QString> m_subscribed;     // Redis shards whose Pub/Sub subscription is confirmed
     QHash<QString, QList<Reply<ResultRead>>> m_readers; // poll id -> callers of its read on the way
+    QList<QPointer<QObject>> m_workerThreads;
+    QSet<QString> m_closing; // polls whose timed close is being saved
     bool m_draining = false;
     bool m_started = false;
     bool m_recoveryPending = false; // journal files wait for a shard unreachable at start

@@ -47,9 +47,11 @@ void VoteService::cast(const QString &client, const Reader &read, Done finish) c
     const Recorded recorded = record(vote.value(), VoterClaim::Needed);
     if (!recorded.outcome)
         done(recorded.outcome.error());
-    else if (recorded.needsClaim)
-        claimThenRecord(vote.value(), done);
-    else
+    else if (recorded.needsClaim) {
+        VoteRequest claiming = vote.value();
+        claiming.claimedGeneration = recorded.generation;
+        claimThenRecord(claiming, done);
+    } else
         acknowledge(recorded.journalSequence, recorded.outcome, done);
 }
 
@@ -87,9 +89,25 @@ void VoteService::claimThenRecord(const VoteRequest &vote, Done done) const
 
 Outcome<int> VoteService::judge(const PollCatalog::Snapshot &poll, const VoteRequest &vote) const
 {
-    const Outcome<int> option = PollCatalog::validateVote(poll, vote.pollId, vote.optionId);
-    if (!option)
-        return option;
+    const QStringList chosen = vote.chosen();
+    Outcome<int> option = 0;
+    for (const QString &optionId : chosen) {
+        const Outcome<int> checked = PollCatalog::validateVote(poll, vote.pollId, optionId);
+        if (!checked)
+            return checked;
+        if (&optionId == &chosen.constFirst())
+            option = checked;
+    }
+    if (chosen.size() > poll->maxChoices)
+        return TallyError::invalid(
+            QStringLiteral("too_many_choices"),
+            QStringLiteral("Poll '%1' takes at most %2 option(s) per vote; this vote chose %3.")
+                .arg(vote.pollId)
+                .arg(poll->maxChoices)
+                .arg(chosen.size()));
+    // A reset is taking effect: this vote belongs to neither side of it yet.
+    if (poll->resetting)
+        return resetting(vote.pollId);
     if (poll->oneVotePerVoter && vote.voterId.isEmpty())
         return TallyError::invalid(
             QStringLiteral("voter_id_required"),
@@ -108,6 +126,15 @@ Outcome<int> VoteService::judge(const PollCatalog::Snapshot &poll, const VoteReq
     return option;
 }
 
+TallyError VoteService::resetting(const QString &pollId)
+{
+    TallyError error = TallyError::unavailable(
+        QStringLiteral("poll_resetting"),
+        QStringLiteral("Poll '%1' is being reset; send the vote again.").arg(pollId));
+    error.retryAfterSeconds = 1;
+    return error;
+}
+
 VoteService::Recorded VoteService::record(const VoteRequest &vote, VoterClaim claim) const
 {
     qint64 buffered = 0;
@@ -123,17 +150,32 @@ VoteService::Recorded VoteService::record(const VoteRequest &vote, VoterClaim cl
             if (!option)
                 return Recorded{option};
             if (poll->oneVotePerVoter && claim == VoterClaim::Needed)
-                return Recorded{option, true};
-            // Counted with the option count of the snapshot it was judged against.
+                return Recorded{option, true, 0, poll->resets};
+            // Its voter was claimed before a reset, which forgot it: claim it again.
+            if (poll->oneVotePerVoter && vote.claimedGeneration != poll->resets)
+                return Recorded{resetting(vote.pollId)};
+            // Counted under the reset generation and with the option count of the
+            // snapshot it was judged against.
+            const QString countKey = poll->countKey();
             const int optionCount = int(poll->options.size());
             quint64 sequence = 0;
-            if (m_server.journal)
+            if (poll->multipleChoice()) {
+                QList<int> countSlots;
+                for (const QString &optionId : vote.chosen())
+                    countSlots.append(poll->optionIndex(optionId));
+                countSlots.append(Poll::VotersSlot);
+                const QByteArray record =
+                    m_server.journal ? JournalRecord::ballot(countKey, countSlots) : QByteArray();
+                sequence = m_server.ledger->addBallot(m_workerIndex, countKey, countSlots,
+                                                      Poll::VotersSlot + 1, record, &buffered);
+            } else if (m_server.journal) {
                 sequence = m_server.ledger->addJournaledVote(
-                    m_workerIndex, vote.pollId, option.value(), optionCount,
-                    JournalRecord::vote(vote.pollId, option.value()), &buffered);
-            else
-                buffered = m_server.ledger->addVote(m_workerIndex, vote.pollId, option.value(),
-                                                    optionCount);
+                    m_workerIndex, countKey, option.value(), optionCount,
+                    JournalRecord::vote(countKey, option.value()), &buffered);
+            } else {
+                buffered =
+                    m_server.ledger->addVote(m_workerIndex, countKey, option.value(), optionCount);
+            }
             return Recorded{option, false, sequence};
         });
     if (!recorded.outcome || recorded.needsClaim)

@@ -71,7 +71,9 @@ private:
         Outcome<int> outcome;
         bool needsClaim = false;
         quint64 journalSequence = 0;
+        quint32 generation = 0; // of the poll judged, when a claim is needed
     };
+    static TallyError resetting(const QString &pollId);
     // Judges `vote` against `poll`: poll, status, option, voter rules, backpressure.
     Outcome<int> judge(const PollCatalog::Snapshot &poll, const VoteRequest &vote) const;
     // Judges the vote against the poll as it is now and, when it passes (and needs no
