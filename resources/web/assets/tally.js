@@ -132,7 +132,8 @@ function pollPage() {
   let counts = {};
   let total = 0;
   let voters = null; // votes cast, when the server says (several choices make total larger)
-  let hidden = false; // the server keeps the counts from the audience for now
+  let hidden = false; // the audience does not see the counts now (by the poll's settings)
+  let withheld = false; // the server sent results_hidden instead of counts
   let countdownTimer = 0;
   let seq = -1;
   let ref = 0;
@@ -239,7 +240,10 @@ function pollPage() {
     const open = poll.status === 'open';
     const wasHidden = hidden;
     hidden = resultsHiddenBy(poll);
-    if (wasHidden && !hidden && !live.live) loadResults(); // revealed: the socket pushes them
+    if (wasHidden && !hidden) {
+      withheld = false;
+      if (!live.live) loadResults(); // revealed or closed: the socket pushes them itself
+    }
     const rules = [];
     if (poll.one_vote_per_voter) rules.push('one vote per person');
     if (multiple()) rules.push(`up to ${maxChoices()} choices`);
@@ -300,10 +304,12 @@ function pollPage() {
     if (!poll) return;
     const bars = $('bars');
     bars.replaceChildren();
+    // The page follows the poll's settings even for a reader the server would show counts.
+    const concealed = hidden || withheld;
     const notice = $('results-hidden');
-    notice.hidden = !hidden;
-    $('total').hidden = hidden;
-    if (hidden) {
+    notice.hidden = !concealed;
+    $('total').hidden = concealed;
+    if (concealed) {
       notice.textContent =
         poll.results_visibility === 'after_close'
           ? 'The results are shown when voting closes.'
@@ -339,11 +345,11 @@ function pollPage() {
 
   // Screen readers hear the standings at most every 5 s, not on every push.
   function announce() {
-    if ($('results').hidden || hidden || announceTimer) return;
+    if ($('results').hidden || hidden || withheld || announceTimer) return;
     const wait = Math.max(0, lastAnnounce + 5000 - Date.now());
     announceTimer = setTimeout(() => {
       announceTimer = 0;
-      if (hidden) return;
+      if (hidden || withheld) return;
       lastAnnounce = Date.now();
       const parts = poll.options.map((o) => `${o.text}: ${votesWord(counts[o.id] ?? 0)}`);
       $('announce').textContent = `Results. ${parts.join('; ')}. ${votesWord(total)} in total.`;
@@ -354,12 +360,12 @@ function pollPage() {
     counts = message.results ?? {};
     total = message.total ?? 0;
     voters = typeof message.voters === 'number' ? message.voters : null;
-    hidden = false; // counts arrived: they are visible
+    withheld = false;
     renderResults();
   }
 
   function hideResults() {
-    hidden = true;
+    withheld = true;
     counts = {};
     total = 0;
     voters = null;
