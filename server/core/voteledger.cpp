@@ -3,7 +3,8 @@
 #include <QDeadlineTimer>
 #include <QSet>
 
-VoteLedger::VoteLedger(int workers, qint64 cacheTtlMs, int cacheCapacity, ResultCache::Clock clock)
+VoteLedger::VoteLedger(int workers, qint64 cacheTtlMs, int cacheCapacity,
+                       ResultCache::Clock clock)
     : m_cache(cacheTtlMs, cacheCapacity, clock), m_clock(std::move(clock))
 {
     if (!m_clock) {
@@ -26,8 +27,7 @@ quint64 VoteLedger::addJournaledVote(int worker, const QString &pollId, int opti
                                      const QByteArray &record, qint64 *bufferedAfter)
 {
     m_pendingVotes.fetchAndAddRelaxed(1);
-    return m_buffers[size_t(worker)]->addJournaled(pollId, option, optionCount, record,
-                                                   bufferedAfter);
+    return m_buffers[size_t(worker)]->addJournaled(pollId, option, optionCount, record, bufferedAfter);
 }
 
 quint64 VoteLedger::addBallot(int worker, const QString &countKey, const QList<int> &countSlots,
@@ -191,8 +191,7 @@ std::optional<OptionCounts> VoteLedger::readStale(const QString &pollId, int opt
     return counts;
 }
 
-PollCounts VoteLedger::takeBuffered(const std::function<bool(const QString &)> &keep,
-                                    quint64 nextEpoch)
+PollCounts VoteLedger::takeBuffered(const std::function<bool(const QString &)> &keep, quint64 nextEpoch)
 {
     QMutexLocker locker(&m_mutex);
     PollCounts merged;

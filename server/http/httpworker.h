@@ -4,6 +4,7 @@
 #include "opscontroller.h"
 #include "pagecontroller.h"
 #include "pollcontroller.h"
+#include "exportcontroller.h"
 #include "resultcontroller.h"
 #include "router.h"
 #include "votecontroller.h"
@@ -41,6 +42,7 @@ private:
     PollController m_polls;
     VoteController m_votes;
     ResultController m_results;
+    ExportController m_exports;
     OpsController m_ops;
     PageController m_pages;
     ApiDocController m_apiDoc;

@@ -21,6 +21,10 @@ void PollController::registerRoutes(Router &router, const QString &prefix)
                [this](const HttpExchange &e, const QStringList &p) { setOpen(e, p[0], false); }, Router::Budget::Admin);
     router.add(M::Post, prefix + QStringLiteral("/polls/{id}/open"),
                [this](const HttpExchange &e, const QStringList &p) { setOpen(e, p[0], true); }, Router::Budget::Admin);
+    router.add(M::Post, prefix + QStringLiteral("/polls/{id}/reveal"),
+               [this](const HttpExchange &e, const QStringList &p) { reveal(e, p[0]); }, Router::Budget::Admin);
+    router.add(M::Post, prefix + QStringLiteral("/polls/{id}/reset"),
+               [this](const HttpExchange &e, const QStringList &p) { reset(e, p[0]); }, Router::Budget::Admin);
     router.add(M::Get, prefix + QStringLiteral("/themes"), [this](const HttpExchange &e, const QStringList &) { themes(e); }, Router::Budget::Reads);
 }
 
@@ -129,6 +133,35 @@ void PollController::setOpen(const HttpExchange &exchange, const QString &id, bo
             else
                 exchange.replyError(updated.error());
         }));
+}
+
+void PollController::reveal(const HttpExchange &exchange, const QString &id) const
+{
+    if (!authorized(exchange))
+        return;
+    m_scope.server.storage->revealPoll(
+        id, m_scope.onWorker<Outcome<Poll>>([exchange](Outcome<Poll> updated) {
+            if (updated)
+                exchange.replyJson(HttpExchange::Status::Ok, updated.value().toJson());
+            else
+                exchange.replyError(updated.error());
+        }));
+}
+
+void PollController::reset(const HttpExchange &exchange, const QString &id) const
+{
+    if (!authorized(exchange))
+        return;
+    StorageEngine *storage = m_scope.server.storage;
+    storage->resetPoll(id, m_scope.onWorker<Outcome<Poll>>([exchange, storage](Outcome<Poll> reset) {
+        if (!reset) {
+            exchange.replyError(reset.error());
+            return;
+        }
+        exchange.replyJson(HttpExchange::Status::Ok, reset.value().toJson());
+        // Answered: votes acknowledged from now on count in the new generation.
+        storage->endReset(reset.value().id);
+    }));
 }
 
 void PollController::remove(const HttpExchange &exchange, const QString &id) const

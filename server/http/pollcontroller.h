@@ -20,6 +20,8 @@ private:
     void list(const HttpExchange &exchange) const;
     void get(const HttpExchange &exchange, const QString &id) const;
     void setOpen(const HttpExchange &exchange, const QString &id, bool open) const;
+    void reveal(const HttpExchange &exchange, const QString &id) const;
+    void reset(const HttpExchange &exchange, const QString &id) const;
     void remove(const HttpExchange &exchange, const QString &id) const;
     void themes(const HttpExchange &exchange) const;
     bool authorized(const HttpExchange &exchange) const;

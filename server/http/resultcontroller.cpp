@@ -1,5 +1,7 @@
 #include "resultcontroller.h"
+#include "core/config.h"
 #include "core/pollcatalog.h"
+#include "pollcontroller.h"
 #include "core/voteledger.h"
 #include "storage/storageengine.h"
 
@@ -10,7 +12,7 @@ void ResultController::registerRoutes(Router &router, const QString &prefix)
 }
 
 QJsonObject ResultController::resultsJson(const QString &pollId, const OptionCounts &counts,
-                                          int optionCount, const QString &servedVia)
+                                          int optionCount, const QString &servedVia, qint64 voters)
 {
     QJsonObject results;
     qint64 total = 0;
@@ -22,7 +24,20 @@ QJsonObject ResultController::resultsJson(const QString &pollId, const OptionCou
     return {{QStringLiteral("poll_id"), pollId},
             {QStringLiteral("results"), results},
             {QStringLiteral("total"), total},
+            {QStringLiteral("voters"), voters < 0 ? total : voters},
             {QStringLiteral("served_via"), servedVia}};
+}
+
+std::optional<TallyError> ResultController::hiddenFrom(const HttpExchange &exchange, const Poll &poll,
+                                                       const QString &adminToken)
+{
+    if (poll.resultsVisible() || !PollController::checkAdmin(exchange, adminToken))
+        return std::nullopt;
+    return TallyError{TallyError::Kind::Forbidden, QStringLiteral("results_hidden"),
+                      poll.visibility == Poll::Visibility::AfterClose
+                          ? QStringLiteral("The results of poll '%1' are shown once it closes.").arg(poll.id)
+                          : QStringLiteral("The results of poll '%1' are hidden until they are revealed.")
+                                .arg(poll.id)};
 }
 
 void ResultController::results(const HttpExchange &exchange, const QString &pollId) const
@@ -32,21 +47,26 @@ void ResultController::results(const HttpExchange &exchange, const QString &poll
         exchange.replyError(TallyError::pollNotFound(pollId.left(Poll::MaxIdLength)));
         return;
     }
+    if (const std::optional<TallyError> hidden = hiddenFrom(exchange, *poll, m_scope.server.config->adminToken())) {
+        exchange.replyError(*hidden);
+        return;
+    }
     const int optionCount = int(poll->options.size());
-    if (const std::optional<OptionCounts> cached = m_scope.server.ledger->readCached(pollId, optionCount)) {
-        exchange.replyJson(HttpExchange::Status::Ok,
-                           resultsJson(pollId, *cached, optionCount, QStringLiteral("app_cache")));
+    if (const std::optional<OptionCounts> cached =
+            m_scope.server.ledger->readCached(poll->countKey(), optionCount)) {
+        exchange.replyJson(HttpExchange::Status::Ok, resultsJson(pollId, *cached, optionCount,
+                                                                 QStringLiteral("app_cache"), poll->voters(*cached)));
         return;
     }
     using Read = Outcome<StorageEngine::ResultRead>;
     m_scope.server.storage->readResults(
-        pollId, m_scope.onWorker<Read>([exchange, pollId](Read read) {
+        pollId, m_scope.onWorker<Read>([exchange, pollId, poll](Read read) {
             // The storage thread read the poll as it is there; its option count goes with
             // the counts it read.
             if (read)
                 exchange.replyJson(HttpExchange::Status::Ok,
                                    resultsJson(pollId, read.value().counts, read.value().optionCount,
-                                               read.value().servedVia));
+                                               read.value().servedVia, poll->voters(read.value().counts)));
             else
                 exchange.replyError(read.error());
         }));

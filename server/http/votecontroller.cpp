@@ -6,6 +6,7 @@
 #include "vote/voteservice.h"
 
 #include <QJsonArray>
+#include <memory>
 
 void VoteController::registerRoutes(Router &router, const QString &prefix)
 {
@@ -27,12 +28,16 @@ QString VoteController::clientOf(const HttpExchange &exchange) const
 
 void VoteController::vote(const HttpExchange &exchange, const QString &pollId) const
 {
-    const auto read = [this, exchange, pollId]() -> Outcome<VoteRequest> {
+    // The options as sent in `option_ids`, echoed in the answer (empty for `option_id`).
+    auto chosen = std::make_shared<QStringList>();
+    const auto read = [this, exchange, pollId, chosen]() -> Outcome<VoteRequest> {
         const Outcome<QJsonObject> body =
             JsonBody::parse(exchange, m_scope.server.config->maxBodyBytes());
         if (!body)
             return body.error();
         Outcome<VoteRequest> request = RequestParser::parseVote(pollId, body.value());
+        if (request)
+            *chosen = request.value().optionIds;
         // An unknown poll is reported before field errors, as a client would expect.
         if (!request && !m_scope.server.catalog->contains(pollId))
             return TallyError::pollNotFound(pollId.left(Poll::MaxIdLength));
@@ -45,16 +50,18 @@ void VoteController::vote(const HttpExchange &exchange, const QString &pollId) c
         request.value().voterId = headerVoter;
         return request;
     };
-    m_votes->cast(clientOf(exchange), read, [exchange, pollId](Outcome<int> cast) {
+    m_votes->cast(clientOf(exchange), read, [exchange, pollId, chosen](Outcome<int> cast) {
         if (!cast) {
             exchange.replyError(cast.error());
             return;
         }
-        exchange.replyJson(HttpExchange::Status::Accepted,
-                           {{QStringLiteral("status"), QStringLiteral("accepted")},
-                            {QStringLiteral("message"), QStringLiteral("Vote accepted")},
-                            {QStringLiteral("poll_id"), pollId},
-                            {QStringLiteral("option_id"), Poll::optionId(cast.value())}});
+        QJsonObject answer{{QStringLiteral("status"), QStringLiteral("accepted")},
+                           {QStringLiteral("message"), QStringLiteral("Vote accepted")},
+                           {QStringLiteral("poll_id"), pollId},
+                           {QStringLiteral("option_id"), Poll::optionId(cast.value())}};
+        if (!chosen->isEmpty())
+            answer.insert(QStringLiteral("option_ids"), QJsonArray::fromStringList(*chosen));
+        exchange.replyJson(HttpExchange::Status::Accepted, answer);
     });
 }
 
@@ -93,10 +100,12 @@ void VoteController::bulk(const HttpExchange &exchange) const
                 const Outcome<int> &outcome = result.outcomes.at(i);
                 if (outcome) {
                     const VoteRequest &vote = result.items.at(i).value();
-                    results.append(
-                        QJsonObject{{QStringLiteral("status"), QStringLiteral("accepted")},
-                                    {QStringLiteral("poll_id"), vote.pollId},
-                                    {QStringLiteral("option_id"), vote.optionId}});
+                    QJsonObject accepted{{QStringLiteral("status"), QStringLiteral("accepted")},
+                                         {QStringLiteral("poll_id"), vote.pollId},
+                                         {QStringLiteral("option_id"), vote.optionId}};
+                    if (!vote.optionIds.isEmpty())
+                        accepted.insert(QStringLiteral("option_ids"), QJsonArray::fromStringList(vote.optionIds));
+                    results.append(accepted);
                     continue;
                 }
                 const TallyError &error = outcome.error();

@@ -71,34 +71,43 @@ void LiveFeed::forEachHub(const std::function<void(LiveHub *)> &deliver)
         deliver(hub);
 }
 
-QByteArray LiveFeed::resultsMessage(const QString &pollId, const OptionCounts &counts, int optionCount)
+QByteArray LiveFeed::resultsMessage(const Poll &poll, const OptionCounts &counts)
 {
-    QJsonObject message = ResultController::resultsJson(pollId, counts, optionCount, QString());
+    QJsonObject message = ResultController::resultsJson(poll.id, counts, int(poll.options.size()),
+                                                        QString(), poll.voters(counts));
     message.remove(QStringLiteral("served_via"));
     message.insert(QStringLiteral("type"), QStringLiteral("results"));
-    message.insert(QStringLiteral("seq"), qint64(m_sequence.value(pollId)));
+    message.insert(QStringLiteral("seq"), qint64(m_sequence.value(poll.id)));
     return compact(message);
 }
 
-void LiveFeed::readCounts(const QString &pollId, bool shareRead,
-                          std::function<void(const OptionCounts &, int optionCount)> done)
+QByteArray LiveFeed::hiddenMessage(const QString &pollId)
 {
-    const int optionCount = m_server.catalog->optionCount(pollId);
-    if (optionCount < 0)
+    return compact({{QStringLiteral("type"), QStringLiteral("results_hidden")},
+                    {QStringLiteral("poll_id"), pollId}});
+}
+
+void LiveFeed::readCounts(const QString &pollId, bool shareRead,
+                          std::function<void(const OptionCounts &, const Poll &poll)> done)
+{
+    const PollCatalog::Snapshot poll = m_server.catalog->snapshot(pollId);
+    if (!poll)
         return;
-    if (std::optional<OptionCounts> cached = m_server.ledger->readCached(pollId, optionCount, false)) {
-        done(*cached, optionCount);
+    const int optionCount = int(poll->options.size());
+    if (std::optional<OptionCounts> cached =
+            m_server.ledger->readCached(poll->countKey(), optionCount, false)) {
+        done(*cached, *poll);
         return;
     }
     if (shareRead && m_reading.contains(pollId))
         return; // a read is on its way; the next tick will see its result
     if (shareRead)
         m_reading.insert(pollId);
-    m_server.storage->readResults(pollId, [this, pollId, shareRead, done](Outcome<StorageEngine::ResultRead> read) {
+    m_server.storage->readResults(pollId, [this, pollId, poll, shareRead, done](Outcome<StorageEngine::ResultRead> read) {
         if (shareRead)
             m_reading.remove(pollId);
         if (read)
-            done(read.value().counts, read.value().optionCount);
+            done(read.value().counts, *poll);
     });
 }
 
@@ -110,12 +119,26 @@ void LiveFeed::tick()
         watched = m_watchers.keys();
     }
     for (const QString &pollId : std::as_const(watched)) {
-        readCounts(pollId, true, [this, pollId](const OptionCounts &counts, int optionCount) {
-            if (m_lastSent.value(pollId) == counts)
+        // Hidden results: subscribers are told once; the moment they become visible
+        // (reveal, close, timed close) every subscriber gets a snapshot.
+        const PollCatalog::Snapshot poll = m_server.catalog->snapshot(pollId);
+        if (poll && !poll->resultsVisible()) {
+            if (m_hidden.contains(pollId))
+                continue;
+            m_hidden.insert(pollId);
+            const QByteArray message = hiddenMessage(pollId);
+            forEachHub([&](LiveHub *hub) {
+                QMetaObject::invokeMethod(hub, [hub, pollId, message] { hub->deliverResults(pollId, message); });
+            });
+            continue;
+        }
+        const bool revealed = m_hidden.remove(pollId);
+        readCounts(pollId, true, [this, pollId, revealed](const OptionCounts &counts, const Poll &poll) {
+            if (!revealed && m_lastSent.value(pollId) == counts)
                 return;
             m_lastSent.insert(pollId, counts);
             ++m_sequence[pollId];
-            const QByteArray message = resultsMessage(pollId, counts, optionCount);
+            const QByteArray message = resultsMessage(poll, counts);
             forEachHub([&](LiveHub *hub) {
                 QMetaObject::invokeMethod(hub, [hub, pollId, message] { hub->deliverResults(pollId, message); });
             });
@@ -128,19 +151,33 @@ void LiveFeed::tick()
         else
             ++it;
     }
+    for (auto it = m_hidden.begin(); it != m_hidden.end();) {
+        if (!watched.contains(*it))
+            it = m_hidden.erase(it);
+        else
+            ++it;
+    }
 }
 
 void LiveFeed::requestSnapshot(LiveHub *hub, quint64 sessionId, const QString &pollId)
 {
     QMetaObject::invokeMethod(this, [this, hub, sessionId, pollId] {
-        readCounts(pollId, false, [this, hub, sessionId, pollId](const OptionCounts &counts, int optionCount) {
+        const PollCatalog::Snapshot poll = m_server.catalog->snapshot(pollId);
+        if (poll && !poll->resultsVisible()) {
+            const QByteArray message = hiddenMessage(pollId);
+            QMutexLocker locker(&m_mutex);
+            if (m_hubs.contains(hub))
+                QMetaObject::invokeMethod(hub, [hub, sessionId, message] { hub->deliverTo(sessionId, message); });
+            return;
+        }
+        readCounts(pollId, false, [this, hub, sessionId, pollId](const OptionCounts &counts, const Poll &poll) {
             // Reads complete on this thread in order and counts never go back, so when no
             // snapshot has been pushed yet, everyone watching holds these counts or newer
             // ones: the next tick only needs to push when the counts differ from them
             // (without this, the first tick repeats the same counts with a new seq).
             if (!m_lastSent.contains(pollId))
                 m_lastSent.insert(pollId, counts);
-            const QByteArray message = resultsMessage(pollId, counts, optionCount);
+            const QByteArray message = resultsMessage(poll, counts);
             QMutexLocker locker(&m_mutex);
             if (m_hubs.contains(hub))
                 QMetaObject::invokeMethod(hub, [hub, sessionId, message] { hub->deliverTo(sessionId, message); });

@@ -44,9 +44,12 @@ private:
     void tick();
     void publishStats();
     // Counts of a poll with the option count of the poll snapshot they were read for.
+    // `done` gets the poll snapshot the counts were read for.
     void readCounts(const QString &pollId, bool shareRead,
-                    std::function<void(const OptionCounts &, int optionCount)> done);
-    QByteArray resultsMessage(const QString &pollId, const OptionCounts &counts, int optionCount);
+                    std::function<void(const OptionCounts &, const Poll &poll)> done);
+    QByteArray resultsMessage(const Poll &poll, const OptionCounts &counts);
+    // What subscribers get instead of counts while a poll's results are not visible.
+    static QByteArray hiddenMessage(const QString &pollId);
     // Calls `deliver` for every hub while holding the lock, so no hub can go away meanwhile.
     void forEachHub(const std::function<void(LiveHub *)> &deliver);
 
@@ -64,5 +67,6 @@ private:
     QHash<QString, OptionCounts> m_lastSent;
     QHash<QString, quint64> m_sequence;
     QSet<QString> m_reading;
+    QSet<QString> m_hidden; // watched polls whose subscribers were told the results are hidden
     QAtomicInteger<qint64> m_clients = 0;
 };

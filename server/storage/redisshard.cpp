@@ -51,6 +51,11 @@ const QByteArray ResetPollScript =
                       "redis.call('HSET', KEYS[1], unpack(ARGV))\n"
                       "return 1\n");
 
+QByteArray timestamp(const QDateTime &time)
+{
+    return time.isValid() ? time.toUTC().toString(Qt::ISODateWithMs).toUtf8() : QByteArray();
+}
+
 // The counts field of a slot: the option letter, or "voters" for the votes cast in a
 // multiple-choice poll.
 QByteArray slotField(int slot)
@@ -134,7 +139,7 @@ void RedisShard::onConnected()
     m_breaker.recordSuccess();
     if (m_reconnectAttempts > 0)
         qCInfo(lcStorage, "Shard %s: connected to redis %s after %d attempts", qPrintable(m_name),
-               qPrintable(address()), m_reconnectAttempts + 1);
+              qPrintable(address()), m_reconnectAttempts + 1);
     m_reconnectAttempts = 0;
     m_lastError.clear();
     setState(State::Up);
@@ -150,8 +155,8 @@ void RedisShard::onDisconnected(const QString &reason)
         m_connection = nullptr;
     }
     if (m_reconnectAttempts == 0)
-        qCWarning(lcStorage, "Shard %s: redis %s unreachable (%s); reconnecting",
-                  qPrintable(m_name), qPrintable(address()), qPrintable(reason));
+        qCWarning(lcStorage, "Shard %s: redis %s unreachable (%s); reconnecting", qPrintable(m_name),
+                 qPrintable(address()), qPrintable(reason));
     m_lastError = reason;
     m_breaker.recordFailure();
     ++m_reconnectAttempts;
@@ -186,32 +191,18 @@ QList<QByteArray> RedisShard::metaFields(const Poll &poll)
     QJsonArray options;
     for (const QString &option : poll.options)
         options.append(option);
-    return {"id",
-            poll.id.toUtf8(),
-            "question",
-            poll.question.toUtf8(),
-            "theme",
-            poll.theme.toUtf8(),
-            "options",
-            QJsonDocument(options).toJson(QJsonDocument::Compact),
-            "status",
-            poll.status().toUtf8(),
-            "created_at",
-            poll.createdAt.toUTC().toString(Qt::ISODateWithMs).toUtf8(),
-            "one_vote_per_voter",
-            poll.oneVotePerVoter ? "1" : "0",
-            "max_choices",
-            QByteArray::number(poll.maxChoices),
-            "results_visibility",
-            Poll::visibilityName(poll.visibility).toUtf8(),
-            "closes_at",
-            poll.closesAt.isValid() ? poll.closesAt.toUTC().toString(Qt::ISODateWithMs).toUtf8()
-                                    : QByteArray(),
-            "resets",
-            QByteArray::number(poll.resets),
-            "reset_at",
-            poll.resetAt.isValid() ? poll.resetAt.toUTC().toString(Qt::ISODateWithMs).toUtf8()
-                                   : QByteArray()};
+    return {"id", poll.id.toUtf8(),
+            "question", poll.question.toUtf8(),
+            "theme", poll.theme.toUtf8(),
+            "options", QJsonDocument(options).toJson(QJsonDocument::Compact),
+            "status", poll.status().toUtf8(),
+            "created_at", poll.createdAt.toUTC().toString(Qt::ISODateWithMs).toUtf8(),
+            "one_vote_per_voter", poll.oneVotePerVoter ? "1" : "0",
+            "max_choices", QByteArray::number(poll.maxChoices),
+            "results_visibility", Poll::visibilityName(poll.visibility).toUtf8(),
+            "closes_at", timestamp(poll.closesAt),
+            "resets", QByteArray::number(poll.resets),
+            "reset_at", timestamp(poll.resetAt)};
 }
 
 std::optional<Poll> RedisShard::pollFromMeta(const RedisReply &reply)
@@ -229,8 +220,7 @@ std::optional<Poll> RedisShard::pollFromMeta(const RedisReply &reply)
     for (const QJsonValue &option : options)
         poll.options.append(option.toString());
     poll.open = fields.value("status") != "closed";
-    poll.createdAt =
-        QDateTime::fromString(QString::fromUtf8(fields.value("created_at")), Qt::ISODateWithMs);
+    poll.createdAt = QDateTime::fromString(QString::fromUtf8(fields.value("created_at")), Qt::ISODateWithMs);
     poll.oneVotePerVoter = fields.value("one_vote_per_voter") == "1";
     // Polls stored before these fields existed are single-choice, always visible, untimed.
     poll.maxChoices = std::clamp(fields.value("max_choices", "1").toInt(), 1,
@@ -320,9 +310,8 @@ void RedisShard::savePoll(const Poll &poll, bool create, Reply<bool> done)
             return;
         }
         if (create && reply->integer == 0) {
-            done(TallyError::conflict(
-                QStringLiteral("poll_exists"),
-                QStringLiteral("A poll with id '%1' already exists.").arg(id)));
+            done(TallyError::conflict(QStringLiteral("poll_exists"),
+                                      QStringLiteral("A poll with id '%1' already exists.").arg(id)));
             return;
         }
         done(true);
@@ -454,9 +443,8 @@ void RedisShard::applyBatch(const QString &instance, const QString &source, quin
     send(arguments, [this, votes, done](std::optional<RedisReply> reply) {
         if (!reply) {
             // Sent, but no answer: it may or may not have been applied.
-            done(TallyError::unavailable(
-                QStringLiteral("outcome_unknown"),
-                QStringLiteral("Shard %1: connection lost during a batch").arg(m_name)));
+            done(TallyError::unavailable(QStringLiteral("outcome_unknown"),
+                                         QStringLiteral("Shard %1: connection lost during a batch").arg(m_name)));
             return;
         }
         if (reply->isError()) {

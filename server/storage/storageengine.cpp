@@ -10,8 +10,8 @@
 
 #include <QDir>
 #include <QPointer>
-#include <QRandomGenerator>
 #include <QSet>
+#include <QRandomGenerator>
 #include <QThread>
 #include <QTimer>
 
@@ -39,13 +39,12 @@ int retryDelayMs(int failures)
 
 } // namespace
 
-StorageEngine::StorageEngine(const Config &config, const QString &instanceId, PollCatalog &catalog,
-                             VoteLedger &ledger, ServerStats &stats, Journal *journal,
-                             QObject *parent)
+StorageEngine::StorageEngine(const Config &config, const QString &instanceId,
+                             PollCatalog &catalog, VoteLedger &ledger, ServerStats &stats,
+                             Journal *journal, QObject *parent)
     : QObject(parent), m_journal(journal), m_config(config), m_instanceId(instanceId),
-      m_source(instanceId + u'@' + QString::number(QRandomGenerator::global()->generate(), 36)),
-      m_catalog(catalog), m_ledger(ledger), m_stats(stats),
-      m_router(shardNames(config), config.virtualNodes())
+      m_source(instanceId + u'@' + QString::number(QRandomGenerator::global()->generate(), 36)), m_catalog(catalog),
+      m_ledger(ledger), m_stats(stats), m_router(shardNames(config), config.virtualNodes())
 {
 }
 
@@ -77,8 +76,7 @@ void StorageEngine::startOnThread()
                 new EmbeddedShard(name, QDir(dataDir).filePath(name + QStringLiteral(".sqlite")),
                                   m_config.breakerFailures(), this);
         else
-            lane->shard =
-                new RedisShard(name, redisNodes[i].host, redisNodes[i].port, redisOptions, this);
+            lane->shard = new RedisShard(name, redisNodes[i].host, redisNodes[i].port, redisOptions, this);
         lane->retryTimer = new QTimer(this);
         lane->retryTimer->setSingleShot(true);
         Lane *raw = lane.get();
@@ -112,8 +110,8 @@ void StorageEngine::startOnThread()
 
 void StorageEngine::openLane(Lane *lane)
 {
-    qCInfo(lcStorage, "Opening shard %s (%s %s)", qPrintable(lane->shard->name()),
-           qPrintable(lane->shard->kind()), qPrintable(lane->shard->address()));
+    qCInfo(lcStorage, "Opening shard %s (%s %s)", qPrintable(lane->shard->name()), qPrintable(lane->shard->kind()),
+          qPrintable(lane->shard->address()));
     // Redis shards answer once connected (however long that takes); embedded ones at once.
     lane->shard->open([this, lane](Outcome<bool> opened) {
         if (!opened) {
@@ -133,8 +131,7 @@ void StorageEngine::prepareLane(Lane *lane)
         lane->preparing = false;
         // A Redis shard tries again when it is reached again; an embedded one cannot.
         if (lane->shard->kind() == u"redis") {
-            qCWarning(lcStorage, "Shard %s: %s", qPrintable(lane->shard->name()),
-                      qPrintable(error.message));
+            qCWarning(lcStorage, "Shard %s: %s", qPrintable(lane->shard->name()), qPrintable(error.message));
             lane->failedOnce = true;
             checkStart();
         } else if (!m_started) {
@@ -161,8 +158,8 @@ void StorageEngine::prepareLane(Lane *lane)
                 checkStart();
                 return;
             }
-            qCInfo(lcStorage, "Shard %s reached: %lld poll(s) loaded",
-                   qPrintable(lane->shard->name()), qint64(polls.value().size()));
+            qCInfo(lcStorage, "Shard %s reached: %lld poll(s) loaded", qPrintable(lane->shard->name()),
+                  qint64(polls.value().size()));
             // Replayed votes are pending before anyone can see the shard up.
             if (m_recoveryPending && std::all_of(m_lanes.cbegin(), m_lanes.cend(),
                                                  [](const auto &l) { return l->ready; }))
@@ -212,16 +209,14 @@ void StorageEngine::checkStart()
             m_ledger.setEpoch(m_nextFlushId);
             m_recoveryPending = true;
             m_journal->start();
-            qCWarning(lcStorage,
-                      "Journal: its files are replayed once every shard has been reached");
+            qCWarning(lcStorage, "Journal: its files are replayed once every shard has been reached");
         }
     }
     for (const auto &lane : m_lanes)
         if (!lane->ready)
-            qCWarning(lcStorage,
-                      "Shard %s (%s) is not reachable: serving the other shards; its polls "
-                      "become available when it is reached",
-                      qPrintable(lane->shard->name()), qPrintable(lane->shard->kind()));
+            qCWarning(lcStorage, "Shard %s (%s) is not reachable: serving the other shards; its polls "
+                     "become available when it is reached",
+                     qPrintable(lane->shard->name()), qPrintable(lane->shard->kind()));
     finishStart();
 }
 
@@ -243,8 +238,8 @@ void StorageEngine::recoverDeferred()
     const Journal::Recovery &recovery = recovered.value();
     for (const QString &problem : recovery.problems)
         qCWarning(lcStorage, "Journal: %s", qPrintable(problem));
-    qCInfo(lcStorage, "Journal: %d file(s) read: %lld vote(s) replayed, %lld already stored",
-           recovery.files, recovery.replayed, recovery.skipped);
+    qCInfo(lcStorage, "Journal: %d file(s) read: %lld vote(s) replayed, %lld already stored", recovery.files,
+          recovery.replayed, recovery.skipped);
     m_stats.votesRecovered.storeRelaxed(quint64(recovery.replayed));
     if (recovery.votes.isEmpty())
         return;
@@ -274,8 +269,7 @@ void StorageEngine::refreshCatalog()
                 if (!known || known->open != poll.open || known->resets != poll.resets ||
                     known->visibility != poll.visibility || known->closesAt != poll.closesAt) {
                     m_catalog.upsert(poll);
-                    Q_EMIT pollEvent(known ? QStringLiteral("poll_updated")
-                                           : QStringLiteral("poll_created"),
+                    Q_EMIT pollEvent(known ? QStringLiteral("poll_updated") : QStringLiteral("poll_created"),
                                      poll.toJson());
                 }
             }
@@ -283,8 +277,7 @@ void StorageEngine::refreshCatalog()
                 if (known.shard == shard->name() && !present.contains(known.id)) {
                     m_catalog.remove(known.id);
                     m_ledger.forget(known.id);
-                    Q_EMIT pollEvent(QStringLiteral("poll_deleted"),
-                                     QJsonObject{{QStringLiteral("id"), known.id}});
+                    Q_EMIT pollEvent(QStringLiteral("poll_deleted"), QJsonObject{{QStringLiteral("id"), known.id}});
                 }
         });
     }
@@ -308,9 +301,8 @@ bool StorageEngine::recoverJournal()
     for (const QString &problem : recovery.problems)
         qCWarning(lcJournal, "Journal: %s", qPrintable(problem));
     if (recovery.files > 0)
-        qCInfo(lcJournal,
-               "Journal: %d file(s) read in %lld ms: %lld vote(s) replayed, %lld already stored",
-               recovery.files, timer.elapsed(), recovery.replayed, recovery.skipped);
+        qCInfo(lcJournal, "Journal: %d file(s) read in %lld ms: %lld vote(s) replayed, %lld already stored",
+              recovery.files, timer.elapsed(), recovery.replayed, recovery.skipped);
     m_nextFlushId = recovery.nextEpoch;
     m_ledger.setEpoch(recovery.nextEpoch);
     m_ledger.addRecovered(recovery.votes);
@@ -459,34 +451,34 @@ void StorageEngine::pump(Lane *lane)
     lane->busy = true;
     if (batch.checkApplied) {
         // The last attempt may have landed: the shard's recorded sequence decides.
-        lane->shard->appliedSequence(m_instanceId,
-                                     [this, lane, sequence](Outcome<quint64> applied) {
-                                         lane->busy = false;
-                                         if (!applied) {
-                                             onFailed(lane, applied.error());
-                                         } else if (applied.value() >= sequence) {
-                                             onApplied(lane);
-                                         } else {
-                                             lane->queue.front().checkApplied = false;
-                                             pump(lane);
-                                         }
-                                     });
+        lane->shard->appliedSequence(m_instanceId, [this, lane, sequence](Outcome<quint64> applied) {
+            lane->busy = false;
+            if (!applied) {
+                onFailed(lane, applied.error());
+            } else if (applied.value() >= sequence) {
+                onApplied(lane);
+            } else {
+                lane->queue.front().checkApplied = false;
+                pump(lane);
+            }
+        });
         return;
     }
     batch.sent = true;
-    lane->shard->applyBatch(
-        m_instanceId, m_source, sequence, batch.counts, [this, lane](Outcome<bool> applied) {
-            lane->busy = false;
-            if (applied) {
-                onApplied(lane);
-                return;
-            }
-            Batch &failed = lane->queue.front();
-            const bool unknown = applied.error().code == QStringLiteral("outcome_unknown");
-            failed.checkApplied = unknown;
-            failed.sent = unknown;
-            onFailed(lane, applied.error());
-        });
+    lane->shard->applyBatch(m_instanceId, m_source, sequence, batch.counts,
+                            [this, lane](Outcome<bool> applied) {
+                                lane->busy = false;
+                                if (applied) {
+                                    onApplied(lane);
+                                    return;
+                                }
+                                Batch &failed = lane->queue.front();
+                                const bool unknown =
+                                    applied.error().code == QStringLiteral("outcome_unknown");
+                                failed.checkApplied = unknown;
+                                failed.sent = unknown;
+                                onFailed(lane, applied.error());
+                            });
 }
 
 void StorageEngine::onApplied(Lane *lane)
@@ -497,7 +489,7 @@ void StorageEngine::onApplied(Lane *lane)
     ServerStats::bump(m_stats.votesFlushed, quint64(batch.votes));
     if (lane->failures > 0)
         qCInfo(lcStorage, "Shard %s: batch %llu applied after %d failed attempts",
-               qPrintable(lane->shard->name()), batch.sequence, lane->failures);
+              qPrintable(lane->shard->name()), batch.sequence, lane->failures);
     lane->failures = 0;
     const auto record = m_flushes.find(batch.flushId);
     if (record != m_flushes.end() && --record->remainingBatches == 0) {
@@ -518,8 +510,8 @@ void StorageEngine::onFailed(Lane *lane, const TallyError &error)
     ServerStats::bump(m_stats.flushFailures);
     if (lane->failures == 0)
         qCWarning(lcStorage, "Shard %s: batch %llu failed, retrying with backoff: %s",
-                  qPrintable(lane->shard->name()), lane->queue.front().sequence,
-                  qPrintable(error.message));
+                 qPrintable(lane->shard->name()), lane->queue.front().sequence,
+                 qPrintable(error.message));
     lane->retryTimer->start(retryDelayMs(lane->failures++));
     publishShardInfo();
 }
@@ -528,9 +520,8 @@ void StorageEngine::createPoll(const Poll &draft, Reply<Poll> reply)
 {
     QMetaObject::invokeMethod(this, [this, draft, reply] {
         if (m_catalog.contains(draft.id)) {
-            reply(TallyError::conflict(
-                QStringLiteral("poll_exists"),
-                QStringLiteral("A poll with id '%1' already exists.").arg(draft.id)));
+            reply(TallyError::conflict(QStringLiteral("poll_exists"),
+                                       QStringLiteral("A poll with id '%1' already exists.").arg(draft.id)));
             return;
         }
         Poll poll = draft;
@@ -788,8 +779,7 @@ void StorageEngine::publishOn(const QString &shardName, const QByteArray &channe
                               const QByteArray &message)
 {
     for (const auto &lane : m_lanes)
-        if ((shardName.isEmpty() || lane->shard->name() == shardName) &&
-            lane->shard->state() == Shard::State::Up)
+        if ((shardName.isEmpty() || lane->shard->name() == shardName) && lane->shard->state() == Shard::State::Up)
             lane->shard->publish(channel, message);
 }
 
@@ -885,15 +875,12 @@ void StorageEngine::releaseVoter(const QString &pollId, const QString &voterId)
     QMetaObject::invokeMethod(this, [this, pollId, voterId] {
         if (!m_catalog.contains(pollId))
             return; // deleted with its voters
-        laneFor(pollId)->shard->releaseVoter(
-            pollId, voterId, [pollId, voterId](Outcome<bool> released) {
-                if (!released)
-                    qCWarning(lcStorage,
-                              "Poll %s: voter %s stays recorded although the vote was refused: %s",
-                              qPrintable(pollId),
-                              qPrintable(voterId.left(VoteRequest::MaxVoterIdLength)),
-                              qPrintable(released.error().message));
-            });
+        laneFor(pollId)->shard->releaseVoter(pollId, voterId, [pollId, voterId](Outcome<bool> released) {
+            if (!released)
+                qCWarning(lcStorage, "Poll %s: voter %s stays recorded although the vote was refused: %s",
+                         qPrintable(pollId), qPrintable(voterId.left(VoteRequest::MaxVoterIdLength)),
+                         qPrintable(released.error().message));
+        });
     });
 }
 

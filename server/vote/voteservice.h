@@ -38,9 +38,9 @@ public:
 
     static constexpr int MaxBulkVotes = 1000;
     // Largest bulk body: MaxBulkVotes items of the longest plain form (64-character poll
-    // id, one-letter option, 128-character voter id: 238 bytes with a separator) with
-    // room for whitespace, plus the envelope.
-    static constexpr int MaxBulkItemBytes = 256;
+    // id, one-letter option, 128-character voter id: 238 bytes with a separator; 61 more
+    // as "option_ids" naming all ten options) with room for whitespace, plus the envelope.
+    static constexpr int MaxBulkItemBytes = 320;
     static constexpr int BulkBodyBytes = MaxBulkVotes * MaxBulkItemBytes + 4096;
     // Body limit of the bulk route: BulkBodyBytes, or --max-body when that is larger.
     static qint64 bulkBodyBytes(const Config &config);
