@@ -8,6 +8,8 @@
 #include <QRandomGenerator>
 #include <QTimer>
 
+#include <algorithm>
+
 namespace {
 // A vote's options as the API takes them: option_id for one (what every server
 // understands), option_ids for several.
@@ -76,6 +78,7 @@ bool VoteBurst::start(const Plan &plan, const QUrl &baseUrl, QString *error)
         return false;
     }
     m_plan = plan;
+    m_weightSum = sum;
     m_current.fill(0, plan.weights.size());
     m_rest->setBaseUrl(baseUrl);
     ++m_generation;
@@ -210,33 +213,27 @@ VoteBurst::Ballot VoteBurst::pickBallot()
         weighted += weight > 0 ? 1 : 0;
     const int most = qBound(1, qMin(m_plan.maxChoices, weighted), int(m_plan.optionIds.size()));
     const int choices = 1 + m_dispatched % most;
-    QList<bool> taken(m_plan.optionIds.size(), false);
+    // Smooth weighted round robin for k selections at once: every option earns its
+    // weight k times, the k richest (distinct by construction) are chosen and pay the
+    // weight sum each. Over any stretch of votes the options get their weights' shares,
+    // evenly interleaved; with one choice this is the classic one-at-a-time scheme.
+    QList<int> order;
+    for (int i = 0; i < m_current.size(); ++i) {
+        if (m_plan.weights.at(i) <= 0)
+            continue;
+        m_current[i] += m_plan.weights.at(i) * choices;
+        order.append(i);
+    }
+    std::stable_sort(order.begin(), order.end(),
+                     [this](int a, int b) { return m_current.at(a) > m_current.at(b); });
     Ballot ballot;
     for (int i = 0; i < choices; ++i) {
-        const int option = pickOption(taken);
-        taken[option] = true;
+        const int option = order.at(i);
+        m_current[option] -= m_weightSum;
         ballot.append(m_plan.optionIds.at(option));
         ++m_perOption[m_plan.optionIds.at(option)];
     }
     return ballot;
-}
-
-int VoteBurst::pickOption(const QList<bool> &taken)
-{
-    // Smooth weighted round robin over the options not yet in this vote: over any
-    // stretch of votes the options get their weights' shares, evenly interleaved.
-    int best = -1;
-    int sum = 0;
-    for (int i = 0; i < m_current.size(); ++i) {
-        if (taken.at(i) || m_plan.weights.at(i) <= 0)
-            continue;
-        m_current[i] += m_plan.weights.at(i);
-        sum += m_plan.weights.at(i);
-        if (best < 0 || m_current.at(i) > m_current.at(best))
-            best = i;
-    }
-    m_current[best] -= sum;
-    return best;
 }
 
 void VoteBurst::tick()

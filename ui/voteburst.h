@@ -91,7 +91,6 @@ private:
     void learnLimits(const QJsonObject &stats);
     // The options of the next new vote, by weight.
     Ballot pickBallot();
-    int pickOption(const QList<bool> &taken);
     void sendBulk(const QList<Ballot> &ballots);
     void sendSingle(const Ballot &ballot);
     QJsonObject voteBody(const Ballot &ballot) const;
@@ -110,6 +109,7 @@ private:
     QElapsedTimer m_clock;
     Plan m_plan;
     QList<int> m_current; // smooth weighted round robin state
+    int m_weightSum = 0;
     bool m_running = false;
     int m_generation = 0;
     int m_dispatched = 0;
