@@ -120,6 +120,8 @@ MainWindow::MainWindow(const QString &adminToken, QWidget *parent)
             [this](const QString &pollId, qint64 voters) {
                 if (pollId == m_selected)
                     m_results->setVoters(voters);
+                if (m_presenter && pollId == m_presenter->pollId())
+                    m_presenter->chart()->setVoters(voters);
             });
     connect(m_live, &LiveClient::resultsHidden, this, [this](const QString &pollId) {
         if (pollId == m_selected)

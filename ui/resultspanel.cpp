@@ -198,6 +198,7 @@ void ResultsPanel::setVoters(qint64 voters)
     if (m_poll.id.isEmpty() || voters == m_voters)
         return;
     m_voters = voters;
+    m_chart->setVoters(voters);
     updateTotal();
 }
 

@@ -238,6 +238,9 @@ void TestUiPollSettings::burstChoosesSeveralOptions()
                  15);
     QTRY_COMPARE_WITH_TIMEOUT(m_window->resultsPanel()->totalLabel()->text(),
                               QStringLiteral("Total: 60 choices · 30 voters"), 10000);
+    // A share is of the voters, as on the audience page and in the export.
+    QCOMPARE(m_window->resultsPanel()->chart()->labelText(QStringLiteral("A")),
+             QStringLiteral("15 · 50.0%"));
 }
 
 void TestUiPollSettings::resetAsksWithTheTotalAndZeroes()
