@@ -10,9 +10,10 @@
 
 void ExportController::registerRoutes(Router &router, const QString &prefix)
 {
-    router.add(Router::Method::Get, prefix + QStringLiteral("/polls/{id}/export"),
-               [this](const HttpExchange &e, const QStringList &p) { exportPoll(e, p[0]); },
-               Router::Budget::Admin);
+    router.add(
+        Router::Method::Get, prefix + QStringLiteral("/polls/{id}/export"),
+        [this](const HttpExchange &e, const QStringList &p) { exportPoll(e, p[0]); },
+        Router::Budget::Admin);
 }
 
 QByteArray ExportController::csvField(const QString &text)
@@ -23,7 +24,8 @@ QByteArray ExportController::csvField(const QString &text)
     static const QString formulaStarts = QStringLiteral("=+-@\t\r");
     if (!field.isEmpty() && formulaStarts.contains(field.front()))
         field.prepend(u'\'');
-    if (field.contains(u',') || field.contains(u'"') || field.contains(u'\n') || field.contains(u'\r')) {
+    if (field.contains(u',') || field.contains(u'"') || field.contains(u'\n') ||
+        field.contains(u'\r')) {
         field.replace(QStringLiteral("\""), QStringLiteral("\"\""));
         field = u'"' + field + u'"';
     }
@@ -36,7 +38,9 @@ QString ExportController::percent(qint64 votes, qint64 voters)
         return QStringLiteral("0.00");
     // Integer arithmetic, rounded half up, so the text is exact and the same everywhere.
     const qint64 hundredths = (votes * 20000 / voters + 1) / 2;
-    return QStringLiteral("%1.%2").arg(hundredths / 100).arg(hundredths % 100, 2, 10, QLatin1Char('0'));
+    return QStringLiteral("%1.%2")
+        .arg(hundredths / 100)
+        .arg(hundredths % 100, 2, 10, QLatin1Char('0'));
 }
 
 QByteArray ExportController::csv(const Poll &poll, const OptionCounts &counts)
@@ -65,22 +69,26 @@ QJsonObject ExportController::json(const Poll &poll, const OptionCounts &counts)
                                    {QStringLiteral("percent"), percent(votes, voters)}});
     }
     return {{QStringLiteral("poll"), poll.toJson()},
-            {QStringLiteral("exported_at"), QDateTime::currentDateTimeUtc().toString(Qt::ISODateWithMs)},
+            {QStringLiteral("exported_at"),
+             QDateTime::currentDateTimeUtc().toString(Qt::ISODateWithMs)},
             {QStringLiteral("results"), options},
             {QStringLiteral("total"), total},
             {QStringLiteral("voters"), voters}};
 }
 
-void ExportController::reply(const HttpExchange &exchange, const Poll &poll, const OptionCounts &counts,
-                             bool asCsv)
+void ExportController::reply(const HttpExchange &exchange, const Poll &poll,
+                             const OptionCounts &counts, bool asCsv)
 {
-    const QByteArray fileName = "poll-" + poll.id.toUtf8() + (asCsv ? "-results.csv" : "-results.json");
-    const QByteArray body =
-        asCsv ? csv(poll, counts) : QJsonDocument(json(poll, counts)).toJson(QJsonDocument::Indented);
+    const QByteArray fileName =
+        "poll-" + poll.id.toUtf8() + (asCsv ? "-results.csv" : "-results.json");
+    const QByteArray body = asCsv
+                                ? csv(poll, counts)
+                                : QJsonDocument(json(poll, counts)).toJson(QJsonDocument::Indented);
     exchange.replyWithHeaders(
         HttpExchange::Status::Ok,
-        {{QByteArrayLiteral("Content-Type"), asCsv ? QByteArrayLiteral("text/csv; charset=utf-8; header=present")
-                                                   : QByteArrayLiteral("application/json")},
+        {{QByteArrayLiteral("Content-Type"),
+          asCsv ? QByteArrayLiteral("text/csv; charset=utf-8; header=present")
+                : QByteArrayLiteral("application/json")},
          {QByteArrayLiteral("Content-Disposition"), "attachment; filename=\"" + fileName + '"'},
          {QByteArrayLiteral("Cache-Control"), QByteArrayLiteral("no-store")}},
         body, exchange.method() == Router::Method::Head);
@@ -112,10 +120,11 @@ void ExportController::exportPoll(const HttpExchange &exchange, const QString &p
         return;
     }
     using Read = Outcome<StorageEngine::ResultRead>;
-    m_scope.server.storage->readResults(pollId, m_scope.onWorker<Read>([exchange, poll, asCsv](Read read) {
-        if (read)
-            reply(exchange, *poll, read.value().counts, asCsv);
-        else
-            exchange.replyError(read.error());
-    }));
+    m_scope.server.storage->readResults(pollId,
+                                        m_scope.onWorker<Read>([exchange, poll, asCsv](Read read) {
+                                            if (read)
+                                                reply(exchange, *poll, read.value().counts, asCsv);
+                                            else
+                                                exchange.replyError(read.error());
+                                        }));
 }

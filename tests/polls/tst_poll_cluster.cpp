@@ -1,0 +1,249 @@
+// Reset and timed close with two instances sharing two Redis nodes (Pub/Sub between
+// them), and across a SIGKILL of the instance holding old votes in its buffer.
+#include "httpclient.h"
+#include "redisnode.h"
+#include "shardtestkit.h"
+#include "tallyprocess.h"
+#include "wsclient.h"
+
+#include <QDateTime>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QTemporaryDir>
+#include <QTest>
+#include <memory>
+
+namespace {
+
+const QByteArray Token = QByteArrayLiteral("poll-cluster-token");
+const HttpHeaders Admin{{QByteArrayLiteral("Authorization"), "Bearer " + Token}};
+
+QByteArray single(const QString &option)
+{
+    return QJsonDocument(QJsonObject{{QStringLiteral("option_id"), option}})
+        .toJson(QJsonDocument::Compact);
+}
+
+QJsonObject counts(int a, int b)
+{
+    return {{QStringLiteral("A"), a}, {QStringLiteral("B"), b}};
+}
+
+} // namespace
+
+class TestPollCluster : public QObject {
+    Q_OBJECT
+
+private:
+    std::unique_ptr<TallyProcess> startInstance(const QString &name, const QString &dataDir,
+                                                const QStringList &extra = {});
+    // Waits until `client` answers exactly `expected` for the poll's results.
+    static bool resultsBecome(HttpClient &client, const QString &pollId,
+                              const QJsonObject &expected);
+    static QUrl wsUrl(const TallyProcess &tally);
+
+    RedisNode m_first;
+    RedisNode m_second;
+
+private Q_SLOTS:
+    void initTestCase();
+    void resetOnEveryInstance();
+    void resetWhileOtherInstanceIsKilled();
+    void timedCloseOnEveryInstance();
+};
+
+void TestPollCluster::initTestCase()
+{
+    QVERIFY(m_first.start());
+    QVERIFY(m_second.start());
+}
+
+std::unique_ptr<TallyProcess> TestPollCluster::startInstance(const QString &name,
+                                                             const QString &dataDir,
+                                                             const QStringList &extra)
+{
+    auto tally = std::make_unique<TallyProcess>(
+        redisArgs({&m_first, &m_second}) +
+            QStringList{QStringLiteral("--instance-id"), name, QStringLiteral("--admin-token"),
+                        QString::fromLatin1(Token)} +
+            extra,
+        dataDir);
+    if (!tally->start()) {
+        qWarning("%s", qPrintable(tally->diagnostics()));
+        return nullptr;
+    }
+    return tally;
+}
+
+bool TestPollCluster::resultsBecome(HttpClient &client, const QString &pollId,
+                                    const QJsonObject &expected)
+{
+    const HttpResponse last =
+        client.waitFor(Api + QStringLiteral("/results/") + pollId, [&](const HttpResponse &r) {
+            return r.json.value(QStringLiteral("results")).toObject() == expected;
+        });
+    if (last.json.value(QStringLiteral("results")).toObject() == expected)
+        return true;
+    qWarning("results of %s: %s", qPrintable(pollId), qPrintable(last.describe()));
+    return false;
+}
+
+QUrl TestPollCluster::wsUrl(const TallyProcess &tally)
+{
+    QUrl url = tally.url();
+    url.setScheme(QStringLiteral("ws"));
+    url.setPath(Api + QStringLiteral("/ws"));
+    return url;
+}
+
+void TestPollCluster::resetOnEveryInstance()
+{
+    QTemporaryDir dirA, dirB;
+    const auto a = startInstance(QStringLiteral("reset-a"), dirA.path());
+    // The second instance keeps its votes in its buffer for a minute: its old votes are
+    // still there, unflushed, when the first one resets the poll.
+    const auto b = startInstance(QStringLiteral("reset-b"), dirB.path(),
+                                 {QStringLiteral("--batch-interval"), QStringLiteral("60")});
+    QVERIFY(a && b);
+    HttpClient clientA(a->url()), clientB(b->url());
+    VERIFY_STATUS(clientA.postJson(Api + QStringLiteral("/polls"),
+                                   pollBody(QStringLiteral("shared"),
+                                            {QStringLiteral("x"), QStringLiteral("y")}),
+                                   Admin),
+                  201);
+    QVERIFY(clientB
+                .waitFor(Api + QStringLiteral("/polls/shared"),
+                         [](const HttpResponse &r) { return r.status == 200; })
+                .status == 200);
+    WsClient watcher;
+    QVERIFY(watcher.open(wsUrl(*b)));
+    watcher.send({{"type", "subscribe"}, {"poll_id", "shared"}});
+
+    for (int i = 0; i < 4; ++i)
+        VERIFY_STATUS(
+            clientB.post(Api + QStringLiteral("/vote/shared"), single(QStringLiteral("A"))), 202);
+    for (int i = 0; i < 3; ++i)
+        VERIFY_STATUS(
+            clientA.post(Api + QStringLiteral("/vote/shared"), single(QStringLiteral("B"))), 202);
+    QVERIFY(resultsBecome(clientA, QStringLiteral("shared"), counts(4, 3)));
+    QVERIFY(resultsBecome(clientB, QStringLiteral("shared"), counts(4, 3)));
+
+    const HttpResponse reset = clientA.post(Api + QStringLiteral("/polls/shared/reset"), {}, Admin);
+    VERIFY_STATUS(reset, 200);
+    // The other instance hears of the reset (poll_updated) and from then on counts anew.
+    QVERIFY(clientB
+                .waitFor(Api + QStringLiteral("/polls/shared"),
+                         [](const HttpResponse &r) { return r.json.value("resets").toInt() == 1; })
+                .json.value("resets")
+                .toInt() == 1);
+    QVERIFY(watcher.next([](const QJsonObject &m) {
+        return m.value("type").toString() == u"results" && m.value("total").toInt() == 0;
+    }));
+    QVERIFY(resultsBecome(clientA, QStringLiteral("shared"), counts(0, 0)));
+    QVERIFY(resultsBecome(clientB, QStringLiteral("shared"), counts(0, 0)));
+
+    for (int i = 0; i < 2; ++i)
+        VERIFY_STATUS(
+            clientB.post(Api + QStringLiteral("/vote/shared"), single(QStringLiteral("A"))), 202);
+    VERIFY_STATUS(clientA.post(Api + QStringLiteral("/vote/shared"), single(QStringLiteral("B"))),
+                  202);
+    QVERIFY(resultsBecome(clientA, QStringLiteral("shared"), counts(2, 1)));
+    QVERIFY(resultsBecome(clientB, QStringLiteral("shared"), counts(2, 1)));
+
+    // The second instance flushes everything it holds, old votes included, as it stops
+    // (exit code 0: nothing left): only the votes after the reset are stored.
+    QCOMPARE(b->stop(), 0);
+    QVERIFY(resultsBecome(clientA, QStringLiteral("shared"), counts(2, 1)));
+    const auto again = startInstance(QStringLiteral("reset-b"), dirB.path());
+    QVERIFY(again);
+    HttpClient clientB2(again->url());
+    QVERIFY(resultsBecome(clientB2, QStringLiteral("shared"), counts(2, 1)));
+}
+
+void TestPollCluster::resetWhileOtherInstanceIsKilled()
+{
+    QTemporaryDir dirA, dirB;
+    const auto a = startInstance(QStringLiteral("kill-a"), dirA.path());
+    const QStringList slow{QStringLiteral("--batch-interval"), QStringLiteral("60")};
+    const auto b = startInstance(QStringLiteral("kill-b"), dirB.path(), slow);
+    QVERIFY(a && b);
+    HttpClient clientA(a->url()), clientB(b->url());
+    VERIFY_STATUS(clientA.postJson(Api + QStringLiteral("/polls"),
+                                   pollBody(QStringLiteral("crashy"),
+                                            {QStringLiteral("x"), QStringLiteral("y")}),
+                                   Admin),
+                  201);
+    QVERIFY(clientB
+                .waitFor(Api + QStringLiteral("/polls/crashy"),
+                         [](const HttpResponse &r) { return r.status == 200; })
+                .status == 200);
+    // Old votes on B: journaled, never flushed.
+    for (int i = 0; i < 5; ++i)
+        VERIFY_STATUS(
+            clientB.post(Api + QStringLiteral("/vote/crashy"), single(QStringLiteral("A"))), 202);
+    VERIFY_STATUS(clientA.post(Api + QStringLiteral("/polls/crashy/reset"), {}, Admin), 200);
+    QVERIFY(clientB
+                .waitFor(Api + QStringLiteral("/polls/crashy"),
+                         [](const HttpResponse &r) { return r.json.value("resets").toInt() == 1; })
+                .json.value("resets")
+                .toInt() == 1);
+    // New votes on B: journaled too.
+    for (int i = 0; i < 2; ++i)
+        VERIFY_STATUS(
+            clientB.post(Api + QStringLiteral("/vote/crashy"), single(QStringLiteral("B"))), 202);
+    b->kill();
+    // Its journal is replayed at the next start: the old votes stay out.
+    const auto again = startInstance(QStringLiteral("kill-b"), dirB.path());
+    QVERIFY(again);
+    HttpClient clientB2(again->url());
+    QVERIFY(resultsBecome(clientB2, QStringLiteral("crashy"), counts(0, 2)));
+    QVERIFY(resultsBecome(clientA, QStringLiteral("crashy"), counts(0, 2)));
+}
+
+void TestPollCluster::timedCloseOnEveryInstance()
+{
+    QTemporaryDir dirA, dirB;
+    const auto a = startInstance(QStringLiteral("close-a"), dirA.path());
+    const auto b = startInstance(QStringLiteral("close-b"), dirB.path());
+    QVERIFY(a && b);
+    HttpClient clientA(a->url()), clientB(b->url());
+    WsClient watchA, watchB;
+    QVERIFY(watchA.open(wsUrl(*a)));
+    QVERIFY(watchB.open(wsUrl(*b)));
+    for (WsClient *watcher : {&watchA, &watchB}) {
+        watcher->send({{"type", "subscribe"}, {"channel", "polls"}});
+        QVERIFY(watcher->sync());
+    }
+    QJsonObject body =
+        pollBody(QStringLiteral("timed"), {QStringLiteral("x"), QStringLiteral("y")});
+    body.insert(QStringLiteral("closes_at"),
+                QDateTime::currentDateTimeUtc().addSecs(2).toString(Qt::ISODate));
+    VERIFY_STATUS(clientA.postJson(Api + QStringLiteral("/polls"), body, Admin), 201);
+    QVERIFY(clientB
+                .waitFor(Api + QStringLiteral("/polls/timed"),
+                         [](const HttpResponse &r) { return r.status == 200; })
+                .status == 200);
+    VERIFY_STATUS(clientB.post(Api + QStringLiteral("/vote/timed"), single(QStringLiteral("A"))),
+                  202);
+    for (WsClient *watcher : {&watchA, &watchB}) {
+        const auto closed = watcher->next(
+            [](const QJsonObject &m) {
+                const QJsonObject poll = m.value("poll").toObject();
+                return m.value("type").toString() == u"poll_updated" &&
+                       poll.value("id").toString() == u"timed" &&
+                       poll.value("status").toString() == u"closed";
+            },
+            10000);
+        QVERIFY(closed);
+    }
+    for (HttpClient *client : {&clientA, &clientB}) {
+        const HttpResponse refused =
+            client->post(Api + QStringLiteral("/vote/timed"), single(QStringLiteral("B")));
+        QVERIFY2(refused.status == 409 && refused.errorCode() == u"poll_closed",
+                 qPrintable(refused.describe()));
+        QVERIFY(resultsBecome(*client, QStringLiteral("timed"), counts(1, 0)));
+    }
+}
+
+QTEST_GUILESS_MAIN(TestPollCluster)
+#include "tst_poll_cluster.moc"
