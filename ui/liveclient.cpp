@@ -93,8 +93,10 @@ void LiveClient::stop()
     m_socketOpening = false;
     m_socket->abort();
     m_subscribed.clear();
+    m_hidden.clear();
     m_lastSeq.clear();
     m_latest.clear();
+    m_resetAt.clear();
     m_lastProblem.clear();
     m_attempt = 0;
     m_probeDelayMs = FirstProbeDelayMs;
@@ -334,6 +336,7 @@ void LiveClient::onSocketConnected()
     m_handshakeTimer->stop();
     m_socketRetryMs = FirstSocketRetryMs;
     m_subscribed.clear();
+    m_hidden.clear(); // the new subscriptions say again what is hidden
     m_lastSeq.clear();
     m_lastMessage.start();
     m_pingSent = false;

@@ -86,10 +86,13 @@ PollActions::PollActions(ServerClient *client, QWidget *window)
     });
     connect(m_reset, &QAction::triggered, this, [this] {
         const QString id = m_poll.id;
-        const QString votes = m_total < 0 ? tr("all its votes")
-                                          : UiText::plural(tr("its %Ln counted vote(s)", nullptr,
-                                                              int(qMin<qint64>(m_total, INT_MAX))),
-                                                           m_total);
+        // A multiple-choice poll's total counts choices, not votes.
+        const int shown = int(qMin<qint64>(m_total, INT_MAX));
+        const QString votes =
+            m_total < 0 ? tr("all its votes")
+            : m_poll.isMultipleChoice()
+                ? UiText::plural(tr("its %Ln counted choice(s)", nullptr, shown), m_total)
+                : UiText::plural(tr("its %Ln counted vote(s)", nullptr, shown), m_total);
         confirm(tr("Reset poll"),
                 tr("Reset the poll “%1” and discard %2?").arg(m_poll.question, votes),
                 tr("Every count goes back to zero; votes from now on count. This cannot be "

@@ -241,6 +241,14 @@ void TestUiPollSettings::burstChoosesSeveralOptions()
     // A share is of the voters, as on the audience page and in the export.
     QCOMPARE(m_window->resultsPanel()->chart()->labelText(QStringLiteral("A")),
              QStringLiteral("15 · 50.0%"));
+    // A reset names what it discards: choices, on such a poll.
+    PollActions *actions = m_window->pollActions();
+    actions->resetPoll()->trigger();
+    QVERIFY(actions->confirmation());
+    QCOMPARE(actions->confirmation()->text(),
+             QStringLiteral("Reset the poll “Which talks?” and discard its 60 counted choices?"));
+    actions->confirmation()->button(QMessageBox::Cancel)->click();
+    QTRY_VERIFY(!actions->confirmation());
 }
 
 void TestUiPollSettings::resetAsksWithTheTotalAndZeroes()

@@ -721,6 +721,13 @@
         <source>Results exported to %1.</source>
         <translation>Ergebnisse nach %1 exportiert.</translation>
     </message>
+    <message numerus="yes">
+        <source>its %Ln counted choice(s)</source>
+        <translation>
+            <numerusform>ihre %Ln gezählte Auswahl</numerusform>
+            <numerusform>ihre %Ln gezählten Auswahlen</numerusform>
+        </translation>
+    </message>
 </context>
 <context>
     <name>PollBadges</name>

@@ -37,6 +37,13 @@
             <numerusform>its %Ln counted votes</numerusform>
         </translation>
     </message>
+    <message numerus="yes">
+        <source>its %Ln counted choice(s)</source>
+        <translation>
+            <numerusform>its %Ln counted choice</numerusform>
+            <numerusform>its %Ln counted choices</numerusform>
+        </translation>
+    </message>
 </context>
 <context>
     <name>ResultsChart</name>
