@@ -378,6 +378,8 @@ async function hiddenResultsScenario(browser, api, base, viewport) {
   equal((await api('POST', `/polls/${id}/reveal`)).status, 200, `[${viewport.name}] revealed from the API`);
   check((await waitForText(countOf(page, 'Blue'), '1 vote · 100%', 3000)) >= 0, `[${viewport.name}] revealed counts shown without a reload`);
   equal(await page.locator('#results-hidden').isVisible(), false, `[${viewport.name}] hidden notice gone`);
+  equal((await api('POST', `/polls/${id}/reset`)).status, 200, `[${viewport.name}] reset from the API`);
+  check((await waitForText(countOf(page, 'Blue'), '0 votes · 0%', 3000)) >= 0, `[${viewport.name}] an open page starts from zero after a reset`);
   check(errors.length === 0, `[${viewport.name}] no script errors: ${errors.join('; ') || 'none'}`);
   await context.close();
 }
