@@ -77,8 +77,10 @@ votes() { # poll A-count B-count ...: one bulk request per option
     done
 }
 
-poll keynote conference "Which keynote topic should open next year's conference?" \
-    "Distributed systems in practice" "Developer experience" "Security by default" "Open source sustainability"
+# The poll shown first takes up to two choices per vote, keeps its results from the
+# audience until it closes, and closes by itself in 45 minutes (badges and countdown).
+closes_at=$(date -u -d '+45 minutes' +%Y-%m-%dT%H:%M:%SZ)
+api POST /api/v1/polls "{\"id\":\"keynote\",\"theme\":\"conference\",\"question\":\"Which keynote topics should open next year's conference?\",\"options\":[\"Distributed systems in practice\",\"Developer experience\",\"Security by default\",\"Open source sustainability\"],\"max_choices\":2,\"results_visibility\":\"after_close\",\"closes_at\":\"$closes_at\"}"
 poll lunch conference "Where should the team lunch be on Friday?" "Thai place on 5th" "Pizza downstairs" "Food trucks in the park"
 poll release engineering "Ship release 4.2 this week or wait for the fix?" "Ship now" "Wait for the fix" "Ship behind a flag"
 poll editor engineering "Which editor do you use most?" "VS Code" "Vim / Neovim" "JetBrains IDE" "Emacs" "Something else"
@@ -87,6 +89,9 @@ poll retro team "How did this sprint feel?" "Great" "Good" "Okay" "Rough"
 api POST /api/v1/polls/retro/close
 
 votes keynote 412 287 198 133
+# Two-choice votes: each selects two options.
+pairs=$(printf '{"poll_id":"keynote","option_ids":["A","B"]},%.0s' $(seq 120))
+api POST /api/v1/votes "{\"votes\":[${pairs%,}]}"
 votes lunch 41 66 23
 votes release 18 35 27
 votes editor 96 51 44 12 9

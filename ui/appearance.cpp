@@ -1,7 +1,12 @@
 #include "appearance.h"
 
+#include <QAction>
+#include <QActionGroup>
 #include <QApplication>
+#include <QCoreApplication>
+#include <QMenu>
 #include <QPointer>
+#include <QSettings>
 #include <QStyle>
 #include <QStyleFactory>
 
@@ -113,6 +118,36 @@ void apply(Scheme scheme)
     if (QApplication::style()->name().compare(QStringLiteral("fusion"), Qt::CaseInsensitive) != 0)
         QApplication::setStyle(QStyleFactory::create(QStringLiteral("Fusion")));
     QApplication::setPalette(palette(scheme));
+}
+
+void addColourMenu(QMenu *view, QObject *owner)
+{
+    QMenu *colours = view->addMenu(QCoreApplication::translate("Appearance", "&Colours"));
+    auto *group = new QActionGroup(owner);
+    const Scheme current =
+        schemeFromName(QSettings().value(QStringLiteral("view/colours")).toString());
+    const struct {
+        QString text;
+        Scheme scheme;
+    } schemes[] = {
+        {QCoreApplication::translate("Appearance", "&System"), Scheme::System},
+        {QCoreApplication::translate("Appearance", "&Light"), Scheme::Light},
+        {QCoreApplication::translate("Appearance", "&Dark"), Scheme::Dark},
+        {QCoreApplication::translate("Appearance", "&High contrast"), Scheme::HighContrast}};
+    for (const auto &entry : schemes) {
+        QAction *action = colours->addAction(entry.text);
+        action->setObjectName(QStringLiteral("colours-") + schemeName(entry.scheme));
+        action->setCheckable(true);
+        action->setChecked(entry.scheme == current);
+        group->addAction(action);
+        const Scheme scheme = entry.scheme;
+        QObject::connect(action, &QAction::triggered, owner, [scheme] {
+            apply(scheme);
+            QSettings().setValue(QStringLiteral("view/colours"), schemeName(scheme));
+        });
+    }
+    if (current != Scheme::System)
+        apply(current);
 }
 
 } // namespace Appearance

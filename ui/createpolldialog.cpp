@@ -4,15 +4,18 @@
 
 #include <QCheckBox>
 #include <QComboBox>
+#include <QDateTimeEdit>
 #include <QDialogButtonBox>
 #include <QFormLayout>
 #include <QHBoxLayout>
 #include <QJsonArray>
 #include <QLabel>
 #include <QLineEdit>
+#include <QLocale>
 #include <QPushButton>
 #include <QRegularExpression>
 #include <QSet>
+#include <QSpinBox>
 #include <QStyle>
 #include <QToolButton>
 #include <QVBoxLayout>
@@ -36,7 +39,9 @@ CreatePollDialog::CreatePollDialog(ServerClient *client, QWidget *parent)
       m_optionsLayout(new QVBoxLayout), m_addOption(new QPushButton(tr("&Add option"), this)),
       m_optionsMessage(messageLabel(this)), m_id(new QLineEdit(this)),
       m_idMessage(messageLabel(this)), m_oneVote(new QCheckBox(tr("One vote per &voter"), this)),
-      m_serverError(messageLabel(this)),
+      m_maxChoices(new QSpinBox(this)), m_visibility(new QComboBox(this)),
+      m_closeAt(new QCheckBox(tr("C&lose at"), this)), m_closeTime(new QDateTimeEdit(this)),
+      m_closeMessage(messageLabel(this)), m_serverError(messageLabel(this)),
       m_buttons(new QDialogButtonBox(QDialogButtonBox::Ok | QDialogButtonBox::Cancel, this))
 {
     setWindowTitle(tr("New poll"));
@@ -60,6 +65,27 @@ CreatePollDialog::CreatePollDialog(ServerClient *client, QWidget *parent)
     m_id->setToolTip(tr("Optional: 1 to %1 characters from A-Z, a-z, 0-9, '_' and '-'").arg(MaxId));
     m_oneVote->setObjectName(QStringLiteral("oneVoteBox"));
     m_oneVote->setToolTip(tr("Refuse a second vote from the same voter_id"));
+    m_maxChoices->setObjectName(QStringLiteral("maxChoicesBox"));
+    m_maxChoices->setRange(1, MinOptions);
+    m_maxChoices->setToolTip(tr("How many options one vote may choose (1: a single choice)"));
+    m_visibility->setObjectName(QStringLiteral("visibilityBox"));
+    m_visibility->addItem(tr("Always"), QStringLiteral("always"));
+    m_visibility->addItem(tr("After the poll closes"), QStringLiteral("after_close"));
+    m_visibility->addItem(tr("Hidden until revealed"), QStringLiteral("hidden"));
+    m_visibility->setToolTip(
+        tr("When the audience sees the counts; the console always sees them with the admin "
+           "token, and Poll › Reveal results shows them to everyone"));
+    m_closeAt->setObjectName(QStringLiteral("closeAtBox"));
+    m_closeAt->setToolTip(tr("Close the poll by itself at a time of your choice"));
+    m_closeTime->setObjectName(QStringLiteral("closeTimeEdit"));
+    m_closeTime->setAccessibleName(tr("Close time"));
+    m_closeTime->setCalendarPopup(true);
+    m_closeTime->setDisplayFormat(QLocale().dateTimeFormat(QLocale::ShortFormat));
+    QDateTime closeTime = QDateTime::currentDateTime().addSecs(DefaultCloseMinutes * 60);
+    closeTime.setTime(QTime(closeTime.time().hour(), closeTime.time().minute()));
+    m_closeTime->setDateTime(closeTime);
+    m_closeTime->setEnabled(false);
+    m_closeMessage->setObjectName(QStringLiteral("closeMessage"));
     m_addOption->setObjectName(QStringLiteral("addOptionButton"));
     m_addOption->setIcon(style()->standardIcon(QStyle::SP_FileDialogNewFolder));
     m_serverError->setObjectName(QStringLiteral("serverError"));
@@ -82,6 +108,12 @@ CreatePollDialog::CreatePollDialog(ServerClient *client, QWidget *parent)
     addRow->addStretch(1);
     optionsBox->addLayout(addRow);
     optionsBox->addWidget(m_optionsMessage);
+    auto *closeBox = new QVBoxLayout;
+    auto *closeRow = new QHBoxLayout;
+    closeRow->addWidget(m_closeAt);
+    closeRow->addWidget(m_closeTime, 1);
+    closeBox->addLayout(closeRow);
+    closeBox->addWidget(m_closeMessage);
     auto *idBox = new QVBoxLayout;
     idBox->addWidget(m_id);
     idBox->addWidget(m_idMessage);
@@ -98,6 +130,9 @@ CreatePollDialog::CreatePollDialog(ServerClient *client, QWidget *parent)
     form->addRow(buddyLabel(tr("&Question:"), m_question), questionBox);
     form->addRow(buddyLabel(tr("&Theme:"), m_theme), themeBox);
     form->addRow(tr("Options:"), optionsBox);
+    form->addRow(buddyLabel(tr("C&hoices per vote:"), m_maxChoices), m_maxChoices);
+    form->addRow(buddyLabel(tr("&Results visible:"), m_visibility), m_visibility);
+    form->addRow(QString(), closeBox);
     form->addRow(buddyLabel(tr("&ID:"), m_id), idBox);
     form->addRow(QString(), m_oneVote);
     auto *layout = new QVBoxLayout(this);
@@ -123,6 +158,12 @@ CreatePollDialog::CreatePollDialog(ServerClient *client, QWidget *parent)
     // Programmatic changes (tests, paste) count as edits too.
     connect(m_question, &QLineEdit::textChanged, this, &CreatePollDialog::validate);
     connect(m_id, &QLineEdit::textChanged, this, &CreatePollDialog::validate);
+    connect(m_closeAt, &QCheckBox::toggled, this, [touch, this](bool on) {
+        m_closeTime->setEnabled(on);
+        touch(m_closeAt);
+    });
+    connect(m_closeTime, &QDateTimeEdit::dateTimeChanged, this,
+            [touch, this] { touch(m_closeAt); });
 
     addOption();
     addOption();
@@ -215,6 +256,7 @@ void CreatePollDialog::renumber()
         m_options[i].remove->setEnabled(m_options.size() > MinOptions);
     }
     m_addOption->setEnabled(m_options.size() < MaxOptions);
+    updateChoices();
     m_addOption->setToolTip(m_options.size() < MaxOptions
                                 ? tr("Add another answer (at most %1)").arg(MaxOptions)
                                 : tr("A poll has at most %1 options").arg(MaxOptions));
@@ -293,11 +335,24 @@ QString CreatePollDialog::optionsProblem(bool strict) const
     return {};
 }
 
+void CreatePollDialog::updateChoices()
+{
+    // A vote chooses at most every option.
+    m_maxChoices->setMaximum(qMax(1, int(m_options.size())));
+}
+
+QString CreatePollDialog::closeProblem() const
+{
+    if (m_closeAt->isChecked() && m_closeTime->dateTime() <= QDateTime::currentDateTime())
+        return tr("The close time has passed: pick a time in the future.");
+    return {};
+}
+
 QStringList CreatePollDialog::problems() const
 {
     QStringList all;
     for (const QString &problem :
-         {questionProblem(), themeProblem(), optionsProblem(true), idProblem()}) {
+         {questionProblem(), themeProblem(), optionsProblem(true), closeProblem(), idProblem()}) {
         if (!problem.isEmpty())
             all.append(problem);
     }
@@ -307,8 +362,8 @@ QStringList CreatePollDialog::problems() const
 QStringList CreatePollDialog::shownMessages() const
 {
     QStringList shown;
-    for (QLabel *label :
-         {m_questionMessage, m_themeMessage, m_optionsMessage, m_idMessage, m_serverError}) {
+    for (QLabel *label : {m_questionMessage, m_themeMessage, m_optionsMessage, m_closeMessage,
+                          m_idMessage, m_serverError}) {
         if (!label->isHidden() && !label->text().isEmpty())
             shown.append(label->text());
     }
@@ -329,6 +384,7 @@ void CreatePollDialog::validate()
     showProblem(m_questionMessage, questionProblem(), m_touched.contains(m_question));
     showProblem(m_themeMessage, themeProblem(), m_touched.contains(m_theme));
     showProblem(m_idMessage, idProblem(), m_touched.contains(m_id));
+    showProblem(m_closeMessage, closeProblem(), m_touched.contains(m_closeAt));
     showProblem(m_optionsMessage, optionsProblem(m_tried), true);
     createButton()->setEnabled(!m_busy && problems().isEmpty());
 }
@@ -347,6 +403,15 @@ QJsonObject CreatePollDialog::requestBody() const
     const QString id = m_id->text().trimmed();
     if (!id.isEmpty())
         body.insert(QStringLiteral("id"), id);
+    // Defaults are left out, so a server without these settings still takes the body.
+    if (m_maxChoices->value() > 1)
+        body.insert(QStringLiteral("max_choices"), m_maxChoices->value());
+    const QString visibility = m_visibility->currentData().toString();
+    if (visibility != u"always")
+        body.insert(QStringLiteral("results_visibility"), visibility);
+    if (m_closeAt->isChecked())
+        body.insert(QStringLiteral("closes_at"),
+                    m_closeTime->dateTime().toUTC().toString(Qt::ISODate));
     return body;
 }
 

@@ -6,6 +6,8 @@
 
 class QCheckBox;
 class QComboBox;
+class QDateTimeEdit;
+class QSpinBox;
 class QDialogButtonBox;
 class QLabel;
 class QLineEdit;
@@ -15,7 +17,8 @@ class QVBoxLayout;
 class ServerClient;
 
 // Creates a poll: question, theme (existing themes offered, any new one allowed),
-// 2-10 options, an optional id and one-vote-per-voter. The form checks the server's
+// 2-10 options, how many of them a vote may choose, when results are visible, an
+// optional timed close, an optional id and one-vote-per-voter. The form checks the server's
 // rules as the operator types (docs/api.md) and the Create button stays disabled
 // until they hold; the server's own answer decides, and its error is shown here.
 class CreatePollDialog : public QDialog {
@@ -27,6 +30,8 @@ public:
     static constexpr int MaxOption = 200;
     static constexpr int MaxTheme = 64;
     static constexpr int MaxId = 64;
+    // The close time offered first: this far ahead, on a whole minute.
+    static constexpr int DefaultCloseMinutes = 10;
 
     explicit CreatePollDialog(ServerClient *client, QWidget *parent = nullptr);
 
@@ -39,6 +44,10 @@ public:
     QComboBox *themeBox() const { return m_theme; }
     QLineEdit *idEdit() const { return m_id; }
     QCheckBox *oneVoteBox() const { return m_oneVote; }
+    QSpinBox *maxChoicesBox() const { return m_maxChoices; }
+    QComboBox *visibilityBox() const { return m_visibility; }
+    QCheckBox *closeAtBox() const { return m_closeAt; }
+    QDateTimeEdit *closeTimeEdit() const { return m_closeTime; }
     QList<QLineEdit *> optionEdits() const;
     QToolButton *removeButton(int option) const;
     QPushButton *addOptionButton() const { return m_addOption; }
@@ -70,6 +79,8 @@ private:
     QString questionProblem() const;
     QString themeProblem() const;
     QString idProblem() const;
+    QString closeProblem() const;
+    void updateChoices();
     // strict: an empty option counts even if nobody typed in it yet.
     QString optionsProblem(bool strict) const;
     void showProblem(QLabel *label, const QString &problem, bool touched);
@@ -88,6 +99,11 @@ private:
     QLineEdit *m_id;
     QLabel *m_idMessage;
     QCheckBox *m_oneVote;
+    QSpinBox *m_maxChoices;
+    QComboBox *m_visibility;
+    QCheckBox *m_closeAt;
+    QDateTimeEdit *m_closeTime;
+    QLabel *m_closeMessage;
     QLabel *m_serverError;
     QDialogButtonBox *m_buttons;
     QSet<QObject *> m_touched;

@@ -50,12 +50,17 @@ LiveClient::LiveClient(ServerClient *client, QObject *parent)
     connect(m_rest, &RestPoller::statsFetched, this, &LiveClient::onStats);
     connect(m_rest, &RestPoller::unreachable, this, &LiveClient::onUnreachable);
     connect(m_rest, &RestPoller::statsFailed, this, &LiveClient::onProbeFailed);
-    connect(m_rest, &RestPoller::resultsFetched, this, &LiveClient::onRestResults);
+    connect(m_rest, &RestPoller::resultsFetched, this, &LiveClient::publishResults);
+    connect(m_rest, &RestPoller::resultsHidden, this, &LiveClient::resultsHidden);
     connect(m_rest, &RestPoller::pollGone, this, [this](const QString &pollId) {
         m_latest.remove(pollId);
         Q_EMIT pollGone(pollId);
     });
-    connect(m_rest, &RestPoller::pollsFetched, this, &LiveClient::pollsReceived);
+    connect(m_rest, &RestPoller::pollsFetched, this, [this](const QJsonArray &polls) {
+        for (const QJsonValue &poll : polls)
+            noticeReset(poll.toObject());
+        Q_EMIT pollsReceived(polls);
+    });
     connect(m_rest, &RestPoller::ringFetched, this, &LiveClient::ringReceived);
 }
 
@@ -88,8 +93,10 @@ void LiveClient::stop()
     m_socketOpening = false;
     m_socket->abort();
     m_subscribed.clear();
+    m_hidden.clear();
     m_lastSeq.clear();
     m_latest.clear();
+    m_resetAt.clear();
     m_lastProblem.clear();
     m_attempt = 0;
     m_probeDelayMs = FirstProbeDelayMs;
@@ -168,27 +175,49 @@ void LiveClient::updateRestTotals()
     // Polls the socket does not push (all of them without a socket) are polled.
     QStringList polled;
     for (const QString &id : std::as_const(m_watched)) {
-        if (!m_subscribed.contains(id))
+        if (!m_subscribed.contains(id) || m_hidden.contains(id))
             polled.append(id);
     }
     m_rest->setWatchedPolls(polled);
 }
 
-void LiveClient::onRestResults(const QString &pollId, const QJsonObject &results, qint64 total)
+void LiveClient::publishResults(const QString &pollId, const QJsonObject &answer)
 {
-    publishResults(pollId, results, total);
-}
-
-void LiveClient::publishResults(const QString &pollId, const QJsonObject &results, qint64 total)
-{
-    // Counts only grow: a snapshot with a smaller total was computed before one already
-    // shown (e.g. a REST answer overtaken by a pushed snapshot) and would show an older
-    // count until the next change.
+    const QJsonObject results = answer.value(QStringLiteral("results")).toObject();
+    const qint64 total = answer.value(QStringLiteral("total")).toInteger();
+    const qint64 voters = answer.value(QStringLiteral("voters")).toInteger(-1);
+    // Counts only grow between resets: a snapshot with a smaller total was computed
+    // before one already shown (e.g. a REST answer overtaken by a pushed snapshot) and
+    // would show an older count until the next change.
     auto known = m_latest.constFind(pollId);
     if (known != m_latest.constEnd() && total < known->total)
         return;
-    m_latest.insert(pollId, {results, total});
+    m_latest.insert(pollId, {results, total, voters});
     Q_EMIT resultsReceived(pollId, results, total);
+    if (voters >= 0)
+        Q_EMIT votersReceived(pollId, voters);
+}
+
+void LiveClient::noticeReset(const QJsonObject &poll)
+{
+    // After a reset the counts start again from zero: what was seen before no longer
+    // bounds them.
+    const QString id = poll.value(QStringLiteral("id")).toString();
+    const QString resetAt = poll.value(QStringLiteral("reset_at")).toString();
+    if (id.isEmpty() || resetAt.isEmpty() || m_resetAt.value(id) == resetAt)
+        return;
+    const bool known = m_resetAt.contains(id);
+    m_resetAt.insert(id, resetAt);
+    if (known || m_latest.contains(id)) {
+        m_latest.remove(id);
+        m_lastSeq.remove(id);
+    }
+}
+
+void LiveClient::forgetResults(const QString &pollId)
+{
+    m_latest.remove(pollId);
+    m_lastSeq.remove(pollId);
 }
 
 void LiveClient::refresh()
@@ -209,15 +238,19 @@ void LiveClient::fetchResults(const QString &pollId)
         m_rest->fetchResults(pollId);
 }
 
-bool LiveClient::sendVote(const QString &pollId, const QString &optionId, qint64 ref,
+bool LiveClient::sendVote(const QString &pollId, const QStringList &optionIds, qint64 ref,
                           const QString &voterId)
 {
-    if (!socketLive())
+    if (!socketLive() || optionIds.isEmpty())
         return false;
     QJsonObject vote{{QStringLiteral("type"), QStringLiteral("vote")},
                      {QStringLiteral("poll_id"), pollId},
-                     {QStringLiteral("option_id"), optionId},
                      {QStringLiteral("ref"), ref}};
+    // One choice goes as option_id, which every server understands.
+    if (optionIds.size() == 1)
+        vote.insert(QStringLiteral("option_id"), optionIds.constFirst());
+    else
+        vote.insert(QStringLiteral("option_ids"), QJsonArray::fromStringList(optionIds));
     if (!voterId.isEmpty())
         vote.insert(QStringLiteral("voter_id"), voterId);
     send(vote);
@@ -303,6 +336,7 @@ void LiveClient::onSocketConnected()
     m_handshakeTimer->stop();
     m_socketRetryMs = FirstSocketRetryMs;
     m_subscribed.clear();
+    m_hidden.clear(); // the new subscriptions say again what is hidden
     m_lastSeq.clear();
     m_lastMessage.start();
     m_pingSent = false;
@@ -415,14 +449,24 @@ void LiveClient::onMessage(const QString &text)
                 return; // an older snapshot overtaken by a newer one
             m_lastSeq.insert(pollId, seq);
         }
-        publishResults(pollId, message.value(QStringLiteral("results")).toObject(),
-                       message.value(QStringLiteral("total")).toInteger());
+        if (m_hidden.remove(pollId))
+            updateRestTotals(); // visible again: the socket pushes them
+        publishResults(pollId, message);
+    } else if (type == u"results_hidden") {
+        // Not pushed while hidden: fetched with the admin token instead.
+        const QString pollId = message.value(QStringLiteral("poll_id")).toString();
+        if (!m_hidden.contains(pollId)) {
+            m_hidden.insert(pollId);
+            updateRestTotals();
+            m_rest->fetchResults(pollId);
+        }
     } else if (type == u"stats") {
         QJsonObject stats = message;
         stats.remove(QStringLiteral("type"));
         onStats(stats);
     } else if (type == u"poll_created" || type == u"poll_updated" || type == u"poll_deleted") {
         const QJsonObject poll = message.value(QStringLiteral("poll")).toObject();
+        noticeReset(poll);
         if (type == u"poll_deleted")
             m_latest.remove(poll.value(QStringLiteral("id")).toString());
         Q_EMIT pollEvent(type, poll);

@@ -65,19 +65,22 @@ public:
     struct Snapshot {
         QJsonObject results;
         qint64 total = -1;
+        qint64 voters = -1; // votes cast (a multiple-choice vote counts once); -1: not told
     };
     Snapshot latestResults(const QString &pollId) const { return m_latest.value(pollId); }
 
     // The selected poll is polled fastest; the watched ones feed the poll list's totals.
     void setSelectedPoll(const QString &pollId);
     void setWatchedPolls(const QStringList &pollIds);
+    // The poll was reset: its counts start again below the ones seen so far.
+    void forgetResults(const QString &pollId);
     // Fetches everything now.
     void refresh();
     // Fetches one poll's results now (after a vote, when nothing pushes them).
     void fetchResults(const QString &pollId);
     // Sends a vote over the WebSocket; false when the socket is not open. The answer
     // comes as voteAcked() or voteRejected() with the same ref.
-    bool sendVote(const QString &pollId, const QString &optionId, qint64 ref,
+    bool sendVote(const QString &pollId, const QStringList &optionIds, qint64 ref,
                   const QString &voterId = {});
 
     // The WebSocket's path under the base URL (default /api/v1/ws). A path the server
@@ -90,6 +93,9 @@ Q_SIGNALS:
     void stateChanged(LiveClient::State state);
     void statsReceived(const QJsonObject &stats);
     void resultsReceived(const QString &pollId, const QJsonObject &results, qint64 total);
+    void votersReceived(const QString &pollId, qint64 voters);
+    // The server hides the poll's counts from this console (no admin token that sees them).
+    void resultsHidden(const QString &pollId);
     void pollsReceived(const QJsonArray &polls);
     // type: poll_created, poll_updated or poll_deleted.
     void pollEvent(const QString &type, const QJsonObject &poll);
@@ -104,7 +110,8 @@ private:
     void onUnreachable(const QString &why);
     void onProbeFailed(const QString &why);
     void scheduleProbe(bool firstFailure);
-    void publishResults(const QString &pollId, const QJsonObject &results, qint64 total);
+    void publishResults(const QString &pollId, const QJsonObject &answer);
+    void noticeReset(const QJsonObject &poll);
     void onReachable();
     void openSocket();
     void onSocketConnected();
@@ -115,7 +122,6 @@ private:
     void housekeeping();
     QStringList wantedSubscriptions() const;
     void updateRestTotals();
-    void onRestResults(const QString &pollId, const QJsonObject &results, qint64 total);
 
     ServerClient *m_client;
     RestPoller *m_rest;
@@ -136,6 +142,8 @@ private:
     QSet<QString> m_subscribed;
     QHash<QString, qint64> m_lastSeq;
     QHash<QString, Snapshot> m_latest;
+    QHash<QString, QString> m_resetAt; // reset_at per poll, as last seen
+    QSet<QString> m_hidden;            // the socket sends results_hidden for these
     QString m_lastProblem;
     QElapsedTimer m_lastMessage;
     QElapsedTimer m_lastStats;

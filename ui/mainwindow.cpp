@@ -1,6 +1,7 @@
 #include "mainwindow.h"
 #include "appearance.h"
 #include "connectdialog.h"
+#include "connectionmemory.h"
 #include "createpolldialog.h"
 #include "healthcharts.h"
 #include "liveclient.h"
@@ -15,9 +16,9 @@
 #include "shardview.h"
 #include "timeserieschart.h"
 #include "votecaster.h"
+#include "windowlayout.h"
 
 #include <QAction>
-#include <QActionGroup>
 #include <QApplication>
 #include <QCloseEvent>
 #include <QComboBox>
@@ -25,8 +26,6 @@
 #include <QGroupBox>
 #include <QLabel>
 #include <QMenuBar>
-#include <QScreen>
-#include <QSettings>
 #include <QSplitter>
 #include <QStatusBar>
 #include <QStyle>
@@ -36,19 +35,10 @@
 #include <QToolBar>
 #include <QVBoxLayout>
 
-namespace {
-constexpr int StateVersion = 1;
-constexpr int MaxRecentUrls = 8;
-constexpr int MessageMs = 8000;
+#include <utility>
 
-QString tokenKey(const QUrl &url)
-{
-    return QStringLiteral("tokens/") +
-           QString::fromLatin1(
-               url.toString(QUrl::StripTrailingSlash)
-                   .toUtf8()
-                   .toBase64(QByteArray::Base64UrlEncoding | QByteArray::OmitTrailingEquals));
-}
+namespace {
+constexpr int MessageMs = 8000;
 } // namespace
 
 MainWindow::MainWindow(const QString &adminToken, QWidget *parent)
@@ -83,7 +73,8 @@ MainWindow::MainWindow(const QString &adminToken, QWidget *parent)
     m_results->setActions({m_actions->closePoll(), m_actions->openPoll(), m_actions->deletePoll()});
     m_polls->setContextActions({m_actions->present(), m_actions->copyJoinLink(),
                                 m_actions->closePoll(), m_actions->openPoll(),
-                                m_actions->deletePoll()});
+                                m_actions->resetPoll(), m_actions->revealResults(),
+                                m_actions->exportResults(), m_actions->deletePoll()});
     buildMenus();
     buildDocks();
 
@@ -125,6 +116,17 @@ MainWindow::MainWindow(const QString &adminToken, QWidget *parent)
             });
     connect(m_live, &LiveClient::pollGone, m_model, &PollListModel::removePoll);
     connect(m_live, &LiveClient::resultsReceived, this, &MainWindow::onResults);
+    connect(m_live, &LiveClient::votersReceived, this,
+            [this](const QString &pollId, qint64 voters) {
+                if (pollId == m_selected)
+                    m_results->setVoters(voters);
+                if (m_presenter && pollId == m_presenter->pollId())
+                    m_presenter->chart()->setVoters(voters);
+            });
+    connect(m_live, &LiveClient::resultsHidden, this, [this](const QString &pollId) {
+        if (pollId == m_selected)
+            m_results->setCountsHidden();
+    });
     connect(m_live, &LiveClient::statsReceived, this, &MainWindow::onStats);
     connect(m_live, &LiveClient::ringReceived, m_shards, &ShardView::setRing);
 
@@ -159,12 +161,18 @@ MainWindow::MainWindow(const QString &adminToken, QWidget *parent)
     connect(m_model, &QAbstractItemModel::rowsRemoved, this, &MainWindow::updatePresenter);
     connect(m_actions, &PollActions::pollUpdated, m_model, &PollListModel::upsertPoll);
     connect(m_actions, &PollActions::pollDeleted, m_model, &PollListModel::removePoll);
+    connect(m_actions, &PollActions::pollReset, this, [this](const QJsonObject &poll) {
+        const QString id = poll.value(QStringLiteral("id")).toString();
+        m_live->forgetResults(id);
+        m_live->fetchResults(id);
+    });
     connect(m_actions, &PollActions::message, this,
             [this](const QString &text) { statusBar()->showMessage(text, MessageMs); });
     connect(m_caster, &VoteCaster::voted, m_live, &LiveClient::fetchResults);
 
     onSelectionChanged({});
-    restoreSettings();
+    // Docks can only be sized once the window has its size (showEvent).
+    m_defaultDocks = !WindowLayout::restore(this, m_centralSplitter);
     updateConnectionStatus();
 }
 
@@ -212,6 +220,10 @@ void MainWindow::buildMenus()
     poll->addSeparator();
     poll->addAction(m_actions->closePoll());
     poll->addAction(m_actions->openPoll());
+    poll->addAction(m_actions->resetPoll());
+    poll->addAction(m_actions->revealResults());
+    poll->addAction(m_actions->exportResults());
+    poll->addSeparator();
     poll->addAction(m_actions->deletePoll());
 
     QToolBar *toolbar = addToolBar(tr("Main"));
@@ -221,6 +233,8 @@ void MainWindow::buildMenus()
     toolbar->addAction(m_actions->newPoll());
     toolbar->addAction(m_sampleAction);
     toolbar->addAction(m_actions->present());
+    toolbar->addAction(m_actions->revealResults());
+    toolbar->addAction(m_actions->exportResults());
     toolbar->addAction(refreshAction);
     toolbar->addAction(connectAction);
 }
@@ -273,40 +287,11 @@ void MainWindow::buildDocks()
                 widget->nextInFocusChain()->setFocus(Qt::ShortcutFocusReason);
         });
     }
-    buildColourMenu(view);
+    Appearance::addColourMenu(view, this);
     for (QDockWidget *each : {polls, shards, health}) {
         each->setAccessibleName(each->windowTitle());
         connect(each, &QDockWidget::visibilityChanged, this, &MainWindow::updatePaused);
     }
-}
-
-void MainWindow::buildColourMenu(QMenu *view)
-{
-    QMenu *colours = view->addMenu(tr("&Colours"));
-    auto *group = new QActionGroup(this);
-    const QString saved = QSettings().value(QStringLiteral("view/colours")).toString();
-    const Appearance::Scheme current = Appearance::schemeFromName(saved);
-    const struct {
-        QString text;
-        Appearance::Scheme scheme;
-    } schemes[] = {{tr("&System"), Appearance::Scheme::System},
-                   {tr("&Light"), Appearance::Scheme::Light},
-                   {tr("&Dark"), Appearance::Scheme::Dark},
-                   {tr("&High contrast"), Appearance::Scheme::HighContrast}};
-    for (const auto &entry : schemes) {
-        QAction *action = colours->addAction(entry.text);
-        action->setObjectName(QStringLiteral("colours-") + Appearance::schemeName(entry.scheme));
-        action->setCheckable(true);
-        action->setChecked(entry.scheme == current);
-        group->addAction(action);
-        const Appearance::Scheme scheme = entry.scheme;
-        connect(action, &QAction::triggered, this, [scheme] {
-            Appearance::apply(scheme);
-            QSettings().setValue(QStringLiteral("view/colours"), Appearance::schemeName(scheme));
-        });
-    }
-    if (current != Appearance::Scheme::System)
-        Appearance::apply(current);
 }
 
 void MainWindow::updateTabOrder()
@@ -348,31 +333,14 @@ void MainWindow::changeEvent(QEvent *event)
     }
 }
 
-void MainWindow::restoreSettings()
-{
-    QSettings settings;
-    const QByteArray geometry = settings.value(QStringLiteral("window/geometry")).toByteArray();
-    if (geometry.isEmpty() || !restoreGeometry(geometry)) {
-        // First run: use the screen; an operator console is rarely a small window.
-        const QRect available = screen() ? screen()->availableGeometry() : QRect(0, 0, 1280, 800);
-        const QSize size = available.size().boundedTo(QSize(1920, 1200));
-        setGeometry(QRect(available.topLeft(), size));
-        m_defaultDocks = true; // sized once the window is shown
-        return;
-    }
-    restoreState(settings.value(QStringLiteral("window/state")).toByteArray(), StateVersion);
-    m_centralSplitter->restoreState(
-        settings.value(QStringLiteral("window/centralSplitter")).toByteArray());
-}
-
 QUrl MainWindow::lastConnection()
 {
-    return QUrl(QSettings().value(QStringLiteral("connection/last")).toString());
+    return ConnectionMemory::lastConnection();
 }
 
 QString MainWindow::rememberedToken(const QUrl &url)
 {
-    return QSettings().value(tokenKey(url)).toString();
+    return ConnectionMemory::token(url);
 }
 
 void MainWindow::connectTo(const QUrl &url)
@@ -387,14 +355,9 @@ void MainWindow::connectTo(const QUrl &url)
         m_polls->setLoading(true);
         m_version.clear();
     }
-    QSettings settings;
-    QStringList recent = settings.value(QStringLiteral("connection/recent")).toStringList();
-    recent.removeAll(url.toString());
-    recent.prepend(url.toString());
-    settings.setValue(QStringLiteral("connection/recent"), recent.mid(0, MaxRecentUrls));
-    settings.setValue(QStringLiteral("connection/last"), url.toString());
+    ConnectionMemory::remember(url);
     if (m_adminToken.isEmpty())
-        m_client->setAdminToken(settings.value(tokenKey(url)).toString());
+        m_client->setAdminToken(ConnectionMemory::token(url));
     setWindowTitle(tr("Tally — %1").arg(url.toString(QUrl::StripTrailingSlash)));
     // Until the server names its public URL (in its stats), join links use its address.
     m_actions->setPublicUrl(url.adjusted(QUrl::StripTrailingSlash | QUrl::RemovePath));
@@ -411,18 +374,13 @@ void MainWindow::showConnectDialog()
 {
     auto *dialog = new ConnectDialog(this);
     dialog->setAttribute(Qt::WA_DeleteOnClose);
-    QSettings settings;
-    dialog->setRecentUrls(settings.value(QStringLiteral("connection/recent")).toStringList());
+    dialog->setRecentUrls(ConnectionMemory::recentUrls());
     dialog->setUrl(serverUrl());
     dialog->setToken(m_client->adminToken());
-    dialog->setRememberToken(settings.contains(tokenKey(serverUrl())));
+    dialog->setRememberToken(ConnectionMemory::hasToken(serverUrl()));
     connect(dialog, &QDialog::accepted, this, [this, dialog] {
         const QUrl url = dialog->url();
-        QSettings settings;
-        if (dialog->rememberToken() && !dialog->token().isEmpty())
-            settings.setValue(tokenKey(url), dialog->token());
-        else
-            settings.remove(tokenKey(url));
+        ConnectionMemory::setToken(url, dialog->token(), dialog->rememberToken());
         m_adminToken = dialog->token();
         m_client->setAdminToken(dialog->token());
         connectTo(url);
@@ -617,26 +575,13 @@ void MainWindow::updateConnectionStatus()
 void MainWindow::showEvent(QShowEvent *event)
 {
     QMainWindow::showEvent(event);
-    if (!m_defaultDocks)
-        return;
-    m_defaultDocks = false;
-    // Docks can only be sized once the window has its size.
-    const QSize size = this->size();
-    auto *polls = findChild<QDockWidget *>(QStringLiteral("pollsDock"));
-    auto *shards = findChild<QDockWidget *>(QStringLiteral("shardsDock"));
-    auto *health = findChild<QDockWidget *>(QStringLiteral("healthDock"));
-    resizeDocks({polls}, {int(size.width() * 0.36)}, Qt::Horizontal);
-    resizeDocks({health}, {int(size.height() * 0.26)}, Qt::Vertical);
-    resizeDocks({polls, shards}, {int(size.height() * 0.5), int(size.height() * 0.5)},
-                Qt::Vertical);
+    if (std::exchange(m_defaultDocks, false))
+        WindowLayout::applyDefaultDocks(this);
 }
 
 void MainWindow::closeEvent(QCloseEvent *event)
 {
-    QSettings settings;
-    settings.setValue(QStringLiteral("window/geometry"), saveGeometry());
-    settings.setValue(QStringLiteral("window/state"), saveState(StateVersion));
-    settings.setValue(QStringLiteral("window/centralSplitter"), m_centralSplitter->saveState());
+    WindowLayout::save(this, m_centralSplitter);
     m_statusTimer->stop();
     m_live->stop();
     Q_EMIT closed();

@@ -76,7 +76,6 @@ protected:
 private:
     void buildMenus();
     void buildDocks();
-    void restoreSettings();
     void onSelectionChanged(const QString &pollId);
     void onPollChanged(const QString &pollId);
     void onResults(const QString &pollId, const QJsonObject &results, qint64 total);
@@ -87,7 +86,6 @@ private:
     void updateSampleAction();
     void updatePresenter();
     void updateTabOrder();
-    void buildColourMenu(QMenu *view);
     void updatePaused();
 
     QString m_adminToken;

@@ -4,9 +4,13 @@
 
 #include <QAction>
 #include <QClipboard>
+#include <QDir>
+#include <QFileDialog>
+#include <QFileInfo>
 #include <QGuiApplication>
 #include <QMessageBox>
 #include <QPushButton>
+#include <QSaveFile>
 #include <QStyle>
 #include <QWidget>
 
@@ -15,7 +19,10 @@ PollActions::PollActions(ServerClient *client, QWidget *window)
       m_new(new QAction(tr("&New poll…"), this)), m_close(new QAction(tr("&Close poll"), this)),
       m_open(new QAction(tr("&Open poll"), this)), m_delete(new QAction(tr("&Delete poll…"), this)),
       m_present(new QAction(tr("&Present"), this)),
-      m_copyLink(new QAction(tr("Copy &join link"), this))
+      m_copyLink(new QAction(tr("Copy &join link"), this)),
+      m_reset(new QAction(tr("&Reset votes…"), this)),
+      m_reveal(new QAction(tr("Re&veal results"), this)),
+      m_export(new QAction(tr("&Export results…"), this))
 {
     QStyle *style = window->style();
     m_new->setObjectName(QStringLiteral("newPollAction"));
@@ -35,11 +42,23 @@ PollActions::PollActions(ServerClient *client, QWidget *window)
 
     m_present->setObjectName(QStringLiteral("presentAction"));
     m_present->setShortcut(QKeySequence(Qt::Key_F11));
-    m_present->setIcon(style->standardIcon(QStyle::SP_ComputerIcon)); // a coloured screen: visible in dark palettes too
+    m_present->setIcon(style->standardIcon(
+        QStyle::SP_ComputerIcon)); // a coloured screen: visible in dark palettes too
     m_present->setToolTip(tr("Show the selected poll full screen for a projector, with its join "
                              "link and QR code (F11)"));
     m_copyLink->setObjectName(QStringLiteral("copyJoinLinkAction"));
     m_copyLink->setToolTip(tr("Copy the link the audience opens to vote on the selected poll"));
+
+    m_reset->setObjectName(QStringLiteral("resetPollAction"));
+    m_reset->setIcon(style->standardIcon(QStyle::SP_BrowserReload));
+    m_reset->setToolTip(tr("Set every count of the selected poll to zero"));
+    m_reveal->setObjectName(QStringLiteral("revealResultsAction"));
+    m_reveal->setIcon(style->standardIcon(QStyle::SP_DialogYesButton));
+    m_reveal->setToolTip(tr("Show the selected poll's counts to the audience"));
+    m_export->setObjectName(QStringLiteral("exportResultsAction"));
+    m_export->setShortcut(QKeySequence(tr("Ctrl+E")));
+    m_export->setIcon(style->standardIcon(QStyle::SP_DialogSaveButton));
+    m_export->setToolTip(tr("Save the selected poll and its counts as CSV or JSON (Ctrl+E)"));
 
     connect(m_new, &QAction::triggered, this, &PollActions::newPollRequested);
     connect(m_present, &QAction::triggered, this, [this] {
@@ -65,6 +84,26 @@ PollActions::PollActions(ServerClient *client, QWidget *window)
                 tr("Votes are accepted again from now on."), tr("Open poll"),
                 [this, id] { setStatus(id, true); });
     });
+    connect(m_reset, &QAction::triggered, this, [this] {
+        const QString id = m_poll.id;
+        // A multiple-choice poll's total counts choices, not votes.
+        const int shown = int(qMin<qint64>(m_total, INT_MAX));
+        const QString votes =
+            m_total < 0 ? tr("all its votes")
+            : m_poll.isMultipleChoice()
+                ? UiText::plural(tr("its %Ln counted choice(s)", nullptr, shown), m_total)
+                : UiText::plural(tr("its %Ln counted vote(s)", nullptr, shown), m_total);
+        confirm(tr("Reset poll"),
+                tr("Reset the poll “%1” and discard %2?").arg(m_poll.question, votes),
+                tr("Every count goes back to zero; votes from now on count. This cannot be "
+                   "undone."),
+                tr("Reset votes"), [this, id] { reset(id); });
+    });
+    connect(m_reveal, &QAction::triggered, this, [this] {
+        if (!m_poll.id.isEmpty())
+            reveal(m_poll.id);
+    });
+    connect(m_export, &QAction::triggered, this, &PollActions::chooseExportFile);
     connect(m_delete, &QAction::triggered, this, [this] {
         const QString id = m_poll.id;
         const QString votes = m_total < 0 ? tr("all its votes")
@@ -116,6 +155,9 @@ void PollActions::updateEnabled()
     m_close->setEnabled(selected && m_poll.isOpen());
     m_open->setEnabled(selected && !m_poll.isOpen());
     m_delete->setEnabled(selected);
+    m_reset->setEnabled(selected);
+    m_reveal->setEnabled(selected && m_poll.resultsVisibility != u"always");
+    m_export->setEnabled(selected);
 }
 
 void PollActions::confirm(const QString &title, const QString &text, const QString &informative,
@@ -173,6 +215,92 @@ void PollActions::remove(const QString &pollId)
                           });
 }
 
+void PollActions::reset(const QString &pollId)
+{
+    m_client->adminPost(
+        ServerClient::apiPath(QStringLiteral("/api/v1/polls/"), pollId, QStringLiteral("/reset")),
+        {}, this, [this](const ApiReply &reply) {
+            if (reply.ok()) {
+                Q_EMIT pollReset(reply.body);
+                Q_EMIT pollUpdated(reply.body);
+                Q_EMIT message(tr("Poll reset: every count is zero."));
+            } else {
+                fail(tr("The poll was not reset."), reply);
+            }
+        });
+}
+
+void PollActions::reveal(const QString &pollId)
+{
+    m_client->adminPost(
+        ServerClient::apiPath(QStringLiteral("/api/v1/polls/"), pollId, QStringLiteral("/reveal")),
+        {}, this, [this](const ApiReply &reply) {
+            if (reply.ok()) {
+                Q_EMIT pollUpdated(reply.body);
+                Q_EMIT message(tr("Results revealed to the audience."));
+            } else {
+                fail(tr("The results were not revealed."), reply);
+            }
+        });
+}
+
+QFileDialog *PollActions::exportDialog() const
+{
+    return m_exportDialog;
+}
+
+void PollActions::chooseExportFile()
+{
+    if (m_poll.id.isEmpty())
+        return;
+    if (m_exportDialog)
+        m_exportDialog->close();
+    auto *dialog = new QFileDialog(m_window, tr("Export results"));
+    dialog->setObjectName(QStringLiteral("exportDialog"));
+    dialog->setAttribute(Qt::WA_DeleteOnClose);
+    dialog->setAcceptMode(QFileDialog::AcceptSave);
+    const QString csv = tr("CSV, for spreadsheets (*.csv)");
+    const QString json = tr("JSON (*.json)");
+    dialog->setNameFilters({csv, json});
+    dialog->setDefaultSuffix(QStringLiteral("csv"));
+    dialog->selectFile(QStringLiteral("poll-%1.csv").arg(m_poll.id));
+    connect(dialog, &QFileDialog::filterSelected, dialog, [dialog, json](const QString &filter) {
+        dialog->setDefaultSuffix(filter == json ? QStringLiteral("json") : QStringLiteral("csv"));
+    });
+    const QString id = m_poll.id;
+    connect(dialog, &QFileDialog::fileSelected, this,
+            [this, dialog, id, json](const QString &file) {
+                // The file's suffix decides; without one, the chosen filter.
+                const QString suffix = QFileInfo(file).suffix().toLower();
+                const bool asJson =
+                    suffix == u"json" || (suffix != u"csv" && dialog->selectedNameFilter() == json);
+                exportTo(id, asJson ? QStringLiteral("json") : QStringLiteral("csv"), file);
+            });
+    m_exportDialog = dialog;
+    dialog->open();
+}
+
+void PollActions::exportTo(const QString &pollId, const QString &format, const QString &fileName)
+{
+    const QString path = ServerClient::apiPath(QStringLiteral("/api/v1/polls/"), pollId,
+                                               QStringLiteral("/export?format=") + format);
+    m_client->adminGet(path, this, [this, fileName](const ApiReply &reply) {
+        if (!reply.ok()) {
+            fail(tr("The results were not exported."), reply);
+            return;
+        }
+        QSaveFile file(fileName);
+        if (!file.open(QIODevice::WriteOnly) || file.write(reply.raw) != reply.raw.size() ||
+            !file.commit()) {
+            showError(tr("The export could not be written to %1: %2")
+                          .arg(QDir::toNativeSeparators(fileName), file.errorString()));
+            return;
+        }
+        Q_EMIT exported(fileName);
+        Q_EMIT message(tr("Results exported to %1.").arg(QDir::toNativeSeparators(fileName)));
+    });
+}
+
 QString PollActions::failureText(const QString &what, const ApiReply &reply)
 {
     QString why = reply.errorMessage();
@@ -186,7 +314,11 @@ QString PollActions::failureText(const QString &what, const ApiReply &reply)
 
 void PollActions::fail(const QString &what, const ApiReply &reply)
 {
-    const QString text = failureText(what, reply);
+    showError(failureText(what, reply));
+}
+
+void PollActions::showError(const QString &text)
+{
     Q_EMIT message(text);
     // A refusal must not pass unnoticed: it stays on screen until dismissed.
     if (m_error)

@@ -5,16 +5,18 @@
 #include <QJsonObject>
 #include <QMessageBox>
 #include <QObject>
-#include <QUrl>
 #include <QPointer>
+#include <QUrl>
 #include <functional>
 
 class QAction;
+class QFileDialog;
 class QWidget;
 class ServerClient;
 struct ApiReply;
 
-// The poll administration actions of the console (new, close, open, delete) with
+// The poll administration actions of the console (new, close, open, reset, reveal,
+// export, delete) with
 // their shortcuts, tooltips and confirmations. Requests go through the REST API with
 // the admin token; the outcome is reported with signals.
 class PollActions : public QObject {
@@ -36,6 +38,13 @@ public:
     QAction *closePoll() const { return m_close; }
     QAction *openPoll() const { return m_open; }
     QAction *deletePoll() const { return m_delete; }
+    QAction *resetPoll() const { return m_reset; }
+    QAction *revealResults() const { return m_reveal; }
+    QAction *exportResults() const { return m_export; }
+    // The export's save dialog while it is open.
+    QFileDialog *exportDialog() const;
+    // Writes the poll's export (format "csv" or "json", from the server) to `fileName`.
+    void exportTo(const QString &pollId, const QString &format, const QString &fileName);
     QAction *present() const { return m_present; }
     QAction *copyJoinLink() const { return m_copyLink; }
     // The confirmation on screen, if any.
@@ -50,6 +59,10 @@ Q_SIGNALS:
     void presentRequested();
     void pollUpdated(const QJsonObject &poll);
     void pollDeleted(const QString &pollId);
+    // The poll's counts were set to zero (its JSON, with reset_at).
+    void pollReset(const QJsonObject &poll);
+    // An export was written to `fileName`.
+    void exported(const QString &fileName);
     void message(const QString &text);
 
 private:
@@ -57,7 +70,11 @@ private:
                  const QString &button, std::function<void()> action);
     void setStatus(const QString &pollId, bool open);
     void remove(const QString &pollId);
+    void reset(const QString &pollId);
+    void reveal(const QString &pollId);
+    void chooseExportFile();
     void fail(const QString &what, const ApiReply &reply);
+    void showError(const QString &text);
     void updateEnabled();
 
     ServerClient *m_client;
@@ -71,6 +88,10 @@ private:
     QAction *m_delete;
     QAction *m_present;
     QAction *m_copyLink;
+    QAction *m_reset;
+    QAction *m_reveal;
+    QAction *m_export;
+    QPointer<QFileDialog> m_exportDialog;
     QUrl m_publicUrl;
     QMessageBox *m_confirmation = nullptr;
     QPointer<QMessageBox> m_error;

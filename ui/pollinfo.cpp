@@ -22,6 +22,15 @@ PollInfo PollInfo::fromJson(const QJsonObject &json)
                                            Qt::ISODateWithMs);
     poll.oneVotePerVoter = json.value(QStringLiteral("one_vote_per_voter")).toBool();
     poll.shard = json.value(QStringLiteral("shard")).toString();
+    poll.maxChoices = qMax(1, json.value(QStringLiteral("max_choices")).toInt(1));
+    const QString visibility = json.value(QStringLiteral("results_visibility")).toString();
+    if (!visibility.isEmpty())
+        poll.resultsVisibility = visibility;
+    const auto timestamp = [&json](const char *key) {
+        return QDateTime::fromString(json.value(QLatin1String(key)).toString(), Qt::ISODateWithMs);
+    };
+    poll.closesAt = timestamp("closes_at");
+    poll.resetAt = timestamp("reset_at");
     for (const QJsonValue &value : json.value(QStringLiteral("options")).toArray()) {
         const QJsonObject option = value.toObject();
         poll.options.append({option.value(QStringLiteral("id")).toString(),

@@ -124,10 +124,12 @@ QStringList PollListModel::themes() const
 void PollListModel::replaceRow(int row, const PollInfo &poll)
 {
     const PollInfo &old = m_polls.at(row);
-    const bool changed = old.question != poll.question || old.theme != poll.theme ||
-                         old.status != poll.status || old.shard != poll.shard ||
-                         old.oneVotePerVoter != poll.oneVotePerVoter ||
-                         old.options.size() != poll.options.size();
+    const bool changed =
+        old.question != poll.question || old.theme != poll.theme || old.status != poll.status ||
+        old.shard != poll.shard || old.oneVotePerVoter != poll.oneVotePerVoter ||
+        old.options.size() != poll.options.size() || old.maxChoices != poll.maxChoices ||
+        old.resultsVisibility != poll.resultsVisibility || old.closesAt != poll.closesAt ||
+        old.resetAt != poll.resetAt;
     if (!changed)
         return;
     m_polls[row] = poll;

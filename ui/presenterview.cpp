@@ -116,7 +116,14 @@ void PresenterView::setPoll(const PollInfo &poll)
     }
     m_poll = poll;
     m_question->setText(poll.question);
-    m_state->setText(poll.isOpen() ? tr("Voting is open") : tr("Voting is closed · final results"));
+    if (poll.resultsHidden())
+        m_state->setText(poll.isOpen() ? tr("Voting is open · results are hidden for now")
+                                       : tr("Voting is closed · results are hidden for now"));
+    else
+        m_state->setText(poll.isOpen() ? tr("Voting is open")
+                                       : tr("Voting is closed · final results"));
+    // A projector shows what the audience may see: no counts while they are hidden.
+    m_chart->setVisible(!poll.resultsHidden());
     m_chart->setPoll(poll);
     updateNumbers();
 }
@@ -147,7 +154,10 @@ void PresenterView::showPollGone()
 
 void PresenterView::updateNumbers()
 {
-    if (m_total < 0)
+    m_rateLabel->setVisible(!m_poll.resultsHidden());
+    if (m_poll.resultsHidden())
+        m_totalLabel->setText(tr("Results hidden"));
+    else if (m_total < 0)
         m_totalLabel->setText(tr("… votes"));
     else
         m_totalLabel->setText(m_total == 1 ? tr("1 vote")

@@ -128,13 +128,14 @@ void RestPoller::fetchResults(const QString &pollId)
         return;
     m_resultsBusy.insert(pollId);
     const QString path = ServerClient::apiPath(ApiPrefix + QStringLiteral("/results/"), pollId);
-    m_client->get(path, this, [this, pollId](const ApiReply &reply) {
+    // With the admin token: the operator sees counts the audience cannot see yet.
+    m_client->adminGet(path, this, [this, pollId](const ApiReply &reply) {
         m_resultsBusy.remove(pollId);
         if (check(reply)) {
             if (reply.ok())
-                Q_EMIT resultsFetched(pollId,
-                                      reply.body.value(QStringLiteral("results")).toObject(),
-                                      reply.body.value(QStringLiteral("total")).toInteger());
+                Q_EMIT resultsFetched(pollId, reply.body);
+            else if (reply.errorCode() == u"results_hidden")
+                Q_EMIT resultsHidden(pollId);
             else if (reply.status == 404)
                 Q_EMIT pollGone(pollId);
         }

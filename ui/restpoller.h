@@ -45,7 +45,10 @@ public:
 
 Q_SIGNALS:
     void statsFetched(const QJsonObject &stats);
-    void resultsFetched(const QString &pollId, const QJsonObject &results, qint64 total);
+    // The answer of GET /results/{id}: results, total and (newer servers) voters.
+    void resultsFetched(const QString &pollId, const QJsonObject &answer);
+    // The counts are hidden and this console has no admin token that sees them.
+    void resultsHidden(const QString &pollId);
     void pollGone(const QString &pollId);
     void pollsFetched(const QJsonArray &polls);
     void ringFetched(const QJsonObject &ring);

@@ -83,6 +83,8 @@ void ResultsChart::clearPoll()
     m_optionTexts.clear();
     m_values.clear();
     m_total = 0;
+    m_voters = -1;
+    m_multipleChoice = false;
     m_set->remove(0, m_set->count());
     m_categoryAxis->clear();
     qDeleteAll(m_labels);
@@ -97,9 +99,12 @@ void ResultsChart::setPoll(const PollInfo &poll)
         ids.append(option.id);
         texts.append(option.text);
     }
-    if (poll.id == m_pollId && ids == m_optionIds && texts == m_optionTexts)
+    if (poll.id == m_pollId && ids == m_optionIds && texts == m_optionTexts) {
+        m_multipleChoice = poll.isMultipleChoice();
         return;
+    }
     clearPoll();
+    m_multipleChoice = poll.isMultipleChoice();
     ++m_rebuilds;
     m_pollId = poll.id;
     m_optionIds = ids;
@@ -165,6 +170,20 @@ void ResultsChart::setResults(const QJsonObject &results, qint64 total)
     updateLabels();
 }
 
+void ResultsChart::setVoters(qint64 voters)
+{
+    if (voters == m_voters)
+        return;
+    m_voters = voters;
+    if (m_multipleChoice)
+        updateLabels();
+}
+
+qint64 ResultsChart::shareBase() const
+{
+    return m_multipleChoice && m_voters > 0 ? m_voters : m_total;
+}
+
 QMap<QString, qint64> ResultsChart::values() const
 {
     QMap<QString, qint64> values;
@@ -209,9 +228,9 @@ QString ResultsChart::valuesText() const
         QString part =
             UiText::plural(tr("%1: %Ln vote(s)", nullptr, int(qMin<qint64>(value, INT_MAX))), value)
                 .arg(m_optionTexts.at(i));
-        if (m_total > 0)
-            part +=
-                tr(", %1%").arg(locale.toString(100.0 * double(value) / double(m_total), 'f', 1));
+        if (shareBase() > 0)
+            part += tr(", %1%").arg(
+                locale.toString(100.0 * double(value) / double(shareBase()), 'f', 1));
         parts.append(part);
     }
     return parts.join(QStringLiteral("; "));
@@ -280,9 +299,9 @@ void ResultsChart::updateLabels()
         QGraphicsSimpleTextItem *label = m_labels.at(i);
         const qint64 value = m_values.at(i);
         QString text = locale.toString(value);
-        if (m_total > 0)
+        if (shareBase() > 0)
             text += QStringLiteral(" · %1%").arg(
-                locale.toString(100.0 * double(value) / double(m_total), 'f', 1));
+                locale.toString(100.0 * double(value) / double(shareBase()), 'f', 1));
         label->setText(text);
         const QPointF end = m_chart->mapToPosition(QPointF(double(value), barIndex(i)), m_series);
         const QRectF box = label->boundingRect();

@@ -13,7 +13,8 @@ class QHorizontalBarSeries;
 class QValueAxis;
 
 // The live bar chart of one poll: a horizontal bar per option, top to bottom in the
-// poll's order, each labelled with its count and share of the total. New results
+// poll's order, each labelled with its count and share of the total (of the voters
+// on a multiple-choice poll, as the audience page and the export count). New results
 // change the bar values in place; the chart is rebuilt only when another poll (or
 // a poll with other options) is shown, so it does not flicker.
 class ResultsChart : public QChartView {
@@ -24,6 +25,8 @@ public:
     void setPoll(const PollInfo &poll);
     void clearPoll();
     void setResults(const QJsonObject &results, qint64 total);
+    // Votes cast: the base of the shares on a multiple-choice poll.
+    void setVoters(qint64 voters);
     // Text and bars `zoom` times the console's size, e.g. for a projector.
     void setZoom(double zoom);
 
@@ -51,6 +54,7 @@ private:
     void updateRange();
     void setScale(double atLeast);
     void updateLabels();
+    qint64 shareBase() const;
     void applyPalette();
     void applyFonts();
     void updateCategories();
@@ -67,6 +71,8 @@ private:
     QStringList m_optionTexts;
     QList<qint64> m_values; // poll order
     qint64 m_total = 0;
+    qint64 m_voters = -1;
+    bool m_multipleChoice = false;
     int m_rebuilds = 0;
     double m_zoom = 1.0;
     bool m_zoomed = false;

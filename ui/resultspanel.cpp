@@ -1,5 +1,6 @@
 #include "resultspanel.h"
 #include "elidedlabel.h"
+#include "pollbadges.h"
 #include "resultschart.h"
 #include "uitext.h"
 
@@ -40,6 +41,7 @@ ResultsPanel::ResultsPanel(QWidget *parent)
       m_content(new QWidget(this)), m_emptyLabel(new QLabel(this)),
       m_question(elidedLabel(m_content, QStringLiteral("questionLabel"), 3)),
       m_details(elidedLabel(m_content, QStringLiteral("detailsLabel"), 2)),
+      m_badges(new PollBadges(m_content)),
       m_totalLabel(plainLabel(m_content, QStringLiteral("totalLabel"))),
       m_rateLabel(plainLabel(m_content, QStringLiteral("rateLabel"))),
       m_actionsLayout(new QHBoxLayout), m_chart(new ResultsChart(m_content))
@@ -72,6 +74,7 @@ ResultsPanel::ResultsPanel(QWidget *parent)
     layout->setContentsMargins(0, 0, 0, 0);
     layout->addLayout(top);
     layout->addWidget(m_details);
+    layout->addWidget(m_badges);
     layout->addLayout(numbers);
     layout->addWidget(m_chart, 1);
 
@@ -123,8 +126,10 @@ void ResultsPanel::setPoll(const PollInfo &poll)
                 .arg(QLocale().toString(poll.createdAt.toLocalTime(), QLocale::ShortFormat)));
     m_details->setFullText(details.join(QStringLiteral("  ·  ")));
     m_chart->setPoll(poll);
+    m_badges->setPoll(poll);
     if (other) {
         m_total = -1;
+        m_voters = -1;
         m_rate.reset();
         updateTotal();
         updateRate();
@@ -164,6 +169,8 @@ void ResultsPanel::clearPoll(const QString &emptyText)
 {
     m_poll = PollInfo();
     m_total = -1;
+    m_voters = -1;
+    m_badges->clear();
     m_rate.reset();
     m_rateTimer->stop();
     m_chart->clearPoll();
@@ -186,12 +193,39 @@ void ResultsPanel::setResults(const QJsonObject &results, qint64 total)
     }
 }
 
+void ResultsPanel::setVoters(qint64 voters)
+{
+    if (m_poll.id.isEmpty() || voters == m_voters)
+        return;
+    m_voters = voters;
+    m_chart->setVoters(voters);
+    updateTotal();
+}
+
+void ResultsPanel::setCountsHidden()
+{
+    if (m_poll.id.isEmpty() || m_total >= 0)
+        return;
+    m_totalLabel->setText(tr("Counts hidden: set the admin token (Ctrl+L) to see them"));
+    m_totalLabel->setAccessibleName(m_totalLabel->text());
+}
+
 void ResultsPanel::updateTotal()
 {
-    m_totalLabel->setText(m_total < 0 ? tr("Total: …")
-                                      : UiText::plural(tr("Total: %Ln vote(s)", nullptr,
-                                                          int(qMin<qint64>(m_total, INT_MAX))),
-                                                       m_total));
+    const int shown = int(qMin<qint64>(m_total, INT_MAX));
+    QString text;
+    if (m_total < 0)
+        text = tr("Total: …");
+    else if (!m_poll.isMultipleChoice())
+        text = UiText::plural(tr("Total: %Ln vote(s)", nullptr, shown), m_total);
+    else if (m_voters < 0)
+        text = UiText::plural(tr("Total: %Ln choice(s)", nullptr, shown), m_total);
+    else
+        text = tr("%1 · %2").arg(
+            UiText::plural(tr("Total: %Ln choice(s)", nullptr, shown), m_total),
+            UiText::plural(tr("%Ln voter(s)", nullptr, int(qMin<qint64>(m_voters, INT_MAX))),
+                           m_voters));
+    m_totalLabel->setText(text);
     m_totalLabel->setAccessibleName(m_totalLabel->text());
 }
 

@@ -7,6 +7,7 @@
 #include <QWidget>
 
 class ElidedLabel;
+class PollBadges;
 class QAction;
 class QHBoxLayout;
 class QLabel;
@@ -26,6 +27,10 @@ public:
     void setPoll(const PollInfo &poll);
     void clearPoll(const QString &emptyText);
     void setResults(const QJsonObject &results, qint64 total);
+    // Votes cast (the total counts selections: on a multiple-choice poll it is more).
+    void setVoters(qint64 voters);
+    // The server hides the counts from this console (no admin token that sees them).
+    void setCountsHidden();
     // While the server is unreachable the rate is unknown, not zero; afterwards it
     // starts over, so the votes counted during the outage do not show as a spike.
     void setOutage(bool outage);
@@ -41,6 +46,7 @@ public:
     ElidedLabel *detailsLabel() const { return m_details; }
     QLabel *totalLabel() const { return m_totalLabel; }
     QLabel *rateLabel() const { return m_rateLabel; }
+    PollBadges *badges() const { return m_badges; }
 
 private:
     void updateTotal();
@@ -48,6 +54,7 @@ private:
 
     PollInfo m_poll;
     qint64 m_total = -1;
+    qint64 m_voters = -1;
     bool m_outage = false;
     bool m_paused = false;
     bool m_rateStale = false; // the next total starts the rate over
@@ -58,6 +65,7 @@ private:
     QLabel *m_emptyLabel;
     ElidedLabel *m_question;
     ElidedLabel *m_details;
+    PollBadges *m_badges;
     QLabel *m_totalLabel;
     QLabel *m_rateLabel;
     QHBoxLayout *m_actionsLayout;

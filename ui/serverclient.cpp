@@ -62,6 +62,11 @@ void ServerClient::post(const QString &path, const QJsonObject &body, QObject *c
          std::move(handler));
 }
 
+void ServerClient::adminGet(const QString &path, QObject *context, Handler handler)
+{
+    send("GET", path, {}, Auth::Admin, context, std::move(handler));
+}
+
 void ServerClient::adminPost(const QString &path, const QJsonObject &body, QObject *context,
                              Handler handler)
 {
@@ -104,7 +109,8 @@ void ServerClient::send(const QByteArray &method, const QString &path, const QBy
         const QVariant status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute);
         if (status.isValid()) {
             answer.status = status.toInt();
-            answer.body = QJsonDocument::fromJson(reply->readAll()).object();
+            answer.raw = reply->readAll();
+            answer.body = QJsonDocument::fromJson(answer.raw).object();
             bool ok = false;
             const int retry = reply->rawHeader("Retry-After").trimmed().toInt(&ok);
             if (ok && retry >= 0)

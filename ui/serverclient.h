@@ -13,6 +13,7 @@ class QNetworkAccessManager;
 struct ApiReply {
     int status = 0;             // 0: no HTTP answer (unreachable, refused, timed out)
     QJsonObject body;           // the body when it is a JSON object
+    QByteArray raw;             // the body as received (an export file, for instance)
     QString transportError;     // set when status is 0
     int retryAfterSeconds = -1; // the Retry-After header of a 429 or 503, -1 without one
 
@@ -28,7 +29,8 @@ struct ApiReply {
 
 // The console's only way to the server's REST API. Every call is asynchronous: the
 // handler runs on the GUI thread when the answer arrives, unless `context` was
-// destroyed first. Admin calls (create, close, open, delete) carry the admin token.
+// destroyed first. Admin calls (create, close, open, delete, reset, reveal, export, and
+// result reads that must see hidden counts) carry the admin token.
 class ServerClient : public QObject {
     Q_OBJECT
 public:
@@ -48,6 +50,8 @@ public:
 
     void get(const QString &path, QObject *context, Handler handler);
     void post(const QString &path, const QJsonObject &body, QObject *context, Handler handler);
+    // A GET with the admin token when one is set (results the audience cannot see yet).
+    void adminGet(const QString &path, QObject *context, Handler handler);
     void adminPost(const QString &path, const QJsonObject &body, QObject *context, Handler handler);
     void adminDelete(const QString &path, QObject *context, Handler handler);
 

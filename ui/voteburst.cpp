@@ -8,6 +8,20 @@
 #include <QRandomGenerator>
 #include <QTimer>
 
+#include <algorithm>
+
+namespace {
+// A vote's options as the API takes them: option_id for one (what every server
+// understands), option_ids for several.
+void putOptions(QJsonObject &body, const VoteBurst::Ballot &ballot)
+{
+    if (ballot.size() == 1)
+        body.insert(QStringLiteral("option_id"), ballot.constFirst());
+    else
+        body.insert(QStringLiteral("option_ids"), QJsonArray::fromStringList(ballot));
+}
+} // namespace
+
 VoteBurst::VoteBurst(LiveClient *live, QObject *parent)
     : QObject(parent), m_live(live), m_rest(new ServerClient(this)), m_timer(new QTimer(this))
 {
@@ -83,26 +97,27 @@ bool VoteBurst::start(const Plan &plan, const QUrl &baseUrl, QString *error)
     if (plan.transport == Transport::RestBulk) {
         // Bulk requests must fit the server's limits, which only the server knows.
         const int generation = m_generation;
-        m_rest->get(QStringLiteral("/api/v1/stats"), this, [this, generation](const ApiReply &reply) {
-            if (generation == m_generation)
-                learnLimits(reply.ok() ? reply.body : QJsonObject());
-        });
+        m_rest->get(QStringLiteral("/api/v1/stats"), this,
+                    [this, generation](const ApiReply &reply) {
+                        if (generation == m_generation)
+                            learnLimits(reply.ok() ? reply.body : QJsonObject());
+                    });
     }
     Q_EMIT progressed();
     return true;
 }
 
-int VoteBurst::bulkChunkFor(const QString &pollId, int maxVotes, qint64 maxBodyBytes)
+int VoteBurst::bulkChunkFor(const QString &pollId, int maxVotes, qint64 maxBodyBytes,
+                            int maxChoices)
 {
-    // Every item has the same size: the poll id and a one-letter option.
+    // The largest item: the poll id and the most one-letter options a vote may carry.
     const qint64 envelope = QJsonDocument(QJsonObject{{QStringLiteral("votes"), QJsonArray()}})
                                 .toJson(QJsonDocument::Compact)
                                 .size();
-    const qint64 item = QJsonDocument(QJsonObject{{QStringLiteral("poll_id"), pollId},
-                                                  {QStringLiteral("option_id"), QStringLiteral("A")}})
-                            .toJson(QJsonDocument::Compact)
-                            .size() +
-                        1; // the comma
+    QJsonObject largest{{QStringLiteral("poll_id"), pollId}};
+    putOptions(largest, Ballot(qMax(1, maxChoices), QStringLiteral("A")));
+    const qint64 item =
+        QJsonDocument(largest).toJson(QJsonDocument::Compact).size() + 1; // the comma
     const qint64 fitting = (maxBodyBytes - envelope) / item;
     const qint64 cap = qMin(maxVotes, MaxBulkChunk);
     return int(qBound(qint64(1), qMin(fitting, cap), qint64(MaxBulkChunk)));
@@ -115,7 +130,7 @@ void VoteBurst::learnLimits(const QJsonObject &stats)
     const QJsonObject limits = stats.value(QStringLiteral("limits")).toObject();
     const qint64 bodyBytes = limits.value(QStringLiteral("bulk_body_bytes")).toInteger(16384);
     const int votes = limits.value(QStringLiteral("bulk_votes")).toInt(1000);
-    m_bulkChunk = bulkChunkFor(m_plan.pollId, votes, bodyBytes);
+    m_bulkChunk = bulkChunkFor(m_plan.pollId, votes, bodyBytes, m_plan.maxChoices);
 }
 
 void VoteBurst::cancel()
@@ -153,9 +168,10 @@ QString VoteBurst::newVoterId()
     return QStringLiteral("console-%1-%2").arg(session).arg(++next);
 }
 
-QJsonObject VoteBurst::voteBody(const QString &option) const
+QJsonObject VoteBurst::voteBody(const Ballot &ballot) const
 {
-    QJsonObject body{{QStringLiteral("option_id"), option}};
+    QJsonObject body;
+    putOptions(body, ballot);
     if (m_plan.uniqueVoters)
         body.insert(QStringLiteral("voter_id"), newVoterId());
     return body;
@@ -166,19 +182,19 @@ qint64 VoteBurst::waitingMs() const
     return m_running && m_clock.isValid() ? qMax<qint64>(0, m_resumeAtMs - m_clock.elapsed()) : 0;
 }
 
-QStringList VoteBurst::takeVotes(int count)
+QList<VoteBurst::Ballot> VoteBurst::takeVotes(int count)
 {
-    QStringList options;
-    while (options.size() < count && !m_retry.isEmpty())
-        options.append(m_retry.takeFirst());
-    while (options.size() < count) {
-        options.append(m_plan.optionIds.at(pickOption()));
+    QList<Ballot> ballots;
+    while (ballots.size() < count && !m_retry.isEmpty())
+        ballots.append(m_retry.takeFirst());
+    while (ballots.size() < count) {
+        ballots.append(pickBallot());
         ++m_dispatched;
     }
-    return options;
+    return ballots;
 }
 
-void VoteBurst::retryLater(const QStringList &options, int seconds)
+void VoteBurst::retryLater(const QList<Ballot> &options, int seconds)
 {
     // Not counted as errors: the same votes go again once the server is ready.
     m_retry.append(options);
@@ -188,20 +204,36 @@ void VoteBurst::retryLater(const QStringList &options, int seconds)
         tr("The server asked to slow down; resending in %n s.", nullptr, qMax(1, seconds));
 }
 
-int VoteBurst::pickOption()
+VoteBurst::Ballot VoteBurst::pickBallot()
 {
-    // Smooth weighted round robin: over any stretch of votes the options get their
-    // weights' shares, evenly interleaved.
-    int best = -1;
+    // A multiple-choice vote selects 1, 2, ... up to max choices options in turn, so a
+    // burst of N votes counts a known number of selections.
+    int weighted = 0;
+    for (int weight : std::as_const(m_plan.weights))
+        weighted += weight > 0 ? 1 : 0;
+    const int most = qBound(1, qMin(m_plan.maxChoices, weighted), int(m_plan.optionIds.size()));
+    const int choices = 1 + m_dispatched % most;
+    // Smooth weighted round robin for k selections at once: every option earns its
+    // weight k times, the k richest (distinct by construction) are chosen and pay the
+    // weight sum each. Over any stretch of votes the options get their weights' shares,
+    // evenly interleaved; with one choice this is the classic one-at-a-time scheme.
+    QList<int> order;
     for (int i = 0; i < m_current.size(); ++i) {
-        m_current[i] += qMax(0, m_plan.weights.at(i));
-        if (best < 0 || m_current.at(i) > m_current.at(best))
-            best = i;
+        if (m_plan.weights.at(i) <= 0)
+            continue;
+        m_current[i] += m_plan.weights.at(i) * choices;
+        order.append(i);
     }
-    m_current[best] -= m_weightSum;
-    const QString &option = m_plan.optionIds.at(best);
-    ++m_perOption[option];
-    return best;
+    std::stable_sort(order.begin(), order.end(),
+                     [this](int a, int b) { return m_current.at(a) > m_current.at(b); });
+    Ballot ballot;
+    for (int i = 0; i < choices; ++i) {
+        const int option = order.at(i);
+        m_current[option] -= m_weightSum;
+        ballot.append(m_plan.optionIds.at(option));
+        ++m_perOption[m_plan.optionIds.at(option)];
+    }
+    return ballot;
 }
 
 void VoteBurst::tick()
@@ -236,54 +268,57 @@ void VoteBurst::tick()
     checkDone();
 }
 
-void VoteBurst::sendBulk(const QStringList &options)
+void VoteBurst::sendBulk(const QList<Ballot> &options)
 {
     QJsonArray items;
-    for (const QString &option : options)
-        items.append(QJsonObject{{QStringLiteral("poll_id"), m_plan.pollId},
-                                 {QStringLiteral("option_id"), option}});
+    for (const Ballot &ballot : options) {
+        QJsonObject item{{QStringLiteral("poll_id"), m_plan.pollId}};
+        putOptions(item, ballot);
+        items.append(item);
+    }
     ++m_inFlight;
     const int generation = m_generation;
-    m_rest->post(QStringLiteral("/api/v1/votes"), {{QStringLiteral("votes"), items}}, this,
-                 [this, generation, options](const ApiReply &reply) {
-                     if (generation != m_generation)
-                         return;
-                     --m_inFlight;
-                     if (reply.retryLater()) {
-                         retryLater(options, reply.retryAfterSeconds);
-                     } else if (reply.ok()) {
-                         m_accepted += reply.body.value(QStringLiteral("accepted")).toInt();
-                         // Items over the client's vote budget go again later; other
-                         // refusals are errors.
-                         const QJsonArray results = reply.body.value(QStringLiteral("results")).toArray();
-                         QStringList limited;
-                         int rejected = 0;
-                         QString message;
-                         for (qsizetype i = 0; i < results.size() && i < options.size(); ++i) {
-                             const QJsonObject error =
-                                 results.at(i).toObject().value(QStringLiteral("error")).toObject();
-                             if (error.isEmpty())
-                                 continue;
-                             if (error.value(QStringLiteral("code")).toString() == u"rate_limited") {
-                                 limited.append(options.at(i));
-                                 continue;
-                             }
-                             ++rejected;
-                             if (message.isEmpty())
-                                 message = error.value(QStringLiteral("message")).toString();
-                         }
-                         if (!limited.isEmpty())
-                             retryLater(limited, qMax(1, reply.retryAfterSeconds));
-                         if (rejected > 0)
-                             fail(rejected, message);
-                     } else {
-                         fail(int(options.size()), reply.errorMessage());
-                     }
-                     checkDone();
-                 });
+    m_rest->post(
+        QStringLiteral("/api/v1/votes"), {{QStringLiteral("votes"), items}}, this,
+        [this, generation, options](const ApiReply &reply) {
+            if (generation != m_generation)
+                return;
+            --m_inFlight;
+            if (reply.retryLater()) {
+                retryLater(options, reply.retryAfterSeconds);
+            } else if (reply.ok()) {
+                m_accepted += reply.body.value(QStringLiteral("accepted")).toInt();
+                // Items over the client's vote budget go again later; other
+                // refusals are errors.
+                const QJsonArray results = reply.body.value(QStringLiteral("results")).toArray();
+                QList<Ballot> limited;
+                int rejected = 0;
+                QString message;
+                for (qsizetype i = 0; i < results.size() && i < options.size(); ++i) {
+                    const QJsonObject error =
+                        results.at(i).toObject().value(QStringLiteral("error")).toObject();
+                    if (error.isEmpty())
+                        continue;
+                    if (error.value(QStringLiteral("code")).toString() == u"rate_limited") {
+                        limited.append(options.at(i));
+                        continue;
+                    }
+                    ++rejected;
+                    if (message.isEmpty())
+                        message = error.value(QStringLiteral("message")).toString();
+                }
+                if (!limited.isEmpty())
+                    retryLater(limited, qMax(1, reply.retryAfterSeconds));
+                if (rejected > 0)
+                    fail(rejected, message);
+            } else {
+                fail(int(options.size()), reply.errorMessage());
+            }
+            checkDone();
+        });
 }
 
-void VoteBurst::sendSingle(const QString &option)
+void VoteBurst::sendSingle(const Ballot &option)
 {
     ++m_inFlight;
     const int generation = m_generation;
@@ -305,7 +340,7 @@ void VoteBurst::sendSingle(const QString &option)
 void VoteBurst::sendSocket()
 {
     const qint64 ref = m_nextRef++;
-    const QString option = m_plan.optionIds.at(pickOption());
+    const Ballot option = pickBallot();
     ++m_dispatched;
     if (!m_live->sendVote(m_plan.pollId, option, ref,
                           m_plan.uniqueVoters ? newVoterId() : QString())) {

@@ -13,7 +13,8 @@ class QTimer;
 class ServerClient;
 
 // Sends N votes to one poll at R votes per second, spread over the options by
-// weight, without ever blocking the GUI thread: a timer releases the votes that are
+// weight (on a multiple-choice poll each vote picks 1..max choices options, cycling
+// through those counts), without ever blocking the GUI thread: a timer releases the votes that are
 // due, and only a bounded number of requests (or unacknowledged WebSocket votes) is
 // in flight at once, so a slow server slows the burst down instead of piling up
 // requests. The burst has its own HTTP connection pool, so the console's own
@@ -34,7 +35,11 @@ public:
         // A one-vote-per-voter poll: every vote gets its own voter id. Bulk requests
         // cannot carry those, so such a plan must use RestSingle or WebSocket.
         bool uniqueVoters = false;
+        // Options per vote at most (the poll's max_choices).
+        int maxChoices = 1;
     };
+    // The options of one vote.
+    using Ballot = QStringList;
 
     static constexpr int TickMs = 20;
     // Votes per bulk request at most; fewer when the server's limits (its /stats
@@ -68,12 +73,14 @@ public:
     int retried() const { return m_retried; }
     // While the server asked to wait: the time left, else 0.
     qint64 waitingMs() const;
-    // Votes sent per option id in this burst.
+    // Options selected per option id in this burst (a vote may select several).
     QMap<QString, int> perOption() const { return m_perOption; }
     // Votes per REST bulk request in this burst (0 until the server's limits are known).
     int bulkChunk() const { return m_bulkChunk; }
-    // The largest chunk of `pollId` votes that fits `maxVotes` items and `maxBodyBytes`.
-    static int bulkChunkFor(const QString &pollId, int maxVotes, qint64 maxBodyBytes);
+    // The largest chunk of `pollId` votes (of up to `maxChoices` options each) that fits
+    // `maxVotes` items and `maxBodyBytes`.
+    static int bulkChunkFor(const QString &pollId, int maxVotes, qint64 maxBodyBytes,
+                            int maxChoices = 1);
 
 Q_SIGNALS:
     void progressed();
@@ -82,13 +89,14 @@ Q_SIGNALS:
 private:
     void tick();
     void learnLimits(const QJsonObject &stats);
-    int pickOption();
-    void sendBulk(const QStringList &options);
-    void sendSingle(const QString &option);
-    QJsonObject voteBody(const QString &option) const;
+    // The options of the next new vote, by weight.
+    Ballot pickBallot();
+    void sendBulk(const QList<Ballot> &ballots);
+    void sendSingle(const Ballot &ballot);
+    QJsonObject voteBody(const Ballot &ballot) const;
     // The next votes to send: first those to retry, then new ones by weight.
-    QStringList takeVotes(int count);
-    void retryLater(const QStringList &options, int seconds);
+    QList<Ballot> takeVotes(int count);
+    void retryLater(const QList<Ballot> &ballots, int seconds);
     void sendSocket();
     void onAck(qint64 ref);
     void onSocketError(qint64 ref, const QString &message);
@@ -111,7 +119,7 @@ private:
     qint64 m_finishedAtMs = -1;
     qint64 m_nextRef = 1;
     QSet<qint64> m_outstanding;
-    QStringList m_retry;
+    QList<Ballot> m_retry;
     qint64 m_resumeAtMs = 0;
     int m_retried = 0;
     QMap<QString, int> m_perOption;

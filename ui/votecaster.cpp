@@ -63,7 +63,9 @@ VoteCaster::VoteCaster(ServerClient *client, LiveClient *live, QWidget *parent)
     m_transport->setCurrentIndex(
         qBound(0, settings.value(QStringLiteral("transport"), 0).toInt(), 2));
     m_start->setObjectName(QStringLiteral("burstStart"));
-    m_start->setToolTip(tr("Send the votes at the chosen rate, spread over the options by weight"));
+    m_start->setToolTip(tr("Send the votes at the chosen rate, spread over the options by weight; "
+                           "on a multiple-choice poll each vote selects 1 to its maximum of "
+                           "options, in turn"));
     m_cancel->setObjectName(QStringLiteral("burstCancel"));
     m_cancel->setToolTip(tr("Stop sending; votes already sent stay counted"));
     m_progress->setObjectName(QStringLiteral("burstProgress"));
@@ -335,6 +337,7 @@ void VoteCaster::startBurst()
     plan.ratePerSecond = m_rate->value();
     plan.transport = VoteBurst::Transport(m_transport->currentData().toInt());
     plan.uniqueVoters = m_poll.oneVotePerVoter;
+    plan.maxChoices = m_poll.maxChoices;
     QString error;
     if (!m_burst->start(plan, m_client->baseUrl(), &error)) {
         m_burstLabel->setText(error);

@@ -19,7 +19,8 @@ class VoteBurst;
 
 // Votes on the selected poll from the console: one click on an option's button casts
 // one vote (POST /api/v1/vote/{id}); a burst sends N votes at R votes/s over REST
-// (bulk or single) or the WebSocket, spread over the options by weight, with
+// (bulk or single) or the WebSocket, spread over the options by weight (a vote on a
+// multiple-choice poll selects 1..max choices options, in turn), with
 // progress, the rate achieved, errors and a Cancel button. While a burst runs the
 // panel also shows how late the GUI event loop runs (a 10 ms timer's lateness).
 class VoteCaster : public QWidget {

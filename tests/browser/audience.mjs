@@ -147,7 +147,7 @@ async function newPage(browser, viewport, errors) {
   const page = await context.newPage();
   page.on('pageerror', (error) => errors.push(`page error: ${error.message}`));
   page.on('console', (message) => {
-    if (message.type() === 'error' && !/status of 40[49]/.test(message.text())) errors.push(message.text());
+    if (message.type() === 'error' && !/status of 40[349]/.test(message.text())) errors.push(message.text());
   });
   page.on('dialog', (dialog) => {
     errors.push(`dialog opened: ${dialog.message()}`);
@@ -325,6 +325,85 @@ async function closeScenario(browser, api, base, viewport) {
   await context.close();
 }
 
+// Several choices: checkboxes up to max_choices, sent as one vote with option_ids.
+async function multipleChoiceScenario(browser, api, base, viewport) {
+  const id = `several-${viewport.name}`;
+  equal((await api('POST', '/polls', { id, question: 'Which workshops will you join?', options: ['Charts', 'Sockets', 'Tests'], max_choices: 2 })).status, 201, `[${viewport.name}] multiple-choice poll created`);
+  const errors = [];
+  const { context, page } = await newPage(browser, viewport, errors);
+  await page.goto(`${base}/p/${id}`);
+  const box = (name) => page.getByRole('checkbox', { name, exact: true });
+  await box('Charts').waitFor();
+  equal(await page.getByRole('checkbox').count(), 3, `[${viewport.name}] one checkbox per option`);
+  equal(await textOf(page.locator('#vote-hint')), 'Choose up to 2 answers, then press Vote:', `[${viewport.name}] hint names the limit`);
+  equal(await textOf(page.locator('#poll-state')), 'Open · up to 2 choices', `[${viewport.name}] state names the limit`);
+  const vote = page.getByRole('button', { name: 'Vote', exact: true });
+  check(await vote.isDisabled(), `[${viewport.name}] Vote waits for a choice`);
+  await box('Charts').check();
+  await box('Sockets').check();
+  check(await box('Tests').isDisabled(), `[${viewport.name}] a third box cannot be ticked`);
+  await box('Sockets').uncheck();
+  check(await box('Tests').isEnabled(), `[${viewport.name}] clearing one frees the others`);
+  await box('Tests').check();
+  const layout = await layoutProblems(page);
+  check(layout.length === 0, `[${viewport.name}] multiple-choice page fits: ${layout.join('; ') || 'ok'}`);
+  const contrast = await contrastProblems(page);
+  check(contrast.length === 0, `[${viewport.name}] multiple-choice page contrast: ${contrast.join('; ') || 'ok'}`);
+  await vote.click();
+  check((await waitForText(page.locator('#message'), 'Your vote for “Charts”, “Tests” was counted.', 3000)) >= 0, `[${viewport.name}] both choices counted as one vote`);
+  const results = (await api('GET', `/results/${id}`)).json;
+  equal(JSON.stringify(results.results), '{"A":1,"B":0,"C":1}', `[${viewport.name}] /results has both choices`);
+  equal(results.voters, 1, `[${viewport.name}] /results counts one voter`);
+  check((await waitForText(countOf(page, 'Charts'), '1 vote · 100%', 3000)) >= 0, `[${viewport.name}] a share is of the voters`);
+  check((await waitForText(page.locator('#total'), '1 voter · 2 choices in total', 3000)) >= 0, `[${viewport.name}] total names voters and choices`);
+  if (screenshotDir) await page.screenshot({ path: join(screenshotDir, `audience-several-${viewport.name}.png`), fullPage: true });
+  check(errors.length === 0, `[${viewport.name}] no script errors: ${errors.join('; ') || 'none'}`);
+  await context.close();
+}
+
+// Hidden results: the page votes but shows no counts until the presenter reveals them.
+async function hiddenResultsScenario(browser, api, base, viewport) {
+  const id = `hidden-${viewport.name}`;
+  equal((await api('POST', '/polls', { id, question: 'Guess the answer?', options: ['Red', 'Blue'], results_visibility: 'hidden' })).status, 201, `[${viewport.name}] hidden-results poll created`);
+  const errors = [];
+  const { context, page } = await newPage(browser, viewport, errors);
+  await page.goto(`${base}/p/${id}`);
+  await page.getByRole('button', { name: 'Blue', exact: true }).click();
+  check((await waitForText(page.locator('#message'), 'Your vote for “Blue” was counted.', 3000)) >= 0, `[${viewport.name}] vote on a hidden poll counted`);
+  check((await waitForText(page.locator('#results-hidden'), 'The results are hidden until the presenter reveals them.', 3000)) >= 0, `[${viewport.name}] results said to be hidden`);
+  equal(await page.locator('.row').count(), 0, `[${viewport.name}] no counts while hidden`);
+  equal(await page.locator('#total').isVisible(), false, `[${viewport.name}] no total while hidden`);
+  const contrast = await contrastProblems(page);
+  check(contrast.length === 0, `[${viewport.name}] hidden-results page contrast: ${contrast.join('; ') || 'ok'}`);
+  equal((await api('POST', `/polls/${id}/reveal`)).status, 200, `[${viewport.name}] revealed from the API`);
+  check((await waitForText(countOf(page, 'Blue'), '1 vote · 100%', 3000)) >= 0, `[${viewport.name}] revealed counts shown without a reload`);
+  equal(await page.locator('#results-hidden').isVisible(), false, `[${viewport.name}] hidden notice gone`);
+  equal((await api('POST', `/polls/${id}/reset`)).status, 200, `[${viewport.name}] reset from the API`);
+  check((await waitForText(countOf(page, 'Blue'), '0 votes · 0%', 3000)) >= 0, `[${viewport.name}] an open page starts from zero after a reset`);
+  check(errors.length === 0, `[${viewport.name}] no script errors: ${errors.join('; ') || 'none'}`);
+  await context.close();
+}
+
+// A timed close: a countdown, then the closed state without a reload.
+async function timedCloseScenario(browser, api, base, viewport) {
+  const id = `timed-${viewport.name}`;
+  const closesAt = new Date(Date.now() + 4000).toISOString();
+  equal((await api('POST', '/polls', { id, question: 'Last call?', options: ['Yes', 'No'], closes_at: closesAt })).status, 201, `[${viewport.name}] timed poll created`);
+  const errors = [];
+  const { context, page } = await newPage(browser, viewport, errors);
+  await page.goto(`${base}/p/${id}`);
+  await page.getByRole('button', { name: 'Yes', exact: true }).waitFor();
+  const countdown = await textOf(page.locator('#countdown'));
+  check(/^Closes in 0:0[1-4]$/.test(countdown ?? ''), `[${viewport.name}] countdown shown: ${countdown}`);
+  check(await until(async () => (await textOf(page.locator('#countdown'))) !== countdown, 2500), `[${viewport.name}] countdown moves`);
+  check((await waitForText(page.locator('#poll-state'), 'Closed · final results', 7000)) >= 0, `[${viewport.name}] closed at closes_at without a reload`);
+  equal(await page.locator('#countdown').isVisible(), false, `[${viewport.name}] countdown gone once closed`);
+  equal(await page.getByRole('button', { name: 'Yes', exact: true }).count(), 0, `[${viewport.name}] no vote buttons after the close`);
+  equal((await api('POST', `/vote/${id}`, { option_id: 'A' })).status, 409, `[${viewport.name}] the server refuses late votes`);
+  check(errors.length === 0, `[${viewport.name}] no script errors: ${errors.join('; ') || 'none'}`);
+  await context.close();
+}
+
 async function indexScenario(browser, api, base, viewport) {
   const errors = [];
   const { context, page } = await newPage(browser, viewport, errors);
@@ -389,6 +468,9 @@ try {
     await hostileScenario(browser, api, server.url, viewport);
     await closeScenario(browser, api, server.url, viewport);
     await restFallbackScenario(browser, api, server.url, viewport);
+    await multipleChoiceScenario(browser, api, server.url, viewport);
+    await hiddenResultsScenario(browser, api, server.url, viewport);
+    await timedCloseScenario(browser, api, server.url, viewport);
   }
 } catch (error) {
   check(false, `run aborted: ${error.stack ?? error}`);

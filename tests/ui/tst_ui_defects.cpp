@@ -2,16 +2,21 @@
 // counts at once, admin failures and successes that are seen, reconnection after
 // HTTP errors, a deleted poll that is announced and long texts at 1280x800.
 #include "elidedlabel.h"
+#include "healthcharts.h"
 #include "pollactions.h"
 #include "resultschart.h"
 #include "resultspanel.h"
 #include "serverclient.h"
+#include "pollsview.h"
 #include "shardview.h"
+#include "timeserieschart.h"
 #include "tallyprocess.h"
 #include "uitestsupport.h"
 #include "votecaster.h"
 
 #include <QAction>
+#include <QDateTimeAxis>
+#include <QDockWidget>
 #include <QFontMetrics>
 #include <QLabel>
 #include <QMessageBox>
@@ -32,6 +37,7 @@ private Q_SLOTS:
     void deletingTheShownPollIsAnnounced();
     void failedAdminActionSaysWhy();
     void longTextsFitAt1280x800();
+    void edgesAndHealthSpanAt1280x800();
     void tooManyConnectionsIsRetried();
     void badGatewayIsRetried();
 
@@ -255,6 +261,56 @@ void TestUiDefects::longTextsFitAt1280x800()
         QVERIFY(button->toolTip().contains(options.at(i).left(40)));
     }
     QCOMPARE(window->size(), QSize(1280, 800));
+}
+
+void TestUiDefects::edgesAndHealthSpanAt1280x800()
+{
+    auto window = openWindow(m_server->url());
+    QTRY_VERIFY_WITH_TIMEOUT(window->liveClient()->isConnected(), 15000);
+    QTest::qWait(50); // one layout pass
+    QCOMPARE(window->size(), QSize(1280, 800));
+
+    // The labels at the left edge of the docks keep their first letter inside the
+    // window, with room to spare.
+    const auto labelIn = [](QWidget *parent, const QString &text) -> QLabel * {
+        for (QLabel *label : parent->findChildren<QLabel *>()) {
+            if (label->text() == text)
+                return label;
+        }
+        return nullptr;
+    };
+    for (QLabel *label : {labelIn(window->pollsView(), QStringLiteral("&Theme:")),
+                          labelIn(window->shardView(), QStringLiteral("Pi&e:"))}) {
+        QVERIFY(label);
+        QVERIFY(label->isVisible());
+        const int textLeft = label->mapTo(window.get(), label->contentsRect().topLeft()).x();
+        QVERIFY2(textLeft >= 3, qPrintable(QStringLiteral("“%1” starts at x = %2")
+                                               .arg(label->text())
+                                               .arg(textLeft)));
+    }
+
+    // The health dock states no span of its own; its axes show the span of the data
+    // (from one minute up to the whole window), and its tooltip says exactly that.
+    auto *dock = window->findChild<QDockWidget *>(QStringLiteral("healthDock"));
+    QVERIFY(dock);
+    QCOMPARE(dock->windowTitle(), QStringLiteral("Health"));
+    HealthCharts *health = window->healthCharts();
+    health->clear();
+    TimeSeriesChart *depth = health->charts().constFirst();
+    QVERIFY(depth->toolTip().contains(QStringLiteral("From one minute up to the last five minutes")));
+    const qint64 start = QDateTime::currentMSecsSinceEpoch();
+    const QJsonObject stats{{QStringLiteral("buffer"), QJsonObject{{QStringLiteral("depth"), 1}}}};
+    const auto span = [depth] {
+        return depth->timeAxis()->min().msecsTo(depth->timeAxis()->max());
+    };
+    health->addStats(stats, start);
+    health->addStats(stats, start + 30'000);
+    QCOMPARE(span(), TimeSeriesChart::MinSpanMs);
+    health->addStats(stats, start + 4 * 60'000);
+    QCOMPARE(span(), 4 * 60'000);
+    health->addStats(stats, start + 7 * 60'000);
+    QCOMPARE(span(), TimeSeriesChart::DefaultWindowMs);
+    QCOMPARE(TimeSeriesChart::DefaultWindowMs, 5 * 60'000);
 }
 
 // Holds connections open so that the server refuses more.

@@ -2,6 +2,29 @@
 <!DOCTYPE TS>
 <TS version="2.1" language="de">
 <context>
+    <name>Appearance</name>
+    <message>
+        <source>&amp;Colours</source>
+        <translation>&amp;Farben</translation>
+    </message>
+    <message>
+        <source>&amp;System</source>
+        <translation>&amp;System</translation>
+    </message>
+    <message>
+        <source>&amp;Light</source>
+        <translation>&amp;Hell</translation>
+    </message>
+    <message>
+        <source>&amp;Dark</source>
+        <translation>&amp;Dunkel</translation>
+    </message>
+    <message>
+        <source>&amp;High contrast</source>
+        <translation>Hoher &amp;Kontrast</translation>
+    </message>
+</context>
+<context>
     <name>ConnectDialog</name>
     <message>
         <source>&amp;Remember the token on this computer</source>
@@ -180,6 +203,50 @@
     <message>
         <source>Remove option %1</source>
         <translation>Option %1 entfernen</translation>
+    </message>
+    <message>
+        <source>C&amp;lose at</source>
+        <translation>Sch&amp;ließen um</translation>
+    </message>
+    <message>
+        <source>How many options one vote may choose (1: a single choice)</source>
+        <translation>Wie viele Optionen eine Stimme wählen darf (1: eine einzige)</translation>
+    </message>
+    <message>
+        <source>Always</source>
+        <translation>Immer</translation>
+    </message>
+    <message>
+        <source>After the poll closes</source>
+        <translation>Nach dem Schließen</translation>
+    </message>
+    <message>
+        <source>Hidden until revealed</source>
+        <translation>Verborgen bis zur Freigabe</translation>
+    </message>
+    <message>
+        <source>When the audience sees the counts; the console always sees them with the admin token, and Poll › Reveal results shows them to everyone</source>
+        <translation>Wann das Publikum die Zahlen sieht; die Konsole sieht sie mit dem Admin-Token immer, und Umfrage › Ergebnisse freigeben zeigt sie allen</translation>
+    </message>
+    <message>
+        <source>Close the poll by itself at a time of your choice</source>
+        <translation>Die Umfrage zu einer gewählten Zeit von selbst schließen</translation>
+    </message>
+    <message>
+        <source>Close time</source>
+        <translation>Schließzeit</translation>
+    </message>
+    <message>
+        <source>C&amp;hoices per vote:</source>
+        <translation>Aus&amp;wahl je Stimme:</translation>
+    </message>
+    <message>
+        <source>&amp;Results visible:</source>
+        <translation>&amp;Ergebnisse sichtbar:</translation>
+    </message>
+    <message>
+        <source>The close time has passed: pick a time in the future.</source>
+        <translation>Die Schließzeit ist vorbei: Wählen Sie eine Zeit in der Zukunft.</translation>
     </message>
 </context>
 <context>
@@ -421,26 +488,6 @@
         <source>Go to h&amp;ealth</source>
         <translation>Zum &amp;Zustand</translation>
     </message>
-    <message>
-        <source>&amp;Colours</source>
-        <translation>&amp;Farben</translation>
-    </message>
-    <message>
-        <source>&amp;System</source>
-        <translation>&amp;System</translation>
-    </message>
-    <message>
-        <source>&amp;Light</source>
-        <translation>&amp;Hell</translation>
-    </message>
-    <message>
-        <source>&amp;Dark</source>
-        <translation>&amp;Dunkel</translation>
-    </message>
-    <message>
-        <source>&amp;High contrast</source>
-        <translation>Hoher &amp;Kontrast</translation>
-    </message>
 </context>
 <context>
     <name>PollActions</name>
@@ -583,6 +630,143 @@
         <source>Poll action failed</source>
         <translation>Umfrageaktion fehlgeschlagen</translation>
     </message>
+    <message>
+        <source>&amp;Reset votes…</source>
+        <translation>Stimmen &amp;zurücksetzen …</translation>
+    </message>
+    <message>
+        <source>Re&amp;veal results</source>
+        <translation>Ergebnisse &amp;freigeben</translation>
+    </message>
+    <message>
+        <source>&amp;Export results…</source>
+        <translation>Ergebnisse e&amp;xportieren …</translation>
+    </message>
+    <message>
+        <source>Set every count of the selected poll to zero</source>
+        <translation>Alle Zahlen der gewählten Umfrage auf null setzen</translation>
+    </message>
+    <message>
+        <source>Show the selected poll&apos;s counts to the audience</source>
+        <translation>Die Zahlen der gewählten Umfrage dem Publikum zeigen</translation>
+    </message>
+    <message>
+        <source>Ctrl+E</source>
+        <translation>Ctrl+E</translation>
+    </message>
+    <message>
+        <source>Save the selected poll and its counts as CSV or JSON (Ctrl+E)</source>
+        <translation>Die gewählte Umfrage mit ihren Zahlen als CSV oder JSON speichern (Strg+E)</translation>
+    </message>
+    <message numerus="yes">
+        <source>its %Ln counted vote(s)</source>
+        <translation>
+            <numerusform>ihre %Ln gezählte Stimme</numerusform>
+            <numerusform>ihre %Ln gezählten Stimmen</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Reset poll</source>
+        <translation>Umfrage zurücksetzen</translation>
+    </message>
+    <message>
+        <source>Reset the poll “%1” and discard %2?</source>
+        <translation>Die Umfrage „%1“ zurücksetzen und %2 verwerfen?</translation>
+    </message>
+    <message>
+        <source>Every count goes back to zero; votes from now on count. This cannot be undone.</source>
+        <translation>Alle Zahlen gehen auf null zurück; Stimmen ab jetzt zählen. Das lässt sich nicht rückgängig machen.</translation>
+    </message>
+    <message>
+        <source>Reset votes</source>
+        <translation>Stimmen zurücksetzen</translation>
+    </message>
+    <message>
+        <source>Poll reset: every count is zero.</source>
+        <translation>Umfrage zurückgesetzt: Alle Zahlen sind null.</translation>
+    </message>
+    <message>
+        <source>The poll was not reset.</source>
+        <translation>Die Umfrage wurde nicht zurückgesetzt.</translation>
+    </message>
+    <message>
+        <source>Results revealed to the audience.</source>
+        <translation>Ergebnisse für das Publikum freigegeben.</translation>
+    </message>
+    <message>
+        <source>The results were not revealed.</source>
+        <translation>Die Ergebnisse wurden nicht freigegeben.</translation>
+    </message>
+    <message>
+        <source>Export results</source>
+        <translation>Ergebnisse exportieren</translation>
+    </message>
+    <message>
+        <source>CSV, for spreadsheets (*.csv)</source>
+        <translation>CSV, für Tabellenkalkulationen (*.csv)</translation>
+    </message>
+    <message>
+        <source>JSON (*.json)</source>
+        <translation>JSON (*.json)</translation>
+    </message>
+    <message>
+        <source>The results were not exported.</source>
+        <translation>Die Ergebnisse wurden nicht exportiert.</translation>
+    </message>
+    <message>
+        <source>The export could not be written to %1: %2</source>
+        <translation>Der Export konnte nicht nach %1 geschrieben werden: %2</translation>
+    </message>
+    <message>
+        <source>Results exported to %1.</source>
+        <translation>Ergebnisse nach %1 exportiert.</translation>
+    </message>
+    <message numerus="yes">
+        <source>its %Ln counted choice(s)</source>
+        <translation>
+            <numerusform>ihre %Ln gezählte Auswahl</numerusform>
+            <numerusform>ihre %Ln gezählten Auswahlen</numerusform>
+        </translation>
+    </message>
+</context>
+<context>
+    <name>PollBadges</name>
+    <message>
+        <source>The audience does not see the counts; this console does. Poll › Reveal results shows them to everyone.</source>
+        <translation>Das Publikum sieht die Zahlen nicht, diese Konsole schon. Umfrage › Ergebnisse freigeben zeigt sie allen.</translation>
+    </message>
+    <message>
+        <source>The poll closes by itself at this time</source>
+        <translation>Die Umfrage schließt sich zu dieser Zeit von selbst</translation>
+    </message>
+    <message>
+        <source>Up to %1 choices per vote</source>
+        <translation>Bis zu %1 Optionen je Stimme</translation>
+    </message>
+    <message>
+        <source>Results hidden until the poll closes</source>
+        <translation>Ergebnisse verborgen bis zum Schließen</translation>
+    </message>
+    <message>
+        <source>Results hidden</source>
+        <translation>Ergebnisse verborgen</translation>
+    </message>
+    <message>
+        <source>Reset %1</source>
+        <translation>Zurückgesetzt %1</translation>
+    </message>
+    <message>
+        <source>Closing…</source>
+        <translation>Wird geschlossen …</translation>
+    </message>
+    <message>
+        <source>Closes in %1</source>
+        <translation>Schließt in %1</translation>
+    </message>
+    <message>
+        <source>at %1</source>
+        <translation>um %1</translation>
+    </message>
 </context>
 <context>
     <name>PollListModel</name>
@@ -724,6 +908,18 @@
         <source>QR code of %1</source>
         <translation>QR-Code von %1</translation>
     </message>
+    <message>
+        <source>Voting is open · results are hidden for now</source>
+        <translation>Abstimmung offen · Ergebnisse vorerst verborgen</translation>
+    </message>
+    <message>
+        <source>Voting is closed · results are hidden for now</source>
+        <translation>Abstimmung geschlossen · Ergebnisse vorerst verborgen</translation>
+    </message>
+    <message>
+        <source>Results hidden</source>
+        <translation>Ergebnisse verborgen</translation>
+    </message>
 </context>
 <context>
     <name>QObject</name>
@@ -837,6 +1033,28 @@
     <message>
         <source>– votes/s (no connection)</source>
         <translation>– Stimmen/s (keine Verbindung)</translation>
+    </message>
+    <message>
+        <source>Counts hidden: set the admin token (Ctrl+L) to see them</source>
+        <translation>Zahlen verborgen: Admin-Token setzen (Strg+L), um sie zu sehen</translation>
+    </message>
+    <message numerus="yes">
+        <source>Total: %Ln choice(s)</source>
+        <translation>
+            <numerusform>Gesamt: %Ln Auswahl</numerusform>
+            <numerusform>Gesamt: %Ln Auswahlen</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>%1 · %2</source>
+        <translation>%1 · %2</translation>
+    </message>
+    <message numerus="yes">
+        <source>%Ln voter(s)</source>
+        <translation>
+            <numerusform>%Ln Person</numerusform>
+            <numerusform>%Ln Personen</numerusform>
+        </translation>
     </message>
 </context>
 <context>
@@ -1158,10 +1376,6 @@ REST einzeln: ein POST /api/v1/vote/{id} pro Stimme
 WebSocket: Stimmnachrichten über die Live-Verbindung</translation>
     </message>
     <message>
-        <source>Send the votes at the chosen rate, spread over the options by weight</source>
-        <translation>Die Stimmen mit der gewählten Rate senden, nach Gewicht auf die Optionen verteilt</translation>
-    </message>
-    <message>
         <source>Stop sending; votes already sent stay counted</source>
         <translation>Senden beenden; bereits gesendete Stimmen bleiben gezählt</translation>
     </message>
@@ -1285,6 +1499,10 @@ Letztes Problem: %1</translation>
             <numerusform>Stimme für %1 (%2) angenommen – %Ln Stimme von dieser Konsole.</numerusform>
             <numerusform>Stimme für %1 (%2) angenommen – %Ln Stimmen von dieser Konsole.</numerusform>
         </translation>
+    </message>
+    <message>
+        <source>Send the votes at the chosen rate, spread over the options by weight; on a multiple-choice poll each vote selects 1 to its maximum of options, in turn</source>
+        <translation>Die Stimmen mit der gewählten Rate senden, nach Gewicht auf die Optionen verteilt; bei Mehrfachauswahl wählt jede Stimme reihum 1 bis zum Höchstwert an Optionen</translation>
     </message>
 </context>
 </TS>

@@ -30,6 +30,20 @@
             <numerusform>its %Ln votes</numerusform>
         </translation>
     </message>
+    <message numerus="yes">
+        <source>its %Ln counted vote(s)</source>
+        <translation>
+            <numerusform>its %Ln counted vote</numerusform>
+            <numerusform>its %Ln counted votes</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>its %Ln counted choice(s)</source>
+        <translation>
+            <numerusform>its %Ln counted choice</numerusform>
+            <numerusform>its %Ln counted choices</numerusform>
+        </translation>
+    </message>
 </context>
 <context>
     <name>ResultsChart</name>
@@ -48,6 +62,20 @@
         <translation>
             <numerusform>Total: %Ln vote</numerusform>
             <numerusform>Total: %Ln votes</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>Total: %Ln choice(s)</source>
+        <translation>
+            <numerusform>Total: %Ln choice</numerusform>
+            <numerusform>Total: %Ln choices</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%Ln voter(s)</source>
+        <translation>
+            <numerusform>%Ln voter</numerusform>
+            <numerusform>%Ln voters</numerusform>
         </translation>
     </message>
 </context>

@@ -112,6 +112,15 @@ function remember(key, value) {
 }
 
 const votesWord = (n) => (n === 1 ? '1 vote' : `${n.toLocaleString()} votes`);
+const votersWord = (n) => (n === 1 ? '1 voter' : `${n.toLocaleString()} voters`);
+
+// "4:59" or "1:02:03" for a number of seconds.
+function clock(seconds) {
+  const h = Math.floor(seconds / 3600);
+  const m = Math.floor(seconds / 60) % 60;
+  const s = String(seconds % 60).padStart(2, '0');
+  return h > 0 ? `${h}:${String(m).padStart(2, '0')}:${s}` : `${m}:${s}`;
+}
 
 // ---------------------------------------------------------------- voting page
 
@@ -122,6 +131,10 @@ function pollPage() {
   let poll = null;
   let counts = {};
   let total = 0;
+  let voters = null; // votes cast, when the server says (several choices make total larger)
+  let hidden = false; // the audience does not see the counts now (by the poll's settings)
+  let withheld = false; // the server sent results_hidden instead of counts
+  let countdownTimer = 0;
   let seq = -1;
   let ref = 0;
   const pending = new Map(); // ref -> option id
@@ -162,8 +175,52 @@ function pollPage() {
     document.title = 'Poll not found · Tally';
   }
 
+  const maxChoices = () => Math.max(1, poll?.max_choices ?? 1);
+  const multiple = () => maxChoices() > 1;
+
   function setBusy(busy) {
     for (const button of $('options').querySelectorAll('button')) button.disabled = busy;
+    $('submit-choices').disabled = busy || checkedOptions().length === 0;
+    if (busy) for (const box of $('options').querySelectorAll('input')) box.disabled = true;
+    else limitChoices();
+  }
+
+  function checkedOptions() {
+    return Array.from($('options').querySelectorAll('input:checked'), (box) => box.value);
+  }
+
+  // At most max_choices boxes can be ticked: the others wait until one is cleared.
+  function limitChoices() {
+    const full = checkedOptions().length >= maxChoices();
+    for (const box of $('options').querySelectorAll('input')) box.disabled = full && !box.checked;
+    $('submit-choices').disabled = checkedOptions().length === 0;
+  }
+
+  // Whether the audience sees the counts now, from the poll's settings.
+  function resultsHiddenBy(settings) {
+    const visibility = settings.results_visibility ?? 'always';
+    return visibility === 'hidden' || (visibility === 'after_close' && settings.status === 'open');
+  }
+
+  function updateCountdown() {
+    clearTimeout(countdownTimer);
+    const label = $('countdown');
+    const closesAt = poll?.closes_at ? Date.parse(poll.closes_at) : NaN;
+    if (!poll || poll.status !== 'open' || Number.isNaN(closesAt)) {
+      label.hidden = true;
+      return;
+    }
+    const left = Math.ceil((closesAt - Date.now()) / 1000);
+    label.hidden = false;
+    if (left > 0) {
+      label.textContent = `Closes in ${clock(left)}`;
+      // The next tick when the shown second changes.
+      countdownTimer = setTimeout(updateCountdown, (closesAt - Date.now()) % 1000 || 1000);
+    } else {
+      // The server closes it within a second and says so; ask if it has not.
+      label.textContent = 'Closing…';
+      countdownTimer = setTimeout(() => loadPoll(), 1500);
+    }
   }
 
   function optionText(id) {
@@ -181,22 +238,50 @@ function pollPage() {
     if (first) performance.mark('tally:poll-shown'); // the first render, for the browser test
     document.title = `${poll.question} · Tally`;
     const open = poll.status === 'open';
+    const wasHidden = hidden;
+    hidden = resultsHiddenBy(poll);
+    if (wasHidden && !hidden) {
+      withheld = false;
+      if (!live.live) loadResults(); // revealed or closed: the socket pushes them itself
+    }
+    const rules = [];
+    if (poll.one_vote_per_voter) rules.push('one vote per person');
+    if (multiple()) rules.push(`up to ${maxChoices()} choices`);
     $('poll-state').textContent = open
-      ? poll.one_vote_per_voter ? 'Open · one vote per person' : 'Open'
-      : 'Closed · final results';
+      ? ['Open', ...rules].join(' · ')
+      : hidden ? 'Closed' : 'Closed · final results';
     $('poll-state').dataset.state = open ? 'open' : 'closed';
-    if (rebuild) {
+    const kind = multiple() ? `several:${maxChoices()}` : 'one';
+    if (rebuild || $('options').dataset.kind !== kind) {
       const options = $('options');
       options.replaceChildren();
+      options.dataset.kind = kind;
       for (const option of poll.options) {
-        const button = element('button', 'option', option.text);
-        button.type = 'button';
-        button.dataset.option = option.id;
-        button.addEventListener('click', () => vote(option.id));
-        options.append(button);
+        if (multiple()) {
+          // Several choices: tick up to max_choices boxes, then send them as one vote.
+          const label = element('label', 'choice');
+          const box = element('input');
+          box.type = 'checkbox';
+          box.value = option.id;
+          box.dataset.option = option.id;
+          box.addEventListener('change', limitChoices);
+          label.append(box, element('span', 'choice-text', option.text));
+          options.append(label);
+        } else {
+          const button = element('button', 'option', option.text);
+          button.type = 'button';
+          button.dataset.option = option.id;
+          button.addEventListener('click', () => vote([option.id]));
+          options.append(button);
+        }
       }
+      $('submit-choices').hidden = !multiple();
+      limitChoices();
     }
-    markChoice(remember(votedKey));
+    $('vote-hint').textContent = multiple()
+      ? `Choose up to ${maxChoices()} answers, then press Vote:`
+      : 'Choose an answer:';
+    markChoice((remember(votedKey) ?? '').split(',').filter(Boolean));
     $('vote').hidden = !open;
     if (!open) {
       setBusy(false);
@@ -206,24 +291,39 @@ function pollPage() {
     } else if ($('message').textContent === 'Voting has closed.') {
       say('Voting is open again.');
     }
+    updateCountdown();
     renderResults();
   }
 
-  function markChoice(optionId) {
+  function markChoice(optionIds) {
     for (const button of $('options').querySelectorAll('button'))
-      button.setAttribute('aria-pressed', String(button.dataset.option === optionId));
+      button.setAttribute('aria-pressed', String(optionIds.includes(button.dataset.option)));
   }
 
   function renderResults() {
     if (!poll) return;
     const bars = $('bars');
     bars.replaceChildren();
+    // The page follows the poll's settings even for a reader the server would show counts.
+    const concealed = hidden || withheld;
+    const notice = $('results-hidden');
+    notice.hidden = !concealed;
+    $('total').hidden = concealed;
+    if (concealed) {
+      notice.textContent =
+        poll.results_visibility === 'after_close'
+          ? 'The results are shown when voting closes.'
+          : 'The results are hidden until the presenter reveals them.';
+      return;
+    }
+    // Several choices: a share is of the voters, so the shares add up to more than 100%.
+    const base = multiple() && voters !== null ? voters : total;
     const values = poll.options.map((o) => counts[o.id] ?? 0);
     const best = Math.max(0, ...values);
     const leaders = values.filter((v) => v === best).length; // a tie has no leader
     for (const option of poll.options) {
       const count = counts[option.id] ?? 0;
-      const share = total > 0 ? (100 * count) / total : 0;
+      const share = base > 0 ? (100 * count) / base : 0;
       const row = element('li', 'row');
       if (best > 0 && count === best && leaders === 1) row.classList.add('leading');
       const head = element('div', 'row-head');
@@ -236,16 +336,20 @@ function pollPage() {
       row.append(head, track);
       bars.append(row);
     }
-    $('total').textContent = `${votesWord(total)} in total`;
+    $('total').textContent =
+      multiple() && voters !== null
+        ? `${votersWord(voters)} · ${total.toLocaleString()} choices in total`
+        : `${votesWord(total)} in total`;
     announce();
   }
 
   // Screen readers hear the standings at most every 5 s, not on every push.
   function announce() {
-    if ($('results').hidden || announceTimer) return;
+    if ($('results').hidden || hidden || withheld || announceTimer) return;
     const wait = Math.max(0, lastAnnounce + 5000 - Date.now());
     announceTimer = setTimeout(() => {
       announceTimer = 0;
+      if (hidden || withheld) return;
       lastAnnounce = Date.now();
       const parts = poll.options.map((o) => `${o.text}: ${votesWord(counts[o.id] ?? 0)}`);
       $('announce').textContent = `Results. ${parts.join('; ')}. ${votesWord(total)} in total.`;
@@ -255,6 +359,16 @@ function pollPage() {
   function setResults(message) {
     counts = message.results ?? {};
     total = message.total ?? 0;
+    voters = typeof message.voters === 'number' ? message.voters : null;
+    withheld = false;
+    renderResults();
+  }
+
+  function hideResults() {
+    withheld = true;
+    counts = {};
+    total = 0;
+    voters = null;
     renderResults();
   }
 
@@ -263,6 +377,8 @@ function pollPage() {
       if (typeof message.seq === 'number' && message.seq <= seq) return;
       seq = message.seq ?? seq;
       setResults(message);
+    } else if (message.type === 'results_hidden' && message.poll_id === pollId) {
+      hideResults();
     } else if (message.type === 'poll_updated' && message.poll?.id === pollId) {
       showPoll(message.poll);
     } else if (message.type === 'poll_deleted' && message.poll?.id === pollId) {
@@ -294,19 +410,25 @@ function pollPage() {
     try {
       const answer = await request('GET', `/results/${path}`);
       if (answer.ok) setResults(answer.json);
+      else if (answer.json?.error?.code === 'results_hidden') hideResults();
     } catch {
       // shown again on the next push or poll
     }
   }
 
-  async function vote(optionId) {
-    if (!poll || poll.status !== 'open') return;
+  // One choice goes as option_id (what every server understands), several as option_ids.
+  function choiceFields(optionIds) {
+    return optionIds.length === 1 ? { option_id: optionIds[0] } : { option_ids: optionIds };
+  }
+
+  async function vote(optionIds) {
+    if (!poll || poll.status !== 'open' || optionIds.length === 0) return;
     setBusy(true);
     say('Sending your vote…');
-    const message = { type: 'vote', poll_id: pollId, option_id: optionId, voter_id: voterId() };
+    const message = { type: 'vote', poll_id: pollId, ...choiceFields(optionIds), voter_id: voterId() };
     ref += 1;
     const sent = ref;
-    pending.set(sent, optionId);
+    pending.set(sent, optionIds);
     if (live.send({ ...message, ref: sent })) {
       setTimeout(() => {
         if (!pending.delete(sent)) return;
@@ -318,10 +440,10 @@ function pollPage() {
     pending.delete(sent);
     try {
       const answer = await request('POST', `/vote/${path}`, {
-        option_id: optionId,
+        ...choiceFields(optionIds),
         voter_id: message.voter_id,
       });
-      if (answer.ok) accepted(optionId);
+      if (answer.ok) accepted(optionIds);
       else refused(answer.json?.error?.code, answer.json?.error?.message);
     } catch {
       setBusy(false);
@@ -329,11 +451,12 @@ function pollPage() {
     }
   }
 
-  function accepted(optionId) {
+  function accepted(optionIds) {
     setBusy(false);
-    remember(votedKey, optionId);
-    markChoice(optionId);
-    say(`Your vote for “${optionText(optionId)}” was counted.`, 'ok');
+    remember(votedKey, optionIds.join(','));
+    markChoice(optionIds);
+    const chosen = optionIds.map((id) => `“${optionText(id)}”`).join(', ');
+    say(`Your vote for ${chosen} was counted.`, 'ok');
     $('results').hidden = false;
     if (!live.live) loadResults();
     renderResults();
@@ -349,12 +472,16 @@ function pollPage() {
       loadPoll();
     } else if (code === 'poll_not_found') {
       showMissing(true);
+    } else if (code === 'too_many_choices') {
+      say(`Choose at most ${maxChoices()} answers.`, 'warn');
     } else if (code === 'rate_limited') {
       say('Too many votes from your network right now. Try again in a moment.', 'error');
     } else {
       say(text || 'The vote was not accepted.', 'error');
     }
   }
+
+  $('submit-choices').addEventListener('click', () => vote(checkedOptions()));
 
   // Without the socket, results are fetched now and then instead of pushed.
   setInterval(() => {
