@@ -59,6 +59,17 @@ LiveClient::LiveClient(ServerClient *client, QObject *parent)
     connect(m_rest, &RestPoller::ringFetched, this, &LiveClient::ringReceived);
 }
 
+void LiveClient::setApiPrefix(const QString &prefix)
+{
+    m_client->setApiPrefix(prefix);
+    m_socketPath = m_client->api(Protocol::WebSocketPath);
+}
+
+QString LiveClient::apiPrefix() const
+{
+    return m_client->apiPrefix();
+}
+
 QUrl LiveClient::socketUrl(const QUrl &baseUrl, const QString &socketPath)
 {
     QUrl url = baseUrl;

@@ -148,7 +148,7 @@ void PollActions::confirm(const QString &title, const QString &text, const QStri
 void PollActions::setStatus(const QString &pollId, bool open)
 {
     const QString path =
-        ServerClient::apiPath(QStringLiteral("/api/v1/polls/"), pollId,
+        ServerClient::apiPath(m_client->api(Protocol::PollsPath) + u'/', pollId,
                               open ? QStringLiteral("/open") : QStringLiteral("/close"));
     m_client->adminPost(path, {}, this, [this, open](const ApiReply &reply) {
         if (reply.ok()) {
@@ -162,8 +162,8 @@ void PollActions::setStatus(const QString &pollId, bool open)
 
 void PollActions::remove(const QString &pollId)
 {
-    m_client->adminDelete(ServerClient::apiPath(QStringLiteral("/api/v1/polls/"), pollId), this,
-                          [this, pollId](const ApiReply &reply) {
+    m_client->adminDelete(ServerClient::apiPath(m_client->api(Protocol::PollsPath) + u'/', pollId),
+                          this, [this, pollId](const ApiReply &reply) {
                               if (reply.ok() || reply.status == 404) {
                                   Q_EMIT pollDeleted(pollId);
                                   Q_EMIT message(tr("Poll deleted."));

@@ -1,5 +1,7 @@
 #pragma once
 
+#include "protocol/protocol.h"
+
 #include <QDateTime>
 #include <QJsonObject>
 #include <QString>
@@ -23,7 +25,7 @@ struct Poll {
     static constexpr int MaxQuestionLength = 500;
     static constexpr int MaxOptionLength = 200;
     static constexpr int MaxThemeLength = 64;
-    static constexpr int MaxIdLength = 64;
+    static constexpr int MaxIdLength = Protocol::MaxPollIdLength;
 
     static QString optionId(int index) { return QString(QChar(u'A' + index)); }
     // Index of an option id ("A" -> 0), or -1 when it names no option of this poll.

@@ -135,13 +135,12 @@ void PollController::remove(const HttpExchange &exchange, const QString &id) con
 {
     if (!authorized(exchange))
         return;
-    m_storage.deletePoll(
-        id, m_scope.onWorker<Outcome<bool>>([exchange](Outcome<bool> deleted) {
-            if (deleted)
-                exchange.replyEmpty(HttpExchange::Status::NoContent);
-            else
-                exchange.replyError(deleted.error());
-        }));
+    m_storage.deletePoll(id, m_scope.onWorker<Outcome<bool>>([exchange](Outcome<bool> deleted) {
+        if (deleted)
+            exchange.replyEmpty(HttpExchange::Status::NoContent);
+        else
+            exchange.replyError(deleted.error());
+    }));
 }
 
 void PollController::themes(const HttpExchange &exchange) const

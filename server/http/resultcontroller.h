@@ -9,7 +9,10 @@ class ResultService;
 // shard is answered on the worker's thread when it returns.
 class ResultController {
 public:
-    ResultController(const ResultService &results, QObject *thread) : m_results(results), m_thread(thread) {}
+    ResultController(const ResultService &results, QObject *thread)
+        : m_results(results), m_thread(thread)
+    {
+    }
     void registerRoutes(Router &router, const QString &prefix);
 
 private:

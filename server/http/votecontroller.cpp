@@ -22,14 +22,13 @@ QString VoteController::clientOf(const HttpExchange &exchange) const
     if (!m_guard)
         return RequestGuard::normalise(exchange.peer());
     return m_guard->clientOf(exchange.peer(), exchange.header("X-Forwarded-For"),
-                                          exchange.header("X-Real-IP"));
+                             exchange.header("X-Real-IP"));
 }
 
 void VoteController::vote(const HttpExchange &exchange, const QString &pollId) const
 {
     const auto read = [this, exchange, pollId]() -> Outcome<VoteRequest> {
-        const Outcome<QJsonObject> body =
-            JsonBody::parse(exchange, m_config.maxBodyBytes());
+        const Outcome<QJsonObject> body = JsonBody::parse(exchange, m_config.maxBodyBytes());
         if (!body)
             return body.error();
         Outcome<VoteRequest> request = RequestParser::parseVote(pollId, body.value());

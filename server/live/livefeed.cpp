@@ -1,4 +1,5 @@
 #include "livefeed.h"
+#include "core/periodic.h"
 #include "core/serverstats.h"
 #include "livereceiver.h"
 #include "stats/statsmodel.h"
@@ -8,8 +9,6 @@
 #include <QTimer>
 
 namespace {
-constexpr int StatsIntervalMs = 500;
-
 QByteArray compact(const QJsonObject &object)
 {
     return QJsonDocument(object).toJson(QJsonDocument::Compact);
@@ -36,12 +35,8 @@ qint64 LiveFeed::clientCount() const
 void LiveFeed::start()
 {
     QMetaObject::invokeMethod(this, [this] {
-        m_tickTimer = new QTimer(this);
-        connect(m_tickTimer, &QTimer::timeout, this, &LiveFeed::tick);
-        m_tickTimer->start(m_intervalMs);
-        m_statsTimer = new QTimer(this);
-        connect(m_statsTimer, &QTimer::timeout, this, &LiveFeed::publishStats);
-        m_statsTimer->start(StatsIntervalMs);
+        Periodic::every(this, m_intervalMs, [this] { tick(); });
+        Periodic::every(this, Periodic::StatsPushMs, [this] { publishStats(); });
     });
 }
 
@@ -103,12 +98,13 @@ void LiveFeed::readCounts(const QString &pollId, bool shareRead,
     if (shareRead)
         m_reading.insert(pollId);
     // This object lives on the storage thread: the read's answer comes back here.
-    m_results.readStored(pollId, nullptr, [this, pollId, shareRead, done](Outcome<ResultService::Results> read) {
-        if (shareRead)
-            m_reading.remove(pollId);
-        if (read)
-            done(read.value().counts, read.value().optionCount);
-    });
+    m_results.readStored(pollId, nullptr,
+                         [this, pollId, shareRead, done](Outcome<ResultService::Results> read) {
+                             if (shareRead)
+                                 m_reading.remove(pollId);
+                             if (read)
+                                 done(read.value().counts, read.value().optionCount);
+                         });
 }
 
 void LiveFeed::tick()
@@ -126,7 +122,9 @@ void LiveFeed::tick()
             ++m_sequence[pollId];
             const QByteArray message = resultsMessage(pollId, counts, optionCount);
             forEachHub([&](LiveReceiver *hub) {
-                QMetaObject::invokeMethod(hub->context(), [hub, pollId, message] { hub->deliverResults(pollId, message); });
+                QMetaObject::invokeMethod(hub->context(), [hub, pollId, message] {
+                    hub->deliverResults(pollId, message);
+                });
             });
         });
     }
@@ -152,7 +150,9 @@ void LiveFeed::requestSnapshot(LiveReceiver *hub, quint64 sessionId, const QStri
             const QByteArray message = resultsMessage(pollId, counts, optionCount);
             QMutexLocker locker(&m_mutex);
             if (m_hubs.contains(hub))
-                QMetaObject::invokeMethod(hub->context(), [hub, sessionId, message] { hub->deliverTo(sessionId, message); });
+                QMetaObject::invokeMethod(hub->context(), [hub, sessionId, message] {
+                    hub->deliverTo(sessionId, message);
+                });
         });
     });
 }
@@ -176,7 +176,8 @@ void LiveFeed::publishPollEvent(const QString &type, const QJsonObject &poll)
 {
     const QByteArray message = compact({{QStringLiteral("type"), type}, {QStringLiteral("poll"), poll}});
     forEachHub([&](LiveReceiver *hub) {
-        QMetaObject::invokeMethod(hub->context(), [hub, message] { hub->deliverPollEvent(message); });
+        QMetaObject::invokeMethod(hub->context(),
+                                  [hub, message] { hub->deliverPollEvent(message); });
     });
 }
 

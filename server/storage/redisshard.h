@@ -6,10 +6,10 @@
 
 class QTimer;
 
-// A shard on a Redis node (keys: docs/architecture.md, "Storage"), spoken to through one asynchronous
-// connection on the storage thread. Reconnects with exponential backoff and jitter
-// (a new hiredis context each time) behind a circuit breaker; while the node is
-// unreachable every call fails fast with "shard_unavailable".
+// A shard on a Redis node (keys: docs/architecture.md, "Storage"), spoken to through one
+// asynchronous connection on the storage thread. Reconnects with exponential backoff and jitter (a
+// new hiredis context each time) behind a circuit breaker; while the node is unreachable every call
+// fails fast with "shard_unavailable".
 class RedisShard : public Shard {
     Q_OBJECT
 public:

@@ -4,6 +4,7 @@
 #include "core/outcome.h"
 #include "core/poll.h"
 #include "core/votecounts.h"
+#include "shard.h"
 #include "shardrouter.h"
 
 #include <QAtomicInt>
@@ -37,7 +38,7 @@ public:
         QString name;
         QString kind;
         QString address;
-        QString state;
+        Shard::State state = Shard::State::Connecting;
         double ringShare = 0;
         int points = 0;
         qint64 storedVotes = 0;

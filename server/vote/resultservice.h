@@ -39,7 +39,8 @@ public:
     int optionCount(const QString &pollId) const;
     // Fresh cached counts plus pending votes; `countStats` false keeps the read out of
     // the cache hit ratio (reads nobody asked for).
-    std::optional<OptionCounts> cached(const QString &pollId, int optionCount, bool countStats = true) const;
+    std::optional<OptionCounts> cached(const QString &pollId, int optionCount,
+                                       bool countStats = true) const;
     // A read from the owning shard; `done` as for read().
     void readStored(const QString &pollId, QObject *context, Done done) const;
 

@@ -134,8 +134,8 @@ VoteService::Recorded VoteService::record(const VoteRequest &vote, VoterClaim cl
                     m_workerIndex, vote.pollId, option.value(), optionCount,
                     JournalRecord::vote(vote.pollId, option.value()), &buffered);
             else
-                buffered = m_ledger.addVote(m_workerIndex, vote.pollId, option.value(),
-                                                    optionCount);
+                buffered =
+                    m_ledger.addVote(m_workerIndex, vote.pollId, option.value(), optionCount);
             return Recorded{option, false, sequence};
         });
     if (!recorded.outcome || recorded.needsClaim)
