@@ -226,11 +226,11 @@ bool LiveClient::sendVote(const QString &pollId, const QString &optionId, qint64
     if (!socketLive())
         return false;
     QJsonObject vote{{QStringLiteral("type"), QStringLiteral("vote")},
-                     {QStringLiteral("poll_id"), pollId},
-                     {QStringLiteral("option_id"), optionId},
+                     {Protocol::PollIdField.toString(), pollId},
+                     {Protocol::OptionIdField.toString(), optionId},
                      {QStringLiteral("ref"), ref}};
     if (!voterId.isEmpty())
-        vote.insert(QStringLiteral("voter_id"), voterId);
+        vote.insert(Protocol::VoterIdField, voterId);
     send(vote);
     return true;
 }

@@ -125,15 +125,17 @@ Outcome<Poll> RequestParser::parseNewPoll(const QJsonObject &json)
 
 Outcome<VoteRequest> RequestParser::parseVote(const QString &pollId, const QJsonObject &json)
 {
-    const QJsonValue option = json.value(QStringLiteral("option_id"));
+    const QJsonValue option = json.value(Protocol::OptionIdField);
     if (option.isUndefined() || option.isNull())
-        return missing(QStringLiteral("option_id"));
+        return missing(Protocol::OptionIdField.toString());
     if (!option.isString())
-        return wrongType(QStringLiteral("option_id"), QStringLiteral("a string such as \"A\""));
-    const Outcome<QString> voter = optionalString(json, QStringLiteral("voter_id"));
+        return wrongType(Protocol::OptionIdField.toString(),
+                         QStringLiteral("a string such as \"A\""));
+    const Outcome<QString> voter = optionalString(json, Protocol::VoterIdField.toString());
     if (!voter)
         return voter.error();
-    if (const std::optional<TallyError> invalid = checkVoterId(voter.value(), QStringLiteral("voter_id")))
+    if (const std::optional<TallyError> invalid =
+            checkVoterId(voter.value(), Protocol::VoterIdField.toString()))
         return *invalid;
     return VoteRequest{pollId, option.toString(), voter.value()};
 }
@@ -153,15 +155,15 @@ Outcome<VoteRequest> RequestParser::parseBulkItem(const QJsonValue &item)
     if (!item.isObject())
         return wrongType(QStringLiteral("votes[]"), QStringLiteral("an object"));
     const QJsonObject json = item.toObject();
-    const QJsonValue pollId = json.value(QStringLiteral("poll_id"));
+    const QJsonValue pollId = json.value(Protocol::PollIdField);
     if (pollId.isUndefined() || pollId.isNull())
-        return missing(QStringLiteral("poll_id"));
+        return missing(Protocol::PollIdField.toString());
     QString id;
     if (pollId.isString())
         id = pollId.toString();
     else if (pollId.isDouble() && pollId.toDouble() == double(pollId.toInteger()))
         id = QString::number(pollId.toInteger());
     else
-        return wrongType(QStringLiteral("poll_id"), QStringLiteral("a string"));
+        return wrongType(Protocol::PollIdField.toString(), QStringLiteral("a string"));
     return parseVote(id, json);
 }
