@@ -1,5 +1,6 @@
 #include "desktoplauncher.h"
 #include "core/logcategories.h"
+#include "liveclient.h"
 #include "mainwindow.h"
 #include "serverclient.h"
 #include "singleinstance.h"
@@ -60,6 +61,9 @@ void DesktopLauncher::start()
 {
     QApplication::setQuitOnLastWindowClosed(false);
     m_window = std::make_unique<MainWindow>(m_config.adminToken());
+    // --api-prefix is where the embedded server serves the API and where the console
+    // looks for it, on a server given with --connect too.
+    m_window->liveClient()->setApiPrefix(m_config.apiPrefix());
     connect(m_window.get(), &MainWindow::closed, this, &DesktopLauncher::onWindowClosed);
     m_window->show();
     if (!m_config.connectUrl().isEmpty()) {
@@ -200,11 +204,11 @@ void DesktopLauncher::onChoice(StartupDialog::Choice choice, const QString &data
         m_window->connectTo(m_otherTally);
         return;
     case StartupDialog::Choice::FreePort:
-        m_config.set(QStringLiteral("port"), 0);
+        m_config.setPort(0);
         startServer();
         return;
     case StartupDialog::Choice::OtherDataDir:
-        m_config.set(QStringLiteral("data-dir"), dataDir);
+        m_config.setDataDir(dataDir);
         if (handOverToRunning()) {
             // A console already shows that directory: it is in front now.
             m_finishing = true;

@@ -152,10 +152,8 @@ int main(int argc, char **argv)
         return 2;
     }
     const Config &config = resolved.value();
-    Logger::install(config.value(QStringLiteral("log-format")).toString() == u"json"
-                        ? Logger::Format::Json
-                        : Logger::Format::Text,
-                    config.value(QStringLiteral("access-log")).toBool());
+    Logger::install(config.jsonLogs() ? Logger::Format::Json : Logger::Format::Text,
+                    config.accessLog());
     if (config.checkOnly()) {
         std::fputs(qPrintable(QStringLiteral("Configuration is valid.\n") + config.describe()),
                    stdout);
@@ -171,7 +169,7 @@ int main(int argc, char **argv)
     }
     if (!headless) {
         QApplication app(argc, argv);
-        setUpConsoleApplication(config.value(QStringLiteral("lang")).toString());
+        setUpConsoleApplication(config.lang());
         DesktopLauncher launcher(config);
         if (launcher.handOverToRunning()) {
             std::printf(

@@ -4,15 +4,15 @@
 #include "core/pollcatalog.h"
 #include "core/serverstats.h"
 #include "core/voteledger.h"
+#include "guard/connectiontracker.h"
+#include "guard/requestguard.h"
 #include "http/httpworker.h"
 #include "http/listensocket.h"
 #include "http/portlock.h"
-#include "guard/connectiontracker.h"
-#include "guard/requestguard.h"
 #include "live/livefeed.h"
+#include "stats/statsmodel.h"
 #include "storage/journal.h"
 #include "storage/pubsubbridge.h"
-#include "stats/statsmodel.h"
 #include "storage/storageengine.h"
 #include "vote/resultservice.h"
 
@@ -75,7 +75,7 @@ bool TallyServer::ensureAdminToken(QString *error)
     }
     if (resolved.value().file.isEmpty())
         return true;
-    m_config.set(QStringLiteral("admin-token"), resolved.value().token);
+    m_config.setAdminToken(resolved.value().token);
     std::fprintf(stderr, "tally: no --admin-token given: admin calls need the token in %s%s\n",
                  qPrintable(resolved.value().file), resolved.value().generated ? " (just generated)" : "");
     return true;
@@ -154,7 +154,7 @@ bool TallyServer::prepare(QString *error)
     m_url.setHost(host);
     m_url.setPort(port);
     if (m_config.publicUrl().isEmpty())
-        m_config.set(QStringLiteral("public-url"), defaultPublicUrl(port));
+        m_config.setPublicUrl(defaultPublicUrl(port));
     return true;
 }
 
@@ -208,12 +208,11 @@ void TallyServer::start()
     });
     connect(m_storage, &StorageEngine::drained, this, &TallyServer::finishStop);
     m_guard = std::make_unique<RequestGuard>(m_config);
-    m_connections = std::make_unique<ConnectionTracker>(
-        m_config.value(QStringLiteral("max-connections")).toInt(),
-        m_config.value(QStringLiteral("max-connections-per-client")).toInt());
+    m_connections = std::make_unique<ConnectionTracker>(m_config.maxConnections(),
+                                                        m_config.maxConnectionsPerClient());
     m_results = std::make_unique<ResultService>(*m_catalog, *m_ledger, *m_storage);
-    m_statsModel = std::make_unique<StatsModel>(m_config, *m_catalog, *m_ledger, *m_storage, *m_stats,
-                                                m_guard.get(), m_connections.get());
+    m_statsModel = std::make_unique<StatsModel>(m_config, *m_catalog, *m_ledger, *m_storage,
+                                                *m_stats, *m_guard, *m_connections);
     m_live = new LiveFeed(*m_results, *m_statsModel, *m_stats, m_config.liveIntervalMs());
     m_live->moveToThread(m_storageThread);
     connect(m_storageThread, &QThread::finished, m_live, &QObject::deleteLater);
@@ -237,9 +236,9 @@ void TallyServer::startWorkers()
     for (int i = 0; i < int(m_sockets.size()); ++i) {
         auto *thread = new QThread(this);
         thread->setObjectName(QStringLiteral("tally-http-%1").arg(i));
-        const HttpWorker::Services services{m_config,  *m_catalog,      *m_ledger,     *m_storage,
-                                           *m_stats,  m_journal.get(), *m_guard,      *m_connections,
-                                           *m_live,   *m_results,      *m_statsModel};
+        const HttpWorker::Services services{m_config, *m_catalog,      *m_ledger,    *m_storage,
+                                            *m_stats, m_journal.get(), *m_guard,     *m_connections,
+                                            *m_live,  *m_results,      *m_statsModel};
         auto *worker = new HttpWorker(services, i, m_sockets[size_t(i)]);
         worker->moveToThread(thread);
         connect(thread, &QThread::finished, worker, &QObject::deleteLater);

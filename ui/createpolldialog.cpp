@@ -174,7 +174,7 @@ CreatePollDialog::CreatePollDialog(ServerClient *client, QWidget *parent)
 
 void CreatePollDialog::loadThemes()
 {
-    m_client->get(QStringLiteral("/api/v1/themes"), this, [this](const ApiReply &reply) {
+    m_client->get(m_client->api(Protocol::ThemesPath), this, [this](const ApiReply &reply) {
         if (!reply.ok())
             return;
         const QString typed = m_theme->currentText();
@@ -430,7 +430,7 @@ void CreatePollDialog::accept()
         return;
     setBusy(true);
     m_client->adminPost(
-        QStringLiteral("/api/v1/polls"), requestBody(), this, [this](const ApiReply &reply) {
+        m_client->api(Protocol::PollsPath), requestBody(), this, [this](const ApiReply &reply) {
             setBusy(false);
             if (reply.status == 201) {
                 Q_EMIT created(reply.body);

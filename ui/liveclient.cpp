@@ -64,6 +64,17 @@ LiveClient::LiveClient(ServerClient *client, QObject *parent)
     connect(m_rest, &RestPoller::ringFetched, this, &LiveClient::ringReceived);
 }
 
+void LiveClient::setApiPrefix(const QString &prefix)
+{
+    m_client->setApiPrefix(prefix);
+    m_socketPath = m_client->api(Protocol::WebSocketPath);
+}
+
+QString LiveClient::apiPrefix() const
+{
+    return m_client->apiPrefix();
+}
+
 QUrl LiveClient::socketUrl(const QUrl &baseUrl, const QString &socketPath)
 {
     QUrl url = baseUrl;
@@ -244,7 +255,7 @@ bool LiveClient::sendVote(const QString &pollId, const QStringList &optionIds, q
     if (!socketLive() || optionIds.isEmpty())
         return false;
     QJsonObject vote{{QStringLiteral("type"), QStringLiteral("vote")},
-                     {QStringLiteral("poll_id"), pollId},
+                     {Protocol::PollIdField.toString(), pollId},
                      {QStringLiteral("ref"), ref}};
     // One choice goes as option_id, which every server understands.
     if (optionIds.size() == 1)
@@ -252,7 +263,7 @@ bool LiveClient::sendVote(const QString &pollId, const QStringList &optionIds, q
     else
         vote.insert(QStringLiteral("option_ids"), QJsonArray::fromStringList(optionIds));
     if (!voterId.isEmpty())
-        vote.insert(QStringLiteral("voter_id"), voterId);
+        vote.insert(Protocol::VoterIdField, voterId);
     send(vote);
     return true;
 }

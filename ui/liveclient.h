@@ -1,5 +1,7 @@
 #pragma once
 
+#include "protocol/protocol.h"
+
 #include <QElapsedTimer>
 #include <QHash>
 #include <QJsonArray>
@@ -15,7 +17,7 @@ class RestPoller;
 class ServerClient;
 
 // Keeps the console's picture of a server current. It prefers the server's
-// WebSocket (/api/v1/ws, DESIGN §5): results of the watched polls, stats and poll
+// WebSocket (/api/v1/ws, docs/api.md "WebSocket"): results of the watched polls, stats and poll
 // events are pushed. When the socket cannot be opened it polls the REST API instead
 // (results of the selected poll every 500 ms, stats every second) and retries the
 // socket with backoff. When the server does not answer at all the client is
@@ -34,7 +36,7 @@ public:
 
     // The server lets one connection watch at most 100 polls; the others' totals are
     // polled over REST.
-    static constexpr int MaxSubscriptions = 100;
+    static constexpr int MaxSubscriptions = Protocol::MaxWebSocketPollSubscriptions;
     static constexpr int FirstProbeDelayMs = 500;
     static constexpr int MaxProbeDelayMs = 8000;
     static constexpr int FirstSocketRetryMs = 1000;
@@ -87,6 +89,9 @@ public:
     // does not upgrade (e.g. behind a proxy without WebSocket support) leaves the
     // client polling REST.
     void setSocketPath(const QString &path) { m_socketPath = path; }
+    // The server's API prefix: REST calls and the WebSocket path go under it.
+    void setApiPrefix(const QString &prefix);
+    QString apiPrefix() const;
     static QUrl socketUrl(const QUrl &baseUrl, const QString &path = QStringLiteral("/api/v1/ws"));
 
 Q_SIGNALS:

@@ -190,7 +190,7 @@ void PollActions::confirm(const QString &title, const QString &text, const QStri
 void PollActions::setStatus(const QString &pollId, bool open)
 {
     const QString path =
-        ServerClient::apiPath(QStringLiteral("/api/v1/polls/"), pollId,
+        ServerClient::apiPath(m_client->api(Protocol::PollsPath) + u'/', pollId,
                               open ? QStringLiteral("/open") : QStringLiteral("/close"));
     m_client->adminPost(path, {}, this, [this, open](const ApiReply &reply) {
         if (reply.ok()) {
@@ -204,8 +204,8 @@ void PollActions::setStatus(const QString &pollId, bool open)
 
 void PollActions::remove(const QString &pollId)
 {
-    m_client->adminDelete(ServerClient::apiPath(QStringLiteral("/api/v1/polls/"), pollId), this,
-                          [this, pollId](const ApiReply &reply) {
+    m_client->adminDelete(ServerClient::apiPath(m_client->api(Protocol::PollsPath) + u'/', pollId),
+                          this, [this, pollId](const ApiReply &reply) {
                               if (reply.ok() || reply.status == 404) {
                                   Q_EMIT pollDeleted(pollId);
                                   Q_EMIT message(tr("Poll deleted."));
@@ -218,7 +218,7 @@ void PollActions::remove(const QString &pollId)
 void PollActions::reset(const QString &pollId)
 {
     m_client->adminPost(
-        ServerClient::apiPath(QStringLiteral("/api/v1/polls/"), pollId, QStringLiteral("/reset")),
+        ServerClient::apiPath(m_client->api(Protocol::PollsPath) + u'/', pollId, QStringLiteral("/reset")),
         {}, this, [this](const ApiReply &reply) {
             if (reply.ok()) {
                 Q_EMIT pollReset(reply.body);
@@ -233,7 +233,7 @@ void PollActions::reset(const QString &pollId)
 void PollActions::reveal(const QString &pollId)
 {
     m_client->adminPost(
-        ServerClient::apiPath(QStringLiteral("/api/v1/polls/"), pollId, QStringLiteral("/reveal")),
+        ServerClient::apiPath(m_client->api(Protocol::PollsPath) + u'/', pollId, QStringLiteral("/reveal")),
         {}, this, [this](const ApiReply &reply) {
             if (reply.ok()) {
                 Q_EMIT pollUpdated(reply.body);
@@ -282,7 +282,7 @@ void PollActions::chooseExportFile()
 
 void PollActions::exportTo(const QString &pollId, const QString &format, const QString &fileName)
 {
-    const QString path = ServerClient::apiPath(QStringLiteral("/api/v1/polls/"), pollId,
+    const QString path = ServerClient::apiPath(m_client->api(Protocol::PollsPath) + u'/', pollId,
                                                QStringLiteral("/export?format=") + format);
     m_client->adminGet(path, this, [this, fileName](const ApiReply &reply) {
         if (!reply.ok()) {

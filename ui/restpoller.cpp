@@ -5,10 +5,6 @@
 
 #include <utility>
 
-namespace {
-const QString ApiPrefix = QStringLiteral("/api/v1");
-}
-
 RestPoller::RestPoller(ServerClient *client, QObject *parent)
     : QObject(parent), m_client(client), m_statsTimer(new QTimer(this)),
       m_selectedTimer(new QTimer(this)), m_totalsTimer(new QTimer(this)),
@@ -76,7 +72,7 @@ void RestPoller::fetchStats()
     if (m_statsBusy)
         return;
     m_statsBusy = true;
-    m_client->get(ApiPrefix + QStringLiteral("/stats"), this, [this](const ApiReply &reply) {
+    m_client->get(m_client->api(Protocol::StatsPath), this, [this](const ApiReply &reply) {
         m_statsBusy = false;
         if (reply.ok())
             Q_EMIT statsFetched(reply.body);
@@ -97,7 +93,7 @@ void RestPoller::fetchPolls()
         return;
     }
     m_pollsBusy = true;
-    m_client->get(ApiPrefix + QStringLiteral("/polls"), this, [this](const ApiReply &reply) {
+    m_client->get(m_client->api(Protocol::PollsPath), this, [this](const ApiReply &reply) {
         m_pollsBusy = false;
         if (check(reply) && reply.ok())
             Q_EMIT pollsFetched(reply.body.value(QStringLiteral("polls")).toArray());
@@ -113,7 +109,7 @@ void RestPoller::fetchRing()
         return;
     }
     m_ringBusy = true;
-    m_client->get(ApiPrefix + QStringLiteral("/ring"), this, [this](const ApiReply &reply) {
+    m_client->get(m_client->api(Protocol::RingPath), this, [this](const ApiReply &reply) {
         m_ringBusy = false;
         if (check(reply) && reply.ok())
             Q_EMIT ringFetched(reply.body);
@@ -127,7 +123,7 @@ void RestPoller::fetchResults(const QString &pollId)
     if (m_resultsBusy.contains(pollId))
         return;
     m_resultsBusy.insert(pollId);
-    const QString path = ServerClient::apiPath(ApiPrefix + QStringLiteral("/results/"), pollId);
+    const QString path = ServerClient::apiPath(m_client->api(Protocol::ResultsPath), pollId);
     // With the admin token: the operator sees counts the audience cannot see yet.
     m_client->adminGet(path, this, [this, pollId](const ApiReply &reply) {
         m_resultsBusy.remove(pollId);

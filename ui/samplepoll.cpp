@@ -40,7 +40,7 @@ void SamplePoll::tryCreate(int attempt)
                            {QStringLiteral("question"), question()},
                            {QStringLiteral("theme"), QStringLiteral("sample")},
                            {QStringLiteral("options"), QJsonArray::fromStringList(options())}};
-    m_client->adminPost(QStringLiteral("/api/v1/polls"), body, this,
+    m_client->adminPost(m_client->api(Protocol::PollsPath), body, this,
                         [this, attempt, id](const ApiReply &reply) {
                             if (reply.status == 409 && attempt < MaxIdAttempts) {
                                 tryCreate(attempt + 1); // an earlier sample keeps its id
@@ -74,7 +74,7 @@ void SamplePoll::sendRound()
         votes.append(QJsonObject{{QStringLiteral("poll_id"), m_pollId},
                                  {QStringLiteral("option_id"), QString(QChar(u'A' + option))}});
     }
-    m_client->post(QStringLiteral("/api/v1/votes"), {{QStringLiteral("votes"), votes}}, this,
+    m_client->post(m_client->api(Protocol::BulkVotesPath), {{QStringLiteral("votes"), votes}}, this,
                    [this](const ApiReply &reply) {
                        if (!reply.reachable()) {
                            m_timer->stop();

@@ -1,5 +1,7 @@
 #pragma once
 
+#include "protocol/protocol.h"
+
 #include <QByteArray>
 #include <QJsonObject>
 #include <QObject>
@@ -45,6 +47,12 @@ public:
     void setAdminToken(const QString &token) { m_token = token; }
     QString adminToken() const { return m_token; }
 
+    // The server's API prefix (its --api-prefix, default /api/v1): api() puts a path
+    // of the protocol (Protocol::StatsPath, ...) after it.
+    void setApiPrefix(const QString &prefix) { m_apiPrefix = prefix; }
+    QString apiPrefix() const { return m_apiPrefix; }
+    QString api(QStringView path) const { return m_apiPrefix + path.toString(); }
+
     // Requests sent and not yet answered.
     int pending() const { return m_pending; }
 
@@ -67,5 +75,6 @@ private:
     QNetworkAccessManager *m_network;
     QUrl m_baseUrl;
     QString m_token;
+    QString m_apiPrefix = Protocol::DefaultApiPrefix.toString();
     int m_pending = 0;
 };

@@ -81,6 +81,7 @@ bool VoteBurst::start(const Plan &plan, const QUrl &baseUrl, QString *error)
     m_weightSum = sum;
     m_current.fill(0, plan.weights.size());
     m_rest->setBaseUrl(baseUrl);
+    m_rest->setApiPrefix(m_live->apiPrefix());
     ++m_generation;
     m_dispatched = m_accepted = m_errors = m_inFlight = 0;
     m_finishedAtMs = -1;
@@ -97,7 +98,7 @@ bool VoteBurst::start(const Plan &plan, const QUrl &baseUrl, QString *error)
     if (plan.transport == Transport::RestBulk) {
         // Bulk requests must fit the server's limits, which only the server knows.
         const int generation = m_generation;
-        m_rest->get(QStringLiteral("/api/v1/stats"), this,
+        m_rest->get(m_rest->api(Protocol::StatsPath), this,
                     [this, generation](const ApiReply &reply) {
                         if (generation == m_generation)
                             learnLimits(reply.ok() ? reply.body : QJsonObject());
@@ -279,7 +280,7 @@ void VoteBurst::sendBulk(const QList<Ballot> &options)
     ++m_inFlight;
     const int generation = m_generation;
     m_rest->post(
-        QStringLiteral("/api/v1/votes"), {{QStringLiteral("votes"), items}}, this,
+        m_rest->api(Protocol::BulkVotesPath), {{QStringLiteral("votes"), items}}, this,
         [this, generation, options](const ApiReply &reply) {
             if (generation != m_generation)
                 return;
@@ -322,7 +323,7 @@ void VoteBurst::sendSingle(const Ballot &option)
 {
     ++m_inFlight;
     const int generation = m_generation;
-    m_rest->post(ServerClient::apiPath(QStringLiteral("/api/v1/vote/"), m_plan.pollId),
+    m_rest->post(ServerClient::apiPath(m_rest->api(Protocol::VotePath), m_plan.pollId),
                  voteBody(option), this, [this, generation, option](const ApiReply &reply) {
                      if (generation != m_generation)
                          return;

@@ -304,7 +304,7 @@ void VoteCaster::castVote(const QString &optionId)
     QJsonObject body{{QStringLiteral("option_id"), optionId}};
     if (m_poll.oneVotePerVoter)
         body.insert(QStringLiteral("voter_id"), VoteBurst::newVoterId()); // a new voter per click
-    m_client->post(ServerClient::apiPath(QStringLiteral("/api/v1/vote/"), pollId), body, this,
+    m_client->post(ServerClient::apiPath(m_client->api(Protocol::VotePath), pollId), body, this,
                    [this, pollId, optionId, text](const ApiReply &reply) {
                        --m_singlePending;
                        if (pollId != m_poll.id)

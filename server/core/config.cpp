@@ -452,7 +452,7 @@ QString Config::describe() const
     QString text;
     for (const SettingSpec &spec : SettingSpec::table()) {
         QString shown = value(spec.name).toString();
-        if (spec.name == u"admin-token" && !shown.isEmpty())
+        if (spec.sensitive && !shown.isEmpty())
             shown = QStringLiteral("(set)");
         if (spec.name == u"data-dir" && shown.isEmpty())
             shown = dataDir();

@@ -36,9 +36,18 @@ public:
     static Config defaults();
     static QString helpText();
 
+    // By name, for the settings table's own users (help, describe(), tests); everything
+    // else reads a setting through its accessor below.
     QVariant value(const QString &name) const { return m_values.value(name); }
     QString source(const QString &name) const { return m_sources.value(name); }
     void set(const QString &name, const QVariant &value);
+
+    // Values the server settles at start when none was given.
+    void setAdminToken(const QString &token) { set(QStringLiteral("admin-token"), token); }
+    void setPublicUrl(const QString &url) { set(QStringLiteral("public-url"), url); }
+    // The console's ways out of a failed start: a free port, another data directory.
+    void setPort(quint16 port) { set(QStringLiteral("port"), port); }
+    void setDataDir(const QString &dir) { set(QStringLiteral("data-dir"), dir); }
 
     bool headless() const { return value(QStringLiteral("headless")).toBool(); }
     bool checkOnly() const { return m_checkOnly; }
@@ -77,6 +86,23 @@ public:
     QString apiPrefix() const { return value(QStringLiteral("api-prefix")).toString(); }
     int maxBodyBytes() const { return value(QStringLiteral("max-body")).toInt(); }
     QString connectUrl() const { return value(QStringLiteral("connect")).toString(); }
+    QString lang() const { return value(QStringLiteral("lang")).toString(); }
+    bool jsonLogs() const { return value(QStringLiteral("log-format")).toString() == u"json"; }
+    bool accessLog() const { return value(QStringLiteral("access-log")).toBool(); }
+    // Requests per second and client (the burst allowed is twice as many).
+    double rateVotes() const { return value(QStringLiteral("rate-votes")).toDouble(); }
+    double rateReads() const { return value(QStringLiteral("rate-reads")).toDouble(); }
+    double rateAdmin() const { return value(QStringLiteral("rate-admin")).toDouble(); }
+    bool rateLimitLoopback() const { return value(QStringLiteral("rate-limit-loopback")).toBool(); }
+    // As given: comma-separated addresses and CIDR subnets (parseTrustedProxies).
+    QString trustedProxies() const { return value(QStringLiteral("trusted-proxies")).toString(); }
+    int maxHeaderBytes() const { return value(QStringLiteral("max-header")).toInt(); }
+    qint64 minBodyRate() const { return value(QStringLiteral("min-body-rate")).toLongLong(); }
+    int maxConnections() const { return value(QStringLiteral("max-connections")).toInt(); }
+    int maxConnectionsPerClient() const
+    {
+        return value(QStringLiteral("max-connections-per-client")).toInt();
+    }
     // Where the audience reaches the server, without a trailing slash.
     QString publicUrl() const;
 

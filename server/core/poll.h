@@ -1,5 +1,7 @@
 #pragma once
 
+#include "protocol/protocol.h"
+
 #include <QDateTime>
 #include <QJsonObject>
 #include <QString>
@@ -36,7 +38,7 @@ struct Poll {
     static constexpr int MaxQuestionLength = 500;
     static constexpr int MaxOptionLength = 200;
     static constexpr int MaxThemeLength = 64;
-    static constexpr int MaxIdLength = 64;
+    static constexpr int MaxIdLength = Protocol::MaxPollIdLength;
     // Count slot holding the number of votes cast in a multiple-choice poll (a vote
     // adds one to each option it selects and one here).
     static constexpr int VotersSlot = MaxOptions;

@@ -225,7 +225,8 @@ Outcome<VoteRequest> RequestParser::parseVote(const QString &pollId, const QJson
     const Outcome<QString> voter = optionalString(json, QStringLiteral("voter_id"));
     if (!voter)
         return voter.error();
-    if (const std::optional<TallyError> invalid = checkVoterId(voter.value(), QStringLiteral("voter_id")))
+    if (const std::optional<TallyError> invalid =
+            checkVoterId(voter.value(), Protocol::VoterIdField.toString()))
         return *invalid;
     if (several)
         return VoteRequest{pollId, chosen.constFirst(), voter.value(), chosen};
@@ -247,15 +248,15 @@ Outcome<VoteRequest> RequestParser::parseBulkItem(const QJsonValue &item)
     if (!item.isObject())
         return wrongType(QStringLiteral("votes[]"), QStringLiteral("an object"));
     const QJsonObject json = item.toObject();
-    const QJsonValue pollId = json.value(QStringLiteral("poll_id"));
+    const QJsonValue pollId = json.value(Protocol::PollIdField);
     if (pollId.isUndefined() || pollId.isNull())
-        return missing(QStringLiteral("poll_id"));
+        return missing(Protocol::PollIdField.toString());
     QString id;
     if (pollId.isString())
         id = pollId.toString();
     else if (pollId.isDouble() && pollId.toDouble() == double(pollId.toInteger()))
         id = QString::number(pollId.toInteger());
     else
-        return wrongType(QStringLiteral("poll_id"), QStringLiteral("a string"));
+        return wrongType(Protocol::PollIdField.toString(), QStringLiteral("a string"));
     return parseVote(id, json);
 }

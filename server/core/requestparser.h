@@ -19,7 +19,7 @@ struct VoteRequest {
 
     // Longer ids are refused, never cut: cutting would make distinct voters who share
     // their first characters one voter.
-    static constexpr int MaxVoterIdLength = 128;
+    static constexpr int MaxVoterIdLength = Protocol::MaxVoterIdLength;
 };
 
 // Turns request bodies into validated domain values. Knows JSON, not HTTP.

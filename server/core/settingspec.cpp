@@ -1,4 +1,5 @@
 #include "settingspec.h"
+#include "protocol/protocol.h"
 
 #include <QThread>
 
@@ -151,7 +152,7 @@ const QList<SettingSpec> &SettingSpec::table()
          QStringLiteral("127.0.0.1,::1"), {}, 0, 0, {}, QStringLiteral("list")},
         {QStringLiteral("admin-token"), T::String,
          QStringLiteral("Bearer token required for poll administration."), QString(), {}, 0, 0,
-         {}, QStringLiteral("token")},
+         {}, QStringLiteral("token"), true},
         {QStringLiteral("admin-token-file"), T::String,
          QStringLiteral("File holding the admin token when --admin-token is not given; created "
                         "with a new random token (mode 0600) when missing."),
@@ -161,7 +162,7 @@ const QList<SettingSpec> &SettingSpec::table()
                         "directory)."),
          QString(), {}, 0, 0, {}, QStringLiteral("id")},
         {QStringLiteral("api-prefix"), T::String, QStringLiteral("Path prefix of the REST API."),
-         QStringLiteral("/api/v1"), {QStringLiteral("API_PREFIX")}, 0, 0, {},
+         Protocol::DefaultApiPrefix.toString(), {QStringLiteral("API_PREFIX")}, 0, 0, {},
          QStringLiteral("path")},
         {QStringLiteral("public-url"), T::String,
          QStringLiteral("URL the audience reaches this server at, for join links and QR codes "

@@ -18,6 +18,8 @@ struct SettingSpec {
     double max = 0;
     QStringList choices = {};
     QString valueName = {};
+    // A secret: shown as "(set)" wherever settings are listed.
+    bool sensitive = false;
 
     QString envName() const;
     // Parses and range-checks a textual value; sets `error` on failure.

@@ -2,18 +2,14 @@
 #include "core/config.h"
 
 RequestGuard::RequestGuard(const Config &config)
-    : m_limitLoopback(config.value(QStringLiteral("rate-limit-loopback")).toBool()),
-      m_votes(config.value(QStringLiteral("rate-votes")).toDouble(),
-              config.value(QStringLiteral("rate-votes")).toDouble() * 2),
-      m_reads(config.value(QStringLiteral("rate-reads")).toDouble(),
-              config.value(QStringLiteral("rate-reads")).toDouble() * 2),
-      m_admin(config.value(QStringLiteral("rate-admin")).toDouble(),
-              config.value(QStringLiteral("rate-admin")).toDouble() * 2)
+    : m_limitLoopback(config.rateLimitLoopback()),
+      m_votes(config.rateVotes(), config.rateVotes() * 2),
+      m_reads(config.rateReads(), config.rateReads() * 2),
+      m_admin(config.rateAdmin(), config.rateAdmin() * 2)
 {
     // Config::validate() refuses a list with a malformed entry; one set directly is read
     // entry by entry, skipping what does not parse.
-    const QStringList entries =
-        config.value(QStringLiteral("trusted-proxies")).toString().split(u',', Qt::SkipEmptyParts);
+    const QStringList entries = config.trustedProxies().split(u',', Qt::SkipEmptyParts);
     for (const QString &entry : entries) {
         const Outcome<QList<QPair<QHostAddress, int>>> subnet = Config::parseTrustedProxies(entry);
         if (subnet)

@@ -2,12 +2,14 @@
 #include "core/config.h"
 #include "core/logcategories.h"
 #include "core/logger.h"
+#include "core/periodic.h"
 #include "core/serverstats.h"
-#include "vote/durablegate.h"
-#include "guardedtcpserver.h"
 #include "guard/requestguard.h"
+#include "guardedtcpserver.h"
 #include "listensocket.h"
+#include "protocol/protocol.h"
 #include "storage/journal.h"
+#include "vote/durablegate.h"
 #include "websocket/livehub.h"
 #include "leanpath.h"
 
@@ -17,7 +19,8 @@
 
 HttpWorker::HttpWorker(const Services &services, int index, int socketDescriptor)
     : m_services(services), m_index(index), m_socketDescriptor(socketDescriptor),
-      m_durable(new DurableGate(services.journal && services.journal->mode() == Journal::Mode::Sync, this)),
+      m_durable(new DurableGate(services.journal && services.journal->mode() == Journal::Mode::Sync,
+                                this)),
       m_scope{this},
       m_voteService(services.config, services.catalog, services.ledger, services.storage, services.stats,
                     services.journal, &services.guard, index, this, m_durable),
@@ -54,11 +57,11 @@ void HttpWorker::start()
     GuardedTcpServer::Limits limits;
     limits.idleTimeoutMs = m_services.config.idleTimeoutMs();
     limits.headerTimeoutMs = m_services.config.headerTimeoutMs();
-    limits.minBodyRate = m_services.config.value(QStringLiteral("min-body-rate")).toLongLong();
-    limits.maxHeaderBytes = m_services.config.value(QStringLiteral("max-header")).toInt();
+    limits.minBodyRate = m_services.config.minBodyRate();
+    limits.maxHeaderBytes = m_services.config.maxHeaderBytes();
     limits.maxBodyBytes = m_services.config.maxBodyBytes();
     // The bulk route takes up to VoteService::MaxBulkVotes votes in one body.
-    limits.bulkPath = (m_services.config.apiPrefix() + QStringLiteral("/votes")).toUtf8();
+    limits.bulkPath = (m_services.config.apiPrefix() + Protocol::BulkVotesPath.toString()).toUtf8();
     limits.maxBulkBodyBytes = VoteService::bulkBodyBytes(m_services.config);
     m_lean = std::make_unique<LeanPath>(m_services.config.apiPrefix().toUtf8(),
                                         [this](const HttpExchange &exchange) { dispatch(exchange); });
@@ -68,7 +71,7 @@ void HttpWorker::start()
     m_tcp = new GuardedTcpServer(&m_services.connections, limits, this);
     if (!m_tcp->setSocketDescriptor(m_socketDescriptor)) {
         qCWarning(lcHttp, "HTTP worker %d: cannot take over the listening socket: %s", m_index,
-                 qPrintable(m_tcp->errorString()));
+                  qPrintable(m_tcp->errorString()));
         return;
     }
     m_http = new QHttpServer(this);
@@ -79,7 +82,7 @@ void HttpWorker::start()
     // The WebSocket endpoint is a real route: QHttpServer only upgrades requests a
     // route claims. It must not answer an upgrade request itself; anything else (an
     // Upgrade header without "Connection: upgrade" included) gets 426.
-    const QString wsPath = m_services.config.apiPrefix() + QStringLiteral("/ws");
+    const QString wsPath = m_services.config.apiPrefix() + Protocol::WebSocketPath.toString();
     m_http->route(wsPath, [wsPath](const QHttpServerRequest &request, QHttpServerResponder &&responder) {
         if (request.value("Upgrade").compare("websocket", Qt::CaseInsensitive) == 0 &&
             request.value("Connection").toLower().contains("upgrade"))
@@ -89,15 +92,15 @@ void HttpWorker::start()
                         QStringLiteral("%1 speaks WebSocket only.").arg(wsPath),
                         QByteArrayLiteral("Upgrade"), QByteArrayLiteral("websocket"));
     });
-    m_live = new LiveHub(&m_services.live, &m_services.catalog, &m_voteService, &m_services.guard, this);
+    m_live =
+        new LiveHub(&m_services.live, &m_services.catalog, &m_voteService, &m_services.guard, this);
     m_live->setIdleTimeout(m_services.config.webSocketIdleTimeoutMs());
     m_live->acceptFrom(m_http);
     m_http->bind(m_tcp);
     if (m_index == 0) {
         // Idle buckets hold no information; dropping them keeps memory bounded.
-        auto *evict = new QTimer(this);
-        connect(evict, &QTimer::timeout, this, [guard = &m_services.guard] { guard->evictIdle(); });
-        evict->start(10000);
+        Periodic::every(this, Periodic::RateLimitEvictionMs,
+                        [guard = &m_services.guard] { guard->evictIdle(); });
     }
 }
 

@@ -4,8 +4,8 @@
 
 class StatsModel;
 
-// The /metrics page: every figure of /api/v1/stats as a metric, the latency
-// histograms, the standard process metrics and build information.
+// The /metrics page: the figures of the statistics model as metrics, then the
+// latency histograms and the standard process metrics.
 class MetricsReport {
 public:
     static QByteArray text(const StatsModel &server);

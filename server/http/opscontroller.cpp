@@ -21,7 +21,7 @@ void OpsController::registerRoutes(Router &router, const QString &prefix)
         for (const StorageEngine::ShardInfo &shard : m_storage.shardInfo()) {
             QJsonObject item{{QStringLiteral("name"), shard.name},
                              {QStringLiteral("kind"), shard.kind},
-                             {QStringLiteral("state"), shard.state}};
+                             {QStringLiteral("state"), Shard::stateName(shard.state)}};
             if (shard.kind == u"redis")
                 item.insert(QStringLiteral("subscribed"), shard.subscribed);
             if (!shard.monitor.isEmpty()) {
@@ -30,7 +30,7 @@ void OpsController::registerRoutes(Router &router, const QString &prefix)
                 item.insert(QStringLiteral("failovers"), shard.failovers);
             }
             shards.append(item);
-            if (shard.state != u"up" || !shard.subscribed)
+            if (shard.state != Shard::State::Up || !shard.subscribed)
                 down.append(shard.name);
         }
         const Journal *journal = m_journal;
@@ -50,22 +50,21 @@ void OpsController::registerRoutes(Router &router, const QString &prefix)
             body.insert(QStringLiteral("unavailable_shards"), QJsonArray::fromStringList(down));
         e.replyJson(ready ? HttpExchange::Status::Ok : HttpExchange::Status::ServiceUnavailable, body);
     });
-    router.add(M::Get, QStringLiteral("/metrics"), [this](const HttpExchange &e, const QStringList &) {
-        e.replyRaw(HttpExchange::Status::Ok, QByteArrayLiteral("text/plain; version=0.0.4"),
-                   MetricsReport::text(m_stats));
-    });
+    router.add(
+        M::Get, QStringLiteral("/metrics"), [this](const HttpExchange &e, const QStringList &) {
+            e.replyRaw(HttpExchange::Status::Ok, QByteArrayLiteral("text/plain; version=0.0.4"),
+                       MetricsReport::text(m_stats));
+        });
     router.add(
         M::Get, prefix + QStringLiteral("/stats"),
         [this](const HttpExchange &e, const QStringList &) {
-            e.replyJson(HttpExchange::Status::Ok,
-                        m_stats.json(isAdminCaller(e, m_config)));
+            e.replyJson(HttpExchange::Status::Ok, m_stats.json(isAdminCaller(e, m_config)));
         },
         Router::Access::Reads);
     router.add(
         M::Get, prefix + QStringLiteral("/ring"),
         [this](const HttpExchange &e, const QStringList &) {
-            e.replyJson(HttpExchange::Status::Ok,
-                        ringJson(isAdminCaller(e, m_config)));
+            e.replyJson(HttpExchange::Status::Ok, ringJson(isAdminCaller(e, m_config)));
         },
         Router::Access::Reads);
 }
@@ -84,7 +83,7 @@ QJsonObject OpsController::ringJson(bool showAddresses) const
     for (const StorageEngine::ShardInfo &shard : m_storage.shardInfo()) {
         QJsonObject node{{QStringLiteral("name"), shard.name},
                          {QStringLiteral("kind"), shard.kind},
-                         {QStringLiteral("state"), shard.state},
+                         {QStringLiteral("state"), Shard::stateName(shard.state)},
                          {QStringLiteral("virtual_nodes"), shard.points},
                          {QStringLiteral("share"), shard.ringShare},
                          {QStringLiteral("polls"), polls.value(shard.name)}};

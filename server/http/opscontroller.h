@@ -16,7 +16,8 @@ public:
     // `journal` is null when votes are not journaled.
     OpsController(const Config &config, const StatsModel &stats, const PollCatalog &catalog,
                   const StorageEngine &storage, const Journal *journal)
-        : m_config(config), m_stats(stats), m_catalog(catalog), m_storage(storage), m_journal(journal)
+        : m_config(config), m_stats(stats), m_catalog(catalog), m_storage(storage),
+          m_journal(journal)
     {
     }
     void registerRoutes(Router &router, const QString &prefix);

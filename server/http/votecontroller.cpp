@@ -25,7 +25,7 @@ QString VoteController::clientOf(const HttpExchange &exchange) const
     if (!m_guard)
         return RequestGuard::normalise(exchange.peer());
     return m_guard->clientOf(exchange.peer(), exchange.header("X-Forwarded-For"),
-                                          exchange.header("X-Real-IP"));
+                             exchange.header("X-Real-IP"));
 }
 
 void VoteController::vote(const HttpExchange &exchange, const QString &pollId) const

@@ -1,4 +1,5 @@
 #include "livefeed.h"
+#include "core/periodic.h"
 #include "core/serverstats.h"
 #include "livereceiver.h"
 #include "stats/statsmodel.h"
@@ -8,8 +9,6 @@
 #include <QTimer>
 
 namespace {
-constexpr int StatsIntervalMs = 500;
-
 QByteArray compact(const QJsonObject &object)
 {
     return QJsonDocument(object).toJson(QJsonDocument::Compact);
@@ -36,12 +35,8 @@ qint64 LiveFeed::clientCount() const
 void LiveFeed::start()
 {
     QMetaObject::invokeMethod(this, [this] {
-        m_tickTimer = new QTimer(this);
-        connect(m_tickTimer, &QTimer::timeout, this, &LiveFeed::tick);
-        m_tickTimer->start(m_intervalMs);
-        m_statsTimer = new QTimer(this);
-        connect(m_statsTimer, &QTimer::timeout, this, &LiveFeed::publishStats);
-        m_statsTimer->start(StatsIntervalMs);
+        Periodic::every(this, m_intervalMs, [this] { tick(); });
+        Periodic::every(this, Periodic::StatsPushMs, [this] { publishStats(); });
     });
 }
 
@@ -147,7 +142,9 @@ void LiveFeed::tick()
             ++m_sequence[pollId];
             const QByteArray message = resultsMessage(poll, counts);
             forEachHub([&](LiveReceiver *hub) {
-                QMetaObject::invokeMethod(hub->context(), [hub, pollId, message] { hub->deliverResults(pollId, message); });
+                QMetaObject::invokeMethod(hub->context(), [hub, pollId, message] {
+                    hub->deliverResults(pollId, message);
+                });
             });
         });
     }
@@ -187,7 +184,9 @@ void LiveFeed::requestSnapshot(LiveReceiver *hub, quint64 sessionId, const QStri
             const QByteArray message = resultsMessage(poll, counts);
             QMutexLocker locker(&m_mutex);
             if (m_hubs.contains(hub))
-                QMetaObject::invokeMethod(hub->context(), [hub, sessionId, message] { hub->deliverTo(sessionId, message); });
+                QMetaObject::invokeMethod(hub->context(), [hub, sessionId, message] {
+                    hub->deliverTo(sessionId, message);
+                });
         });
     });
 }
@@ -211,7 +210,8 @@ void LiveFeed::publishPollEvent(const QString &type, const QJsonObject &poll)
 {
     const QByteArray message = compact({{QStringLiteral("type"), type}, {QStringLiteral("poll"), poll}});
     forEachHub([&](LiveReceiver *hub) {
-        QMetaObject::invokeMethod(hub->context(), [hub, message] { hub->deliverPollEvent(message); });
+        QMetaObject::invokeMethod(hub->context(),
+                                  [hub, message] { hub->deliverPollEvent(message); });
     });
 }
 

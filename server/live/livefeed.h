@@ -11,13 +11,12 @@
 class LiveReceiver;
 class ResultService;
 class StatsModel;
-class QTimer;
 struct ServerStats;
 
 // Produces the live messages of docs/api.md ("WebSocket") on the storage thread and hands them to
-// every worker's WebSocket hub (a LiveReceiver). Every `--live-interval` it reads the counts of each poll
-// somebody watches and pushes a snapshot only when they changed: at most one per
-// poll per interval, always the latest state, and nothing to do on the vote path.
+// every worker's WebSocket hub (a LiveReceiver). Every `--live-interval` it reads the counts of
+// each poll somebody watches and pushes a snapshot only when they changed: at most one per poll per
+// interval, always the latest state, and nothing to do on the vote path.
 class LiveFeed : public QObject {
     Q_OBJECT
 public:
@@ -57,8 +56,6 @@ private:
     const StatsModel &m_statsModel;
     ServerStats &m_stats;
     int m_intervalMs;
-    QTimer *m_tickTimer = nullptr;
-    QTimer *m_statsTimer = nullptr;
 
     mutable QMutex m_mutex; // guards the members below
     QSet<LiveReceiver *> m_hubs;

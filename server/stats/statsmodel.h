@@ -1,6 +1,9 @@
 #pragma once
 
+#include "statsfigure.h"
+
 #include <QJsonObject>
+#include <QList>
 
 class Config;
 class ConnectionTracker;
@@ -10,28 +13,23 @@ class StorageEngine;
 class VoteLedger;
 struct ServerStats;
 
-// The server's figures, read from the subsystems that own them, for every view of
-// them: GET {prefix}/stats, the WebSocket "stats" channel and /metrics.
-// Any thread: every source is read through its thread-safe accessors.
+// The server's figures in one list, read from the subsystems that own them, for
+// every view of them: GET {prefix}/stats and the WebSocket "stats" channel render
+// json(), /metrics renders figures() (plus the latency histograms and process
+// metrics, which are distributions, not figures). Adding a figure is one entry in
+// figures(). Any thread: every source is read through its thread-safe accessors.
 class StatsModel {
 public:
-    // `guard` and `connections` may be null (their figures are then left out).
     StatsModel(const Config &config, const PollCatalog &catalog, const VoteLedger &ledger,
-               const StorageEngine &storage, const ServerStats &stats, const RequestGuard *guard,
-               const ConnectionTracker *connections);
+               const StorageEngine &storage, const ServerStats &stats, const RequestGuard &guard,
+               const ConnectionTracker &connections);
 
+    QList<StatsFigure> figures() const;
     // The body of GET {prefix}/stats. Shard addresses (data-directory paths, Redis
     // host:port) only with `showAddresses`.
     QJsonObject json(bool showAddresses = false) const;
-
-    // The sources, for the /metrics page.
-    const Config &config() const { return m_config; }
-    const PollCatalog &catalog() const { return m_catalog; }
-    const VoteLedger &ledger() const { return m_ledger; }
-    const StorageEngine &storage() const { return m_storage; }
+    // The counters behind the histograms of /metrics.
     const ServerStats &stats() const { return m_stats; }
-    const RequestGuard *guard() const { return m_guard; }
-    const ConnectionTracker *connections() const { return m_connections; }
 
 private:
     const Config &m_config;
@@ -39,6 +37,6 @@ private:
     const VoteLedger &m_ledger;
     const StorageEngine &m_storage;
     const ServerStats &m_stats;
-    const RequestGuard *m_guard;
-    const ConnectionTracker *m_connections;
+    const RequestGuard &m_guard;
+    const ConnectionTracker &m_connections;
 };

@@ -1,5 +1,6 @@
 #include "pubsubbridge.h"
 #include "core/logcategories.h"
+#include "core/periodic.h"
 #include "core/pollcatalog.h"
 #include "core/voteledger.h"
 #include "storage/redisconnection.h"
@@ -11,8 +12,8 @@
 #include <QTimer>
 
 namespace {
-constexpr int HeartbeatMs = 1000;
-constexpr int SourceExpiryMs = 10000;
+constexpr int HeartbeatMs = Periodic::PubSubHeartbeatMs;
+constexpr int SourceExpiryMs = Periodic::PubSubSourceExpiryMs;
 // Accepted counts that changed this recently are repeated with every heartbeat.
 constexpr int RepeatWindowMs = SourceExpiryMs;
 // A subscription that heard nothing for this long while its node is up is half-open.
@@ -47,12 +48,8 @@ void PubSubBridge::start()
             m_nodes.push_back(std::move(node));
             connectNode(raw);
         }
-        auto *publish = new QTimer(this);
-        connect(publish, &QTimer::timeout, this, &PubSubBridge::publishAccepted);
-        publish->start(m_config.liveIntervalMs());
-        auto *heartbeat = new QTimer(this);
-        connect(heartbeat, &QTimer::timeout, this, &PubSubBridge::publishHeartbeat);
-        heartbeat->start(HeartbeatMs);
+        Periodic::every(this, m_config.liveIntervalMs(), [this] { publishAccepted(); });
+        Periodic::every(this, HeartbeatMs, [this] { publishHeartbeat(); });
     });
 }
 
@@ -135,7 +132,7 @@ void PubSubBridge::checkSubscribers()
 {
     QSet<QString> up;
     for (const StorageEngine::ShardInfo &shard : m_storage->shardInfo())
-        if (shard.state == u"up")
+        if (shard.state == Shard::State::Up)
             up.insert(shard.name);
     for (const auto &node : m_nodes) {
         if (!node->subscribed || !node->connection)

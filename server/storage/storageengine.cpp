@@ -555,10 +555,10 @@ void StorageEngine::publishShardInfo()
         item.name = shard->name();
         item.kind = shard->kind();
         item.address = shard->address();
-        item.state = Shard::stateName(shard->state());
+        item.state = shard->state();
         // Reached but its polls are not loaded yet: not ready to serve.
         if (!lane->ready && shard->state() == Shard::State::Up)
-            item.state = Shard::stateName(Shard::State::Connecting);
+            item.state = Shard::State::Connecting;
         item.ringShare = m_router.ring().share(item.name);
         item.points = m_router.ring().virtualNodes();
         item.storedVotes = shard->storedVotes();
@@ -603,7 +603,7 @@ bool StorageEngine::allShardsUp() const
     if (m_info.isEmpty())
         return false;
     for (const ShardInfo &shard : m_info)
-        if (shard.state != u"up" || !shard.subscribed)
+        if (shard.state != Shard::State::Up || !shard.subscribed)
             return false;
     return true;
 }

@@ -5,6 +5,7 @@
 #include "core/poll.h"
 #include "core/votecounts.h"
 #include "journal.h"
+#include "shard.h"
 #include "shardrouter.h"
 
 #include <QAtomicInt>
@@ -41,7 +42,7 @@ public:
         QString name;
         QString kind;
         QString address;
-        QString state;
+        Shard::State state = Shard::State::Connecting;
         double ringShare = 0;
         int points = 0;
         qint64 storedVotes = 0;

@@ -78,6 +78,7 @@ void ResultService::readStored(const QString &pollId, QObject *context, Done don
     m_storage.readResults(pollId, [target, deliver](Read read) {
         if (target)
             QMetaObject::invokeMethod(
-                target.data(), [deliver, read = std::move(read)] { deliver(read); }, Qt::QueuedConnection);
+                target.data(), [deliver, read = std::move(read)] { deliver(read); },
+                Qt::QueuedConnection);
     });
 }

@@ -39,7 +39,7 @@ public:
     };
     using BulkDone = std::function<void(Outcome<BulkResult>)>;
 
-    static constexpr int MaxBulkVotes = 1000;
+    static constexpr int MaxBulkVotes = Protocol::MaxBulkVotes;
     // Largest bulk body: MaxBulkVotes items of the longest plain form (64-character poll
     // id, one-letter option, 128-character voter id: 238 bytes with a separator; 61 more
     // as "option_ids" naming all ten options) with room for whitespace, plus the envelope.

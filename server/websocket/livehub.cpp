@@ -14,8 +14,8 @@
 
 LiveHub::LiveHub(LiveFeed *feed, const PollCatalog *catalog, const VoteService *votes,
                  const RequestGuard *guard, QObject *parent)
-    : QObject(parent), LiveReceiver(this), m_feed(feed), m_catalog(catalog), m_votes(votes), m_guard(guard),
-      m_pingTimer(new QTimer(this))
+    : QObject(parent), LiveReceiver(this), m_feed(feed), m_catalog(catalog), m_votes(votes),
+      m_guard(guard), m_pingTimer(new QTimer(this))
 {
     connect(m_pingTimer, &QTimer::timeout, this, [this] {
         for (LiveSession *session : std::as_const(m_sessions))

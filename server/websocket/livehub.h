@@ -1,5 +1,6 @@
 #pragma once
 
+#include "core/periodic.h"
 #include "core/tallyerror.h"
 #include "live/livereceiver.h"
 
@@ -56,7 +57,7 @@ public:
     // every session is pinged at a third of it, at most every 25 s.
     void setIdleTimeout(int idleMs);
     static constexpr int DefaultIdleTimeoutMs = 75000;
-    static constexpr int MaxPingIntervalMs = 25000;
+    static constexpr int MaxPingIntervalMs = Periodic::MaxWebSocketPingMs;
 
 private:
     void remove(quint64 sessionId);

@@ -1,5 +1,7 @@
 #pragma once
 
+#include "protocol/protocol.h"
+
 #include <QElapsedTimer>
 #include <QHash>
 #include <QObject>
@@ -17,10 +19,10 @@ class QWebSocket;
 class LiveSession : public QObject {
     Q_OBJECT
 public:
-    static constexpr qint64 MaxIncomingBytes = 16 * 1024;
+    static constexpr qint64 MaxIncomingBytes = Protocol::MaxWebSocketIncomingBytes;
     static constexpr qint64 SoftOutgoingBytes = 64 * 1024;
     static constexpr qint64 HardOutgoingBytes = 1024 * 1024;
-    static constexpr int MaxPollSubscriptions = 100;
+    static constexpr int MaxPollSubscriptions = Protocol::MaxWebSocketPollSubscriptions;
     // After a close frame is queued, how long the client has to complete the closing
     // handshake before the TCP connection is dropped. QWebSocket::close() leaves the
     // socket in ClosingState until its unsent bytes are written, which for a client
