@@ -390,7 +390,7 @@ void StorageEngine::resetPoll(const QString &pollId, Reply<Poll> reply)
     QMetaObject::invokeMethod(this, [this, pollId, reply] { m_lifecycle->reset(pollId, reply); });
 }
 
-void StorageEngine::endReset(const QString &pollId)
+void StorageEngine::endReset(const QString &pollId, quint64 serial)
 {
     QMetaObject::invokeMethod(this, [this, pollId] { m_lifecycle->endReset(pollId); });
 }

@@ -79,7 +79,8 @@ public:
     // Sets every count of the poll to zero and forgets its voters (PollLifecycle::reset);
     // the caller calls endReset() once it has answered.
     void resetPoll(const QString &pollId, Reply<Poll> reply);
-    void endReset(const QString &pollId);
+    // `serial`: the `resetting` number of the poll the reset answered with.
+    void endReset(const QString &pollId, quint64 serial);
     // The HTTP workers' threads: a reset waits until each has sent the acknowledgements
     // of the votes it counted before.
     void setWorkerThreads(const QList<QObject *> &workers);
