@@ -28,8 +28,9 @@ struct Poll {
     // taken before a reset can never land in the counts after it.
     quint32 resets = 0;
     QDateTime resetAt;
-    // In memory only: a reset is under way, votes wait for it (see StorageEngine).
-    bool resetting = false;
+    // In memory only: non-zero while a reset (this number identifies it) is under way;
+    // votes are refused meanwhile (see StorageEngine::resetPoll).
+    quint64 resetting = 0;
 
     static constexpr int MinOptions = 2;
     static constexpr int MaxOptions = 10;

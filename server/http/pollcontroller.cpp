@@ -160,7 +160,7 @@ void PollController::reset(const HttpExchange &exchange, const QString &id) cons
         }
         exchange.replyJson(HttpExchange::Status::Ok, reset.value().toJson());
         // Answered: votes acknowledged from now on count in the new generation.
-        storage->endReset(reset.value().id);
+        storage->endReset(reset.value().id, reset.value().resetting);
     }));
 }
 

@@ -578,7 +578,7 @@ void StorageEngine::revealPoll(const QString &pollId, Reply<Poll> reply)
 void StorageEngine::savePollChange(const Poll &changed, Reply<Poll> reply)
 {
     Poll updated = changed;
-    updated.resetting = false;
+    updated.resetting = 0;
     m_router.shard(updated.shard)
         ->savePoll(updated, false, [this, updated, reply](Outcome<bool> saved) {
             if (!saved) {
@@ -588,7 +588,7 @@ void StorageEngine::savePollChange(const Poll &changed, Reply<Poll> reply)
             // A reset under way keeps refusing votes until it ends.
             const PollCatalog::Snapshot current = m_catalog.snapshot(updated.id);
             Poll published = updated;
-            published.resetting = current && current->resetting;
+            published.resetting = current ? current->resetting : 0;
             m_catalog.upsert(published);
             Q_EMIT pollEvent(QStringLiteral("poll_updated"), updated.toJson());
             reply(updated);
@@ -681,14 +681,14 @@ void StorageEngine::resetPoll(const QString &pollId, Reply<Poll> reply)
         // From here on votes for the poll are refused; every vote judged before is in a
         // worker's buffer with its journal record (the catalog's write lock saw to it).
         Poll marked = *poll;
-        marked.resetting = true;
+        marked.resetting = ++m_lastResetSerial;
         m_catalog.upsert(marked);
         afterPendingAcknowledgements([this, marked, reply](bool ok) {
             if (ok) {
                 applyReset(marked, reply);
                 return;
             }
-            endReset(marked.id);
+            endReset(marked.id, marked.resetting);
             reply(TallyError::unavailable(
                 QStringLiteral("journal_unavailable"),
                 QStringLiteral("The journal cannot be written; the poll was not reset.")));
@@ -699,7 +699,7 @@ void StorageEngine::resetPoll(const QString &pollId, Reply<Poll> reply)
 void StorageEngine::applyReset(const Poll &marked, Reply<Poll> reply)
 {
     Poll reset = marked;
-    reset.resetting = false;
+    reset.resetting = 0;
     reset.resets = marked.resets + 1;
     reset.resetAt = QDateTime::currentDateTimeUtc();
     const QString oldKey = marked.countKey();
@@ -708,33 +708,36 @@ void StorageEngine::applyReset(const Poll &marked, Reply<Poll> reply)
     m_router.shard(reset.shard)
         ->resetPoll(reset, [this, marked, reset, oldKey, reply](Outcome<bool> done) {
             if (!done) {
-                endReset(marked.id);
+                endReset(marked.id, marked.resetting);
                 reply(done.error());
                 return;
             }
             m_ledger.forget(oldKey);
             stripUnsent(marked.id, oldKey);
             Poll published = reset;
-            published.resetting = true; // until the caller has answered
+            published.resetting = marked.resetting; // until the caller has answered
             m_catalog.upsert(published);
             Q_EMIT pollEvent(QStringLiteral("poll_updated"), reset.toJson());
             // Should the answer never be confirmed, votes are taken again shortly anyway.
-            QTimer::singleShot(2000, this, [this, id = reset.id] { endReset(id); });
+            QTimer::singleShot(2000, this, [this, id = reset.id, serial = marked.resetting] {
+                endReset(id, serial);
+            });
             publishShardInfo();
-            reply(reset);
+            reply(published);
         });
 }
 
-void StorageEngine::endReset(const QString &pollId)
+void StorageEngine::endReset(const QString &pollId, quint64 serial)
 {
-    QMetaObject::invokeMethod(this, [this, pollId] {
-        const PollCatalog::Snapshot poll = m_catalog.snapshot(pollId);
-        if (!poll || !poll->resetting)
-            return;
-        Poll ended = *poll;
-        ended.resetting = false;
-        m_catalog.upsert(ended);
-    });
+    // Any thread, synchronously: the worker that answered calls this before its answer
+    // leaves (it is written once the worker returns to its event loop), so a vote sent
+    // after the answer arrived finds the poll taking votes again.
+    const PollCatalog::Snapshot poll = m_catalog.snapshot(pollId);
+    if (!poll || poll->resetting != serial)
+        return;
+    Poll ended = *poll;
+    ended.resetting = 0;
+    m_catalog.upsert(ended);
 }
 
 void StorageEngine::deletePoll(const QString &pollId, Reply<bool> reply)

@@ -71,7 +71,8 @@ public:
     // the caller makes once it has answered, so that every vote acknowledged after
     // that answer counts and none acknowledged before does.
     void resetPoll(const QString &pollId, Reply<Poll> reply);
-    void endReset(const QString &pollId);
+    // `serial`: the `resetting` number of the poll the reset answered with.
+    void endReset(const QString &pollId, quint64 serial);
     // The HTTP workers' threads: a reset waits until each has sent the acknowledgements
     // of the votes it counted before.
     void setWorkerThreads(const QList<QObject *> &workers);
@@ -183,6 +184,7 @@ private:
     QHash<QString, QList<Reply<ResultRead>>> m_readers; // poll id -> callers of its read on the way
     QList<QPointer<QObject>> m_workerThreads;
     QSet<QString> m_closing; // polls whose timed close is being saved
+    quint64 m_lastResetSerial = 0;
     bool m_draining = false;
     bool m_started = false;
     bool m_recoveryPending = false; // journal files wait for a shard unreachable at start

@@ -370,7 +370,7 @@ void TestE2eVotes::bulkBodyFitsTheItemLimit()
     const QJsonObject limits = m_client->get(Stats).json.value("limits").toObject();
     QCOMPARE(limits.value("body_bytes").toInt(), 16384);
     QCOMPARE(limits.value("bulk_votes").toInt(), 1000);
-    QCOMPARE(limits.value("bulk_body_bytes").toInt(), 1000 * 256 + 4096);
+    QCOMPARE(limits.value("bulk_body_bytes").toInt(), 1000 * 320 + 4096);
 }
 
 void TestE2eVotes::errorsAreAnsweredAndCountNothing_data()

@@ -104,7 +104,8 @@ void TestLiveProtocol::subscribeSendsExactSnapshot()
     QStringList keys = snapshot.keys();
     keys.sort();
     QCOMPARE(keys,
-             (QStringList{str("poll_id"), str("results"), str("seq"), str("total"), str("type")}));
+             (QStringList{str("poll_id"), str("results"), str("seq"), str("total"), str("type"),
+                          str("voters")}));
 
     const HttpResponse rest = m_http->get(str("/api/v1/results/snap"));
     VERIFY_STATUS(rest, 200);
