@@ -62,7 +62,7 @@ void PollLifecycle::reveal(const QString &pollId, Reply<Poll> reply)
 void PollLifecycle::save(const Poll &changed, Reply<Poll> reply)
 {
     Poll updated = changed;
-    updated.resetting = false;
+    updated.resetting = 0;
     m_router.shard(updated.shard)
         ->savePoll(updated, false, [this, updated, reply](Outcome<bool> saved) {
             if (!saved) {
@@ -72,7 +72,7 @@ void PollLifecycle::save(const Poll &changed, Reply<Poll> reply)
             // A reset under way keeps refusing votes until it ends.
             const PollCatalog::Snapshot current = m_catalog.snapshot(updated.id);
             Poll published = updated;
-            published.resetting = current && current->resetting;
+            published.resetting = current ? current->resetting : 0;
             m_catalog.upsert(published);
             Q_EMIT pollEvent(QStringLiteral("poll_updated"), updated.toJson());
             reply(updated);
@@ -159,14 +159,14 @@ void PollLifecycle::reset(const QString &pollId, Reply<Poll> reply)
     // From here on votes for the poll are refused; every vote judged before is in a
     // worker's buffer with its journal record (the catalog's write lock saw to it).
     Poll marked = *poll;
-    marked.resetting = true;
+    marked.resetting = ++m_lastResetSerial;
     m_catalog.upsert(marked);
     afterPendingAcknowledgements([this, marked, reply](bool ok) {
         if (ok) {
             applyReset(marked, reply);
             return;
         }
-        endReset(marked.id);
+        endReset(marked.id, marked.resetting);
         reply(TallyError::unavailable(QStringLiteral("journal_unavailable"),
                                       QStringLiteral("The journal cannot be written; the poll was not reset.")));
     });
@@ -175,7 +175,7 @@ void PollLifecycle::reset(const QString &pollId, Reply<Poll> reply)
 void PollLifecycle::applyReset(const Poll &marked, Reply<Poll> reply)
 {
     Poll reset = marked;
-    reset.resetting = false;
+    reset.resetting = 0;
     reset.resets = marked.resets + 1;
     reset.resetAt = QDateTime::currentDateTimeUtc();
     const QString oldKey = marked.countKey();
@@ -184,28 +184,30 @@ void PollLifecycle::applyReset(const Poll &marked, Reply<Poll> reply)
     m_router.shard(reset.shard)
         ->resetPoll(reset, [this, marked, reset, oldKey, reply](Outcome<bool> done) {
             if (!done) {
-                endReset(marked.id);
+                endReset(marked.id, marked.resetting);
                 reply(done.error());
                 return;
             }
             m_ledger.forget(oldKey);
             m_hooks.stripUnsent(marked.id, oldKey);
             Poll published = reset;
-            published.resetting = true; // until the caller has answered
+            published.resetting = marked.resetting; // until the caller has answered
             m_catalog.upsert(published);
             Q_EMIT pollEvent(QStringLiteral("poll_updated"), reset.toJson());
-            QTimer::singleShot(ResetAnswerMs, this, [this, id = reset.id] { endReset(id); });
+            QTimer::singleShot(ResetAnswerMs, this, [this, id = reset.id, serial = marked.resetting] {
+                endReset(id, serial);
+            });
             m_hooks.shardsChanged();
-            reply(reset);
+            reply(published);
         });
 }
 
-void PollLifecycle::endReset(const QString &pollId)
+void PollLifecycle::endReset(const QString &pollId, quint64 serial)
 {
     const PollCatalog::Snapshot poll = m_catalog.snapshot(pollId);
-    if (!poll || !poll->resetting)
+    if (!poll || poll->resetting != serial)
         return;
     Poll ended = *poll;
-    ended.resetting = false;
+    ended.resetting = 0;
     m_catalog.upsert(ended);
 }

@@ -46,7 +46,9 @@ public:
     // the caller makes once it has answered, so that every vote acknowledged after
     // that answer counts and none acknowledged before does.
     void reset(const QString &pollId, Reply<Poll> reply);
-    void endReset(const QString &pollId);
+    // Any thread (the catalog is thread-safe). `serial`: the `resetting` number of the
+    // poll the reset answered with; a later reset is left alone.
+    void endReset(const QString &pollId, quint64 serial);
     void setWorkerThreads(const QList<QObject *> &workers);
 
 Q_SIGNALS:
@@ -68,4 +70,5 @@ private:
     Hooks m_hooks;
     QList<QPointer<QObject>> m_workerThreads;
     QSet<QString> m_closing; // polls whose timed close is being saved
+    quint64 m_lastResetSerial = 0;
 };

@@ -392,7 +392,9 @@ void StorageEngine::resetPoll(const QString &pollId, Reply<Poll> reply)
 
 void StorageEngine::endReset(const QString &pollId, quint64 serial)
 {
-    QMetaObject::invokeMethod(this, [this, pollId] { m_lifecycle->endReset(pollId); });
+    // Any thread, synchronously: the worker that answered calls this before its answer
+    // leaves, so a vote sent after the answer arrived finds the poll taking votes again.
+    m_lifecycle->endReset(pollId, serial);
 }
 
 void StorageEngine::setWorkerThreads(const QList<QObject *> &workers)
