@@ -162,15 +162,18 @@ void writeShards(MetricsWriter &out, const ServerContext &server)
     out.family("tally_shard_awaiting_replicas_batches", "gauge",
                "Applied batches waiting for --redis-min-replicas replicas to confirm them.");
     for (const StorageEngine::ShardInfo &shard : shards)
-        out.sample("tally_shard_awaiting_replicas_batches", shard.awaitingReplicas, {{"shard", shard.name}});
+        out.sample("tally_shard_awaiting_replicas_batches", shard.awaitingReplicas,
+                   {{"shard", shard.name}});
     // Sentinel-monitored shards only; no empty families without them.
-    if (std::any_of(shards.cbegin(), shards.cend(),
-                    [](const StorageEngine::ShardInfo &shard) { return !shard.monitor.isEmpty(); })) {
+    if (std::any_of(shards.cbegin(), shards.cend(), [](const StorageEngine::ShardInfo &shard) {
+            return !shard.monitor.isEmpty();
+        })) {
         out.family("tally_shard_replicas", "gauge",
                    "Replicas the master of a Sentinel-monitored shard lists (ROLE).");
         for (const StorageEngine::ShardInfo &shard : shards)
             if (!shard.monitor.isEmpty())
-                out.sample("tally_shard_replicas", double(shard.replicas.size()), {{"shard", shard.name}});
+                out.sample("tally_shard_replicas", double(shard.replicas.size()),
+                           {{"shard", shard.name}});
         out.family("tally_shard_failovers_total", "counter",
                    "Master changes of a Sentinel-monitored shard seen by this run.");
         for (const StorageEngine::ShardInfo &shard : shards)
