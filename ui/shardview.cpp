@@ -237,8 +237,9 @@ void ShardView::refresh()
                                   .arg(shard.state)
                             : shard.state;
         if (shard.failovers > 0)
-            state = UiText::plural(tr("%1, %Ln failover(s)", nullptr, shard.failovers), shard.failovers)
-                        .arg(state);
+            state =
+                UiText::plural(tr("%1, %Ln failover(s)", nullptr, shard.failovers), shard.failovers)
+                    .arg(state);
         setCell(row, StateColumn, state);
         setCell(row, ShareColumn,
                 shard.share < 0 ? QStringLiteral("–")

@@ -61,7 +61,7 @@ void PubSubBridge::connectNode(Subscriber *node)
         node->host.clear();
         for (const StorageEngine::ShardInfo &shard : m_storage->shardInfo()) {
             const qsizetype colon = shard.address.lastIndexOf(u':');
-            if (shard.name == node->name && shard.state == u"up" && colon > 0) {
+            if (shard.name == node->name && shard.state == Shard::State::Up && colon > 0) {
                 node->host = shard.address.left(colon);
                 node->port = quint16(shard.address.mid(colon + 1).toUInt());
             }

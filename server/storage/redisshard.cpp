@@ -175,7 +175,8 @@ void RedisShard::connectNow()
         m_replicas = master.value().replicas;
         if (m_hadMaster && address() != previous) {
             ++m_failovers;
-            qCWarning(lcStorage, "Shard %s: failover: master is now %s (was %s); %d failover(s) seen",
+            qCWarning(lcStorage,
+                      "Shard %s: failover: master is now %s (was %s); %d failover(s) seen",
                       qPrintable(m_name), qPrintable(address()), qPrintable(previous), m_failovers);
         }
         m_hadMaster = true;
@@ -230,7 +231,8 @@ void RedisShard::onMasterSwitched(const QString &host, quint16 port)
     qCInfo(lcStorage, "Shard %s: sentinels switched the master to %s:%u", qPrintable(m_name),
            qPrintable(host), port);
     if (m_connection) {
-        m_connection->abort(QStringLiteral("the sentinels switched the master to %1:%2").arg(host).arg(port));
+        m_connection->abort(
+            QStringLiteral("the sentinels switched the master to %1:%2").arg(host).arg(port));
     } else if (m_reconnectTimer->isActive() && !m_resolving) {
         m_reconnectTimer->stop();
         m_breaker.recordSuccess(); // the node behind this shard changed: probe it at once

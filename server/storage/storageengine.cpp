@@ -15,13 +15,13 @@
 #include <QSet>
 #include <QTimer>
 
-
-StorageEngine::StorageEngine(const Config &config, const QString &instanceId,
-                             PollCatalog &catalog, VoteLedger &ledger, ServerStats &stats,
-                             Journal *journal, QObject *parent)
+StorageEngine::StorageEngine(const Config &config, const QString &instanceId, PollCatalog &catalog,
+                             VoteLedger &ledger, ServerStats &stats, Journal *journal,
+                             QObject *parent)
     : QObject(parent), m_journal(journal), m_config(config), m_instanceId(instanceId),
-      m_source(instanceId + u'@' + QString::number(QRandomGenerator::global()->generate(), 36)), m_catalog(catalog),
-      m_ledger(ledger), m_stats(stats), m_router(ShardFactory::names(config), config.virtualNodes()),
+      m_source(instanceId + u'@' + QString::number(QRandomGenerator::global()->generate(), 36)),
+      m_catalog(catalog), m_ledger(ledger), m_stats(stats),
+      m_router(ShardFactory::names(config), config.virtualNodes()),
       m_epochs(new FlushEpochs(journal, stats, this)),
       m_catalogSync(new CatalogSync(instanceId, catalog, ledger, this)),
       m_lifecycle(new PollLifecycle(catalog, ledger, m_router, journal,
@@ -100,32 +100,35 @@ void StorageEngine::openLane(ShardLane *lane)
 void StorageEngine::prepareLane(ShardLane *lane)
 {
     lane->preparing = true;
-    m_catalogSync->prepare(lane, m_started, [this, lane](std::optional<TallyError> error, qint64 polls) {
-        lane->preparing = false;
-        if (error) {
-            // A Redis shard tries again when it is reached again; an embedded one cannot.
-            if (lane->shard->kind() == u"redis") {
-                qCWarning(lcStorage, "Shard %s: %s", qPrintable(lane->shard->name()), qPrintable(error->message));
-                lane->failedOnce = true;
-                checkStart();
-            } else if (!m_started) {
-                Q_EMIT started(false, error->message);
+    m_catalogSync->prepare(
+        lane, m_started, [this, lane](std::optional<TallyError> error, qint64 polls) {
+            lane->preparing = false;
+            if (error) {
+                // A Redis shard tries again when it is reached again; an embedded one cannot.
+                if (lane->shard->kind() == u"redis") {
+                    qCWarning(lcStorage, "Shard %s: %s", qPrintable(lane->shard->name()),
+                              qPrintable(error->message));
+                    lane->failedOnce = true;
+                    checkStart();
+                } else if (!m_started) {
+                    Q_EMIT started(false, error->message);
+                }
+                return;
             }
-            return;
-        }
-        lane->ready = true;
-        if (!m_started) {
+            lane->ready = true;
+            if (!m_started) {
+                publishShardInfo();
+                checkStart();
+                return;
+            }
+            qCInfo(lcStorage, "Shard %s reached: %lld poll(s) loaded",
+                   qPrintable(lane->shard->name()), polls);
+            // Replayed votes are pending before anyone can see the shard up.
+            if (m_recoveryPending && std::all_of(m_lanes.cbegin(), m_lanes.cend(),
+                                                 [](const auto &l) { return l->ready; }))
+                recoverDeferred();
             publishShardInfo();
-            checkStart();
-            return;
-        }
-        qCInfo(lcStorage, "Shard %s reached: %lld poll(s) loaded", qPrintable(lane->shard->name()), polls);
-        // Replayed votes are pending before anyone can see the shard up.
-        if (m_recoveryPending &&
-            std::all_of(m_lanes.cbegin(), m_lanes.cend(), [](const auto &l) { return l->ready; }))
-            recoverDeferred();
-        publishShardInfo();
-    });
+        });
 }
 
 void StorageEngine::checkStart()
@@ -179,7 +182,8 @@ Outcome<Journal::Recovery> StorageEngine::replayJournal(quint64 upToEpoch)
     for (const QString &problem : recovery.problems)
         qCWarning(lcJournal, "Journal: %s", qPrintable(problem));
     if (recovery.files > 0)
-        qCInfo(lcJournal, "Journal: %d file(s) read in %lld ms: %lld vote(s) replayed, %lld already stored",
+        qCInfo(lcJournal,
+               "Journal: %d file(s) read in %lld ms: %lld vote(s) replayed, %lld already stored",
                recovery.files, timer.elapsed(), recovery.replayed, recovery.skipped);
     m_stats.votesRecovered.storeRelaxed(quint64(recovery.replayed));
     return recovered;
@@ -190,7 +194,8 @@ void StorageEngine::recoverDeferred()
     m_recoveryPending = false;
     const Outcome<Journal::Recovery> recovered = replayJournal(m_deferredEpoch - 1);
     if (!recovered) {
-        qCritical("Journal: %s; its files stay for the next start", qPrintable(recovered.error().message));
+        qCritical("Journal: %s; its files stay for the next start",
+                  qPrintable(recovered.error().message));
         return;
     }
     if (recovered.value().votes.isEmpty())
@@ -333,7 +338,8 @@ void StorageEngine::connectLane(ShardLane *lane)
         m_epochs->batchStored(flushId);
         checkDrained();
     });
-    connect(lane, &ShardLane::batchFailed, this, [this] { ServerStats::bump(m_stats.flushFailures); });
+    connect(lane, &ShardLane::batchFailed, this,
+            [this] { ServerStats::bump(m_stats.flushFailures); });
     connect(lane, &ShardLane::batchReopened, this, [this](const PollCounts &counts, qint64 votes) {
         m_ledger.reopenApplied(counts);
         m_stats.votesFlushed.fetchAndSubRelaxed(quint64(votes));

@@ -183,7 +183,8 @@ bool RedisNode::start(int timeoutMs)
         const QString config = QDir(dir()).filePath(QStringLiteral("sentinel.conf"));
         if (!QFile::exists(config)) { // a restart keeps what the sentinel learnt
             QFile file(config);
-            if (!file.open(QIODevice::WriteOnly) || file.write(m_sentinelConfig) != m_sentinelConfig.size()) {
+            if (!file.open(QIODevice::WriteOnly) ||
+                file.write(m_sentinelConfig) != m_sentinelConfig.size()) {
                 m_error = QStringLiteral("cannot write %1").arg(config);
                 return false;
             }
@@ -217,11 +218,11 @@ void RedisNode::monitor(const QString &masterName, quint16 masterPort, int quoru
                         int failoverTimeoutMs)
 {
     const QByteArray name = masterName.toUtf8();
-    m_sentinelConfig = "sentinel monitor " + name + ' ' + LoopbackIp + ' ' + QByteArray::number(masterPort) +
-                       ' ' + QByteArray::number(quorum) + "\n" + "sentinel down-after-milliseconds " + name +
-                       ' ' + QByteArray::number(downAfterMs) + "\n" + "sentinel failover-timeout " + name +
-                       ' ' + QByteArray::number(failoverTimeoutMs) + "\n" + "sentinel parallel-syncs " +
-                       name + " 1\n";
+    m_sentinelConfig =
+        "sentinel monitor " + name + ' ' + LoopbackIp + ' ' + QByteArray::number(masterPort) + ' ' +
+        QByteArray::number(quorum) + "\n" + "sentinel down-after-milliseconds " + name + ' ' +
+        QByteArray::number(downAfterMs) + "\n" + "sentinel failover-timeout " + name + ' ' +
+        QByteArray::number(failoverTimeoutMs) + "\n" + "sentinel parallel-syncs " + name + " 1\n";
 }
 
 bool RedisNode::waitUntilAnswering(int timeoutMs)

@@ -1169,6 +1169,21 @@
         <source>One row per shard: name, kind, state, ring share, polls, votes and address</source>
         <translation>Eine Zeile pro Shard: Name, Art, Zustand, Ringanteil, Umfragen, Stimmen und Adresse</translation>
     </message>
+    <message>
+        <source>replicas: %1</source>
+        <translation>Replikate: %1</translation>
+    </message>
+    <message>
+        <source>master %1, replicas: %2</source>
+        <translation>Master %1, Replikate: %2</translation>
+    </message>
+    <message numerus="yes">
+        <source>%1, %Ln failover(s)</source>
+        <translation>
+            <numerusform>%1, %Ln Failover</numerusform>
+            <numerusform>%1, %Ln Failover</numerusform>
+        </translation>
+    </message>
 </context>
 <context>
     <name>StartupDialog</name>

@@ -88,6 +88,13 @@
             <numerusform>%1, %Ln batches queued</numerusform>
         </translation>
     </message>
+    <message numerus="yes">
+        <source>%1, %Ln failover(s)</source>
+        <translation>
+            <numerusform>%1, %Ln failover</numerusform>
+            <numerusform>%1, %Ln failovers</numerusform>
+        </translation>
+    </message>
 </context>
 <context>
     <name>TimeSeriesChart</name>
