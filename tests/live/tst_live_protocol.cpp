@@ -1,4 +1,4 @@
-// The WebSocket protocol of DESIGN §5 against a real server (embedded storage): every
+// The WebSocket protocol of docs/api.md ("WebSocket") against a real server (embedded storage): every
 // client message and every server message, errors that match the REST ones, and the
 // coalescing of result snapshots under a burst of votes.
 #include "livetestkit.h"
