@@ -1,5 +1,7 @@
 #include "redisconnection.h"
 
+#include <QHostAddress>
+#include <QHostInfo>
 #include <QSocketNotifier>
 #include <QTimer>
 
@@ -318,4 +320,15 @@ void RedisConnection::cleanup(void *data)
     }
     self->m_readNotifier = nullptr;
     self->m_writeNotifier = nullptr;
+}
+
+QString RedisConnection::resolveHost(const QString &host)
+{
+    if (!QHostAddress(host).isNull())
+        return host;
+    const QHostInfo info = QHostInfo::fromName(host);
+    for (const QHostAddress &address : info.addresses())
+        if (address.protocol() == QAbstractSocket::IPv4Protocol)
+            return address.toString();
+    return info.addresses().isEmpty() ? host : info.addresses().constFirst().toString();
 }

@@ -27,6 +27,10 @@ public:
                     QObject *parent = nullptr);
     ~RedisConnection() override;
 
+    // `host` as an address (IPv4 preferred). hiredis resolves names synchronously inside
+    // its connect call, so callers resolve once, when a shard or sentinel is configured.
+    static QString resolveHost(const QString &host);
+
     void open();
     bool isConnected() const { return m_connected; }
     // Queues a command; commands on one connection are answered in order.

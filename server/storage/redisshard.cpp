@@ -71,23 +71,11 @@ const QByteArray FenceScript =
                       "redis.call('SET', KEYS[1], seq + 1)\n"
                       "return seq\n");
 
-QString resolveHost(const QString &host)
-{
-    if (!QHostAddress(host).isNull())
-        return host;
-    // hiredis resolves synchronously inside its connect call; do it once, here.
-    const QHostInfo info = QHostInfo::fromName(host);
-    for (const QHostAddress &address : info.addresses())
-        if (address.protocol() == QAbstractSocket::IPv4Protocol)
-            return address.toString();
-    return info.addresses().isEmpty() ? host : info.addresses().constFirst().toString();
-}
-
 } // namespace
 
 RedisShard::RedisShard(const QString &name, const QString &host, quint16 port,
                        const Options &options, QObject *parent)
-    : Shard(parent), m_name(name), m_host(resolveHost(host)), m_port(port), m_options(options),
+    : Shard(parent), m_name(name), m_host(RedisConnection::resolveHost(host)), m_port(port), m_options(options),
       m_breaker(options.breakerFailures, options.breakerResetMs), m_reconnectTimer(new QTimer(this))
 {
     m_reconnectTimer->setSingleShot(true);

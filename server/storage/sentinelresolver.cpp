@@ -12,18 +12,6 @@ namespace {
 
 constexpr char SwitchChannel[] = "+switch-master";
 
-QString resolveName(const QString &host)
-{
-    if (!QHostAddress(host).isNull())
-        return host;
-    // hiredis resolves synchronously inside its connect call; do it once, at start.
-    const QHostInfo info = QHostInfo::fromName(host);
-    for (const QHostAddress &address : info.addresses())
-        if (address.protocol() == QAbstractSocket::IPv4Protocol)
-            return address.toString();
-    return info.addresses().isEmpty() ? host : info.addresses().constFirst().toString();
-}
-
 } // namespace
 
 struct SentinelResolver::Attempt {
@@ -39,7 +27,7 @@ SentinelResolver::SentinelResolver(const QList<Address> &sentinels, const QStrin
       m_commandTimeoutMs(commandTimeoutMs)
 {
     for (Address address : sentinels) {
-        address.host = resolveName(address.host);
+        address.host = RedisConnection::resolveHost(address.host);
         m_sentinels.append(address);
     }
 }
