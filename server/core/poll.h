@@ -1,5 +1,7 @@
 #pragma once
 
+#include "pollplacement.h"
+
 #include <QDateTime>
 #include <QJsonObject>
 #include <QString>
@@ -17,6 +19,8 @@ struct Poll {
     bool oneVotePerVoter = false;
     QDateTime createdAt;
     QString shard;
+    // Set when the poll was moved between shards or is being moved (not in toJson()).
+    PollPlacement placement;
 
     static constexpr int MinOptions = 2;
     static constexpr int MaxOptions = 10;

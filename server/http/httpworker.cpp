@@ -19,7 +19,7 @@ HttpWorker::HttpWorker(const ServerContext &server, int index, int socketDescrip
       m_durable(new DurableGate(server.journal && server.journal->mode() == Journal::Mode::Sync, this)),
       m_scope{server, index, this, m_durable},
       m_voteService(server, server.guard, index, this, m_durable),
-      m_polls(m_scope), m_votes(m_scope, &m_voteService), m_results(m_scope), m_ops(m_scope), m_pages(m_scope)
+      m_polls(m_scope), m_votes(m_scope, &m_voteService), m_results(m_scope), m_ops(m_scope), m_shards(m_scope), m_pages(m_scope)
 {
     const QString prefix = server.config->apiPrefix();
     if (server.journal)
@@ -30,6 +30,7 @@ HttpWorker::HttpWorker(const ServerContext &server, int index, int socketDescrip
     m_votes.registerRoutes(m_router, prefix);
     m_results.registerRoutes(m_router, prefix);
     m_ops.registerRoutes(m_router, prefix);
+    m_shards.registerRoutes(m_router, prefix);
     m_pages.registerRoutes(m_router);
     m_apiDoc.registerRoutes(m_router, prefix);
 }

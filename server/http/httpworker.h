@@ -6,6 +6,7 @@
 #include "pollcontroller.h"
 #include "resultcontroller.h"
 #include "router.h"
+#include "shardcontroller.h"
 #include "votecontroller.h"
 #include "vote/voteservice.h"
 
@@ -42,6 +43,7 @@ private:
     VoteController m_votes;
     ResultController m_results;
     OpsController m_ops;
+    ShardController m_shards;
     PageController m_pages;
     ApiDocController m_apiDoc;
     LiveHub *m_live = nullptr;

@@ -9,6 +9,7 @@
 #include "metricsreport.h"
 #include "pollcontroller.h"
 #include "requestguard.h"
+#include "shardcontroller.h"
 #include "storage/journal.h"
 #include "storage/storageengine.h"
 #include "vote/voteservice.h"
@@ -144,6 +145,7 @@ QJsonObject OpsController::statsJson(const ServerContext &server, bool showAddre
                      {QStringLiteral("bulk_body_bytes"), VoteService::bulkBodyBytes(*server.config)},
                      {QStringLiteral("bulk_votes"), VoteService::MaxBulkVotes}}},
         {QStringLiteral("shards"), shards},
+        {QStringLiteral("rebalance"), ShardController::rebalanceJson(server.storage->rebalanceProgress())},
     };
 }
 

@@ -198,11 +198,17 @@ void PubSubBridge::onMessage(const QByteArray &payload)
             m_ledger->forget(id);
             m_feed->publishPollEvent(event, pollJson);
         }
-    } else if (const std::optional<Poll> poll = Poll::fromJson(pollJson)) {
+    } else if (std::optional<Poll> poll = Poll::fromJson(pollJson)) {
         // A shard not reached yet loads its polls when it is; until then its polls
         // cannot take votes here.
         if (!poll->shard.isEmpty() && !m_storage->isShardReady(poll->shard))
             return;
+        // Where a known poll lives is learned from the shards (a move's records), not
+        // from events: keep this instance's view of it.
+        if (const std::optional<Poll> known = m_catalog->find(poll->id)) {
+            poll->shard = known->shard;
+            poll->placement = known->placement;
+        }
         m_catalog->upsert(*poll);
         m_feed->publishPollEvent(event, pollJson);
     }

@@ -1,5 +1,6 @@
 #include "redisshard.h"
 #include "core/logcategories.h"
+#include "movescripts.h"
 
 #include <QHostAddress>
 #include <QHostInfo>
@@ -21,20 +22,6 @@ const QByteArray CreatePollScript =
                       "redis.call('HSET', KEYS[1], unpack(ARGV))\n"
                       "redis.call('SADD', KEYS[2], ARGV[2])\n"
                       "return 1\n");
-
-// KEYS: the instance's flushed-sequence key, then per (poll, option) the counts key
-// and the applied-by-source key. ARGV: the sequence, then per (poll, option) the
-// option letter, the "<source>/<letter>" field and the delta.
-const QByteArray ApplyBatchScript = QByteArrayLiteral(
-    "local seq = tonumber(ARGV[1])\n"
-    "if tonumber(redis.call('GET', KEYS[1]) or '0') >= seq then return 0 end\n"
-    "for i = 2, #KEYS, 2 do\n"
-    "  local a = (i - 2) / 2 * 3 + 2\n"
-    "  redis.call('HINCRBY', KEYS[i], ARGV[a], ARGV[a + 2])\n"
-    "  redis.call('HINCRBY', KEYS[i + 1], ARGV[a + 1], ARGV[a + 2])\n"
-    "end\n"
-    "redis.call('SET', KEYS[1], ARGV[1])\n"
-    "return 1\n");
 
 // Returns the instance's last applied sequence and records the one after it as
 // applied, so a late batch of an earlier run carrying that number is skipped.
@@ -190,6 +177,7 @@ std::optional<Poll> RedisShard::pollFromMeta(const RedisReply &reply)
     poll.open = fields.value("status") != "closed";
     poll.createdAt = QDateTime::fromString(QString::fromUtf8(fields.value("created_at")), Qt::ISODateWithMs);
     poll.oneVotePerVoter = fields.value("one_vote_per_voter") == "1";
+    poll.placement = PollPlacement::fromMeta(fields);
     if (!Poll::isValidId(poll.id) || poll.options.size() < Poll::MinOptions)
         return std::nullopt;
     return poll;
@@ -313,8 +301,9 @@ void RedisShard::readCounts(const QString &pollId, Reply<StoredCounts> done)
     send({"MULTI"}, [](std::optional<RedisReply>) {});
     send({"HGETALL", countsKey(pollId)}, [](std::optional<RedisReply>) {});
     send({"HGETALL", appliedKey(pollId)}, [](std::optional<RedisReply>) {});
+    send({"HMGET", metaKey(pollId), "move_state", "moved_to", "move_fences"}, [](std::optional<RedisReply>) {});
     send({"EXEC"}, [this, done](std::optional<RedisReply> reply) {
-        if (!reply || reply->isError() || reply->elements.size() != 2) {
+        if (!reply || reply->isError() || reply->elements.size() != 3) {
             done(unavailable(reply ? QString::fromUtf8(reply->text) : QString()));
             return;
         }
@@ -327,6 +316,12 @@ void RedisShard::readCounts(const QString &pollId, Reply<StoredCounts> done)
             if (slash > 0)
                 setOption(stored.appliedBySource[QString::fromUtf8(field.left(slash))],
                           QByteArrayView(field).sliced(slash + 1), value.toLongLong());
+        }
+        // The poll has moved to another shard: its counts are there now.
+        const QList<RedisReply> &move = reply->elements[2].elements;
+        if (move.size() == 3 && move[0].text == "moved") {
+            stored.movedTo = QString::fromUtf8(move[1].text);
+            stored.movedFences = PollPlacement::decodeFences(move[2].text);
         }
         done(stored);
     });
@@ -347,7 +342,7 @@ void RedisShard::applyBatch(const QString &instance, const QString &source, quin
     // One script: the counts and the instance's sequence land together or not at all,
     // and a batch whose sequence is already recorded is skipped, so a batch that
     // reaches Redis twice (an old connection's data processed late) counts once.
-    QList<QByteArray> arguments{"EVAL", ApplyBatchScript, QByteArray(), flushedKey(instance)};
+    QList<QByteArray> arguments{"EVAL", MoveScripts::ApplyBatch, QByteArray(), flushedKey(instance)};
     QList<QByteArray> values{QByteArray::number(sequence)};
     const QByteArray sourcePrefix = source.toUtf8() + '/';
     qint64 votes = 0;
@@ -373,6 +368,10 @@ void RedisShard::applyBatch(const QString &instance, const QString &source, quin
         }
         if (reply->isError()) {
             done(unavailable(QString::fromUtf8(reply->text)));
+            return;
+        }
+        if (reply->type == RedisReply::Type::Array) {
+            done(MoveScripts::refusalOf(*reply, m_name));
             return;
         }
         if (reply->integer == 1)
@@ -406,13 +405,29 @@ void RedisShard::fenceSequence(const QString &instance, Reply<quint64> done)
 
 void RedisShard::claimVoter(const QString &pollId, const QString &voterId, Reply<bool> done)
 {
-    send({"SADD", votersKey(pollId), voterId.toUtf8()},
-         [this, done](std::optional<RedisReply> reply) {
-             if (!reply || reply->isError())
+    // A poll that is moving refuses new voters: they would miss the copy.
+    send({"EVAL", MoveScripts::ClaimVoter, "2", votersKey(pollId), metaKey(pollId), voterId.toUtf8()},
+         [this, pollId, done](std::optional<RedisReply> reply) {
+             if (!reply || reply->isError()) {
                  done(unavailable(reply ? QString::fromUtf8(reply->text) : QString()));
-             else
+             } else if (reply->type == RedisReply::Type::Array && reply->elements.size() == 2) {
+                 PollPlacement placement;
+                 placement.state = QStringLiteral("moved");
+                 placement.to = QString::fromUtf8(reply->elements[0].text);
+                 placement.from = m_name;
+                 placement.fences = PollPlacement::decodeFences(reply->elements[1].text);
+                 done(MoveScripts::moved({{pollId, placement}}));
+             } else if (reply->integer < 0) {
+                 done(MoveScripts::moving());
+             } else {
                  done(reply->integer == 1);
+             }
          });
+}
+
+void RedisShard::command(const QList<QByteArray> &arguments, RedisConnection::Handler handler)
+{
+    send(arguments, std::move(handler));
 }
 
 void RedisShard::releaseVoter(const QString &pollId, const QString &voterId, Reply<bool> done)

@@ -6,6 +6,7 @@
 #include "core/voteledger.h"
 #include "embeddedshard.h"
 #include "journal.h"
+#include "movescripts.h"
 #include "redisshard.h"
 
 #include <QDir>
@@ -100,6 +101,19 @@ void StorageEngine::startOnThread()
         m_router.attach(lane->shard);
         m_lanes.push_back(std::move(lane));
     }
+    if (!redisNodes.isEmpty()) {
+        m_rebalancer = new Rebalancer(
+            [this](const QString &name) -> RedisShard * {
+                Lane *lane = laneNamed(name);
+                return lane ? qobject_cast<RedisShard *>(lane->shard) : nullptr;
+            },
+            m_router, m_catalog,
+            [this](const QString &pollId, const QString &shard, const PollPlacement &placement) {
+                adoptMove(pollId, shard, placement);
+            },
+            this);
+        connect(m_rebalancer, &Rebalancer::finished, this, &StorageEngine::rebalanceFinished);
+    }
     publishShardInfo();
     // Every shard is opened at once; serving starts when each is open or has failed its
     // first attempt, so one unreachable Redis node does not keep the others from serving.
@@ -144,7 +158,8 @@ void StorageEngine::prepareLane(Lane *lane)
                 return;
             }
             for (Poll poll : polls.value()) {
-                poll.shard = lane->shard->name();
+                if (!placeLoaded(poll, lane->shard->name()))
+                    continue;
                 const bool known = m_catalog.contains(poll.id);
                 m_catalog.upsert(poll);
                 if (m_started && !known)
@@ -226,7 +241,8 @@ void StorageEngine::recoverDeferred()
         applied.insert(lane->shard->name(), lane->appliedAtStart);
     const Outcome<Journal::Recovery> recovered = m_journal->recover(
         [this](const QString &pollId) { return laneFor(pollId)->shard->name(); }, applied,
-        [this](const QString &pollId) { return m_catalog.contains(pollId); }, m_deferredEpoch - 1);
+        [this](const QString &pollId) { return m_catalog.contains(pollId); }, m_deferredEpoch - 1,
+        [this](const QString &pollId) { return movedFrom(pollId); });
     if (!recovered) {
         qCritical("Journal: %s; its files stay for the next start",
                   qPrintable(recovered.error().message));
@@ -253,24 +269,35 @@ void StorageEngine::refreshCatalog()
         Shard *shard = lane->shard;
         if (shard->state() != Shard::State::Up || !lane->ready)
             continue;
-        shard->loadPolls([this, shard](Outcome<QList<Poll>> polls) {
+        // The read takes more than one round trip, so a poll this instance creates
+        // meanwhile may be in the catalog before the answer (without it) comes back:
+        // only polls known when the read was sent can be found missing.
+        QSet<QString> knownBefore;
+        for (const Poll &known : m_catalog.list())
+            if (known.shard == shard->name())
+                knownBefore.insert(known.id);
+        shard->loadPolls([this, shard, knownBefore](Outcome<QList<Poll>> polls) {
             if (!polls)
                 return;
-            // Replies arrive in command order, so a create or delete made by this
-            // instance after the read is applied after this reconciliation.
             QSet<QString> present;
             for (Poll poll : polls.value()) {
-                poll.shard = shard->name();
-                present.insert(poll.id);
+                if (!placeLoaded(poll, shard->name()))
+                    continue;
+                if (poll.shard == shard->name())
+                    present.insert(poll.id);
                 const std::optional<Poll> known = m_catalog.find(poll.id);
-                if (!known || known->open != poll.open) {
+                if (!known || known->open != poll.open || known->shard != poll.shard ||
+                    known->placement.state != poll.placement.state) {
                     m_catalog.upsert(poll);
                     Q_EMIT pollEvent(known ? QStringLiteral("poll_updated") : QStringLiteral("poll_created"),
                                      poll.toJson());
                 }
             }
             for (const Poll &known : m_catalog.list())
-                if (known.shard == shard->name() && !present.contains(known.id)) {
+                // A poll learned from its source's redirect is listed on its target
+                // only once its move is finished.
+                if (known.shard == shard->name() && !present.contains(known.id) &&
+                    knownBefore.contains(known.id) && !known.placement.isTombstone()) {
                     m_catalog.remove(known.id);
                     m_ledger.forget(known.id);
                     Q_EMIT pollEvent(QStringLiteral("poll_deleted"), QJsonObject{{QStringLiteral("id"), known.id}});
@@ -288,7 +315,8 @@ bool StorageEngine::recoverJournal()
     timer.start();
     const Outcome<Journal::Recovery> recovered = m_journal->recover(
         [this](const QString &pollId) { return laneFor(pollId)->shard->name(); }, applied,
-        [this](const QString &pollId) { return m_catalog.contains(pollId); });
+        [this](const QString &pollId) { return m_catalog.contains(pollId); },
+        std::numeric_limits<quint64>::max(), [this](const QString &pollId) { return movedFrom(pollId); });
     if (!recovered) {
         Q_EMIT started(false, recovered.error().message);
         return false;
@@ -319,6 +347,9 @@ void StorageEngine::finishStart()
     }
     publishShardInfo();
     Q_EMIT started(true, QString());
+    // Moves a crashed mover left behind are finished by whoever starts next.
+    if (m_rebalancer)
+        m_rebalancer->resume();
 }
 
 StorageEngine::Lane *StorageEngine::laneFor(const QString &pollId) const
@@ -374,6 +405,12 @@ void StorageEngine::enqueue(quint64 flushId, const PollCounts &taken)
         // With a journal, a batch may go out only once its epoch's manifest is on disk.
         it->sealed = m_journal == nullptr;
         manifest.insert(it.key()->shard->name(), it->sequence);
+        // A moved poll's batch has its own entry: the journal must tell it apart from
+        // a batch of the shard it came from (see Journal::recover).
+        for (auto poll = it->counts.cbegin(); poll != it->counts.cend(); ++poll)
+            if (const PollCatalog::Snapshot known = m_catalog.snapshot(poll.key());
+                known && known->placement.cameFrom())
+                manifest.insert(Journal::manifestKey(it.key()->shard->name(), poll.key()), it->sequence);
         it.key()->queue.push_back(std::move(*it));
         ++record.remainingBatches;
     }
@@ -381,6 +418,7 @@ void StorageEngine::enqueue(quint64 flushId, const PollCounts &taken)
         ServerStats::bump(m_stats.flushes);
         m_stats.lastFlushVotes.storeRelaxed(quint64(votes));
     }
+    record.manifest = manifest;
     if (m_journal)
         sealEpoch(flushId, manifest);
     else if (record.remainingBatches == 0)
@@ -454,6 +492,19 @@ void StorageEngine::pump(Lane *lane)
                                     return;
                                 }
                                 Batch &failed = lane->queue.front();
+                                const QString code = applied.error().code;
+                                if (code == u"poll_moving" || code == u"polls_moved") {
+                                    // Refused whole, nothing applied: a poll of the batch is
+                                    // being moved (try again shortly) or has moved (its votes
+                                    // go to its new shard).
+                                    failed.sent = false;
+                                    failed.checkApplied = false;
+                                    if (code == u"polls_moved")
+                                        reroute(lane, MoveScripts::movesOf(applied.error()));
+                                    else
+                                        lane->retryTimer->start(20);
+                                    return;
+                                }
                                 const bool unknown =
                                     applied.error().code == QStringLiteral("outcome_unknown");
                                 failed.checkApplied = unknown;
@@ -632,33 +683,50 @@ void StorageEngine::readResults(const QString &pollId, Reply<ResultRead> reply)
             return;
         }
         m_readers.insert(pollId, {reply});
-        Lane *lane = laneFor(pollId);
-        Shard *shard = lane->shard;
-        // A batch whose outcome is unknown may be in the shard's counts while the ledger
-        // still counts it in flight: ask the shard about it first (replies come in
-        // order), rather than after a backoff that a read could overtake.
-        if (!lane->queue.empty() && lane->queue.front().checkApplied &&
-            lane->retryTimer->isActive() && shard->state() == Shard::State::Up) {
-            lane->retryTimer->stop();
-            pump(lane);
+        readFromShard(pollId, optionCount);
+    });
+}
+
+void StorageEngine::readFromShard(const QString &pollId, int optionCount)
+{
+    Lane *lane = laneFor(pollId);
+    Shard *shard = lane->shard;
+    // A batch whose outcome is unknown may be in the shard's counts while the ledger
+    // still counts it in flight: ask the shard about it first (replies come in
+    // order), rather than after a backoff that a read could overtake.
+    if (!lane->queue.empty() && lane->queue.front().checkApplied && lane->retryTimer->isActive() &&
+        shard->state() == Shard::State::Up) {
+        lane->retryTimer->stop();
+        pump(lane);
+    }
+    shard->readCounts(pollId, [this, shard, pollId, optionCount](Outcome<StoredCounts> stored) {
+        if (stored && !stored.value().movedTo.isEmpty() && laneNamed(stored.value().movedTo)) {
+            // Moved: this shard's answer comes after every batch it applied for the
+            // poll, so the target's counts and what is pending here add up exactly.
+            PollPlacement placement;
+            placement.state = QStringLiteral("moved");
+            placement.to = stored.value().movedTo;
+            placement.from = shard->name();
+            placement.fences = stored.value().movedFences;
+            adoptMove(pollId, placement.to, placement);
+            readFromShard(pollId, optionCount);
+            return;
         }
-        shard->readCounts(pollId, [this, shard, pollId, optionCount](Outcome<StoredCounts> stored) {
-            const QList<Reply<ResultRead>> replies = m_readers.take(pollId);
-            Outcome<ResultRead> result = TallyError::pollNotFound(pollId);
-            if (!stored) {
-                // The shard is unreachable: the last counts we had plus what is pending
-                // are still a lower bound worth showing, and say so.
-                if (std::optional<OptionCounts> stale = m_ledger.readStale(pollId, optionCount))
-                    result = ResultRead{*stale, QStringLiteral("stale_cache"), optionCount};
-                else
-                    result = stored.error();
-            } else {
-                result = ResultRead{m_ledger.storeRead(pollId, stored.value(), optionCount),
-                                    shard->kind() + u':' + shard->name(), optionCount};
-            }
-            for (const Reply<ResultRead> &waiter : replies)
-                waiter(result);
-        });
+        const QList<Reply<ResultRead>> replies = m_readers.take(pollId);
+        Outcome<ResultRead> result = TallyError::pollNotFound(pollId);
+        if (!stored) {
+            // The shard is unreachable: the last counts we had plus what is pending
+            // are still a lower bound worth showing, and say so.
+            if (std::optional<OptionCounts> stale = m_ledger.readStale(pollId, optionCount))
+                result = ResultRead{*stale, QStringLiteral("stale_cache"), optionCount};
+            else
+                result = stored.error();
+        } else {
+            result = ResultRead{m_ledger.storeRead(pollId, stored.value(), optionCount),
+                                shard->kind() + u':' + shard->name(), optionCount};
+        }
+        for (const Reply<ResultRead> &waiter : replies)
+            waiter(result);
     });
 }
 
@@ -669,7 +737,16 @@ void StorageEngine::claimVoter(const QString &pollId, const QString &voterId, Re
             reply(TallyError::pollNotFound(pollId));
             return;
         }
-        laneFor(pollId)->shard->claimVoter(pollId, voterId, reply);
+        laneFor(pollId)->shard->claimVoter(pollId, voterId, [this, pollId, voterId, reply](Outcome<bool> claimed) {
+            const QHash<QString, PollPlacement> moves =
+                claimed ? QHash<QString, PollPlacement>() : MoveScripts::movesOf(claimed.error());
+            if (moves.contains(pollId) && laneNamed(moves.value(pollId).to)) {
+                adoptMove(pollId, moves.value(pollId).to, moves.value(pollId));
+                claimVoter(pollId, voterId, reply); // on its new shard
+                return;
+            }
+            reply(claimed);
+        });
     });
 }
 
@@ -765,4 +842,158 @@ bool StorageEngine::allShardsUp() const
         if (shard.state != u"up" || !shard.subscribed)
             return false;
     return true;
+}
+
+StorageEngine::Lane *StorageEngine::laneNamed(const QString &shardName) const
+{
+    for (const auto &lane : m_lanes)
+        if (lane->shard->name() == shardName)
+            return lane.get();
+    return nullptr;
+}
+
+bool StorageEngine::placeLoaded(Poll &poll, const QString &shardName)
+{
+    const PollPlacement &placement = poll.placement;
+    const std::optional<Poll> known = m_catalog.find(poll.id);
+    if (placement.state == u"incoming") {
+        // A copy on its way in is the poll's home only once its source has committed
+        // the move (a mover may have died before listing it here).
+        const auto tombstone = m_unpairedTombstones.constFind(poll.id);
+        if (known || tombstone == m_unpairedTombstones.cend() || tombstone->placement.to != shardName) {
+            m_unpairedIncoming.insert(poll.id, shardName);
+            return false;
+        }
+        m_unpairedTombstones.erase(tombstone);
+        poll.placement.state = QStringLiteral("moved");
+        poll.shard = shardName;
+        return true;
+    }
+    if (placement.isTombstone()) {
+        if (!laneNamed(placement.to))
+            return false;
+        poll.placement.from = shardName;
+        poll.shard = placement.to;
+        if (!known) {
+            // Committed, and its target not listing it yet: it lives there if the copy is.
+            if (m_unpairedIncoming.value(poll.id) == placement.to) {
+                m_unpairedIncoming.remove(poll.id);
+                return true;
+            }
+            m_unpairedTombstones.insert(poll.id, poll);
+            return false;
+        }
+        // The source's record of a finished move redirects a poll known to be there.
+        return known->shard == shardName;
+    }
+    if (known && known->shard != shardName) {
+        // Listed on its new shard while a batch of it may still be on its way to the
+        // old one: that batch's answer first, or a read here could count it twice.
+        if (const Lane *old = laneNamed(known->shard))
+            for (const Batch &batch : old->queue)
+                if (batch.counts.contains(poll.id))
+                    return false;
+    }
+    poll.shard = shardName;
+    return true;
+}
+
+void StorageEngine::adoptMove(const QString &pollId, const QString &shard, const PollPlacement &placement)
+{
+    std::optional<Poll> poll = m_catalog.find(pollId);
+    if (!poll || (poll->shard == shard && poll->placement.state == placement.state))
+        return;
+    qCInfo(lcStorage, "Poll %s now lives on shard %s (moved from %s)", qPrintable(pollId), qPrintable(shard),
+           qPrintable(placement.from));
+    poll->shard = shard;
+    poll->placement = placement;
+    m_catalog.upsert(*poll);
+    publishShardInfo();
+    Q_EMIT pollEvent(QStringLiteral("poll_updated"), poll->toJson());
+}
+
+void StorageEngine::reroute(Lane *lane, const QHash<QString, PollPlacement> &moves)
+{
+    Batch &batch = lane->queue.front();
+    for (auto it = moves.cbegin(); it != moves.cend(); ++it) {
+        if (!laneNamed(it->to)) {
+            qCCritical(lcStorage, "Poll %s moved to shard %s, which this instance does not have: its votes "
+                       "wait until --redis-nodes names that shard",
+                       qPrintable(it.key()), qPrintable(it->to));
+            lane->retryTimer->start(5000);
+            return;
+        }
+    }
+    const auto record = m_flushes.find(batch.flushId);
+    QHash<Lane *, Batch> resent;
+    for (auto it = moves.cbegin(); it != moves.cend(); ++it) {
+        adoptMove(it.key(), it->to, *it);
+        const auto counts = batch.counts.find(it.key());
+        if (counts == batch.counts.end())
+            continue;
+        Batch &moved = resent[laneNamed(it->to)];
+        moved.counts.insert(it.key(), *counts);
+        const qint64 votes = VoteCounts::total(*counts);
+        moved.votes += votes;
+        batch.votes -= votes;
+        batch.counts.erase(counts);
+    }
+    // The rest of the batch keeps its sequence; the moved polls' votes go to their new
+    // shards in the same epoch, each under its own manifest entry, sealed before sending.
+    for (auto it = resent.begin(); it != resent.end(); ++it) {
+        it->sequence = it.key()->nextSequence++;
+        it->flushId = batch.flushId;
+        it->sealed = m_journal == nullptr;
+        if (record != m_flushes.end()) {
+            ++record->remainingBatches;
+            for (auto poll = it->counts.cbegin(); poll != it->counts.cend(); ++poll)
+                record->manifest.insert(Journal::manifestKey(it.key()->shard->name(), poll.key()), it->sequence);
+        }
+        it.key()->queue.push_back(std::move(*it));
+    }
+    if (m_journal && record != m_flushes.end() && !resent.isEmpty())
+        sealEpoch(batch.flushId, record->manifest);
+    publishShardInfo();
+    for (const auto &each : m_lanes)
+        pump(each.get());
+}
+
+std::optional<Journal::MovedFrom> StorageEngine::movedFrom(const QString &pollId) const
+{
+    const PollCatalog::Snapshot poll = m_catalog.snapshot(pollId);
+    if (!poll || !poll->placement.cameFrom())
+        return std::nullopt;
+    return Journal::MovedFrom{poll->placement.from, poll->placement.fences.value(m_instanceId)};
+}
+
+void StorageEngine::rebalance(bool dryRun, Reply<Rebalancer::Progress> reply)
+{
+    QMetaObject::invokeMethod(this, [this, dryRun, reply] {
+        if (!m_rebalancer) {
+            reply(TallyError::conflict(
+                QStringLiteral("rebalance_unsupported"),
+                QStringLiteral("Embedded shards live in this one process and its data directory: there is "
+                               "nothing to move between them. Rebalancing is for Redis shards.")));
+            return;
+        }
+        if (!m_started) {
+            reply(TallyError::unavailable(QStringLiteral("not_started"),
+                                          QStringLiteral("Storage is still starting; try again shortly.")));
+            return;
+        }
+        for (const auto &lane : m_lanes)
+            if (!lane->ready) {
+                reply(TallyError::unavailable(
+                    QStringLiteral("shard_unavailable"),
+                    QStringLiteral("Shard %1 has not been reached: every shard must be up to rebalance.")
+                        .arg(lane->shard->name())));
+                return;
+            }
+        reply(m_rebalancer->start(dryRun));
+    });
+}
+
+Rebalancer::Progress StorageEngine::rebalanceProgress() const
+{
+    return m_rebalancer ? m_rebalancer->progress() : Rebalancer::Progress();
 }

@@ -4,6 +4,8 @@
 #include "core/outcome.h"
 #include "core/poll.h"
 #include "core/votecounts.h"
+#include "journal.h"
+#include "rebalancer.h"
 #include "shardrouter.h"
 
 #include <QAtomicInt>
@@ -20,7 +22,6 @@ class PollCatalog;
 class VoteLedger;
 struct ServerStats;
 class QTimer;
-class Journal;
 
 // Owns every shard and runs on the storage thread: loads the catalog at start,
 // flushes buffered votes in per-shard batches (in order, retried with backoff until
@@ -86,9 +87,14 @@ public:
     QString instanceId() const { return m_instanceId; }
     // This run of the instance, as other instances know it.
     QString source() const { return m_source; }
+    // Moves polls whose shard is not the ring's choice (Redis shards only); the reply
+    // carries the plan. Progress: rebalanceProgress(), any thread.
+    void rebalance(bool dryRun, Reply<Rebalancer::Progress> reply);
+    Rebalancer::Progress rebalanceProgress() const;
 
 Q_SIGNALS:
     void started(bool ok, const QString &error);
+    void rebalanceFinished();
     void drained();
     // "poll_created", "poll_updated" or "poll_deleted", with the poll (just its id when deleted).
     void pollEvent(const QString &type, const QJsonObject &poll);
@@ -120,6 +126,7 @@ private:
     struct FlushRecord {
         int remainingBatches = 0;
         QElapsedTimer timer;
+        QHash<QString, quint64> manifest; // as sealed; grows when a moved poll's votes are re-sent
     };
 
     void startOnThread();
@@ -140,6 +147,15 @@ private:
     void publishShardInfo();
     void checkDrained();
     Lane *laneFor(const QString &pollId) const;
+    Lane *laneNamed(const QString &shardName) const;
+    // Moving polls (see Rebalancer): a loaded poll's placement decides whether and where
+    // it goes into the catalog; a refusal or redirect from a source shard moves the
+    // poll's pending votes and reads to its target.
+    bool placeLoaded(Poll &poll, const QString &shardName);
+    void adoptMove(const QString &pollId, const QString &shard, const PollPlacement &placement);
+    void reroute(Lane *lane, const QHash<QString, PollPlacement> &moves);
+    void readFromShard(const QString &pollId, int optionCount);
+    std::optional<Journal::MovedFrom> movedFrom(const QString &pollId) const;
 
     Journal *m_journal; // optional, outlives this engine
     int m_pendingSeals = 0;
@@ -162,6 +178,11 @@ private:
     bool m_started = false;
     bool m_recoveryPending = false; // journal files wait for a shard unreachable at start
     quint64 m_deferredEpoch = 0;    // the epoch kept for their replayed votes
+
+    Rebalancer *m_rebalancer = nullptr; // Redis shards only
+    // Records of moves whose other half has not been loaded (see placeLoaded).
+    QHash<QString, Poll> m_unpairedTombstones; // poll id -> as its source records it
+    QHash<QString, QString> m_unpairedIncoming; // poll id -> shard holding its copy
 
     mutable QMutex m_infoMutex;
     QList<ShardInfo> m_info;
