@@ -51,12 +51,12 @@ void ShardController::rebalance(const HttpExchange &exchange) const
         for (auto it = body.value().constBegin(); it != body.value().constEnd(); ++it) {
             if (it.key() != u"dry_run") {
                 exchange.replyError(TallyError::invalid(
-                    QStringLiteral("unknown_field"),
+                    QStringLiteral("invalid_field"),
                     QStringLiteral("Unknown field '%1'; the only field is 'dry_run'.").arg(it.key().left(64))));
                 return;
             }
             if (!it.value().isBool()) {
-                exchange.replyError(TallyError::invalid(QStringLiteral("invalid_dry_run"),
+                exchange.replyError(TallyError::invalid(QStringLiteral("invalid_field"),
                                                         QStringLiteral("'dry_run' must be true or false.")));
                 return;
             }

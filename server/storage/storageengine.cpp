@@ -977,7 +977,7 @@ void StorageEngine::rebalance(bool dryRun, Reply<Rebalancer::Progress> reply)
             return;
         }
         if (!m_started) {
-            reply(TallyError::unavailable(QStringLiteral("not_started"),
+            reply(TallyError::unavailable(QStringLiteral("shard_unavailable"),
                                           QStringLiteral("Storage is still starting; try again shortly.")));
             return;
         }
