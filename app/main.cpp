@@ -45,8 +45,9 @@ void printListening(const QUrl &url, const TallyServer *server)
 bool wantsConsole(const QStringList &arguments, const QProcessEnvironment &env)
 {
     for (const QString &argument : arguments.mid(1)) {
-        if (argument == u"--headless" || argument == u"--check-config" || argument == u"--rebalance" || argument == u"--help" ||
-            argument == u"-h" || argument == u"--version" || argument == u"-v")
+        if (argument == u"--headless" || argument == u"--check-config" ||
+            argument == u"--rebalance" || argument == u"--help" || argument == u"-h" ||
+            argument == u"--version" || argument == u"-v")
             return false;
     }
     const QString headless = env.value(QStringLiteral("TALLY_HEADLESS")).toLower();

@@ -26,11 +26,14 @@ void RebalanceRun::start()
 void RebalanceRun::begin()
 {
     StorageEngine *storage = m_server->storage();
-    connect(storage, &StorageEngine::rebalanceFinished, this, [this] {
-        report();
-        const Rebalancer::Progress progress = m_server->storage()->rebalanceProgress();
-        end(progress.failed > 0 ? 1 : 0);
-    }, Qt::QueuedConnection);
+    connect(
+        storage, &StorageEngine::rebalanceFinished, this,
+        [this] {
+            report();
+            const Rebalancer::Progress progress = m_server->storage()->rebalanceProgress();
+            end(progress.failed > 0 ? 1 : 0);
+        },
+        Qt::QueuedConnection);
     storage->rebalance(false, [this](Outcome<Rebalancer::Progress> started) {
         QMetaObject::invokeMethod(this, [this, started] {
             if (!started) {
@@ -53,8 +56,8 @@ void RebalanceRun::begin()
 void RebalanceRun::report()
 {
     const Rebalancer::Progress progress = m_server->storage()->rebalanceProgress();
-    std::printf("Rebalance %s: %d of %d poll(s) moved, %d failed\n", qPrintable(progress.state), progress.moved,
-                progress.toMove, progress.failed);
+    std::printf("Rebalance %s: %d of %d poll(s) moved, %d failed\n", qPrintable(progress.state),
+                progress.moved, progress.toMove, progress.failed);
     if (!progress.lastError.isEmpty() && progress.failed > 0)
         std::printf("  last error: %s\n", qPrintable(progress.lastError));
     std::fflush(stdout);

@@ -74,7 +74,7 @@ plan=$(curl -s -X POST "$url/api/v1/shards/rebalance" -H 'Content-Type: applicat
 echo "plan: $plan"
 
 echo "== votes, nothing moving"
-wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" --latency -s "$here/vote.lua" "$url" | grep -E "Latency|50%|99%|Requests/sec"
+wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" --latency -s "$here/vote.lua" "$url" | grep -E "Latency|50%|99%|Requests/sec|non-2xx"
 
 echo "== votes while polls move"
 wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" --latency -s "$here/vote.lua" "$url" >"$work/wrk.txt" &
@@ -85,7 +85,7 @@ until curl -s "$url/api/v1/stats" | python3 -c 'import json,sys; sys.exit(json.l
     sleep 0.05
 done
 wait "$wrk_pid"
-grep -E "Latency|50%|99%|Requests/sec" "$work/wrk.txt"
+grep -E "Latency|50%|99%|Requests/sec|non-2xx" "$work/wrk.txt"
 curl -s "$url/api/v1/stats" | python3 -c '
 import json, sys
 from datetime import datetime

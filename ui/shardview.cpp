@@ -23,9 +23,10 @@
 
 ShardView::ShardView(QWidget *parent)
     : QWidget(parent), m_table(new QTableWidget(0, ColumnCount, this)),
-      m_owner(new ElidedLabel(2, this)), m_rebalance(new QLabel(this)), m_ownerIcon(style()->standardIcon(QStyle::SP_ArrowRight)),
-      m_metricBox(new QComboBox(this)), m_pieView(new QChartView(this)), m_pieChart(new QChart),
-      m_pie(new QPieSeries(m_pieChart)), m_layout(new QBoxLayout(QBoxLayout::LeftToRight, this))
+      m_owner(new ElidedLabel(2, this)), m_rebalance(new QLabel(this)),
+      m_ownerIcon(style()->standardIcon(QStyle::SP_ArrowRight)), m_metricBox(new QComboBox(this)),
+      m_pieView(new QChartView(this)), m_pieChart(new QChart), m_pie(new QPieSeries(m_pieChart)),
+      m_layout(new QBoxLayout(QBoxLayout::LeftToRight, this))
 {
     m_table->setObjectName(QStringLiteral("shardTable"));
     m_table->setHorizontalHeaderLabels({tr("Shard"), tr("Kind"), tr("State"), tr("Ring share"),
@@ -139,9 +140,11 @@ void ShardView::setStats(const QJsonObject &stats)
     const qint64 moved = rebalance.value(QStringLiteral("polls_moved")).toInteger();
     const qint64 toMove = rebalance.value(QStringLiteral("polls_to_move")).toInteger();
     if (state == u"running")
-        m_rebalance->setText(tr("Moving polls to their ring shards: %1 of %2 moved").arg(moved).arg(toMove));
+        m_rebalance->setText(
+            tr("Moving polls to their ring shards: %1 of %2 moved").arg(moved).arg(toMove));
     else if (state == u"done")
-        m_rebalance->setText(tr("Polls moved to their ring shards: %1 of %2").arg(moved).arg(toMove));
+        m_rebalance->setText(
+            tr("Polls moved to their ring shards: %1 of %2").arg(moved).arg(toMove));
     else if (state == u"failed")
         m_rebalance->setText(tr("Moving polls stopped: %1 of %2 moved, %3 failed (%4)")
                                  .arg(moved)

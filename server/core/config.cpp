@@ -53,7 +53,8 @@ void addOptions(QCommandLineParser &parser)
     parser.addOption(QCommandLineOption(
         QStringLiteral("rebalance"),
         QStringLiteral("Move polls to the Redis shards the hash ring names for them, print the "
-                       "progress, exit (0: all moved). Runs headless, on a free port unless --port is given.")));
+                       "progress, exit (0: all moved). Runs headless, on a free port unless --port "
+                       "is given.")));
 }
 
 } // namespace

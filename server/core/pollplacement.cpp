@@ -16,7 +16,8 @@ QHash<QString, quint64> PollPlacement::decodeFences(const QByteArray &json)
     const QJsonObject object = QJsonDocument::fromJson(json).object();
     for (auto it = object.constBegin(); it != object.constEnd(); ++it) {
         // Redis' cjson writes numbers; our own records write strings.
-        const quint64 value = it->isString() ? it->toString().toULongLong() : quint64(it->toDouble());
+        const quint64 value =
+            it->isString() ? it->toString().toULongLong() : quint64(it->toDouble());
         fences.insert(it.key(), value);
     }
     return fences;
@@ -49,7 +50,7 @@ PollPlacement PollPlacement::fromJson(const QJsonObject &json)
     placement.moveId = json.value(QStringLiteral("move_id")).toString();
     placement.to = json.value(QStringLiteral("to")).toString();
     placement.from = json.value(QStringLiteral("from")).toString();
-    placement.fences =
-        decodeFences(QJsonDocument(json.value(QStringLiteral("fences")).toObject()).toJson(QJsonDocument::Compact));
+    placement.fences = decodeFences(QJsonDocument(json.value(QStringLiteral("fences")).toObject())
+                                        .toJson(QJsonDocument::Compact));
     return placement;
 }

@@ -15,10 +15,10 @@
 // instance had applied on the source when it froze. A batch of an instance at or
 // below its fence holds votes that travelled with the copy; a later one was refused.
 struct PollPlacement {
-    QString state;  // empty (never moved), "frozen", "moved", "incoming" or "done"
-    QString moveId; // one move from one shard to another
-    QString to;     // frozen / moved: the target shard
-    QString from;   // incoming / done: the source shard
+    QString state;                  // empty (never moved), "frozen", "moved", "incoming" or "done"
+    QString moveId;                 // one move from one shard to another
+    QString to;                     // frozen / moved: the target shard
+    QString from;                   // incoming / done: the source shard
     QHash<QString, quint64> fences; // instance -> last sequence applied on the source
 
     bool isMoving() const { return state == u"frozen"; }

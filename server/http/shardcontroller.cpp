@@ -8,7 +8,8 @@ void ShardController::registerRoutes(Router &router, const QString &prefix)
 {
     router.add(
         Router::Method::Post, prefix + QStringLiteral("/shards/rebalance"),
-        [this](const HttpExchange &e, const QStringList &) { rebalance(e); }, Router::Budget::Admin);
+        [this](const HttpExchange &e, const QStringList &) { rebalance(e); },
+        Router::Budget::Admin);
 }
 
 QJsonObject ShardController::rebalanceJson(const Rebalancer::Progress &progress)
@@ -43,7 +44,8 @@ void ShardController::rebalance(const HttpExchange &exchange) const
     // The body is optional: {"dry_run": true} only plans.
     bool dryRun = false;
     if (!exchange.body().isEmpty()) {
-        const Outcome<QJsonObject> body = JsonBody::parse(exchange, m_scope.server.config->maxBodyBytes());
+        const Outcome<QJsonObject> body =
+            JsonBody::parse(exchange, m_scope.server.config->maxBodyBytes());
         if (!body) {
             exchange.replyError(body.error());
             return;
@@ -52,24 +54,28 @@ void ShardController::rebalance(const HttpExchange &exchange) const
             if (it.key() != u"dry_run") {
                 exchange.replyError(TallyError::invalid(
                     QStringLiteral("invalid_field"),
-                    QStringLiteral("Unknown field '%1'; the only field is 'dry_run'.").arg(it.key().left(64))));
+                    QStringLiteral("Unknown field '%1'; the only field is 'dry_run'.")
+                        .arg(it.key().left(64))));
                 return;
             }
             if (!it.value().isBool()) {
-                exchange.replyError(TallyError::invalid(QStringLiteral("invalid_field"),
-                                                        QStringLiteral("'dry_run' must be true or false.")));
+                exchange.replyError(
+                    TallyError::invalid(QStringLiteral("invalid_field"),
+                                        QStringLiteral("'dry_run' must be true or false.")));
                 return;
             }
             dryRun = it.value().toBool();
         }
     }
     m_scope.server.storage->rebalance(
-        dryRun, m_scope.onWorker<Outcome<Rebalancer::Progress>>([exchange, dryRun](Outcome<Rebalancer::Progress> started) {
-            if (!started) {
-                exchange.replyError(started.error());
-                return;
-            }
-            exchange.replyJson(dryRun ? HttpExchange::Status::Ok : HttpExchange::Status::Accepted,
-                               rebalanceJson(started.value()));
-        }));
+        dryRun, m_scope.onWorker<Outcome<Rebalancer::Progress>>(
+                    [exchange, dryRun](Outcome<Rebalancer::Progress> started) {
+                        if (!started) {
+                            exchange.replyError(started.error());
+                            return;
+                        }
+                        exchange.replyJson(dryRun ? HttpExchange::Status::Ok
+                                                  : HttpExchange::Status::Accepted,
+                                           rebalanceJson(started.value()));
+                    }));
 }

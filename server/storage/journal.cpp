@@ -168,9 +168,10 @@ Outcome<Journal::Recovery> Journal::recover(const std::function<QString(const QS
                     const QString fromKey = manifestKey(moved->shard, vote.pollId);
                     const bool sent = manifest->sequences.contains(fromKey) ||
                                       manifest->sequences.contains(moved->shard);
-                    const quint64 sequence = manifest->sequences.value(
-                        fromKey, manifest->sequences.value(moved->shard));
-                    stored = !sent || (sequence <= moved->fence && applied.value(moved->shard) >= sequence);
+                    const quint64 sequence =
+                        manifest->sequences.value(fromKey, manifest->sequences.value(moved->shard));
+                    stored = !sent ||
+                             (sequence <= moved->fence && applied.value(moved->shard) >= sequence);
                 } else {
                     // No batch for the shard means the votes were dropped with their poll.
                     stored = !manifest->sequences.contains(shard) ||

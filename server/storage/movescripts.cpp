@@ -37,7 +37,8 @@ const QByteArray Copy = QByteArrayLiteral(
     "end\n"
     "local meta = take()\n"
     "if #meta > 0 then redis.call('HSET', KEYS[1], unpack(meta)) end\n"
-    "redis.call('HSET', KEYS[1], 'move_state', 'incoming', 'move_id', ARGV[1], 'moved_from', ARGV[2])\n"
+    "redis.call('HSET', KEYS[1], 'move_state', 'incoming', 'move_id', ARGV[1], 'moved_from', "
+    "ARGV[2])\n"
     "redis.call('HDEL', KEYS[1], 'moved_to')\n"
     "local counts = take()\n"
     "if #counts > 0 then redis.call('HSET', KEYS[2], unpack(counts)) end\n"
@@ -62,15 +63,15 @@ const QByteArray Commit = QByteArrayLiteral(
     "end\n"
     "return m[3] or 'open'\n");
 
-const QByteArray Finish = QByteArrayLiteral(
-    "local m = redis.call('HMGET', KEYS[1], 'move_state', 'move_id')\n"
-    "if m[2] ~= ARGV[1] then return 0 end\n"
-    "if m[1] == 'incoming' then\n"
-    "  redis.call('HSET', KEYS[1], 'move_state', 'done', 'status', ARGV[3])\n"
-    "end\n"
-    "redis.call('SADD', KEYS[2], ARGV[2])\n"
-    "redis.call('SREM', KEYS[3], ARGV[2])\n"
-    "return 1\n");
+const QByteArray Finish =
+    QByteArrayLiteral("local m = redis.call('HMGET', KEYS[1], 'move_state', 'move_id')\n"
+                      "if m[2] ~= ARGV[1] then return 0 end\n"
+                      "if m[1] == 'incoming' then\n"
+                      "  redis.call('HSET', KEYS[1], 'move_state', 'done', 'status', ARGV[3])\n"
+                      "end\n"
+                      "redis.call('SADD', KEYS[2], ARGV[2])\n"
+                      "redis.call('SREM', KEYS[3], ARGV[2])\n"
+                      "return 1\n");
 
 // KEYS: the instance's flushed-sequence key, then per (poll, option) the counts key
 // and the applied-by-source key. ARGV: the sequence, then per (poll, option) the
@@ -115,8 +116,9 @@ const QByteArray ClaimVoter = QByteArrayLiteral(
 
 TallyError moving()
 {
-    return TallyError::unavailable(QStringLiteral("poll_moving"),
-                                   QStringLiteral("The poll is moving to another shard; try again shortly."));
+    return TallyError::unavailable(
+        QStringLiteral("poll_moving"),
+        QStringLiteral("The poll is moving to another shard; try again shortly."));
 }
 
 TallyError moved(const QHash<QString, PollPlacement> &moves)
@@ -124,8 +126,9 @@ TallyError moved(const QHash<QString, PollPlacement> &moves)
     QJsonObject json;
     for (auto it = moves.cbegin(); it != moves.cend(); ++it)
         json.insert(it.key(), it->toJson());
-    return TallyError::unavailable(QStringLiteral("polls_moved"),
-                                   QString::fromUtf8(QJsonDocument(json).toJson(QJsonDocument::Compact)));
+    return TallyError::unavailable(
+        QStringLiteral("polls_moved"),
+        QString::fromUtf8(QJsonDocument(json).toJson(QJsonDocument::Compact)));
 }
 
 QHash<QString, PollPlacement> movesOf(const TallyError &error)

@@ -28,15 +28,14 @@ QString replyError(const std::optional<RedisReply> &reply)
 
 } // namespace
 
-Rebalancer::Rebalancer(ShardLookup shards, const ShardRouter &router, PollCatalog &catalog, Adopt adopt,
-                       QObject *parent)
+Rebalancer::Rebalancer(ShardLookup shards, const ShardRouter &router, PollCatalog &catalog,
+                       Adopt adopt, QObject *parent)
     : QObject(parent), m_shards(std::move(shards)), m_router(router), m_catalog(catalog),
       m_adopt(std::move(adopt))
 {
 }
 
-template <typename Change>
-void Rebalancer::update(Change &&change)
+template <typename Change> void Rebalancer::update(Change &&change)
 {
     QMutexLocker locker(&m_progressMutex);
     change(m_progress);
@@ -56,8 +55,9 @@ bool Rebalancer::running() const
 Outcome<Rebalancer::Progress> Rebalancer::start(bool dryRun)
 {
     if (m_running && m_userRun)
-        return TallyError::conflict(QStringLiteral("rebalance_running"),
-                                    QStringLiteral("A rebalance is already running; see /api/v1/stats for its progress."));
+        return TallyError::conflict(
+            QStringLiteral("rebalance_running"),
+            QStringLiteral("A rebalance is already running; see /api/v1/stats for its progress."));
     const QList<MovePtr> planned = plan(true);
     if (dryRun) {
         Progress preview;
@@ -147,7 +147,8 @@ QList<Rebalancer::MovePtr> Rebalancer::plan(bool includeNew) const
         } else if (includeNew && poll.shard != m_router.shardNameFor(poll.id)) {
             move->from = poll.shard;
             move->to = m_router.shardNameFor(poll.id);
-            move->moveId = QStringLiteral("%1").arg(QRandomGenerator::global()->generate64(), 16, 16, QLatin1Char('0'));
+            move->moveId = QStringLiteral("%1").arg(QRandomGenerator::global()->generate64(), 16,
+                                                    16, QLatin1Char('0'));
         } else {
             continue;
         }
@@ -166,7 +167,8 @@ void Rebalancer::findIncoming()
         if (!target)
             continue;
         ++m_incomingScans;
-        target->command({"SMEMBERS", IncomingKey}, [this, name, target](std::optional<RedisReply> ids) {
+        target->command({"SMEMBERS", IncomingKey}, [this, name,
+                                                    target](std::optional<RedisReply> ids) {
             --m_incomingScans;
             if (ids && !ids->isError()) {
                 for (const RedisReply &id : std::as_const(ids->elements)) {
@@ -177,12 +179,14 @@ void Rebalancer::findIncoming()
                     target->command({"HMGET", RedisShard::metaKey(pollId), "move_id", "moved_from"},
                                     [this, name, pollId](std::optional<RedisReply> meta) {
                                         --m_incomingScans;
-                                        if (meta && meta->elements.size() == 2 && !meta->elements[0].text.isEmpty()) {
+                                        if (meta && meta->elements.size() == 2 &&
+                                            !meta->elements[0].text.isEmpty()) {
                                             auto move = std::make_shared<Move>();
                                             move->pollId = pollId;
                                             move->to = name;
                                             move->from = QString::fromUtf8(meta->elements[1].text);
-                                            move->moveId = QString::fromUtf8(meta->elements[0].text);
+                                            move->moveId =
+                                                QString::fromUtf8(meta->elements[0].text);
                                             // Freezing again returns the source's record: frozen
                                             // goes on with the copy, moved with the finish.
                                             if (m_shards(move->from))
@@ -296,33 +300,37 @@ void Rebalancer::checkDone()
 void Rebalancer::freeze(const MovePtr &move)
 {
     RedisShard *source = m_shards(move->from);
-    source->command({"EVAL", MoveScripts::Freeze, "1", RedisShard::metaKey(move->pollId), move->moveId.toUtf8(),
-                     move->to.toUtf8()},
-                    [this, move](std::optional<RedisReply> reply) {
-                        if (!reply || reply->isError() || reply->elements.size() != 4) {
-                            fail(move, QStringLiteral("freeze on %1: %2").arg(move->from, replyError(reply)), true);
-                            return;
-                        }
-                        const QByteArray state = reply->elements[0].text;
-                        if (state == "gone") {
-                            complete(move, true);
-                            return;
-                        }
-                        if (state == "incoming") {
-                            fail(move, QStringLiteral("an earlier move into %1 is unfinished").arg(move->from), false);
-                            return;
-                        }
-                        // Another mover may have frozen it first: its move is ours now.
-                        move->moveId = QString::fromUtf8(reply->elements[1].text);
-                        move->to = QString::fromUtf8(reply->elements[2].text);
-                        move->status = reply->elements[3].text;
-                        if (!m_shards(move->to)) {
-                            fail(move, QStringLiteral("its target %1 is not a shard of this instance").arg(move->to),
-                                 false);
-                            return;
-                        }
-                        advance(move, state == "moved" ? Step::Finish : Step::Snapshot);
-                    });
+    source->command(
+        {"EVAL", MoveScripts::Freeze, "1", RedisShard::metaKey(move->pollId), move->moveId.toUtf8(),
+         move->to.toUtf8()},
+        [this, move](std::optional<RedisReply> reply) {
+            if (!reply || reply->isError() || reply->elements.size() != 4) {
+                fail(move, QStringLiteral("freeze on %1: %2").arg(move->from, replyError(reply)),
+                     true);
+                return;
+            }
+            const QByteArray state = reply->elements[0].text;
+            if (state == "gone") {
+                complete(move, true);
+                return;
+            }
+            if (state == "incoming") {
+                fail(move, QStringLiteral("an earlier move into %1 is unfinished").arg(move->from),
+                     false);
+                return;
+            }
+            // Another mover may have frozen it first: its move is ours now.
+            move->moveId = QString::fromUtf8(reply->elements[1].text);
+            move->to = QString::fromUtf8(reply->elements[2].text);
+            move->status = reply->elements[3].text;
+            if (!m_shards(move->to)) {
+                fail(move,
+                     QStringLiteral("its target %1 is not a shard of this instance").arg(move->to),
+                     false);
+                return;
+            }
+            advance(move, state == "moved" ? Step::Finish : Step::Snapshot);
+        });
 }
 
 void Rebalancer::snapshot(const MovePtr &move)
@@ -390,7 +398,8 @@ void Rebalancer::copy(const MovePtr &move)
             return;
         }
         if (reply->integer < 0) {
-            fail(move, QStringLiteral("another poll '%1' exists on %2").arg(move->pollId, move->to), false);
+            fail(move, QStringLiteral("another poll '%1' exists on %2").arg(move->pollId, move->to),
+                 false);
             return;
         }
         advance(move, Step::Commit);
@@ -400,58 +409,66 @@ void Rebalancer::copy(const MovePtr &move)
 void Rebalancer::commit(const MovePtr &move)
 {
     const QString id = move->pollId;
-    m_shards(move->from)->command(
-        {"EVAL", MoveScripts::Commit, "4", RedisShard::metaKey(id), RedisShard::countsKey(id),
-         RedisShard::appliedKey(id), RedisShard::votersKey(id), move->moveId.toUtf8()},
-        [this, move](std::optional<RedisReply> reply) {
-            if (!reply || reply->isError()) {
-                const bool other = reply && reply->text.contains("another move");
-                fail(move, QStringLiteral("commit on %1: %2").arg(move->from, replyError(reply)), !other);
-                return;
-            }
-            if (reply->text == "gone") {
-                // Deleted while frozen: the copy must not bring it back.
-                const QString pollId = move->pollId;
-                RedisShard *target = m_shards(move->to);
-                target->command({"DEL", RedisShard::metaKey(pollId), RedisShard::countsKey(pollId),
-                                 RedisShard::appliedKey(pollId), RedisShard::votersKey(pollId)},
-                                [](std::optional<RedisReply>) {});
-                target->command({"SREM", "polls", pollId.toUtf8()}, [](std::optional<RedisReply>) {});
-                target->command({"SREM", IncomingKey, pollId.toUtf8()},
-                                [this, move](std::optional<RedisReply>) { complete(move, true); });
-                return;
-            }
-            move->status = reply->text;
-            advance(move, Step::Finish);
-        });
+    m_shards(move->from)
+        ->command(
+            {"EVAL", MoveScripts::Commit, "4", RedisShard::metaKey(id), RedisShard::countsKey(id),
+             RedisShard::appliedKey(id), RedisShard::votersKey(id), move->moveId.toUtf8()},
+            [this, move](std::optional<RedisReply> reply) {
+                if (!reply || reply->isError()) {
+                    const bool other = reply && reply->text.contains("another move");
+                    fail(move,
+                         QStringLiteral("commit on %1: %2").arg(move->from, replyError(reply)),
+                         !other);
+                    return;
+                }
+                if (reply->text == "gone") {
+                    // Deleted while frozen: the copy must not bring it back.
+                    const QString pollId = move->pollId;
+                    RedisShard *target = m_shards(move->to);
+                    target->command({"DEL", RedisShard::metaKey(pollId),
+                                     RedisShard::countsKey(pollId), RedisShard::appliedKey(pollId),
+                                     RedisShard::votersKey(pollId)},
+                                    [](std::optional<RedisReply>) {});
+                    target->command({"SREM", "polls", pollId.toUtf8()},
+                                    [](std::optional<RedisReply>) {});
+                    target->command(
+                        {"SREM", IncomingKey, pollId.toUtf8()},
+                        [this, move](std::optional<RedisReply>) { complete(move, true); });
+                    return;
+                }
+                move->status = reply->text;
+                advance(move, Step::Finish);
+            });
 }
 
 void Rebalancer::finish(const MovePtr &move)
 {
     const QString id = move->pollId;
     RedisShard *target = m_shards(move->to);
-    target->command({"EVAL", MoveScripts::Finish, "3", RedisShard::metaKey(id), "polls", IncomingKey,
-                     move->moveId.toUtf8(), id.toUtf8(), move->status},
-                    [this, move, target, id](std::optional<RedisReply> reply) {
-                        if (!reply || reply->isError()) {
-                            fail(move, QStringLiteral("finish on %1: %2").arg(move->to, replyError(reply)), true);
-                            return;
-                        }
-                        if (reply->integer != 1) {
-                            fail(move, QStringLiteral("no copy of it on %1").arg(move->to), false);
-                            return;
-                        }
-                        // The placement as the target records it, for this instance's catalog.
-                        target->command({"HGETALL", RedisShard::metaKey(id)},
-                                        [this, move](std::optional<RedisReply> meta) {
-                                            QHash<QByteArray, QByteArray> fields;
-                                            if (meta && !meta->isError())
-                                                for (const auto &[field, value] : meta->pairs())
-                                                    fields.insert(field, value);
-                                            const PollPlacement placement = PollPlacement::fromMeta(fields);
-                                            if (placement.state == u"done" && placement.moveId == move->moveId)
-                                                m_adopt(move->pollId, move->to, placement);
-                                            complete(move, false);
-                                        });
-                    });
+    target->command(
+        {"EVAL", MoveScripts::Finish, "3", RedisShard::metaKey(id), "polls", IncomingKey,
+         move->moveId.toUtf8(), id.toUtf8(), move->status},
+        [this, move, target, id](std::optional<RedisReply> reply) {
+            if (!reply || reply->isError()) {
+                fail(move, QStringLiteral("finish on %1: %2").arg(move->to, replyError(reply)),
+                     true);
+                return;
+            }
+            if (reply->integer != 1) {
+                fail(move, QStringLiteral("no copy of it on %1").arg(move->to), false);
+                return;
+            }
+            // The placement as the target records it, for this instance's catalog.
+            target->command({"HGETALL", RedisShard::metaKey(id)},
+                            [this, move](std::optional<RedisReply> meta) {
+                                QHash<QByteArray, QByteArray> fields;
+                                if (meta && !meta->isError())
+                                    for (const auto &[field, value] : meta->pairs())
+                                        fields.insert(field, value);
+                                const PollPlacement placement = PollPlacement::fromMeta(fields);
+                                if (placement.state == u"done" && placement.moveId == move->moveId)
+                                    m_adopt(move->pollId, move->to, placement);
+                                complete(move, false);
+                            });
+        });
 }

@@ -48,7 +48,8 @@ public:
     };
     using ShardLookup = std::function<RedisShard *(const QString &name)>;
     // Called once a poll is on its target, with its new shard and placement.
-    using Adopt = std::function<void(const QString &pollId, const QString &shard, const PollPlacement &)>;
+    using Adopt =
+        std::function<void(const QString &pollId, const QString &shard, const PollPlacement &)>;
 
     Rebalancer(ShardLookup shards, const ShardRouter &router, PollCatalog &catalog, Adopt adopt,
                QObject *parent = nullptr);
@@ -102,8 +103,7 @@ private:
     void finish(const MovePtr &move);
     void checkDone();
     bool enqueue(const MovePtr &move);
-    template <typename Change>
-    void update(Change &&change);
+    template <typename Change> void update(Change &&change);
 
     ShardLookup m_shards;
     const ShardRouter &m_router;

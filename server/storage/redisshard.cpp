@@ -301,7 +301,8 @@ void RedisShard::readCounts(const QString &pollId, Reply<StoredCounts> done)
     send({"MULTI"}, [](std::optional<RedisReply>) {});
     send({"HGETALL", countsKey(pollId)}, [](std::optional<RedisReply>) {});
     send({"HGETALL", appliedKey(pollId)}, [](std::optional<RedisReply>) {});
-    send({"HMGET", metaKey(pollId), "move_state", "moved_to", "move_fences"}, [](std::optional<RedisReply>) {});
+    send({"HMGET", metaKey(pollId), "move_state", "moved_to", "move_fences"},
+         [](std::optional<RedisReply>) {});
     send({"EXEC"}, [this, done](std::optional<RedisReply> reply) {
         if (!reply || reply->isError() || reply->elements.size() != 3) {
             done(unavailable(reply ? QString::fromUtf8(reply->text) : QString()));
@@ -342,7 +343,8 @@ void RedisShard::applyBatch(const QString &instance, const QString &source, quin
     // One script: the counts and the instance's sequence land together or not at all,
     // and a batch whose sequence is already recorded is skipped, so a batch that
     // reaches Redis twice (an old connection's data processed late) counts once.
-    QList<QByteArray> arguments{"EVAL", MoveScripts::ApplyBatch, QByteArray(), flushedKey(instance)};
+    QList<QByteArray> arguments{"EVAL", MoveScripts::ApplyBatch, QByteArray(),
+                                flushedKey(instance)};
     QList<QByteArray> values{QByteArray::number(sequence)};
     const QByteArray sourcePrefix = source.toUtf8() + '/';
     qint64 votes = 0;
@@ -406,7 +408,8 @@ void RedisShard::fenceSequence(const QString &instance, Reply<quint64> done)
 void RedisShard::claimVoter(const QString &pollId, const QString &voterId, Reply<bool> done)
 {
     // A poll that is moving refuses new voters: they would miss the copy.
-    send({"EVAL", MoveScripts::ClaimVoter, "2", votersKey(pollId), metaKey(pollId), voterId.toUtf8()},
+    send({"EVAL", MoveScripts::ClaimVoter, "2", votersKey(pollId), metaKey(pollId),
+          voterId.toUtf8()},
          [this, pollId, done](std::optional<RedisReply> reply) {
              if (!reply || reply->isError()) {
                  done(unavailable(reply ? QString::fromUtf8(reply->text) : QString()));

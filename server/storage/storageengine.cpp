@@ -316,7 +316,8 @@ bool StorageEngine::recoverJournal()
     const Outcome<Journal::Recovery> recovered = m_journal->recover(
         [this](const QString &pollId) { return laneFor(pollId)->shard->name(); }, applied,
         [this](const QString &pollId) { return m_catalog.contains(pollId); },
-        std::numeric_limits<quint64>::max(), [this](const QString &pollId) { return movedFrom(pollId); });
+        std::numeric_limits<quint64>::max(),
+        [this](const QString &pollId) { return movedFrom(pollId); });
     if (!recovered) {
         Q_EMIT started(false, recovered.error().message);
         return false;
@@ -410,7 +411,8 @@ void StorageEngine::enqueue(quint64 flushId, const PollCounts &taken)
         for (auto poll = it->counts.cbegin(); poll != it->counts.cend(); ++poll)
             if (const PollCatalog::Snapshot known = m_catalog.snapshot(poll.key());
                 known && known->placement.cameFrom())
-                manifest.insert(Journal::manifestKey(it.key()->shard->name(), poll.key()), it->sequence);
+                manifest.insert(Journal::manifestKey(it.key()->shard->name(), poll.key()),
+                                it->sequence);
         it.key()->queue.push_back(std::move(*it));
         ++record.remainingBatches;
     }
@@ -737,16 +739,18 @@ void StorageEngine::claimVoter(const QString &pollId, const QString &voterId, Re
             reply(TallyError::pollNotFound(pollId));
             return;
         }
-        laneFor(pollId)->shard->claimVoter(pollId, voterId, [this, pollId, voterId, reply](Outcome<bool> claimed) {
-            const QHash<QString, PollPlacement> moves =
-                claimed ? QHash<QString, PollPlacement>() : MoveScripts::movesOf(claimed.error());
-            if (moves.contains(pollId) && laneNamed(moves.value(pollId).to)) {
-                adoptMove(pollId, moves.value(pollId).to, moves.value(pollId));
-                claimVoter(pollId, voterId, reply); // on its new shard
-                return;
-            }
-            reply(claimed);
-        });
+        laneFor(pollId)->shard->claimVoter(
+            pollId, voterId, [this, pollId, voterId, reply](Outcome<bool> claimed) {
+                const QHash<QString, PollPlacement> moves =
+                    claimed ? QHash<QString, PollPlacement>()
+                            : MoveScripts::movesOf(claimed.error());
+                if (moves.contains(pollId) && laneNamed(moves.value(pollId).to)) {
+                    adoptMove(pollId, moves.value(pollId).to, moves.value(pollId));
+                    claimVoter(pollId, voterId, reply); // on its new shard
+                    return;
+                }
+                reply(claimed);
+            });
     });
 }
 
@@ -860,7 +864,8 @@ bool StorageEngine::placeLoaded(Poll &poll, const QString &shardName)
         // A copy on its way in is the poll's home only once its source has committed
         // the move (a mover may have died before listing it here).
         const auto tombstone = m_unpairedTombstones.constFind(poll.id);
-        if (known || tombstone == m_unpairedTombstones.cend() || tombstone->placement.to != shardName) {
+        if (known || tombstone == m_unpairedTombstones.cend() ||
+            tombstone->placement.to != shardName) {
             m_unpairedIncoming.insert(poll.id, shardName);
             return false;
         }
@@ -898,13 +903,14 @@ bool StorageEngine::placeLoaded(Poll &poll, const QString &shardName)
     return true;
 }
 
-void StorageEngine::adoptMove(const QString &pollId, const QString &shard, const PollPlacement &placement)
+void StorageEngine::adoptMove(const QString &pollId, const QString &shard,
+                              const PollPlacement &placement)
 {
     std::optional<Poll> poll = m_catalog.find(pollId);
     if (!poll || (poll->shard == shard && poll->placement.state == placement.state))
         return;
-    qCInfo(lcStorage, "Poll %s now lives on shard %s (moved from %s)", qPrintable(pollId), qPrintable(shard),
-           qPrintable(placement.from));
+    qCInfo(lcStorage, "Poll %s now lives on shard %s (moved from %s)", qPrintable(pollId),
+           qPrintable(shard), qPrintable(placement.from));
     poll->shard = shard;
     poll->placement = placement;
     m_catalog.upsert(*poll);
@@ -917,7 +923,8 @@ void StorageEngine::reroute(Lane *lane, const QHash<QString, PollPlacement> &mov
     Batch &batch = lane->queue.front();
     for (auto it = moves.cbegin(); it != moves.cend(); ++it) {
         if (!laneNamed(it->to)) {
-            qCCritical(lcStorage, "Poll %s moved to shard %s, which this instance does not have: its votes "
+            qCCritical(lcStorage,
+                       "Poll %s moved to shard %s, which this instance does not have: its votes "
                        "wait until --redis-nodes names that shard",
                        qPrintable(it.key()), qPrintable(it->to));
             lane->retryTimer->start(5000);
@@ -947,7 +954,8 @@ void StorageEngine::reroute(Lane *lane, const QHash<QString, PollPlacement> &mov
         if (record != m_flushes.end()) {
             ++record->remainingBatches;
             for (auto poll = it->counts.cbegin(); poll != it->counts.cend(); ++poll)
-                record->manifest.insert(Journal::manifestKey(it.key()->shard->name(), poll.key()), it->sequence);
+                record->manifest.insert(Journal::manifestKey(it.key()->shard->name(), poll.key()),
+                                        it->sequence);
         }
         it.key()->queue.push_back(std::move(*it));
     }
@@ -972,20 +980,23 @@ void StorageEngine::rebalance(bool dryRun, Reply<Rebalancer::Progress> reply)
         if (!m_rebalancer) {
             reply(TallyError::conflict(
                 QStringLiteral("rebalance_unsupported"),
-                QStringLiteral("Embedded shards live in this one process and its data directory: there is "
-                               "nothing to move between them. Rebalancing is for Redis shards.")));
+                QStringLiteral(
+                    "Embedded shards live in this one process and its data directory: there is "
+                    "nothing to move between them. Rebalancing is for Redis shards.")));
             return;
         }
         if (!m_started) {
-            reply(TallyError::unavailable(QStringLiteral("shard_unavailable"),
-                                          QStringLiteral("Storage is still starting; try again shortly.")));
+            reply(TallyError::unavailable(
+                QStringLiteral("shard_unavailable"),
+                QStringLiteral("Storage is still starting; try again shortly.")));
             return;
         }
         for (const auto &lane : m_lanes)
             if (!lane->ready) {
                 reply(TallyError::unavailable(
                     QStringLiteral("shard_unavailable"),
-                    QStringLiteral("Shard %1 has not been reached: every shard must be up to rebalance.")
+                    QStringLiteral(
+                        "Shard %1 has not been reached: every shard must be up to rebalance.")
                         .arg(lane->shard->name())));
                 return;
             }

@@ -181,7 +181,7 @@ private:
 
     Rebalancer *m_rebalancer = nullptr; // Redis shards only
     // Records of moves whose other half has not been loaded (see placeLoaded).
-    QHash<QString, Poll> m_unpairedTombstones; // poll id -> as its source records it
+    QHash<QString, Poll> m_unpairedTombstones;  // poll id -> as its source records it
     QHash<QString, QString> m_unpairedIncoming; // poll id -> shard holding its copy
 
     mutable QMutex m_infoMutex;

@@ -27,9 +27,10 @@ const QString Rebalance = Api + QStringLiteral("/shards/rebalance");
 
 QStringList commonArgs(const QList<RedisNode *> &nodes)
 {
-    return redisArgs(nodes) + QStringList{QStringLiteral("--batch-interval"), QStringLiteral("0.2"),
-                                          QStringLiteral("--cache-ttl"), QStringLiteral("0.2"),
-                                          QStringLiteral("--catalog-refresh"), QStringLiteral("0.2")};
+    return redisArgs(nodes) +
+           QStringList{QStringLiteral("--batch-interval"),  QStringLiteral("0.2"),
+                       QStringLiteral("--cache-ttl"),       QStringLiteral("0.2"),
+                       QStringLiteral("--catalog-refresh"), QStringLiteral("0.2")};
 }
 
 // Nothing waits anywhere: no buffered or unconfirmed vote, no queued batch, every shard up.
@@ -53,7 +54,10 @@ QString letter(int index)
 
 QString rebalanceState(const QJsonObject &stats)
 {
-    return stats.value(QStringLiteral("rebalance")).toObject().value(QStringLiteral("state")).toString();
+    return stats.value(QStringLiteral("rebalance"))
+        .toObject()
+        .value(QStringLiteral("state"))
+        .toString();
 }
 
 } // namespace
@@ -67,36 +71,39 @@ private Q_SLOTS:
     void badRequestsAreRefused();
 
 private:
-    static void waitExact(HttpClient &http, const QStringList &ids, const PollVotes &expected, int optionCount,
-                          int timeoutMs = 10000);
+    static void waitExact(HttpClient &http, const QStringList &ids, const PollVotes &expected,
+                          int optionCount, int timeoutMs = 10000);
     static void waitSettled(HttpClient &http);
     static void waitRebalanced(HttpClient &http);
-    static void verifyPlacement(const QList<RedisNode *> &nodes, const QStringList &names, const QString &id,
-                                const Counts &expected);
+    static void verifyPlacement(const QList<RedisNode *> &nodes, const QStringList &names,
+                                const QString &id, const Counts &expected);
 };
 
-void TestRebalance::waitExact(HttpClient &http, const QStringList &ids, const PollVotes &expected, int optionCount,
-                              int timeoutMs)
+void TestRebalance::waitExact(HttpClient &http, const QStringList &ids, const PollVotes &expected,
+                              int optionCount, int timeoutMs)
 {
     for (const QString &id : ids) {
         const QByteArray want = expectedResults(expected.value(id), optionCount);
         const HttpResponse read = http.waitFor(
             Api + QStringLiteral("/results/") + id,
             [&](const HttpResponse &r) {
-                return r.status == 200 && compact(r.json.value(QStringLiteral("results")).toObject()) == want;
+                return r.status == 200 &&
+                       compact(r.json.value(QStringLiteral("results")).toObject()) == want;
             },
             timeoutMs);
-        QVERIFY2(read.status == 200 && compact(read.json.value(QStringLiteral("results")).toObject()) == want,
+        QVERIFY2(read.status == 200 &&
+                     compact(read.json.value(QStringLiteral("results")).toObject()) == want,
                  qPrintable(QStringLiteral("poll %1 on %2: expected %3, last read %4")
-                                .arg(id, http.base().toString(), QString::fromUtf8(want), read.describe())));
+                                .arg(id, http.base().toString(), QString::fromUtf8(want),
+                                     read.describe())));
     }
 }
 
 void TestRebalance::waitSettled(HttpClient &http)
 {
     const HttpResponse last = http.waitFor(
-        Api + QStringLiteral("/stats"), [](const HttpResponse &r) { return r.status == 200 && settled(r.json); },
-        20000, 50);
+        Api + QStringLiteral("/stats"),
+        [](const HttpResponse &r) { return r.status == 200 && settled(r.json); }, 20000, 50);
     QVERIFY2(settled(last.json), qPrintable(last.describe()));
 }
 
@@ -104,7 +111,10 @@ void TestRebalance::waitRebalanced(HttpClient &http)
 {
     const HttpResponse last = http.waitFor(
         Api + QStringLiteral("/stats"),
-        [](const HttpResponse &r) { return r.status == 200 && rebalanceState(r.json) != u"running"; }, 30000, 50);
+        [](const HttpResponse &r) {
+            return r.status == 200 && rebalanceState(r.json) != u"running";
+        },
+        30000, 50);
     const QJsonObject progress = last.json.value(QStringLiteral("rebalance")).toObject();
     QVERIFY2(rebalanceState(last.json) == u"done", qPrintable(last.describe()));
     QCOMPARE(progress.value(QStringLiteral("polls_failed")).toInt(-1), 0);
@@ -113,8 +123,8 @@ void TestRebalance::waitRebalanced(HttpClient &http)
                  progress.value(QStringLiteral("polls_deleted_meanwhile")).toInt());
 }
 
-void TestRebalance::verifyPlacement(const QList<RedisNode *> &nodes, const QStringList &names, const QString &id,
-                                    const Counts &expected)
+void TestRebalance::verifyPlacement(const QList<RedisNode *> &nodes, const QStringList &names,
+                                    const QString &id, const Counts &expected)
 {
     const QString owner = ringOwner(names, id);
     const QByteArray countsKey = "poll:" + id.toUtf8();
@@ -124,10 +134,12 @@ void TestRebalance::verifyPlacement(const QList<RedisNode *> &nodes, const QStri
         const QMap<QByteArray, QByteArray> meta = node->hgetall(metaKey);
         const bool listed = node->smembers("polls").contains(id.toUtf8());
         if (names[i] == owner) {
-            QVERIFY2(listed, qPrintable(QStringLiteral("%1 is not listed on its owner %2").arg(id, owner)));
+            QVERIFY2(listed,
+                     qPrintable(QStringLiteral("%1 is not listed on its owner %2").arg(id, owner)));
             const QByteArray state = meta.value("move_state");
             QVERIFY2(state.isEmpty() || state == "done",
-                     qPrintable(QStringLiteral("%1 on %2: move_state %3").arg(id, owner, QString::fromUtf8(state))));
+                     qPrintable(QStringLiteral("%1 on %2: move_state %3")
+                                    .arg(id, owner, QString::fromUtf8(state))));
             const QMap<QByteArray, QByteArray> stored = node->hgetall(countsKey);
             QVERIFY2(stored == expectedHash(expected),
                      qPrintable(QStringLiteral("HGETALL %1 on %2: %3, expected %4")
@@ -176,7 +188,8 @@ void TestRebalance::twoToThreeNodesUnderLoadWithACrash()
         QList<HttpRequest> votes;
         for (const QString &id : ids) {
             VERIFY_STATUS(http.postJson(Api + QStringLiteral("/polls"),
-                                        pollBody(id, {QStringLiteral("x"), QStringLiteral("y"), QStringLiteral("z")})),
+                                        pollBody(id, {QStringLiteral("x"), QStringLiteral("y"),
+                                                      QStringLiteral("z")})),
                           201);
             for (int v = 0; v < 3; ++v) {
                 votes.append(voteRequest({id, letter(v % 3)}));
@@ -190,7 +203,8 @@ void TestRebalance::twoToThreeNodesUnderLoadWithACrash()
 
     // Two instances on three nodes; the new node holds nothing yet.
     auto x = std::make_unique<TallyProcess>(commonArgs({&a, &b, &c}) + xArgs, xDir.path());
-    TallyProcess y(commonArgs({&a, &b, &c}) + QStringList{QStringLiteral("--instance-id"), QStringLiteral("inst-y")});
+    TallyProcess y(commonArgs({&a, &b, &c}) +
+                   QStringList{QStringLiteral("--instance-id"), QStringLiteral("inst-y")});
     QVERIFY2(x->start(), qPrintable(x->diagnostics()));
     QVERIFY2(y.start(), qPrintable(y.diagnostics()));
     HttpClient httpX(x->url());
@@ -218,8 +232,8 @@ void TestRebalance::twoToThreeNodesUnderLoadWithACrash()
     const QString frozen = moving.first();
     RedisNode *frozenSource = ringOwner(two, frozen) == a.shardName() ? &a : &b;
     const RedisValue froze = frozenSource->command({"EVAL", MoveScripts::Freeze, "1",
-                                                    "poll:" + frozen.toUtf8() + ":meta", "dead-mover",
-                                                    c.shardName().toUtf8()});
+                                                    "poll:" + frozen.toUtf8() + ":meta",
+                                                    "dead-mover", c.shardName().toUtf8()});
     QVERIFY2(!froze.isError() && froze.elements.size() == 4 && froze.elements[0].text == "frozen",
              qPrintable(froze.describe()));
     QVERIFY(voterY.waitRounds(5));
@@ -234,7 +248,8 @@ void TestRebalance::twoToThreeNodesUnderLoadWithACrash()
     qInfo("Reads while %s is frozen", qPrintable(frozen));
     CHECKED(waitExact(httpX, ids, expected, 3));
     CHECKED(waitExact(httpY, ids, expected, 3));
-    QVERIFY2(!frozenSource->hgetall("poll:" + frozen.toUtf8()).isEmpty(), "the frozen poll's counts stay");
+    QVERIFY2(!frozenSource->hgetall("poll:" + frozen.toUtf8()).isEmpty(),
+             "the frozen poll's counts stay");
     voterX->release();
     voterY.release();
 
@@ -262,7 +277,10 @@ void TestRebalance::twoToThreeNodesUnderLoadWithACrash()
     QVERIFY2(voterY.unexpected().isEmpty(), qPrintable(voterY.unexpected().join(u'\n')));
     const HttpResponse statsX = httpX2.waitFor(
         Api + QStringLiteral("/stats"),
-        [](const HttpResponse &r) { return r.status == 200 && rebalanceState(r.json) != u"running"; }, 30000);
+        [](const HttpResponse &r) {
+            return r.status == 200 && rebalanceState(r.json) != u"running";
+        },
+        30000);
     QVERIFY2(rebalanceState(statsX.json) != u"failed", qPrintable(statsX.describe()));
 
     expected = acknowledged;
@@ -309,9 +327,11 @@ void TestRebalance::commandLineModeMovesPolls()
         QVERIFY2(before.start(), qPrintable(before.diagnostics()));
         HttpClient http(before.url());
         for (const QString &id : ids) {
-            VERIFY_STATUS(http.postJson(Api + QStringLiteral("/polls"), pollBody(id, {QStringLiteral("p"), QStringLiteral("q")})),
+            VERIFY_STATUS(http.postJson(Api + QStringLiteral("/polls"),
+                                        pollBody(id, {QStringLiteral("p"), QStringLiteral("q")})),
                           201);
-            VERIFY_STATUS(http.postJson(Api + QStringLiteral("/vote/") + id, {{QStringLiteral("option_id"), QStringLiteral("B")}}),
+            VERIFY_STATUS(http.postJson(Api + QStringLiteral("/vote/") + id,
+                                        {{QStringLiteral("option_id"), QStringLiteral("B")}}),
                           202);
             ++acknowledged[id][QStringLiteral("B")];
         }
@@ -319,7 +339,8 @@ void TestRebalance::commandLineModeMovesPolls()
     }
     QTemporaryDir runDir;
     const TallyProcess::Result run = TallyProcess::run(
-        commonArgs({&a, &b, &c}) + QStringList{QStringLiteral("--rebalance"), QStringLiteral("--data-dir"), runDir.path()},
+        commonArgs({&a, &b, &c}) +
+            QStringList{QStringLiteral("--rebalance"), QStringLiteral("--data-dir"), runDir.path()},
         30000);
     QVERIFY2(run.finished && run.exitCode == 0, qPrintable(run.out + run.err));
     QVERIFY2(run.out.contains(QStringLiteral("Rebalance done")), qPrintable(run.out));
@@ -337,7 +358,8 @@ void TestRebalance::badRequestsAreRefused()
 {
     RedisNode a;
     QVERIFY2(a.start(), qPrintable(a.diagnostics()));
-    TallyProcess redis(redisArgs({&a}) + QStringList{QStringLiteral("--admin-token"), QStringLiteral("tok")});
+    TallyProcess redis(redisArgs({&a}) +
+                       QStringList{QStringLiteral("--admin-token"), QStringLiteral("tok")});
     QVERIFY2(redis.start(), qPrintable(redis.diagnostics()));
     HttpClient http(redis.url());
     const HttpHeaders admin{{"Authorization", "Bearer tok"}};
@@ -345,7 +367,8 @@ void TestRebalance::badRequestsAreRefused()
     VERIFY_STATUS(http.post(Rebalance), 401);
     QCOMPARE(http.post(Rebalance).errorCode(), QStringLiteral("unauthorized"));
     VERIFY_STATUS(http.post(Rebalance, {}, {{"Authorization", "Bearer nope"}}), 403);
-    const HttpResponse notJson = http.post(Rebalance, "dry_run", {{"Authorization", "Bearer tok"}, {"Content-Type", "text/plain"}});
+    const HttpResponse notJson = http.post(
+        Rebalance, "dry_run", {{"Authorization", "Bearer tok"}, {"Content-Type", "text/plain"}});
     VERIFY_STATUS(notJson, 415);
     QCOMPARE(notJson.errorCode(), QStringLiteral("unsupported_media_type"));
     VERIFY_STATUS(http.post(Rebalance, "{\"dry_run\":", admin), 400);
