@@ -1,5 +1,7 @@
 #pragma once
 
+#include "pollplacement.h"
+
 #include <QDateTime>
 #include <QJsonObject>
 #include <QString>
@@ -30,6 +32,8 @@ struct Poll {
     QDateTime resetAt;
     // In memory only: a reset is under way, votes wait for it (see StorageEngine).
     bool resetting = false;
+    // Set when the poll was moved between shards or is being moved (not in toJson()).
+    PollPlacement placement;
 
     static constexpr int MinOptions = 2;
     static constexpr int MaxOptions = 10;

@@ -182,6 +182,15 @@ void writeShards(MetricsWriter &out, const StatsModel &server)
     out.family("tally_shard_ring_share", "gauge", "Share of the hash ring a shard owns (0..1).");
     for (const StorageEngine::ShardInfo &shard : shards)
         out.sample("tally_shard_ring_share", shard.ringShare, {{"shard", shard.name}});
+    const Rebalancer::Progress rebalance = server.storage().rebalanceProgress();
+    out.single("tally_rebalance_running", "gauge", "Whether a rebalance is moving polls now.",
+               rebalance.state == u"running" ? 1 : 0);
+    out.single("tally_rebalance_polls_to_move", "gauge",
+               "Polls the current or last rebalance set out to move.", rebalance.toMove);
+    out.single("tally_rebalance_polls_moved", "gauge",
+               "Polls the current or last rebalance has moved.", rebalance.moved);
+    out.single("tally_rebalance_polls_failed", "gauge",
+               "Polls the current or last rebalance could not move.", rebalance.failed);
 }
 
 void writeRequests(MetricsWriter &out, const RequestMetrics &http)

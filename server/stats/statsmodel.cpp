@@ -95,5 +95,6 @@ QJsonObject StatsModel::json(bool showAddresses) const
                      {QStringLiteral("bulk_body_bytes"), VoteService::bulkBodyBytes(m_config)},
                      {QStringLiteral("bulk_votes"), VoteService::MaxBulkVotes}}},
         {QStringLiteral("shards"), shards},
+        {QStringLiteral("rebalance"), m_storage.rebalanceProgress().toJson()},
     };
 }

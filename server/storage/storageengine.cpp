@@ -7,6 +7,9 @@
 #include "core/voteledger.h"
 #include "flushepochs.h"
 #include "journal.h"
+#include "movescripts.h"
+#include "placementtracker.h"
+#include "redisshard.h"
 #include "polllifecycle.h"
 #include "shardfactory.h"
 #include "shardlane.h"
@@ -23,17 +26,28 @@ StorageEngine::StorageEngine(const Config &config, const QString &instanceId,
       m_source(instanceId + u'@' + QString::number(QRandomGenerator::global()->generate(), 36)), m_catalog(catalog),
       m_ledger(ledger), m_stats(stats), m_router(ShardFactory::names(config), config.virtualNodes()),
       m_epochs(new FlushEpochs(journal, stats, this)),
-      m_catalogSync(new CatalogSync(instanceId, catalog, ledger, this)),
+      m_placements(new PlacementTracker(
+          instanceId, catalog, [this](const QString &shard) { return laneNamed(shard) != nullptr; },
+          [this](const QString &pollId, const QString &shard) {
+              const ShardLane *lane = laneNamed(shard);
+              return lane && lane->holdsPoll(pollId);
+          },
+          this)),
+      m_catalogSync(new CatalogSync(instanceId, catalog, ledger, *m_placements, this)),
       m_lifecycle(new PollLifecycle(catalog, ledger, m_router, journal,
                                     {[this](const QString &shard) { return isShardReady(shard); },
                                      [this](const QString &pollId, const QString &onlyKey) {
                                          stripUnsent(pollId, onlyKey);
                                      },
-                                     [this] { publishShardInfo(); }},
+                                     [this] { publishShardInfo(); },
+                                     [this](const TallyError &refusal, const QString &pollId) {
+                                         return adoptMoves(refusal, pollId);
+                                     }},
                                     this))
 {
     connect(m_catalogSync, &CatalogSync::pollEvent, this, &StorageEngine::pollEvent);
     connect(m_lifecycle, &PollLifecycle::pollEvent, this, &StorageEngine::pollEvent);
+    connect(m_placements, &PlacementTracker::pollEvent, this, &StorageEngine::pollEvent);
 }
 
 StorageEngine::~StorageEngine() = default;
@@ -73,6 +87,19 @@ void StorageEngine::startOnThread()
         });
         m_router.attach(lane->shard);
         m_lanes.push_back(std::move(lane));
+    }
+    if (onRedis) {
+        m_rebalancer = new Rebalancer(
+            [this](const QString &name) -> RedisShard * {
+                ShardLane *lane = laneNamed(name);
+                return lane ? qobject_cast<RedisShard *>(lane->shard) : nullptr;
+            },
+            m_router, m_catalog,
+            [this](const QString &pollId, const QString &shard, const PollPlacement &placement) {
+                adoptMove(pollId, shard, placement);
+            },
+            this);
+        connect(m_rebalancer, &Rebalancer::finished, this, &StorageEngine::rebalanceFinished);
     }
     publishShardInfo();
     // Every shard is opened at once; serving starts when each is open or has failed its
@@ -172,7 +199,8 @@ Outcome<Journal::Recovery> StorageEngine::replayJournal(quint64 upToEpoch)
     timer.start();
     const Outcome<Journal::Recovery> recovered = m_journal->recover(
         [this](const QString &key) { return laneFor(key)->shard->name(); }, applied,
-        [this](const QString &key) { return isCurrentKey(key); }, upToEpoch);
+        [this](const QString &key) { return isCurrentKey(key); }, upToEpoch,
+        [this](const QString &key) { return m_placements->movedFrom(key); });
     if (!recovered)
         return recovered;
     const Journal::Recovery &recovery = recovered.value();
@@ -227,6 +255,9 @@ void StorageEngine::finishStart()
     }
     publishShardInfo();
     Q_EMIT started(true, QString());
+    // Moves a crashed mover left behind are finished by whoever starts next.
+    if (m_rebalancer)
+        m_rebalancer->resume();
 }
 
 ShardLane *StorageEngine::laneFor(const QString &key) const
@@ -295,6 +326,13 @@ void StorageEngine::enqueue(quint64 flushId, const PollCounts &taken)
         // With a journal, a batch may go out only once its epoch's manifest is on disk.
         it->sealed = m_journal == nullptr;
         manifest.insert(it.key()->shard->name(), it->sequence);
+        // A moved poll's batch has its own entry: the journal must tell it apart from
+        // a batch of the shard it came from (see Journal::recover).
+        for (auto key = it->counts.cbegin(); key != it->counts.cend(); ++key)
+            if (const PollCatalog::Snapshot known = m_catalog.snapshot(Poll::pollIdOfKey(key.key()));
+                known && known->placement.cameFrom())
+                manifest.insert(Journal::manifestKey(it.key()->shard->name(), key.key()),
+                                it->sequence);
         it.key()->push(std::move(*it));
     }
     if (votes > 0) {
@@ -334,6 +372,8 @@ void StorageEngine::connectLane(ShardLane *lane)
         checkDrained();
     });
     connect(lane, &ShardLane::batchFailed, this, [this] { ServerStats::bump(m_stats.flushFailures); });
+    connect(lane, &ShardLane::batchRedirected, this,
+            [this, lane](const TallyError &refusal) { reroute(lane, refusal); });
     connect(lane, &ShardLane::batchReopened, this, [this](const PollCounts &counts, qint64 votes) {
         m_ledger.reopenApplied(counts);
         m_stats.votesFlushed.fetchAndSubRelaxed(quint64(votes));
@@ -473,29 +513,46 @@ void StorageEngine::readResults(const QString &pollId, Reply<ResultRead> reply)
             return;
         }
         m_readers.insert(countKey, {reply});
-        ShardLane *lane = laneFor(pollId);
-        Shard *shard = lane->shard;
-        // A batch whose outcome is unknown may be in the shard's counts while the ledger
-        // still counts it in flight: ask the shard about it first (replies come in
-        // order), rather than after a backoff that a read could overtake.
-        lane->hurry();
-        shard->readCounts(pollId, [this, shard, pollId, countKey, optionCount](Outcome<StoredCounts> stored) {
-            const QList<Reply<ResultRead>> replies = m_readers.take(countKey);
-            Outcome<ResultRead> result = TallyError::pollNotFound(pollId);
-            if (!stored) {
-                // The shard is unreachable: the last counts we had plus what is pending
-                // are still a lower bound worth showing, and say so.
-                if (std::optional<OptionCounts> stale = m_ledger.readStale(countKey, optionCount))
-                    result = ResultRead{*stale, QStringLiteral("stale_cache"), optionCount};
-                else
-                    result = stored.error();
-            } else {
-                result = ResultRead{m_ledger.storeRead(countKey, stored.value(), optionCount),
-                                    shard->kind() + u':' + shard->name(), optionCount};
-            }
-            for (const Reply<ResultRead> &waiter : replies)
-                waiter(result);
-        });
+        readFromShard(pollId, countKey, optionCount);
+    });
+}
+
+void StorageEngine::readFromShard(const QString &pollId, const QString &countKey, int optionCount)
+{
+    ShardLane *lane = laneFor(pollId);
+    Shard *shard = lane->shard;
+    // A batch whose outcome is unknown may be in the shard's counts while the ledger
+    // still counts it in flight: ask the shard about it first (replies come in
+    // order), rather than after a backoff that a read could overtake.
+    lane->hurry();
+    shard->readCounts(pollId, [this, shard, pollId, countKey, optionCount](Outcome<StoredCounts> stored) {
+        if (stored && !stored.value().movedTo.isEmpty() && laneNamed(stored.value().movedTo)) {
+            // Moved: this shard's answer comes after every batch it applied for the
+            // poll, so the target's counts and what is pending here add up exactly.
+            PollPlacement placement;
+            placement.state = QStringLiteral("moved");
+            placement.to = stored.value().movedTo;
+            placement.from = shard->name();
+            placement.fences = stored.value().movedFences;
+            adoptMove(pollId, placement.to, placement);
+            readFromShard(pollId, countKey, optionCount);
+            return;
+        }
+        const QList<Reply<ResultRead>> replies = m_readers.take(countKey);
+        Outcome<ResultRead> result = TallyError::pollNotFound(pollId);
+        if (!stored) {
+            // The shard is unreachable: the last counts we had plus what is pending
+            // are still a lower bound worth showing, and say so.
+            if (std::optional<OptionCounts> stale = m_ledger.readStale(countKey, optionCount))
+                result = ResultRead{*stale, QStringLiteral("stale_cache"), optionCount};
+            else
+                result = stored.error();
+        } else {
+            result = ResultRead{m_ledger.storeRead(countKey, stored.value(), optionCount),
+                                shard->kind() + u':' + shard->name(), optionCount};
+        }
+        for (const Reply<ResultRead> &waiter : replies)
+            waiter(result);
     });
 }
 
@@ -506,7 +563,14 @@ void StorageEngine::claimVoter(const QString &pollId, const QString &voterId, Re
             reply(TallyError::pollNotFound(pollId));
             return;
         }
-        laneFor(pollId)->shard->claimVoter(pollId, voterId, reply);
+        laneFor(pollId)->shard->claimVoter(
+            pollId, voterId, [this, pollId, voterId, reply](Outcome<bool> claimed) {
+                if (!claimed && adoptMoves(claimed.error(), pollId)) {
+                    claimVoter(pollId, voterId, reply); // on its new shard
+                    return;
+                }
+                reply(claimed);
+            });
     });
 }
 
@@ -606,4 +670,110 @@ bool StorageEngine::allShardsUp() const
         if (shard.state != u"up" || !shard.subscribed)
             return false;
     return true;
+}
+
+ShardLane *StorageEngine::laneNamed(const QString &shardName) const
+{
+    for (const auto &lane : m_lanes)
+        if (lane->shard->name() == shardName)
+            return lane.get();
+    return nullptr;
+}
+
+void StorageEngine::adoptMove(const QString &pollId, const QString &shard,
+                              const PollPlacement &placement)
+{
+    if (m_placements->adopt(pollId, shard, placement))
+        publishShardInfo();
+}
+
+bool StorageEngine::adoptMoves(const TallyError &refusal, const QString &pollId)
+{
+    const QHash<QString, PollPlacement> moves = MoveScripts::movesOf(refusal);
+    for (auto it = moves.cbegin(); it != moves.cend(); ++it)
+        if (laneNamed(it->to))
+            adoptMove(it.key(), it->to, *it);
+    return moves.contains(pollId) && laneNamed(moves.value(pollId).to);
+}
+
+void StorageEngine::reroute(ShardLane *lane, const TallyError &refusal)
+{
+    const QHash<QString, PollPlacement> moves = MoveScripts::movesOf(refusal);
+    for (auto it = moves.cbegin(); it != moves.cend(); ++it) {
+        if (!laneNamed(it->to)) {
+            qCCritical(lcStorage,
+                       "Poll %s moved to shard %s, which this instance does not have: its votes "
+                       "wait until --redis-nodes names that shard",
+                       qPrintable(it.key()), qPrintable(it->to));
+            lane->retryLater(5000);
+            return;
+        }
+    }
+    const QList<QString> ids = moves.keys();
+    const PollCounts taken = lane->takeMoved(QSet<QString>(ids.cbegin(), ids.cend()));
+    for (auto it = moves.cbegin(); it != moves.cend(); ++it)
+        adoptMove(it.key(), it->to, *it);
+    // The rest of the batch keeps its sequence; the moved polls' votes (each count key
+    // with its reset generation) go to their new shards in the same epoch, each under
+    // its own manifest entry, sealed before sending.
+    quint64 epoch = 0;
+    QHash<ShardLane *, ShardLane::Batch> resent;
+    for (auto it = taken.cbegin(); it != taken.cend(); ++it) {
+        ShardLane::Batch &moved = resent[laneNamed(moves.value(Poll::pollIdOfKey(it.key())).to)];
+        moved.counts.insert(it.key(), *it);
+        moved.votes += VoteCounts::total(*it);
+    }
+    QHash<QString, quint64> entries;
+    const quint64 flushId = lane->frontFlushId();
+    for (auto it = resent.begin(); it != resent.end(); ++it) {
+        it->sequence = it.key()->nextSequence++;
+        it->flushId = flushId;
+        it->sealed = m_journal == nullptr;
+        for (auto key = it->counts.cbegin(); key != it->counts.cend(); ++key)
+            entries.insert(Journal::manifestKey(it.key()->shard->name(), key.key()), it->sequence);
+        it.key()->push(std::move(*it));
+    }
+    epoch = flushId;
+    m_epochs->extend(epoch, int(resent.size()), entries, [this, epoch] {
+        for (const auto &each : m_lanes)
+            each->markSealed(epoch);
+        pumpAll();
+    });
+    publishShardInfo();
+    pumpAll();
+}
+
+void StorageEngine::rebalance(bool dryRun, Reply<Rebalancer::Progress> reply)
+{
+    QMetaObject::invokeMethod(this, [this, dryRun, reply] {
+        if (!m_rebalancer) {
+            reply(TallyError::conflict(
+                QStringLiteral("rebalance_unsupported"),
+                QStringLiteral(
+                    "Embedded shards live in this one process and its data directory: there is "
+                    "nothing to move between them. Rebalancing is for Redis shards.")));
+            return;
+        }
+        if (!m_started) {
+            reply(TallyError::unavailable(
+                QStringLiteral("shard_unavailable"),
+                QStringLiteral("Storage is still starting; try again shortly.")));
+            return;
+        }
+        for (const auto &lane : m_lanes)
+            if (!lane->ready) {
+                reply(TallyError::unavailable(
+                    QStringLiteral("shard_unavailable"),
+                    QStringLiteral(
+                        "Shard %1 has not been reached: every shard must be up to rebalance.")
+                        .arg(lane->shard->name())));
+                return;
+            }
+        reply(m_rebalancer->start(dryRun));
+    });
+}
+
+Rebalancer::Progress StorageEngine::rebalanceProgress() const
+{
+    return m_rebalancer ? m_rebalancer->progress() : Rebalancer::Progress();
 }

@@ -5,6 +5,7 @@
 #include "core/poll.h"
 #include "core/votecounts.h"
 #include "journal.h"
+#include "rebalancer.h"
 #include "shardrouter.h"
 
 #include <QAtomicInt>
@@ -25,6 +26,7 @@ class FlushEpochs;
 class CatalogSync;
 class ShardLane;
 class PollLifecycle;
+class PlacementTracker;
 
 // Owns every shard and runs on the storage thread: loads the catalog at start,
 // flushes buffered votes in per-shard batches (in order, retried with backoff until
@@ -106,9 +108,14 @@ public:
     QString instanceId() const { return m_instanceId; }
     // This run of the instance, as other instances know it.
     QString source() const { return m_source; }
+    // Moves polls whose shard is not the ring's choice (Redis shards only); the reply
+    // carries the plan. Progress: rebalanceProgress(), any thread.
+    void rebalance(bool dryRun, Reply<Rebalancer::Progress> reply);
+    Rebalancer::Progress rebalanceProgress() const;
 
 Q_SIGNALS:
     void started(bool ok, const QString &error);
+    void rebalanceFinished();
     void drained();
     // "poll_created", "poll_updated" or "poll_deleted", with the poll (just its id when deleted).
     void pollEvent(const QString &type, const QJsonObject &poll);
@@ -134,6 +141,14 @@ private:
     void publishShardInfo();
     void checkDrained();
     ShardLane *laneFor(const QString &key) const;
+    ShardLane *laneNamed(const QString &shardName) const;
+    // Moving polls (see Rebalancer): a refusal or redirect from a source shard moves the
+    // poll's pending votes, reads and voter claims to its target.
+    void adoptMove(const QString &pollId, const QString &shard, const PollPlacement &placement);
+    // Adopts the moves a "polls_moved" refusal names; true when `pollId` was one of them.
+    bool adoptMoves(const TallyError &refusal, const QString &pollId);
+    void reroute(ShardLane *lane, const TallyError &refusal);
+    void readFromShard(const QString &pollId, const QString &countKey, int optionCount);
 
     Journal *m_journal; // optional, outlives this engine
     const Config m_config;
@@ -145,8 +160,10 @@ private:
     ShardRouter m_router;
     std::vector<std::unique_ptr<ShardLane>> m_lanes;
     FlushEpochs *m_epochs;
+    PlacementTracker *m_placements;
     CatalogSync *m_catalogSync;
     PollLifecycle *m_lifecycle;
+    Rebalancer *m_rebalancer = nullptr; // Redis shards only
     QTimer *m_flushTimer = nullptr;
     QAtomicInt m_flushRequested = 0;
     quint64 m_nextFlushId = 1;
