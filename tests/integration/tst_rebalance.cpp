@@ -68,6 +68,7 @@ class TestRebalance : public QObject {
 private Q_SLOTS:
     void twoToThreeNodesUnderLoadWithACrash();
     void commandLineModeMovesPolls();
+    void resetMultipleChoicePollMovesWithItsGeneration();
     void badRequestsAreRefused();
 
 private:
@@ -351,6 +352,98 @@ void TestRebalance::commandLineModeMovesPolls()
     QVERIFY2(after.start(), qPrintable(after.diagnostics()));
     HttpClient http(after.url());
     CHECKED(waitExact(http, ids, acknowledged, 2));
+    QCOMPARE(after.stop(), 0);
+}
+
+void TestRebalance::resetMultipleChoicePollMovesWithItsGeneration()
+{
+    RedisNode a, b, c;
+    for (RedisNode *node : {&a, &b, &c})
+        QVERIFY2(node->start(), qPrintable(node->diagnostics()));
+    const QStringList two = {a.shardName(), b.shardName()};
+    const QStringList three = {a.shardName(), b.shardName(), c.shardName()};
+    QString id;
+    for (int i = 0; id.isEmpty() && i < 1000; ++i)
+        if (const QString candidate = QStringLiteral("gen-%1").arg(i);
+            ringOwner(two, candidate) != ringOwner(three, candidate))
+            id = candidate;
+    QVERIFY(!id.isEmpty());
+    RedisNode *source = ringOwner(two, id) == a.shardName() ? &a : &b;
+    const QByteArray countsKey = "poll:" + id.toUtf8();
+    const QByteArray metaKey = countsKey + ":meta";
+    const QString vote = Api + QStringLiteral("/vote/") + id;
+    const auto choices = [](const QStringList &options) {
+        return QJsonObject{{QStringLiteral("option_ids"), QJsonArray::fromStringList(options)}};
+    };
+    const auto settledCounts = [](HttpClient &http, RedisNode *node, const QByteArray &key,
+                                  const QMap<QByteArray, QByteArray> &expected) {
+        const HttpResponse last = http.waitFor(
+            Api + QStringLiteral("/stats"),
+            [&](const HttpResponse &r) {
+                return r.status == 200 && settled(r.json) && node->hgetall(key) == expected;
+            },
+            10000, 50);
+        QVERIFY2(node->hgetall(key) == expected,
+                 qPrintable(QStringLiteral("HGETALL %1: %2, expected %3")
+                                .arg(QString::fromUtf8(key), describeHash(node->hgetall(key)),
+                                     describeHash(expected))));
+    };
+
+    {
+        // A multiple-choice poll with votes before and after a reset, on two nodes.
+        TallyProcess before(commonArgs({&a, &b}));
+        QVERIFY2(before.start(), qPrintable(before.diagnostics()));
+        HttpClient http(before.url());
+        QJsonObject body =
+            pollBody(id, {QStringLiteral("x"), QStringLiteral("y"), QStringLiteral("z")});
+        body.insert(QStringLiteral("max_choices"), 2);
+        VERIFY_STATUS(http.postJson(Api + QStringLiteral("/polls"), body), 201);
+        for (int i = 0; i < 2; ++i)
+            VERIFY_STATUS(http.postJson(vote, choices({QStringLiteral("A"), QStringLiteral("B")})),
+                          202);
+        CHECKED(settledCounts(http, source, countsKey, {{"A", "2"}, {"B", "2"}, {"voters", "2"}}));
+        VERIFY_STATUS(http.post(Api + QStringLiteral("/polls/") + id + QStringLiteral("/reset")),
+                      200);
+        VERIFY_STATUS(http.postJson(vote, choices({QStringLiteral("B"), QStringLiteral("C")})),
+                      202);
+        VERIFY_STATUS(http.postJson(vote, {{QStringLiteral("option_id"), QStringLiteral("A")}}),
+                      202);
+        CHECKED(settledCounts(http, source, countsKey,
+                              {{"A", "1"}, {"B", "1"}, {"C", "1"}, {"voters", "2"}}));
+        QCOMPARE(before.stop(), 0);
+    }
+
+    TallyProcess after(commonArgs({&a, &b, &c}));
+    QVERIFY2(after.start(), qPrintable(after.diagnostics()));
+    HttpClient http(after.url());
+    VERIFY_STATUS(http.post(Rebalance), 202);
+    CHECKED(waitRebalanced(http));
+
+    // The copy carries the generation and the voters slot; the source keeps only its record.
+    QCOMPARE(c.hgetall(metaKey).value("resets"), QByteArray("1"));
+    QCOMPARE(c.hgetall(metaKey).value("max_choices"), QByteArray("2"));
+    const QMap<QByteArray, QByteArray> moved{{"A", "1"}, {"B", "1"}, {"C", "1"}, {"voters", "2"}};
+    QVERIFY2(c.hgetall(countsKey) == moved, qPrintable(describeHash(c.hgetall(countsKey))));
+    QVERIFY(!source->exists(countsKey));
+    QCOMPARE(source->hgetall(metaKey).value("move_state"), QByteArray("moved"));
+
+    // A batch of the generation before the reset, landing on the target late, counts nothing.
+    const RedisValue stale =
+        c.command({"EVAL", MoveScripts::ApplyBatch, "4", "tally:flushed:late-run", countsKey,
+                   countsKey + ":applied", metaKey, "1", "A", "late/A", "5", "0"});
+    QVERIFY2(!stale.isError(), qPrintable(stale.describe()));
+    QVERIFY2(c.hgetall(countsKey) == moved, qPrintable(describeHash(c.hgetall(countsKey))));
+
+    // Votes and a reset after the move go to the target.
+    VERIFY_STATUS(http.postJson(vote, choices({QStringLiteral("A"), QStringLiteral("C")})), 202);
+    CHECKED(
+        settledCounts(http, &c, countsKey, {{"A", "2"}, {"B", "1"}, {"C", "2"}, {"voters", "3"}}));
+    VERIFY_STATUS(http.post(Api + QStringLiteral("/polls/") + id + QStringLiteral("/reset")), 200);
+    QCOMPARE(c.hgetall(metaKey).value("resets"), QByteArray("2"));
+    QVERIFY(!c.exists(countsKey));
+    QCOMPARE(source->hgetall(metaKey).value("move_state"), QByteArray("moved"));
+    VERIFY_STATUS(http.postJson(vote, choices({QStringLiteral("B")})), 202);
+    CHECKED(settledCounts(http, &c, countsKey, {{"B", "1"}, {"voters", "1"}}));
     QCOMPARE(after.stop(), 0);
 }
 
