@@ -7,9 +7,8 @@
 #include "core/voteledger.h"
 #include "flushepochs.h"
 #include "journal.h"
-#include "movescripts.h"
 #include "placementtracker.h"
-#include "redisshard.h"
+#include "shardmoves.h"
 #include "polllifecycle.h"
 #include "shardfactory.h"
 #include "shardlane.h"
@@ -34,6 +33,8 @@ StorageEngine::StorageEngine(const Config &config, const QString &instanceId,
           },
           this)),
       m_catalogSync(new CatalogSync(instanceId, catalog, ledger, *m_placements, this)),
+      m_moves(new ShardMoves(*m_placements, *m_epochs, journal != nullptr,
+                             [this](const QString &shard) { return laneNamed(shard); }, this)),
       m_lifecycle(new PollLifecycle(catalog, ledger, m_router, journal,
                                     {[this](const QString &shard) { return isShardReady(shard); },
                                      [this](const QString &pollId, const QString &onlyKey) {
@@ -41,13 +42,24 @@ StorageEngine::StorageEngine(const Config &config, const QString &instanceId,
                                      },
                                      [this] { publishShardInfo(); },
                                      [this](const TallyError &refusal, const QString &pollId) {
-                                         return adoptMoves(refusal, pollId);
+                                         return m_moves->adoptMoves(refusal, pollId);
                                      }},
                                     this))
 {
     connect(m_catalogSync, &CatalogSync::pollEvent, this, &StorageEngine::pollEvent);
     connect(m_lifecycle, &PollLifecycle::pollEvent, this, &StorageEngine::pollEvent);
     connect(m_placements, &PlacementTracker::pollEvent, this, &StorageEngine::pollEvent);
+    connect(m_moves, &ShardMoves::shardsChanged, this, &StorageEngine::publishShardInfo);
+    connect(m_moves, &ShardMoves::rebalanceFinished, this, &StorageEngine::rebalanceFinished);
+    connect(m_moves, &ShardMoves::batchesQueued, this, [this] {
+        publishShardInfo();
+        pumpAll();
+    });
+    connect(m_moves, &ShardMoves::epochResealed, this, [this](quint64 epoch) {
+        for (const auto &lane : m_lanes)
+            lane->markSealed(epoch);
+        pumpAll();
+    });
 }
 
 StorageEngine::~StorageEngine() = default;
@@ -89,17 +101,7 @@ void StorageEngine::startOnThread()
         m_lanes.push_back(std::move(lane));
     }
     if (onRedis) {
-        m_rebalancer = new Rebalancer(
-            [this](const QString &name) -> RedisShard * {
-                ShardLane *lane = laneNamed(name);
-                return lane ? qobject_cast<RedisShard *>(lane->shard) : nullptr;
-            },
-            m_router, m_catalog,
-            [this](const QString &pollId, const QString &shard, const PollPlacement &placement) {
-                adoptMove(pollId, shard, placement);
-            },
-            this);
-        connect(m_rebalancer, &Rebalancer::finished, this, &StorageEngine::rebalanceFinished);
+        m_moves->enableRebalancing(m_router, m_catalog);
     }
     publishShardInfo();
     // Every shard is opened at once; serving starts when each is open or has failed its
@@ -256,8 +258,7 @@ void StorageEngine::finishStart()
     publishShardInfo();
     Q_EMIT started(true, QString());
     // Moves a crashed mover left behind are finished by whoever starts next.
-    if (m_rebalancer)
-        m_rebalancer->resume();
+    m_moves->resume();
 }
 
 ShardLane *StorageEngine::laneFor(const QString &key) const
@@ -373,7 +374,7 @@ void StorageEngine::connectLane(ShardLane *lane)
     });
     connect(lane, &ShardLane::batchFailed, this, [this] { ServerStats::bump(m_stats.flushFailures); });
     connect(lane, &ShardLane::batchRedirected, this,
-            [this, lane](const TallyError &refusal) { reroute(lane, refusal); });
+            [this, lane](const TallyError &refusal) { m_moves->reroute(lane, refusal); });
     connect(lane, &ShardLane::batchReopened, this, [this](const PollCounts &counts, qint64 votes) {
         m_ledger.reopenApplied(counts);
         m_stats.votesFlushed.fetchAndSubRelaxed(quint64(votes));
@@ -534,7 +535,7 @@ void StorageEngine::readFromShard(const QString &pollId, const QString &countKey
             placement.to = stored.value().movedTo;
             placement.from = shard->name();
             placement.fences = stored.value().movedFences;
-            adoptMove(pollId, placement.to, placement);
+            m_moves->adopt(pollId, placement.to, placement);
             readFromShard(pollId, countKey, optionCount);
             return;
         }
@@ -565,7 +566,7 @@ void StorageEngine::claimVoter(const QString &pollId, const QString &voterId, Re
         }
         laneFor(pollId)->shard->claimVoter(
             pollId, voterId, [this, pollId, voterId, reply](Outcome<bool> claimed) {
-                if (!claimed && adoptMoves(claimed.error(), pollId)) {
+                if (!claimed && m_moves->adoptMoves(claimed.error(), pollId)) {
                     claimVoter(pollId, voterId, reply); // on its new shard
                     return;
                 }
@@ -680,100 +681,18 @@ ShardLane *StorageEngine::laneNamed(const QString &shardName) const
     return nullptr;
 }
 
-void StorageEngine::adoptMove(const QString &pollId, const QString &shard,
-                              const PollPlacement &placement)
+Rebalancer::Progress StorageEngine::rebalanceProgress() const
 {
-    if (m_placements->adopt(pollId, shard, placement))
-        publishShardInfo();
-}
-
-bool StorageEngine::adoptMoves(const TallyError &refusal, const QString &pollId)
-{
-    const QHash<QString, PollPlacement> moves = MoveScripts::movesOf(refusal);
-    for (auto it = moves.cbegin(); it != moves.cend(); ++it)
-        if (laneNamed(it->to))
-            adoptMove(it.key(), it->to, *it);
-    return moves.contains(pollId) && laneNamed(moves.value(pollId).to);
-}
-
-void StorageEngine::reroute(ShardLane *lane, const TallyError &refusal)
-{
-    const QHash<QString, PollPlacement> moves = MoveScripts::movesOf(refusal);
-    for (auto it = moves.cbegin(); it != moves.cend(); ++it) {
-        if (!laneNamed(it->to)) {
-            qCCritical(lcStorage,
-                       "Poll %s moved to shard %s, which this instance does not have: its votes "
-                       "wait until --redis-nodes names that shard",
-                       qPrintable(it.key()), qPrintable(it->to));
-            lane->retryLater(5000);
-            return;
-        }
-    }
-    const QList<QString> ids = moves.keys();
-    const PollCounts taken = lane->takeMoved(QSet<QString>(ids.cbegin(), ids.cend()));
-    for (auto it = moves.cbegin(); it != moves.cend(); ++it)
-        adoptMove(it.key(), it->to, *it);
-    // The rest of the batch keeps its sequence; the moved polls' votes (each count key
-    // with its reset generation) go to their new shards in the same epoch, each under
-    // its own manifest entry, sealed before sending.
-    quint64 epoch = 0;
-    QHash<ShardLane *, ShardLane::Batch> resent;
-    for (auto it = taken.cbegin(); it != taken.cend(); ++it) {
-        ShardLane::Batch &moved = resent[laneNamed(moves.value(Poll::pollIdOfKey(it.key())).to)];
-        moved.counts.insert(it.key(), *it);
-        moved.votes += VoteCounts::total(*it);
-    }
-    QHash<QString, quint64> entries;
-    const quint64 flushId = lane->frontFlushId();
-    for (auto it = resent.begin(); it != resent.end(); ++it) {
-        it->sequence = it.key()->nextSequence++;
-        it->flushId = flushId;
-        it->sealed = m_journal == nullptr;
-        for (auto key = it->counts.cbegin(); key != it->counts.cend(); ++key)
-            entries.insert(Journal::manifestKey(it.key()->shard->name(), key.key()), it->sequence);
-        it.key()->push(std::move(*it));
-    }
-    epoch = flushId;
-    m_epochs->extend(epoch, int(resent.size()), entries, [this, epoch] {
-        for (const auto &each : m_lanes)
-            each->markSealed(epoch);
-        pumpAll();
-    });
-    publishShardInfo();
-    pumpAll();
+    return m_moves->progress();
 }
 
 void StorageEngine::rebalance(bool dryRun, Reply<Rebalancer::Progress> reply)
 {
     QMetaObject::invokeMethod(this, [this, dryRun, reply] {
-        if (!m_rebalancer) {
-            reply(TallyError::conflict(
-                QStringLiteral("rebalance_unsupported"),
-                QStringLiteral(
-                    "Embedded shards live in this one process and its data directory: there is "
-                    "nothing to move between them. Rebalancing is for Redis shards.")));
-            return;
-        }
-        if (!m_started) {
-            reply(TallyError::unavailable(
-                QStringLiteral("shard_unavailable"),
-                QStringLiteral("Storage is still starting; try again shortly.")));
-            return;
-        }
+        QString unready;
         for (const auto &lane : m_lanes)
-            if (!lane->ready) {
-                reply(TallyError::unavailable(
-                    QStringLiteral("shard_unavailable"),
-                    QStringLiteral(
-                        "Shard %1 has not been reached: every shard must be up to rebalance.")
-                        .arg(lane->shard->name())));
-                return;
-            }
-        reply(m_rebalancer->start(dryRun));
+            if (!lane->ready && unready.isEmpty())
+                unready = lane->shard->name();
+        reply(m_moves->rebalance(dryRun, m_started, unready));
     });
-}
-
-Rebalancer::Progress StorageEngine::rebalanceProgress() const
-{
-    return m_rebalancer ? m_rebalancer->progress() : Rebalancer::Progress();
 }

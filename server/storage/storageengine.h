@@ -27,6 +27,7 @@ class CatalogSync;
 class ShardLane;
 class PollLifecycle;
 class PlacementTracker;
+class ShardMoves;
 
 // Owns every shard and runs on the storage thread: loads the catalog at start,
 // flushes buffered votes in per-shard batches (in order, retried with backoff until
@@ -142,12 +143,7 @@ private:
     void checkDrained();
     ShardLane *laneFor(const QString &key) const;
     ShardLane *laneNamed(const QString &shardName) const;
-    // Moving polls (see Rebalancer): a refusal or redirect from a source shard moves the
-    // poll's pending votes, reads and voter claims to its target.
-    void adoptMove(const QString &pollId, const QString &shard, const PollPlacement &placement);
-    // Adopts the moves a "polls_moved" refusal names; true when `pollId` was one of them.
-    bool adoptMoves(const TallyError &refusal, const QString &pollId);
-    void reroute(ShardLane *lane, const TallyError &refusal);
+    // A read redirected by a moved poll's source goes on to its target.
     void readFromShard(const QString &pollId, const QString &countKey, int optionCount);
 
     Journal *m_journal; // optional, outlives this engine
@@ -162,8 +158,8 @@ private:
     FlushEpochs *m_epochs;
     PlacementTracker *m_placements;
     CatalogSync *m_catalogSync;
+    ShardMoves *m_moves;
     PollLifecycle *m_lifecycle;
-    Rebalancer *m_rebalancer = nullptr; // Redis shards only
     QTimer *m_flushTimer = nullptr;
     QAtomicInt m_flushRequested = 0;
     quint64 m_nextFlushId = 1;
