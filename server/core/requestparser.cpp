@@ -230,7 +230,7 @@ Outcome<VoteRequest> RequestParser::parseVote(const QString &pollId, const QJson
         return *invalid;
     if (several)
         return VoteRequest{pollId, chosen.constFirst(), voter.value(), chosen};
-    return VoteRequest{pollId, option.toString(), voter.value()};
+    return VoteRequest{pollId, option.toString(), voter.value(), {}};
 }
 
 std::optional<TallyError> RequestParser::checkVoterId(const QString &voterId, const QString &source)
