@@ -1,6 +1,7 @@
 #include "core/config.h"
 #include "core/logcategories.h"
 #include "core/logger.h"
+#include "rebalancerun.h"
 #include "signalwatcher.h"
 #include "tallyserver.h"
 
@@ -44,8 +45,9 @@ void printListening(const QUrl &url, const TallyServer *server)
 bool wantsConsole(const QStringList &arguments, const QProcessEnvironment &env)
 {
     for (const QString &argument : arguments.mid(1)) {
-        if (argument == u"--headless" || argument == u"--check-config" || argument == u"--help" ||
-            argument == u"-h" || argument == u"--version" || argument == u"-v")
+        if (argument == u"--headless" || argument == u"--check-config" ||
+            argument == u"--rebalance" || argument == u"--help" || argument == u"-h" ||
+            argument == u"--version" || argument == u"-v")
             return false;
     }
     const QString headless = env.value(QStringLiteral("TALLY_HEADLESS")).toLower();
@@ -160,7 +162,7 @@ int main(int argc, char **argv)
         return 0;
     }
 
-    bool headless = config.headless();
+    bool headless = config.headless() || config.rebalanceOnly();
 #ifdef TALLY_WITH_GUI
     if (!headless && !displayAvailable(env)) {
         qCWarning(lcApp,
@@ -191,6 +193,16 @@ int main(int argc, char **argv)
     QCoreApplication app(argc, argv);
     QCoreApplication::setApplicationName(QStringLiteral("Tally"));
     QCoreApplication::setApplicationVersion(QStringLiteral(TALLY_VERSION));
+    if (config.rebalanceOnly()) {
+        Config runConfig = config;
+        // Beside instances that serve: a port of its own unless one was asked for.
+        if (config.source(QStringLiteral("port")) == u"default")
+            runConfig.set(QStringLiteral("port"), 0);
+        auto *run = new RebalanceRun(runConfig, &app);
+        QObject::connect(run, &RebalanceRun::finished, &app, &QCoreApplication::exit);
+        run->start();
+        return app.exec();
+    }
     auto *server = new TallyServer(config, &app);
     runServer(server, &app);
     return app.exec();

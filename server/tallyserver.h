@@ -54,6 +54,8 @@ public:
     QString adminToken() const { return m_config.adminToken(); }
     const Config &config() const { return m_config; }
     Failure failure() const { return m_failure; }
+    // After started(): the storage engine (it lives on the storage thread).
+    StorageEngine *storage() const { return m_storage; }
     // The process id of the other Tally that holds the port or the data directory.
     qint64 otherPid() const { return m_otherPid; }
 

@@ -23,9 +23,10 @@
 
 ShardView::ShardView(QWidget *parent)
     : QWidget(parent), m_table(new QTableWidget(0, ColumnCount, this)),
-      m_owner(new ElidedLabel(2, this)), m_ownerIcon(style()->standardIcon(QStyle::SP_ArrowRight)),
-      m_metricBox(new QComboBox(this)), m_pieView(new QChartView(this)), m_pieChart(new QChart),
-      m_pie(new QPieSeries(m_pieChart)), m_layout(new QBoxLayout(QBoxLayout::LeftToRight, this))
+      m_owner(new ElidedLabel(2, this)), m_rebalance(new QLabel(this)),
+      m_ownerIcon(style()->standardIcon(QStyle::SP_ArrowRight)), m_metricBox(new QComboBox(this)),
+      m_pieView(new QChartView(this)), m_pieChart(new QChart), m_pie(new QPieSeries(m_pieChart)),
+      m_layout(new QBoxLayout(QBoxLayout::LeftToRight, this))
 {
     m_table->setObjectName(QStringLiteral("shardTable"));
     m_table->setHorizontalHeaderLabels({tr("Shard"), tr("Kind"), tr("State"), tr("Ring share"),
@@ -46,6 +47,9 @@ ShardView::ShardView(QWidget *parent)
     m_table->setAccessibleDescription(
         tr("One row per shard: name, kind, state, ring share, polls, votes and address"));
     m_owner->setObjectName(QStringLiteral("shardOwnerLabel"));
+    m_rebalance->setObjectName(QStringLiteral("rebalanceLabel"));
+    m_rebalance->setWordWrap(true);
+    m_rebalance->hide();
 
     m_metricBox->setObjectName(QStringLiteral("shardMetric"));
     m_metricBox->setToolTip(tr("What the pie chart shows per shard"));
@@ -81,6 +85,7 @@ ShardView::ShardView(QWidget *parent)
     auto *tableBox = new QVBoxLayout;
     tableBox->addWidget(m_owner);
     tableBox->addWidget(m_table, 1);
+    tableBox->addWidget(m_rebalance);
 
     const int margin = style()->pixelMetric(QStyle::PM_LayoutLeftMargin) / 2;
     m_layout->setContentsMargins(margin, margin, margin, 0);
@@ -136,6 +141,23 @@ void ShardView::setStats(const QJsonObject &stats)
         for (const QJsonValue &replica : entry.value(QStringLiteral("replicas")).toArray())
             shard.replicas.append(replica.toString());
     }
+    const QJsonObject rebalance = stats.value(QStringLiteral("rebalance")).toObject();
+    const QString state = rebalance.value(QStringLiteral("state")).toString();
+    const qint64 moved = rebalance.value(QStringLiteral("polls_moved")).toInteger();
+    const qint64 toMove = rebalance.value(QStringLiteral("polls_to_move")).toInteger();
+    if (state == u"running")
+        m_rebalance->setText(
+            tr("Moving polls to their ring shards: %1 of %2 moved").arg(moved).arg(toMove));
+    else if (state == u"done")
+        m_rebalance->setText(
+            tr("Polls moved to their ring shards: %1 of %2").arg(moved).arg(toMove));
+    else if (state == u"failed")
+        m_rebalance->setText(tr("Moving polls stopped: %1 of %2 moved, %3 failed (%4)")
+                                 .arg(moved)
+                                 .arg(toMove)
+                                 .arg(rebalance.value(QStringLiteral("polls_failed")).toInteger())
+                                 .arg(rebalance.value(QStringLiteral("last_error")).toString()));
+    m_rebalance->setVisible(state == u"running" || state == u"done" || state == u"failed");
     refresh();
 }
 

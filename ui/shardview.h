@@ -16,7 +16,8 @@ class QTableWidget;
 
 // The shards behind the server: a table merged from GET /api/v1/ring (ring share)
 // and the stats' `shards[]` (state, polls, votes), the shard that owns the selected
-// poll, and a pie chart of ring share, polls or votes per shard.
+// poll, the progress of a rebalance, and a pie chart of ring share, polls or votes per
+// shard.
 class ShardView : public QWidget {
     Q_OBJECT
 public:
@@ -44,6 +45,8 @@ public:
     QTableWidget *table() const { return m_table; }
     QPieSeries *pie() const { return m_pie; }
     ElidedLabel *ownerLabel() const { return m_owner; }
+    // Progress of moving polls between shards (stats' `rebalance`); hidden when none ran.
+    QLabel *rebalanceLabel() const { return m_rebalance; }
     QChartView *pieView() const { return m_pieView; }
     QList<QWidget *> tabChain() const;
     // A minimised window: nothing is redrawn until it is shown again.
@@ -85,6 +88,7 @@ private:
     Metric m_metric = Metric::RingShare;
     QTableWidget *m_table;
     ElidedLabel *m_owner;
+    QLabel *m_rebalance;
     QIcon m_ownerIcon; // made once: a new standard icon per refresh fills the pixmap cache
     bool m_paused = false;
     bool m_stale = false; // changed while not drawn

@@ -50,6 +50,11 @@ void addOptions(QCommandLineParser &parser)
     parser.addOption(
         QCommandLineOption(QStringLiteral("check-config"),
                            QStringLiteral("Validate the settings, print them, exit.")));
+    parser.addOption(QCommandLineOption(
+        QStringLiteral("rebalance"),
+        QStringLiteral("Move polls to the Redis shards the hash ring names for them, print the "
+                       "progress, exit (0: all moved). Runs headless, on a free port unless --port "
+                       "is given.")));
 }
 
 } // namespace
@@ -145,6 +150,7 @@ Outcome<Config> Config::resolve(const QStringList &arguments,
 
     Config config = defaults();
     config.m_checkOnly = parser.isSet(QStringLiteral("check-config"));
+    config.m_rebalanceOnly = parser.isSet(QStringLiteral("rebalance"));
     for (const SettingSpec &spec : SettingSpec::table()) {
         QString text;
         QString source;

@@ -51,6 +51,8 @@ public:
 
     bool headless() const { return value(QStringLiteral("headless")).toBool(); }
     bool checkOnly() const { return m_checkOnly; }
+    // --rebalance: move polls between shards, then exit.
+    bool rebalanceOnly() const { return m_rebalanceOnly; }
     QString bindAddress() const { return value(QStringLiteral("bind")).toString(); }
     quint16 port() const { return quint16(value(QStringLiteral("port")).toInt()); }
     int workers() const { return value(QStringLiteral("workers")).toInt(); }
@@ -124,4 +126,5 @@ private:
     QHash<QString, QVariant> m_values;
     QHash<QString, QString> m_sources;
     bool m_checkOnly = false;
+    bool m_rebalanceOnly = false;
 };

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "protocol/protocol.h"
+#include "pollplacement.h"
 
 #include <QDateTime>
 #include <QJsonObject>
@@ -33,6 +34,8 @@ struct Poll {
     // In memory only: non-zero while a reset (this number identifies it) is under way;
     // votes are refused meanwhile (see StorageEngine::resetPoll).
     quint64 resetting = 0;
+    // Set when the poll was moved between shards or is being moved (not in toJson()).
+    PollPlacement placement;
 
     static constexpr int MinOptions = 2;
     static constexpr int MaxOptions = 10;

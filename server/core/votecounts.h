@@ -14,6 +14,9 @@ using PollCounts = QHash<QString, OptionCounts>;
 struct StoredCounts {
     OptionCounts counts;
     QHash<QString, OptionCounts> appliedBySource;
+    // Set when the poll has moved to another shard (its counts are there, not here).
+    QString movedTo;
+    QHash<QString, quint64> movedFences;
 };
 
 namespace VoteCounts {

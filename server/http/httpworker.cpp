@@ -30,6 +30,7 @@ HttpWorker::HttpWorker(const Services &services, int index, int socketDescriptor
       m_results(services.results, services.config, this),
       m_exports(services.results, this),
       m_ops(services.config, services.statsModel, services.catalog, services.storage, services.journal),
+      m_shards(m_scope, services.config, services.storage),
       m_pages(services.config, services.catalog)
 {
     const QString prefix = services.config.apiPrefix();
@@ -41,6 +42,7 @@ HttpWorker::HttpWorker(const Services &services, int index, int socketDescriptor
     m_results.registerRoutes(m_router, prefix);
     m_exports.registerRoutes(m_router, prefix);
     m_ops.registerRoutes(m_router, prefix);
+    m_shards.registerRoutes(m_router, prefix);
     m_pages.registerRoutes(m_router);
     m_apiDoc.registerRoutes(m_router, prefix);
 }

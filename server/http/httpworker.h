@@ -9,6 +9,7 @@
 #include "resultcontroller.h"
 #include "routepolicy.h"
 #include "router.h"
+#include "shardcontroller.h"
 #include "vote/voteservice.h"
 #include "votecontroller.h"
 
@@ -80,6 +81,7 @@ private:
     ResultController m_results;
     ExportController m_exports;
     OpsController m_ops;
+    ShardController m_shards;
     PageController m_pages;
     ApiDocController m_apiDoc;
     LiveHub *m_live = nullptr;

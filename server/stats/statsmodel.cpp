@@ -6,6 +6,7 @@
 #include "guard/connectiontracker.h"
 #include "guard/requestguard.h"
 #include "storage/shard.h"
+#include "storage/rebalancer.h"
 #include "storage/storageengine.h"
 #include "vote/voteservice.h"
 
@@ -187,6 +188,18 @@ QList<StatsFigure> StatsModel::figures() const
                        "Largest bulk vote request body accepted.")
             << integer(QStringLiteral("limits.bulk_votes"), VoteService::MaxBulkVotes,
                        "tally_limit_bulk_votes", "gauge", "Most votes in one bulk request.");
+
+    // Moving polls between shards: the current or last rebalance.
+    const Rebalancer::Progress rebalance = m_storage.rebalanceProgress();
+    figures << shown(QStringLiteral("rebalance"), rebalance.toJson())
+            << metric("tally_rebalance_running", "gauge", "Whether a rebalance is moving polls now.",
+                      rebalance.state == u"running" ? 1 : 0)
+            << metric("tally_rebalance_polls_to_move", "gauge",
+                      "Polls the current or last rebalance set out to move.", rebalance.toMove)
+            << metric("tally_rebalance_polls_moved", "gauge",
+                      "Polls the current or last rebalance has moved.", rebalance.moved)
+            << metric("tally_rebalance_polls_failed", "gauge",
+                      "Polls the current or last rebalance could not move.", rebalance.failed);
 
     figures << metric("tally_batches_replayed_total", "counter",
                       "Batches sent again because a failover lost them before they were replicated.",

@@ -1,13 +1,15 @@
 #include "catalogsync.h"
 #include "core/pollcatalog.h"
 #include "core/voteledger.h"
+#include "placementtracker.h"
 #include "shardlane.h"
 
 #include <QSet>
 
 CatalogSync::CatalogSync(const QString &instanceId, PollCatalog &catalog, VoteLedger &ledger,
-                         QObject *parent)
-    : QObject(parent), m_instanceId(instanceId), m_catalog(catalog), m_ledger(ledger)
+                         PlacementTracker &placements, QObject *parent)
+    : QObject(parent), m_instanceId(instanceId), m_catalog(catalog), m_ledger(ledger),
+      m_placements(placements)
 {
 }
 
@@ -43,7 +45,8 @@ void CatalogSync::load(ShardLane *lane, bool announce,
             return;
         }
         for (Poll poll : polls.value()) {
-            poll.shard = lane->shard->name();
+            if (!m_placements.placeLoaded(poll, lane->shard->name()))
+                continue;
             const bool known = m_catalog.contains(poll.id);
             m_catalog.upsert(poll);
             if (announce && !known)
@@ -59,20 +62,29 @@ void CatalogSync::refresh(const std::vector<std::unique_ptr<ShardLane>> &lanes)
         Shard *shard = lane->shard;
         if (shard->state() != Shard::State::Up || !lane->ready)
             continue;
-        shard->loadPolls([this, shard](Outcome<QList<Poll>> polls) {
+        // The read takes more than one round trip, so a poll this instance creates
+        // meanwhile may be in the catalog before the answer (without it) comes back:
+        // only polls known when the read was sent can be found missing.
+        QSet<QString> knownBefore;
+        for (const Poll &known : m_catalog.list())
+            if (known.shard == shard->name())
+                knownBefore.insert(known.id);
+        shard->loadPolls([this, shard, knownBefore](Outcome<QList<Poll>> polls) {
             if (!polls)
                 return;
-            // Replies arrive in command order, so a create or delete made by this
-            // instance after the read is applied after this reconciliation.
             QSet<QString> present;
             for (Poll poll : polls.value()) {
-                poll.shard = shard->name();
-                present.insert(poll.id);
+                if (!m_placements.placeLoaded(poll, shard->name()))
+                    continue;
+                if (poll.shard == shard->name())
+                    present.insert(poll.id);
                 const std::optional<Poll> known = m_catalog.find(poll.id);
                 if (known && known->resetting)
                     continue; // this instance's reset publishes the poll when it ends
                 if (!known || known->open != poll.open || known->resets != poll.resets ||
-                    known->visibility != poll.visibility || known->closesAt != poll.closesAt) {
+                    known->visibility != poll.visibility || known->closesAt != poll.closesAt ||
+                    known->shard != poll.shard ||
+                    known->placement.state != poll.placement.state) {
                     m_catalog.upsert(poll);
                     Q_EMIT pollEvent(known ? QStringLiteral("poll_updated")
                                            : QStringLiteral("poll_created"),
@@ -80,7 +92,10 @@ void CatalogSync::refresh(const std::vector<std::unique_ptr<ShardLane>> &lanes)
                 }
             }
             for (const Poll &known : m_catalog.list())
-                if (known.shard == shard->name() && !present.contains(known.id)) {
+                // A poll learned from its source's redirect is listed on its target
+                // only once its move is finished.
+                if (known.shard == shard->name() && !present.contains(known.id) &&
+                    knownBefore.contains(known.id) && !known.placement.isTombstone()) {
                     m_catalog.remove(known.id);
                     m_ledger.forget(known.id);
                     Q_EMIT pollEvent(QStringLiteral("poll_deleted"),

@@ -9,6 +9,7 @@
 #include <optional>
 #include <vector>
 
+class PlacementTracker;
 class PollCatalog;
 class ShardLane;
 class VoteLedger;
@@ -20,8 +21,9 @@ class VoteLedger;
 class CatalogSync : public QObject {
     Q_OBJECT
 public:
+    // `placements` decides where a poll that moved between shards lives.
     CatalogSync(const QString &instanceId, PollCatalog &catalog, VoteLedger &ledger,
-                QObject *parent = nullptr);
+                PlacementTracker &placements, QObject *parent = nullptr);
 
     // Fences the lane's sequence (once) and loads its polls into the catalog; `announce`
     // emits pollEvent for polls new to it. `done` gets the error, if any, and the number
@@ -42,4 +44,5 @@ private:
     const QString m_instanceId;
     PollCatalog &m_catalog;
     VoteLedger &m_ledger;
+    PlacementTracker &m_placements;
 };

@@ -21,6 +21,8 @@ void FlushEpochs::begin(quint64 epoch, int batches)
 void FlushEpochs::seal(quint64 epoch, const QHash<QString, quint64> &manifest,
                        std::function<void()> sealed)
 {
+    if (const auto record = m_records.find(epoch); record != m_records.end())
+        record->manifest = manifest;
     ++m_pendingSeals;
     m_journal->seal(epoch, manifest, this, [this, epoch, manifest, sealed](bool ok) {
         if (!ok) {
@@ -52,4 +54,22 @@ void FlushEpochs::batchStored(quint64 epoch)
     // Every vote of that epoch is in its shards now: its journal file can go.
     if (m_journal)
         m_journal->discard(epoch);
+}
+
+void FlushEpochs::extend(quint64 epoch, int batches, const QHash<QString, quint64> &entries,
+                         std::function<void()> sealed)
+{
+    const auto record = m_records.find(epoch);
+    if (record == m_records.end()) {
+        sealed();
+        return;
+    }
+    record->remainingBatches += batches;
+    if (!m_journal) {
+        sealed();
+        return;
+    }
+    QHash<QString, quint64> manifest = record->manifest;
+    manifest.insert(entries);
+    seal(epoch, manifest, std::move(sealed));
 }

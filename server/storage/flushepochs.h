@@ -23,12 +23,18 @@ public:
     // retried every second).
     void seal(quint64 epoch, const QHash<QString, quint64> &manifest, std::function<void()> sealed);
     void batchStored(quint64 epoch);
+    // Votes of a batch of the epoch went to other shards (their polls moved) as
+    // `batches` more batches, listed by `entries` (Journal::manifestKey -> sequence):
+    // the manifest is sealed again with them, and `sealed` runs once it is on disk.
+    void extend(quint64 epoch, int batches, const QHash<QString, quint64> &entries,
+                std::function<void()> sealed);
     int pendingSeals() const { return m_pendingSeals; }
 
 private:
     struct Record {
         int remainingBatches = 0;
         QElapsedTimer timer;
+        QHash<QString, quint64> manifest; // as sealed
     };
 
     Journal *m_journal; // optional, outlives this object

@@ -86,7 +86,7 @@ quint64 Journal::lastEpoch() const
 Outcome<Journal::Recovery> Journal::recover(const std::function<QString(const QString &)> &shardOf,
                                             const QHash<QString, quint64> &applied,
                                             const std::function<bool(const QString &)> &pollExists,
-                                            quint64 upToEpoch)
+                                            quint64 upToEpoch, const MovedFromLookup &movedFrom)
 {
     QDir dir(m_directory);
     if (!dir.mkpath(QStringLiteral(".")))
@@ -155,9 +155,28 @@ Outcome<Journal::Recovery> Journal::recover(const std::function<QString(const QS
             bool stored = !pollExists(vote.pollId);
             if (!stored && manifest) {
                 const QString shard = shardOf(vote.pollId);
-                // No batch for the shard means the votes were dropped with their poll.
-                stored = !manifest->sequences.contains(shard) ||
-                         applied.value(shard) >= manifest->sequences.value(shard);
+                const QString ownKey = manifestKey(shard, vote.pollId);
+                const std::optional<MovedFrom> moved =
+                    movedFrom ? movedFrom(vote.pollId) : std::optional<MovedFrom>();
+                if (manifest->sequences.contains(ownKey)) {
+                    // A moved poll's batch, on the shard it lives on now.
+                    stored = applied.value(shard) >= manifest->sequences.value(ownKey);
+                } else if (moved) {
+                    // Sent to the shard it moved from: at or below this instance's fence
+                    // there, the batch was applied and went with the copy; above it, the
+                    // source refused the poll's votes and they were not sent again.
+                    const QString fromKey = manifestKey(moved->shard, vote.pollId);
+                    const bool sent = manifest->sequences.contains(fromKey) ||
+                                      manifest->sequences.contains(moved->shard);
+                    const quint64 sequence =
+                        manifest->sequences.value(fromKey, manifest->sequences.value(moved->shard));
+                    stored = !sent ||
+                             (sequence <= moved->fence && applied.value(moved->shard) >= sequence);
+                } else {
+                    // No batch for the shard means the votes were dropped with their poll.
+                    stored = !manifest->sequences.contains(shard) ||
+                             applied.value(shard) >= manifest->sequences.value(shard);
+                }
             }
             if (stored) {
                 recovery.skipped += vote.votes;

@@ -12,6 +12,7 @@
 #include <functional>
 #include <limits>
 #include <mutex>
+#include <optional>
 #include <thread>
 
 class Histogram;
@@ -51,10 +52,23 @@ public:
     // only the votes that `applied` (shard -> last applied batch) shows are missing.
     // With `upToEpoch`, only files up to that epoch are read (and replaced); this may
     // run while the journal is started, when later epochs are in use.
+    // A poll moved between shards is judged by `movedFrom` (its source and this
+    // instance's fence there) and by per-poll manifest entries (manifestKey()).
+    struct MovedFrom {
+        QString shard;
+        quint64 fence = 0;
+    };
+    using MovedFromLookup = std::function<std::optional<MovedFrom>(const QString &)>;
     Outcome<Recovery> recover(const std::function<QString(const QString &)> &shardOf,
                               const QHash<QString, quint64> &applied,
                               const std::function<bool(const QString &)> &pollExists,
-                              quint64 upToEpoch = std::numeric_limits<quint64>::max());
+                              quint64 upToEpoch = std::numeric_limits<quint64>::max(),
+                              const MovedFromLookup &movedFrom = {});
+    // The manifest entry of one moved poll's batch on a shard.
+    static QString manifestKey(const QString &shard, const QString &pollId)
+    {
+        return shard + QChar(0x1f) + pollId;
+    }
     // The newest epoch with a file in the journal directory (0 when none).
     quint64 lastEpoch() const;
     void start();

@@ -65,6 +65,15 @@ void PollLifecycle::save(const Poll &changed, Reply<Poll> reply)
     updated.resetting = 0;
     m_router.shard(updated.shard)
         ->savePoll(updated, false, [this, updated, reply](Outcome<bool> saved) {
+            if (!saved && m_hooks.adoptMoves(saved.error(), updated.id)) {
+                // Moved meanwhile: the change goes to the poll's new shard.
+                Poll moved = updated;
+                moved.shard = m_catalog.shardOf(updated.id);
+                if (const PollCatalog::Snapshot current = m_catalog.snapshot(updated.id))
+                    moved.placement = current->placement;
+                save(moved, reply);
+                return;
+            }
             if (!saved) {
                 reply(saved.error());
                 return;
@@ -183,6 +192,15 @@ void PollLifecycle::applyReset(const Poll &marked, Reply<Poll> reply)
     // generation (buffered, in flight, journaled, or from another instance) no longer count.
     m_router.shard(reset.shard)
         ->resetPoll(reset, [this, marked, reset, oldKey, reply](Outcome<bool> done) {
+            if (!done && m_hooks.adoptMoves(done.error(), marked.id)) {
+                // Moved meanwhile (the move carried the poll's generation): reset it there.
+                Poll moved = marked;
+                moved.shard = m_catalog.shardOf(marked.id);
+                if (const PollCatalog::Snapshot current = m_catalog.snapshot(marked.id))
+                    moved.placement = current->placement;
+                applyReset(moved, reply);
+                return;
+            }
             if (!done) {
                 endReset(marked.id, marked.resetting);
                 reply(done.error());

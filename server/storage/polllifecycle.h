@@ -31,6 +31,9 @@ public:
         // batches not yet sent.
         std::function<void(const QString &pollId, const QString &onlyKey)> stripUnsent;
         std::function<void()> shardsChanged;
+        // A change refused because the poll moved to another shard: adopts the move;
+        // true when the poll lives on another shard of this instance now.
+        std::function<bool(const TallyError &refusal, const QString &pollId)> adoptMoves;
     };
 
     PollLifecycle(PollCatalog &catalog, VoteLedger &ledger, ShardRouter &router, Journal *journal,

@@ -211,7 +211,7 @@ void PubSubBridge::onMessage(const QByteArray &payload)
             m_ledger->forget(id);
             Q_EMIT remotePollEvent(event, pollJson);
         }
-    } else if (const std::optional<Poll> poll = Poll::fromJson(pollJson)) {
+    } else if (std::optional<Poll> poll = Poll::fromJson(pollJson)) {
         // A shard not reached yet loads its polls when it is; until then its polls
         // cannot take votes here.
         if (!poll->shard.isEmpty() && !m_storage->isShardReady(poll->shard))
@@ -219,6 +219,12 @@ void PubSubBridge::onMessage(const QByteArray &payload)
         // A reset of this instance in progress publishes the poll itself when it ends.
         if (const PollCatalog::Snapshot known = m_catalog->snapshot(poll->id); known && known->resetting)
             return;
+        // Where a known poll lives is learned from the shards (a move's records), not
+        // from events: keep this instance's view of it.
+        if (const std::optional<Poll> known = m_catalog->find(poll->id)) {
+            poll->shard = known->shard;
+            poll->placement = known->placement;
+        }
         m_catalog->upsert(*poll);
         Q_EMIT remotePollEvent(event, pollJson);
     }

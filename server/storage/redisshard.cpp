@@ -1,5 +1,6 @@
 #include "redisshard.h"
 #include "core/logcategories.h"
+#include "movescripts.h"
 #include "sentinelresolver.h"
 
 #include <QHostAddress>
@@ -22,34 +23,6 @@ const QByteArray CreatePollScript =
                       "redis.call('DEL', KEYS[3], KEYS[4], KEYS[5])\n"
                       "redis.call('HSET', KEYS[1], unpack(ARGV))\n"
                       "redis.call('SADD', KEYS[2], ARGV[2])\n"
-                      "return 1\n");
-
-// KEYS: the instance's flushed-sequence key, then per (poll, option) the counts key,
-// the applied-by-source key and the poll's metadata key. ARGV: the sequence, then per
-// (poll, option) the option field, the "<source>/<field>" field, the delta and the
-// reset generation the votes belong to. Votes of a generation the poll has left (a
-// batch taken before a reset and landing after it) are not counted.
-const QByteArray ApplyBatchScript =
-    QByteArrayLiteral("local seq = tonumber(ARGV[1])\n"
-                      "if tonumber(redis.call('GET', KEYS[1]) or '0') >= seq then return 0 end\n"
-                      "for i = 2, #KEYS, 3 do\n"
-                      "  local a = (i - 2) / 3 * 4 + 2\n"
-                      "  local generation = redis.call('HGET', KEYS[i + 2], 'resets') or '0'\n"
-                      "  if generation == ARGV[a + 3] then\n"
-                      "    redis.call('HINCRBY', KEYS[i], ARGV[a], ARGV[a + 2])\n"
-                      "    redis.call('HINCRBY', KEYS[i + 1], ARGV[a + 1], ARGV[a + 2])\n"
-                      "  end\n"
-                      "end\n"
-                      "redis.call('SET', KEYS[1], ARGV[1])\n"
-                      "return 1\n");
-
-// Resets a poll that exists: its counts, applied counts and voters go, and its
-// metadata (with the new generation) is written, atomically. KEYS: meta, counts,
-// applied, voters; ARGV: the metadata fields.
-const QByteArray ResetPollScript =
-    QByteArrayLiteral("if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end\n"
-                      "redis.call('DEL', KEYS[2], KEYS[3], KEYS[4])\n"
-                      "redis.call('HSET', KEYS[1], unpack(ARGV))\n"
                       "return 1\n");
 
 QByteArray timestamp(const QDateTime &time)
@@ -339,6 +312,7 @@ std::optional<Poll> RedisShard::pollFromMeta(const RedisReply &reply)
     poll.resets = fields.value("resets").toUInt();
     poll.resetAt =
         QDateTime::fromString(QString::fromUtf8(fields.value("reset_at")), Qt::ISODateWithMs);
+    poll.placement = PollPlacement::fromMeta(fields);
     if (!Poll::isValidId(poll.id) || poll.options.size() < Poll::MinOptions)
         return std::nullopt;
     return poll;
@@ -407,12 +381,16 @@ void RedisShard::savePoll(const Poll &poll, bool create, Reply<bool> done)
                      countsKey(poll.id),
                      appliedKey(poll.id),
                      votersKey(poll.id)};
-    else
-        arguments = {"HSET", metaKey(poll.id)};
+    else // a poll that is moving or has moved keeps its record: the change goes to its copy
+        arguments = {"EVAL", MoveScripts::UpdateMeta, "1", metaKey(poll.id)};
     arguments.append(metaFields(poll));
     send(arguments, [this, create, id = poll.id, done](std::optional<RedisReply> reply) {
         if (!reply || reply->isError()) {
             done(unavailable(reply ? QString::fromUtf8(reply->text) : QString()));
+            return;
+        }
+        if (std::optional<TallyError> refused = MoveScripts::refusalOfPoll(*reply, id, m_name)) {
+            done(*refused);
             return;
         }
         if (create && reply->integer == 0) {
@@ -465,8 +443,10 @@ void RedisShard::readCounts(const QString &pollId, Reply<StoredCounts> done)
     send({"MULTI"}, [](std::optional<RedisReply>) {});
     send({"HGETALL", countsKey(pollId)}, [](std::optional<RedisReply>) {});
     send({"HGETALL", appliedKey(pollId)}, [](std::optional<RedisReply>) {});
+    send({"HMGET", metaKey(pollId), "move_state", "moved_to", "move_fences"},
+         [](std::optional<RedisReply>) {});
     send({"EXEC"}, [this, done](std::optional<RedisReply> reply) {
-        if (!reply || reply->isError() || reply->elements.size() != 2) {
+        if (!reply || reply->isError() || reply->elements.size() != 3) {
             done(unavailable(reply ? QString::fromUtf8(reply->text) : QString()));
             return;
         }
@@ -480,6 +460,12 @@ void RedisShard::readCounts(const QString &pollId, Reply<StoredCounts> done)
                 setOption(stored.appliedBySource[QString::fromUtf8(field.left(slash))],
                           QByteArrayView(field).sliced(slash + 1), value.toLongLong());
         }
+        // The poll has moved to another shard: its counts are there now.
+        const QList<RedisReply> &move = reply->elements[2].elements;
+        if (move.size() == 3 && move[0].text == "moved") {
+            stored.movedTo = QString::fromUtf8(move[1].text);
+            stored.movedFences = PollPlacement::decodeFences(move[2].text);
+        }
         done(stored);
     });
 }
@@ -487,7 +473,7 @@ void RedisShard::readCounts(const QString &pollId, Reply<StoredCounts> done)
 void RedisShard::resetPoll(const Poll &poll, Reply<bool> done)
 {
     QList<QByteArray> arguments{"EVAL",
-                                ResetPollScript,
+                                MoveScripts::ResetPoll,
                                 "4",
                                 metaKey(poll.id),
                                 countsKey(poll.id),
@@ -502,6 +488,10 @@ void RedisShard::resetPoll(const Poll &poll, Reply<bool> done)
     send(arguments, [this, id = poll.id, done](std::optional<RedisReply> reply) {
         if (!reply || reply->isError()) {
             done(unavailable(reply ? QString::fromUtf8(reply->text) : QString()));
+            return;
+        }
+        if (std::optional<TallyError> refused = MoveScripts::refusalOfPoll(*reply, id, m_name)) {
+            done(*refused);
             return;
         }
         if (reply->integer == 0) {
@@ -527,7 +517,8 @@ void RedisShard::applyBatch(const QString &instance, const QString &source, quin
     // One script: the counts and the instance's sequence land together or not at all,
     // and a batch whose sequence is already recorded is skipped, so a batch that
     // reaches Redis twice (an old connection's data processed late) counts once.
-    QList<QByteArray> arguments{"EVAL", ApplyBatchScript, QByteArray(), flushedKey(instance)};
+    QList<QByteArray> arguments{"EVAL", MoveScripts::ApplyBatch, QByteArray(),
+                                flushedKey(instance)};
     QList<QByteArray> values{QByteArray::number(sequence)};
     const QByteArray sourcePrefix = source.toUtf8() + '/';
     qint64 votes = 0;
@@ -556,6 +547,10 @@ void RedisShard::applyBatch(const QString &instance, const QString &source, quin
         }
         if (reply->isError()) {
             done(unavailable(QString::fromUtf8(reply->text)));
+            return;
+        }
+        if (reply->type == RedisReply::Type::Array) {
+            done(MoveScripts::refusalOf(*reply, m_name));
             return;
         }
         if (reply->integer == 1)
@@ -589,13 +584,24 @@ void RedisShard::fenceSequence(const QString &instance, Reply<quint64> done)
 
 void RedisShard::claimVoter(const QString &pollId, const QString &voterId, Reply<bool> done)
 {
-    send({"SADD", votersKey(pollId), voterId.toUtf8()},
-         [this, done](std::optional<RedisReply> reply) {
-             if (!reply || reply->isError())
+    // A poll that is moving refuses new voters: they would miss the copy.
+    send({"EVAL", MoveScripts::ClaimVoter, "2", metaKey(pollId), votersKey(pollId),
+          voterId.toUtf8()},
+         [this, pollId, done](std::optional<RedisReply> reply) {
+             if (!reply || reply->isError()) {
                  done(unavailable(reply ? QString::fromUtf8(reply->text) : QString()));
-             else
+             } else if (std::optional<TallyError> refused =
+                            MoveScripts::refusalOfPoll(*reply, pollId, m_name)) {
+                 done(*refused);
+             } else {
                  done(reply->integer == 1);
+             }
          });
+}
+
+void RedisShard::command(const QList<QByteArray> &arguments, RedisConnection::Handler handler)
+{
+    send(arguments, std::move(handler));
 }
 
 void RedisShard::releaseVoter(const QString &pollId, const QString &voterId, Reply<bool> done)

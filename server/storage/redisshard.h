@@ -55,6 +55,8 @@ public:
     void resetPoll(const Poll &poll, Reply<bool> done) override;
     void releaseVoter(const QString &pollId, const QString &voterId, Reply<bool> done) override;
     void publish(const QByteArray &channel, const QByteArray &message) override;
+    // Any command on this shard's connection, in order with the others (moves use it).
+    void command(const QList<QByteArray> &arguments, RedisConnection::Handler handler);
 
     static QByteArray countsKey(const QString &pollId) { return "poll:" + pollId.toUtf8(); }
     static QByteArray metaKey(const QString &pollId) { return "poll:" + pollId.toUtf8() + ":meta"; }

@@ -16,6 +16,7 @@ int retryDelayMs(int failures)
 }
 
 constexpr int ReplicaRetryMs = 200;
+constexpr int MovingRetryMs = 20;
 
 } // namespace
 
@@ -106,6 +107,18 @@ void ShardLane::pump()
                 return;
             }
             Batch &failed = m_queue.front();
+            const QString code = applied.error().code;
+            if (code == u"poll_moving" || code == u"polls_moved") {
+                // Refused whole, nothing applied: a poll of the batch is being moved
+                // (try again shortly) or has moved (its votes go to its new shard).
+                failed.sent = false;
+                failed.checkApplied = false;
+                if (code == u"polls_moved")
+                    Q_EMIT batchRedirected(applied.error());
+                else
+                    m_retryTimer->start(MovingRetryMs);
+                return;
+            }
             const bool unknown = applied.error().code == QStringLiteral("outcome_unknown");
             failed.checkApplied = unknown;
             failed.sent = unknown;
@@ -241,4 +254,37 @@ PollCounts ShardLane::strip(const QString &pollId, const QString &onlyKey)
         }
     }
     return dropped;
+}
+
+bool ShardLane::holdsPoll(const QString &pollId) const
+{
+    for (const Batch &batch : m_queue)
+        for (auto key = batch.counts.cbegin(); key != batch.counts.cend(); ++key)
+            if (Poll::pollIdOfKey(key.key()) == pollId)
+                return true;
+    return false;
+}
+
+PollCounts ShardLane::takeMoved(const QSet<QString> &pollIds)
+{
+    PollCounts taken;
+    if (m_queue.empty() || m_busy)
+        return taken;
+    Batch &batch = m_queue.front();
+    for (auto it = batch.counts.begin(); it != batch.counts.end();) {
+        if (!pollIds.contains(Poll::pollIdOfKey(it.key()))) {
+            ++it;
+            continue;
+        }
+        taken.insert(it.key(), *it);
+        batch.votes -= VoteCounts::total(*it);
+        it = batch.counts.erase(it);
+    }
+    Q_EMIT changed();
+    return taken;
+}
+
+void ShardLane::retryLater(int ms)
+{
+    m_retryTimer->start(ms);
 }

@@ -4,6 +4,7 @@
 #include "shard.h"
 
 #include <QObject>
+#include <QSet>
 #include <deque>
 #include <functional>
 
@@ -48,11 +49,19 @@ public:
     // Drops a poll's votes (or only those under the count key `onlyKey`) from the
     // batches not on their way; returns what was dropped.
     PollCounts strip(const QString &pollId, const QString &onlyKey = {});
+    // Whether a batch not yet applied holds votes of the poll.
+    bool holdsPoll(const QString &pollId) const;
+    // The first batch was refused because polls of it have moved: takes their votes out
+    // of it (its sequence stays, for the rest) and lets it go again.
+    PollCounts takeMoved(const QSet<QString> &pollIds);
+    // Sends after `ms` (a moved poll's target is not known to this instance).
+    void retryLater(int ms);
     // A batch whose outcome is unknown is asked about now rather than after its backoff.
     void hurry();
     // The shard is back: batches go now, not after the backoff.
     void resume();
 
+    quint64 frontFlushId() const { return m_queue.empty() ? 0 : m_queue.front().flushId; }
     int queuedBatches() const { return int(m_queue.size()); }
     bool idle() const { return m_queue.empty(); }
     int awaitingReplicas() const { return int(m_awaiting.size()); }
@@ -62,6 +71,9 @@ Q_SIGNALS:
     // Applied and, when required, on enough replicas: its journal epoch may go.
     void batchStored(quint64 flushId);
     void batchFailed(const TallyError &error);
+    // The first batch holds polls that have moved to other shards (MoveScripts::movesOf
+    // of the error); the receiver takes their votes out with takeMoved().
+    void batchRedirected(const TallyError &refusal);
     // Applied on a master that was replaced before replicating it: sent again.
     void batchReopened(const PollCounts &counts, qint64 votes);
     void changed();

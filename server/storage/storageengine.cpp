@@ -7,6 +7,8 @@
 #include "core/voteledger.h"
 #include "flushepochs.h"
 #include "journal.h"
+#include "placementtracker.h"
+#include "shardmoves.h"
 #include "polllifecycle.h"
 #include "shardfactory.h"
 #include "shardlane.h"
@@ -23,17 +25,41 @@ StorageEngine::StorageEngine(const Config &config, const QString &instanceId, Po
       m_catalog(catalog), m_ledger(ledger), m_stats(stats),
       m_router(ShardFactory::names(config), config.virtualNodes()),
       m_epochs(new FlushEpochs(journal, stats, this)),
-      m_catalogSync(new CatalogSync(instanceId, catalog, ledger, this)),
+      m_placements(new PlacementTracker(
+          instanceId, catalog, [this](const QString &shard) { return laneNamed(shard) != nullptr; },
+          [this](const QString &pollId, const QString &shard) {
+              const ShardLane *lane = laneNamed(shard);
+              return lane && lane->holdsPoll(pollId);
+          },
+          this)),
+      m_catalogSync(new CatalogSync(instanceId, catalog, ledger, *m_placements, this)),
+      m_moves(new ShardMoves(*m_placements, *m_epochs, journal != nullptr,
+                             [this](const QString &shard) { return laneNamed(shard); }, this)),
       m_lifecycle(new PollLifecycle(catalog, ledger, m_router, journal,
                                     {[this](const QString &shard) { return isShardReady(shard); },
                                      [this](const QString &pollId, const QString &onlyKey) {
                                          stripUnsent(pollId, onlyKey);
                                      },
-                                     [this] { publishShardInfo(); }},
+                                     [this] { publishShardInfo(); },
+                                     [this](const TallyError &refusal, const QString &pollId) {
+                                         return m_moves->adoptMoves(refusal, pollId);
+                                     }},
                                     this))
 {
     connect(m_catalogSync, &CatalogSync::pollEvent, this, &StorageEngine::pollEvent);
     connect(m_lifecycle, &PollLifecycle::pollEvent, this, &StorageEngine::pollEvent);
+    connect(m_placements, &PlacementTracker::pollEvent, this, &StorageEngine::pollEvent);
+    connect(m_moves, &ShardMoves::shardsChanged, this, &StorageEngine::publishShardInfo);
+    connect(m_moves, &ShardMoves::rebalanceFinished, this, &StorageEngine::rebalanceFinished);
+    connect(m_moves, &ShardMoves::batchesQueued, this, [this] {
+        publishShardInfo();
+        pumpAll();
+    });
+    connect(m_moves, &ShardMoves::epochResealed, this, [this](quint64 epoch) {
+        for (const auto &lane : m_lanes)
+            lane->markSealed(epoch);
+        pumpAll();
+    });
 }
 
 StorageEngine::~StorageEngine() = default;
@@ -73,6 +99,9 @@ void StorageEngine::startOnThread()
         });
         m_router.attach(lane->shard);
         m_lanes.push_back(std::move(lane));
+    }
+    if (onRedis) {
+        m_moves->enableRebalancing(m_router, m_catalog);
     }
     publishShardInfo();
     // Every shard is opened at once; serving starts when each is open or has failed its
@@ -175,7 +204,8 @@ Outcome<Journal::Recovery> StorageEngine::replayJournal(quint64 upToEpoch)
     timer.start();
     const Outcome<Journal::Recovery> recovered = m_journal->recover(
         [this](const QString &key) { return laneFor(key)->shard->name(); }, applied,
-        [this](const QString &key) { return isCurrentKey(key); }, upToEpoch);
+        [this](const QString &key) { return isCurrentKey(key); }, upToEpoch,
+        [this](const QString &key) { return m_placements->movedFrom(key); });
     if (!recovered)
         return recovered;
     const Journal::Recovery &recovery = recovered.value();
@@ -232,6 +262,8 @@ void StorageEngine::finishStart()
     }
     publishShardInfo();
     Q_EMIT started(true, QString());
+    // Moves a crashed mover left behind are finished by whoever starts next.
+    m_moves->resume();
 }
 
 ShardLane *StorageEngine::laneFor(const QString &key) const
@@ -300,6 +332,13 @@ void StorageEngine::enqueue(quint64 flushId, const PollCounts &taken)
         // With a journal, a batch may go out only once its epoch's manifest is on disk.
         it->sealed = m_journal == nullptr;
         manifest.insert(it.key()->shard->name(), it->sequence);
+        // A moved poll's batch has its own entry: the journal must tell it apart from
+        // a batch of the shard it came from (see Journal::recover).
+        for (auto key = it->counts.cbegin(); key != it->counts.cend(); ++key)
+            if (const PollCatalog::Snapshot known = m_catalog.snapshot(Poll::pollIdOfKey(key.key()));
+                known && known->placement.cameFrom())
+                manifest.insert(Journal::manifestKey(it.key()->shard->name(), key.key()),
+                                it->sequence);
         it.key()->push(std::move(*it));
     }
     if (votes > 0) {
@@ -338,8 +377,9 @@ void StorageEngine::connectLane(ShardLane *lane)
         m_epochs->batchStored(flushId);
         checkDrained();
     });
-    connect(lane, &ShardLane::batchFailed, this,
-            [this] { ServerStats::bump(m_stats.flushFailures); });
+    connect(lane, &ShardLane::batchFailed, this, [this] { ServerStats::bump(m_stats.flushFailures); });
+    connect(lane, &ShardLane::batchRedirected, this,
+            [this, lane](const TallyError &refusal) { m_moves->reroute(lane, refusal); });
     connect(lane, &ShardLane::batchReopened, this, [this](const PollCounts &counts, qint64 votes) {
         m_ledger.reopenApplied(counts);
         m_stats.votesFlushed.fetchAndSubRelaxed(quint64(votes));
@@ -481,29 +521,46 @@ void StorageEngine::readResults(const QString &pollId, Reply<ResultRead> reply)
             return;
         }
         m_readers.insert(countKey, {reply});
-        ShardLane *lane = laneFor(pollId);
-        Shard *shard = lane->shard;
-        // A batch whose outcome is unknown may be in the shard's counts while the ledger
-        // still counts it in flight: ask the shard about it first (replies come in
-        // order), rather than after a backoff that a read could overtake.
-        lane->hurry();
-        shard->readCounts(pollId, [this, shard, pollId, countKey, optionCount](Outcome<StoredCounts> stored) {
-            const QList<Reply<ResultRead>> replies = m_readers.take(countKey);
-            Outcome<ResultRead> result = TallyError::pollNotFound(pollId);
-            if (!stored) {
-                // The shard is unreachable: the last counts we had plus what is pending
-                // are still a lower bound worth showing, and say so.
-                if (std::optional<OptionCounts> stale = m_ledger.readStale(countKey, optionCount))
-                    result = ResultRead{*stale, QStringLiteral("stale_cache"), optionCount};
-                else
-                    result = stored.error();
-            } else {
-                result = ResultRead{m_ledger.storeRead(countKey, stored.value(), optionCount),
-                                    shard->kind() + u':' + shard->name(), optionCount};
-            }
-            for (const Reply<ResultRead> &waiter : replies)
-                waiter(result);
-        });
+        readFromShard(pollId, countKey, optionCount);
+    });
+}
+
+void StorageEngine::readFromShard(const QString &pollId, const QString &countKey, int optionCount)
+{
+    ShardLane *lane = laneFor(pollId);
+    Shard *shard = lane->shard;
+    // A batch whose outcome is unknown may be in the shard's counts while the ledger
+    // still counts it in flight: ask the shard about it first (replies come in
+    // order), rather than after a backoff that a read could overtake.
+    lane->hurry();
+    shard->readCounts(pollId, [this, shard, pollId, countKey, optionCount](Outcome<StoredCounts> stored) {
+        if (stored && !stored.value().movedTo.isEmpty() && laneNamed(stored.value().movedTo)) {
+            // Moved: this shard's answer comes after every batch it applied for the
+            // poll, so the target's counts and what is pending here add up exactly.
+            PollPlacement placement;
+            placement.state = QStringLiteral("moved");
+            placement.to = stored.value().movedTo;
+            placement.from = shard->name();
+            placement.fences = stored.value().movedFences;
+            m_moves->adopt(pollId, placement.to, placement);
+            readFromShard(pollId, countKey, optionCount);
+            return;
+        }
+        const QList<Reply<ResultRead>> replies = m_readers.take(countKey);
+        Outcome<ResultRead> result = TallyError::pollNotFound(pollId);
+        if (!stored) {
+            // The shard is unreachable: the last counts we had plus what is pending
+            // are still a lower bound worth showing, and say so.
+            if (std::optional<OptionCounts> stale = m_ledger.readStale(countKey, optionCount))
+                result = ResultRead{*stale, QStringLiteral("stale_cache"), optionCount};
+            else
+                result = stored.error();
+        } else {
+            result = ResultRead{m_ledger.storeRead(countKey, stored.value(), optionCount),
+                                shard->kind() + u':' + shard->name(), optionCount};
+        }
+        for (const Reply<ResultRead> &waiter : replies)
+            waiter(result);
     });
 }
 
@@ -514,7 +571,14 @@ void StorageEngine::claimVoter(const QString &pollId, const QString &voterId, Re
             reply(TallyError::pollNotFound(pollId));
             return;
         }
-        laneFor(pollId)->shard->claimVoter(pollId, voterId, reply);
+        laneFor(pollId)->shard->claimVoter(
+            pollId, voterId, [this, pollId, voterId, reply](Outcome<bool> claimed) {
+                if (!claimed && m_moves->adoptMoves(claimed.error(), pollId)) {
+                    claimVoter(pollId, voterId, reply); // on its new shard
+                    return;
+                }
+                reply(claimed);
+            });
     });
 }
 
@@ -614,4 +678,28 @@ bool StorageEngine::allShardsUp() const
         if (shard.state != Shard::State::Up || !shard.subscribed)
             return false;
     return true;
+}
+
+ShardLane *StorageEngine::laneNamed(const QString &shardName) const
+{
+    for (const auto &lane : m_lanes)
+        if (lane->shard->name() == shardName)
+            return lane.get();
+    return nullptr;
+}
+
+Rebalancer::Progress StorageEngine::rebalanceProgress() const
+{
+    return m_moves->progress();
+}
+
+void StorageEngine::rebalance(bool dryRun, Reply<Rebalancer::Progress> reply)
+{
+    QMetaObject::invokeMethod(this, [this, dryRun, reply] {
+        QString unready;
+        for (const auto &lane : m_lanes)
+            if (!lane->ready && unready.isEmpty())
+                unready = lane->shard->name();
+        reply(m_moves->rebalance(dryRun, m_started, unready));
+    });
 }

@@ -6,6 +6,7 @@
 #include "core/votecounts.h"
 #include "journal.h"
 #include "shard.h"
+#include "rebalancer.h"
 #include "shardrouter.h"
 
 #include <QAtomicInt>
@@ -26,6 +27,8 @@ class FlushEpochs;
 class CatalogSync;
 class ShardLane;
 class PollLifecycle;
+class PlacementTracker;
+class ShardMoves;
 
 // Owns every shard and runs on the storage thread: loads the catalog at start,
 // flushes buffered votes in per-shard batches (in order, retried with backoff until
@@ -108,9 +111,14 @@ public:
     QString instanceId() const { return m_instanceId; }
     // This run of the instance, as other instances know it.
     QString source() const { return m_source; }
+    // Moves polls whose shard is not the ring's choice (Redis shards only); the reply
+    // carries the plan. Progress: rebalanceProgress(), any thread.
+    void rebalance(bool dryRun, Reply<Rebalancer::Progress> reply);
+    Rebalancer::Progress rebalanceProgress() const;
 
 Q_SIGNALS:
     void started(bool ok, const QString &error);
+    void rebalanceFinished();
     void drained();
     // "poll_created", "poll_updated" or "poll_deleted", with the poll (just its id when deleted).
     void pollEvent(const QString &type, const QJsonObject &poll);
@@ -136,6 +144,9 @@ private:
     void publishShardInfo();
     void checkDrained();
     ShardLane *laneFor(const QString &key) const;
+    ShardLane *laneNamed(const QString &shardName) const;
+    // A read redirected by a moved poll's source goes on to its target.
+    void readFromShard(const QString &pollId, const QString &countKey, int optionCount);
 
     Journal *m_journal; // optional, outlives this engine
     const Config m_config;
@@ -147,7 +158,9 @@ private:
     ShardRouter m_router;
     std::vector<std::unique_ptr<ShardLane>> m_lanes;
     FlushEpochs *m_epochs;
+    PlacementTracker *m_placements;
     CatalogSync *m_catalogSync;
+    ShardMoves *m_moves;
     PollLifecycle *m_lifecycle;
     QTimer *m_flushTimer = nullptr;
     QAtomicInt m_flushRequested = 0;

@@ -183,6 +183,11 @@ try {
   await check(a, 'POST', '/api/v1/polls/none/open', { expect: 404 });
   await check(a, 'GET', '/api/v1/stats', { expect: 200 });
   await check(a, 'GET', '/api/v1/ring', { expect: 200 });
+  // Embedded shards: nothing to move; bad bodies first.
+  await check(a, 'POST', '/api/v1/shards/rebalance', { body: '{"dry_run":', raw: true, expect: 400 });
+  await check(a, 'POST', '/api/v1/shards/rebalance', { body: { dry_run: 'yes' }, expect: 422 });
+  await check(a, 'POST', '/api/v1/shards/rebalance', { body: 'dry_run', raw: true, headers: { 'Content-Type': 'text/plain' }, expect: 415 });
+  await check(a, 'POST', '/api/v1/shards/rebalance', { expect: 409 });
   await check(a, 'GET', '/api/v1/ws', { expect: 426 });
   await check(a, 'GET', '/api/v1/openapi.json', { expect: 200 });
   await check(a, 'GET', '/api/v1/docs', { expect: 200 });

@@ -355,6 +355,28 @@ void TestUiWidgets::shardViewMergesRingAndStats()
     QVERIFY(table->item(b, ShardView::NameColumn)->font().bold());
     QVERIFY(!table->item(a, ShardView::NameColumn)->font().bold());
     QCOMPARE(view.ownerLabel()->text(), QStringLiteral("“Best snack?” is stored on b."));
+
+    // A rebalance's progress shows under the table while one runs or ran.
+    QVERIFY(view.rebalanceLabel()->isHidden());
+    view.setStats(
+        QJsonDocument::fromJson(
+            R"({"shards":[],"rebalance":{"state":"running","polls_to_move":40,"polls_moved":12,"polls_failed":0}})")
+            .object());
+    QVERIFY(!view.rebalanceLabel()->isHidden());
+    QCOMPARE(view.rebalanceLabel()->text(),
+             QStringLiteral("Moving polls to their ring shards: 12 of 40 moved"));
+    view.setStats(
+        QJsonDocument::fromJson(
+            R"({"shards":[],"rebalance":{"state":"failed","polls_to_move":40,"polls_moved":38,"polls_failed":2,"last_error":"copy to c: no answer"}})")
+            .object());
+    QCOMPARE(
+        view.rebalanceLabel()->text(),
+        QStringLiteral("Moving polls stopped: 38 of 40 moved, 2 failed (copy to c: no answer)"));
+    view.setStats(
+        QJsonDocument::fromJson(
+            R"({"shards":[],"rebalance":{"state":"idle","polls_to_move":0,"polls_moved":0,"polls_failed":0}})")
+            .object());
+    QVERIFY(view.rebalanceLabel()->isHidden());
 }
 
 void TestUiWidgets::pollModelKeepsRowsAcrossRefreshes()

@@ -1184,6 +1184,18 @@
             <numerusform>%1, %Ln Failover</numerusform>
         </translation>
     </message>
+    <message>
+        <source>Moving polls to their ring shards: %1 of %2 moved</source>
+        <translation>Umfragen werden auf ihre Ring-Shards verschoben: %1 von %2 verschoben</translation>
+    </message>
+    <message>
+        <source>Polls moved to their ring shards: %1 of %2</source>
+        <translation>Umfragen auf ihre Ring-Shards verschoben: %1 von %2</translation>
+    </message>
+    <message>
+        <source>Moving polls stopped: %1 of %2 moved, %3 failed (%4)</source>
+        <translation>Verschieben angehalten: %1 von %2 verschoben, %3 fehlgeschlagen (%4)</translation>
+    </message>
 </context>
 <context>
     <name>StartupDialog</name>
