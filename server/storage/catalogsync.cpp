@@ -1,4 +1,5 @@
 #include "catalogsync.h"
+#include "core/logcategories.h"
 #include "core/pollcatalog.h"
 #include "core/voteledger.h"
 #include "placementtracker.h"
@@ -16,6 +17,10 @@ CatalogSync::CatalogSync(const QString &instanceId, PollCatalog &catalog, VoteLe
 void CatalogSync::prepare(ShardLane *lane, bool announce,
                           std::function<void(std::optional<TallyError>, qint64)> done)
 {
+    // The load below reads the shard as its current master holds it.
+    lane->restoredFailovers = lane->shard->failovers();
+    lane->setRestore(
+        [this, lane](std::function<void(bool)> restored) { restore(lane, std::move(restored)); });
     if (lane->fenced) {
         load(lane, announce, std::move(done));
         return;
@@ -56,12 +61,57 @@ void CatalogSync::load(ShardLane *lane, bool announce,
     });
 }
 
+void CatalogSync::restore(ShardLane *lane, std::function<void(bool)> done)
+{
+    Shard *shard = lane->shard;
+    shard->loadPolls([this, shard, done](Outcome<QList<Poll>> polls) {
+        if (!polls) {
+            done(false);
+            return;
+        }
+        QSet<QString> present;
+        for (const Poll &poll : polls.value())
+            present.insert(poll.id);
+        QList<Poll> lacking;
+        for (const Poll &known : m_catalog.list())
+            if (known.shard == shard->name() && !present.contains(known.id) &&
+                !known.placement.isTombstone())
+                lacking.append(known);
+        if (lacking.isEmpty()) {
+            done(true);
+            return;
+        }
+        qCWarning(lcStorage,
+                  "Shard %s: the master at %s lacks %lld poll(s) created before the failover; "
+                  "writing them again",
+                  qPrintable(shard->name()), qPrintable(shard->address()), qint64(lacking.size()));
+        struct Writes {
+            qsizetype remaining = 0;
+            bool failed = false;
+        };
+        auto writes = std::make_shared<Writes>();
+        writes->remaining = lacking.size();
+        for (const Poll &poll : std::as_const(lacking))
+            shard->restorePoll(poll, [done, writes](Outcome<bool> restored) {
+                writes->failed = writes->failed || !restored;
+                if (--writes->remaining == 0)
+                    done(!writes->failed);
+            });
+    });
+}
+
 void CatalogSync::refresh(const std::vector<std::unique_ptr<ShardLane>> &lanes)
 {
     for (const auto &lane : lanes) {
         Shard *shard = lane->shard;
         if (shard->state() != Shard::State::Up || !lane->ready)
             continue;
+        // After a failover the new master may lack polls whose creation never
+        // replicated: missing ones count as deleted only once the lane restored them,
+        // and only if no failover came between the read and its answer.
+        const int failovers = shard->failovers();
+        const bool complete = lane->pollsComplete();
+        ShardLane *raw = lane.get();
         // The read takes more than one round trip, so a poll this instance creates
         // meanwhile may be in the catalog before the answer (without it) comes back:
         // only polls known when the read was sent can be found missing.
@@ -69,9 +119,12 @@ void CatalogSync::refresh(const std::vector<std::unique_ptr<ShardLane>> &lanes)
         for (const Poll &known : m_catalog.list())
             if (known.shard == shard->name())
                 knownBefore.insert(known.id);
-        shard->loadPolls([this, shard, knownBefore](Outcome<QList<Poll>> polls) {
+        shard->loadPolls([this, shard, raw, knownBefore, failovers,
+                          complete](Outcome<QList<Poll>> polls) {
             if (!polls)
                 return;
+            const bool mayRemove =
+                complete && raw->pollsComplete() && shard->failovers() == failovers;
             QSet<QString> present;
             for (Poll poll : polls.value()) {
                 if (!m_placements.placeLoaded(poll, shard->name()))
@@ -94,7 +147,7 @@ void CatalogSync::refresh(const std::vector<std::unique_ptr<ShardLane>> &lanes)
             for (const Poll &known : m_catalog.list())
                 // A poll learned from its source's redirect is listed on its target
                 // only once its move is finished.
-                if (known.shard == shard->name() && !present.contains(known.id) &&
+                if (mayRemove && known.shard == shard->name() && !present.contains(known.id) &&
                     knownBefore.contains(known.id) && !known.placement.isTombstone()) {
                     m_catalog.remove(known.id);
                     m_ledger.forget(known.id);

@@ -38,6 +38,9 @@ Q_SIGNALS:
     void pollEvent(const QString &type, const QJsonObject &poll);
 
 private:
+    // After a failover: writes back the polls of the lane's shard that its new master
+    // lacks; `done` tells whether every write was answered.
+    void restore(ShardLane *lane, std::function<void(bool)> done);
     void load(ShardLane *lane, bool announce,
               std::function<void(std::optional<TallyError>, qint64)> done);
 

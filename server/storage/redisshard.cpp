@@ -20,10 +20,23 @@ namespace {
 // poll starts from nothing.
 const QByteArray CreatePollScript =
     QByteArrayLiteral("if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end\n"
-                      "redis.call('DEL', KEYS[3], KEYS[4], KEYS[5])\n"
+                      "redis.call('DEL', KEYS[3], KEYS[4], KEYS[5], KEYS[6])\n"
                       "redis.call('HSET', KEYS[1], unpack(ARGV))\n"
                       "redis.call('SADD', KEYS[2], ARGV[2])\n"
                       "return 1\n");
+
+// Writes back the record of a poll a new master lacks (its creation was never
+// replicated), keeping the counts already there (batches sent again after the failover),
+// unless the poll exists or was deleted (a deletion that did replicate).
+const QByteArray RestorePollScript =
+    QByteArrayLiteral("if redis.call('EXISTS', KEYS[1]) == 1 or redis.call('EXISTS', KEYS[3]) == 1 "
+                      "then return 0 end\n"
+                      "redis.call('HSET', KEYS[1], unpack(ARGV))\n"
+                      "redis.call('SADD', KEYS[2], ARGV[2])\n"
+                      "return 1\n");
+
+// How long a deleted poll's marker stays: far longer than a failover takes.
+constexpr int DeletedMarkerSeconds = 24 * 3600;
 
 QByteArray timestamp(const QDateTime &time)
 {
@@ -375,12 +388,13 @@ void RedisShard::savePoll(const Poll &poll, bool create, Reply<bool> done)
     if (create)
         arguments = {"EVAL",
                      CreatePollScript,
-                     "5",
+                     "6",
                      metaKey(poll.id),
                      "polls",
                      countsKey(poll.id),
                      appliedKey(poll.id),
-                     votersKey(poll.id)};
+                     votersKey(poll.id),
+                     deletedKey(poll.id)};
     else // a poll that is moving or has moved keeps its record: the change goes to its copy
         arguments = {"EVAL", MoveScripts::UpdateMeta, "1", metaKey(poll.id)};
     arguments.append(metaFields(poll));
@@ -402,6 +416,19 @@ void RedisShard::savePoll(const Poll &poll, bool create, Reply<bool> done)
     });
 }
 
+void RedisShard::restorePoll(const Poll &poll, Reply<bool> done)
+{
+    QList<QByteArray> arguments{"EVAL", RestorePollScript, "3", metaKey(poll.id), "polls",
+                                deletedKey(poll.id)};
+    arguments.append(metaFields(poll));
+    send(arguments, [this, done](std::optional<RedisReply> reply) {
+        if (!reply || reply->isError())
+            done(unavailable(reply ? QString::fromUtf8(reply->text) : QString()));
+        else
+            done(reply->integer == 1);
+    });
+}
+
 void RedisShard::deletePoll(const QString &pollId, Reply<bool> done)
 {
     send({"HVALS", countsKey(pollId)}, [this](std::optional<RedisReply> counts) {
@@ -413,6 +440,9 @@ void RedisShard::deletePoll(const QString &pollId, Reply<bool> done)
     send({"DEL", countsKey(pollId), metaKey(pollId), appliedKey(pollId), votersKey(pollId)},
          [](std::optional<RedisReply>) {});
     send({"SREM", "polls", pollId.toUtf8()}, [](std::optional<RedisReply>) {});
+    // Replicated with the delete: a failover's restore of polls never brings it back.
+    send({"SET", deletedKey(pollId), "1", "EX", QByteArray::number(DeletedMarkerSeconds)},
+         [](std::optional<RedisReply>) {});
     send({"EXEC"}, [this, done](std::optional<RedisReply> reply) {
         if (!reply || reply->isError())
             done(unavailable(reply ? QString::fromUtf8(reply->text) : QString()));

@@ -46,6 +46,7 @@ public:
     void loadPolls(Reply<QList<Poll>> done) override;
     void savePoll(const Poll &poll, bool create, Reply<bool> done) override;
     void deletePoll(const QString &pollId, Reply<bool> done) override;
+    void restorePoll(const Poll &poll, Reply<bool> done) override;
     void readCounts(const QString &pollId, Reply<StoredCounts> done) override;
     void applyBatch(const QString &instance, const QString &source, quint64 sequence,
                     const PollCounts &counts, Reply<bool> done) override;
@@ -64,6 +65,11 @@ public:
     static QByteArray votersKey(const QString &pollId)
     {
         return "poll:" + pollId.toUtf8() + ":voters";
+    }
+    // Set for a while when a poll is deleted, so a failover never brings it back.
+    static QByteArray deletedKey(const QString &pollId)
+    {
+        return "poll:" + pollId.toUtf8() + ":deleted";
     }
     static QByteArray flushedKey(const QString &instance) { return "tally:flushed:" + instance.toUtf8(); }
     static QList<QByteArray> metaFields(const Poll &poll);

@@ -48,6 +48,14 @@ public:
     // Stores a poll; with `create`, fails with a conflict when the id exists.
     virtual void savePoll(const Poll &poll, bool create, Reply<bool> done) = 0;
     virtual void deletePoll(const QString &pollId, Reply<bool> done) = 0;
+    // After a failover: writes back the record of a poll the new master lacks (its
+    // creation was never replicated), keeping counts already there; false when the poll
+    // is there or was deleted. A single node loses nothing to restore.
+    virtual void restorePoll(const Poll &poll, Reply<bool> done)
+    {
+        Q_UNUSED(poll);
+        done(false);
+    }
     virtual void readCounts(const QString &pollId, Reply<StoredCounts> done) = 0;
     // Adds `counts` and records `sequence` as the instance's last applied batch, atomically.
     // `source` names this run of the instance for other instances' bookkeeping.

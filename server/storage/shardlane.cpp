@@ -38,8 +38,48 @@ void ShardLane::onStateChanged(Shard::State state)
 {
     const bool reconnected = state == Shard::State::Up && m_lastState != Shard::State::Up;
     m_lastState = state;
-    if (reconnected && ready && !m_awaiting.empty())
+    if (!reconnected || !ready)
+        return;
+    if (m_restoring) {
+        m_reconnectedWhileRestoring = true;
+        return;
+    }
+    afterReconnect();
+}
+
+void ShardLane::afterReconnect()
+{
+    if (m_restore && restoredFailovers != shard->failovers())
+        restoreAfterFailover();
+    else if (!m_awaiting.empty())
         verifyAfterReconnect();
+}
+
+void ShardLane::restoreAfterFailover()
+{
+    // Poll records first: a batch sent again counts only under its poll's generation,
+    // which the record holds.
+    m_restoring = true;
+    m_verifying = true;
+    const int failovers = shard->failovers();
+    m_restore([this, failovers](bool restored) {
+        m_restoring = false;
+        m_verifying = false;
+        const bool reconnected = std::exchange(m_reconnectedWhileRestoring, false);
+        if (restored)
+            restoredFailovers = failovers;
+        // Lost before it finished: the next reconnect restores (or this one, if it came).
+        if (!restored && !reconnected)
+            return;
+        if (shard->state() != Shard::State::Up)
+            return;
+        if (reconnected || restoredFailovers != shard->failovers() || !m_awaiting.empty()) {
+            afterReconnect();
+            return;
+        }
+        pump();
+        confirmReplicas();
+    });
 }
 
 void ShardLane::push(Batch batch)

@@ -40,6 +40,16 @@ public:
     bool fenced = false;
     bool ready = false;      // its polls are in the catalog and batches may go out
     bool failedOnce = false; // unreachable at start: serving does not wait for it
+    // The shard's failovers (Shard::failovers) whose lost poll records were restored:
+    // until it catches up, a poll missing on the shard may be lost, not deleted.
+    int restoredFailovers = 0;
+
+    // Run first after a reconnect to a new master, before any batch goes: writes back
+    // the poll records that master lacks and calls `done` with whether that worked.
+    using Restore = std::function<void(std::function<void(bool restored)> done)>;
+    void setRestore(Restore restore) { m_restore = std::move(restore); }
+    // Whether the catalog may take a poll missing on the shard for deleted.
+    bool pollsComplete() const { return !m_restoring && restoredFailovers == shard->failovers(); }
 
     // Batches wait while `hold` says so (a delete of one of their polls is on its way).
     void setHold(std::function<bool(const Batch &)> hold) { m_hold = std::move(hold); }
@@ -84,6 +94,8 @@ private:
     void onFailed(const TallyError &error);
     void confirmReplicas();
     void verifyAfterReconnect();
+    void restoreAfterFailover();
+    void afterReconnect();
 
     const QString m_instanceId;
     const QString m_source;
@@ -92,6 +104,9 @@ private:
     std::deque<Batch> m_queue;
     std::deque<Batch> m_awaiting; // applied, not yet confirmed on enough replicas
     std::function<bool(const Batch &)> m_hold;
+    Restore m_restore;
+    bool m_restoring = false;
+    bool m_reconnectedWhileRestoring = false;
     bool m_busy = false;
     bool m_waiting = false;   // a WAIT is on its way
     bool m_verifying = false; // comparing the master's applied sequence after a reconnect
