@@ -275,9 +275,11 @@ void TestSentinelFailover::runFailover(const QList<SentinelGroup *> &groups)
                         QStringLiteral("--redis-command-timeout"), QStringLiteral("1000"),
                         QStringLiteral("--breaker-reset"), QStringLiteral("0.5"),
                         QStringLiteral("--batch-interval"), QStringLiteral("0.05"),
-                        QStringLiteral("--workers"), QStringLiteral("2")});
+                        QStringLiteral("--workers"), QStringLiteral("2"),
+                        QStringLiteral("--admin-token"), QStringLiteral("tok")});
     QVERIFY2(tally.start(), qPrintable(tally.diagnostics()));
     HttpClient http(tally.url());
+    http.setDefaultHeader("Authorization", "Bearer tok"); // stats show masters to an admin
     QTRY_VERIFY_WITH_TIMEOUT(http.get(QStringLiteral("/ready")).status == 200, 15000);
 
     // One poll on each group's shard, as the ring places them.
@@ -429,9 +431,26 @@ void TestSentinelFailover::runFailover(const QList<SentinelGroup *> &groups)
         }(),
         15000);
     verifyCounts(true);
+    // Every view names the new master, its one replica (the old master) and one failover.
     const QJsonObject ready = http.get(QStringLiteral("/ready")).json;
-    for (const QJsonValue &shard : ready.value(QStringLiteral("shards")).toArray())
+    QCOMPARE(ready.value(QStringLiteral("shards")).toArray().size(), groups.size());
+    for (const QJsonValue &shard : ready.value(QStringLiteral("shards")).toArray()) {
         QCOMPARE(shard.toObject().value(QStringLiteral("failovers")).toInt(), 1);
+        QCOMPARE(shard.toObject().value(QStringLiteral("replicas")).toInt(), 1);
+    }
+    const QJsonObject stats = statsOf(http);
+    for (SentinelGroup *group : groups) {
+        const QJsonObject shard = shardOf(stats, group->name());
+        QCOMPARE(shard.value(QStringLiteral("master")).toString(),
+                 QStringLiteral("127.0.0.1:%1").arg(group->replica().port()));
+        QCOMPARE(shard.value(QStringLiteral("replicas")).toArray(),
+                 QJsonArray{QStringLiteral("127.0.0.1:%1").arg(group->master().port())});
+        QCOMPARE(shard.value(QStringLiteral("monitor")).toString(), group->spec().section(u'=', 1));
+        const QByteArray label = "{shard=\"" + group->name().toUtf8() + "\"}";
+        QCOMPARE(metric(http, "tally_shard_failovers_total" + label), 1);
+        QCOMPARE(metric(http, "tally_shard_replicas" + label), 1);
+        QCOMPARE(metric(http, "tally_shard_up" + label), 1);
+    }
     QCOMPARE(tally.stop(), 0);
 }
 
