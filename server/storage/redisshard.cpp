@@ -418,8 +418,8 @@ void RedisShard::savePoll(const Poll &poll, bool create, Reply<bool> done)
 
 void RedisShard::restorePoll(const Poll &poll, Reply<bool> done)
 {
-    QList<QByteArray> arguments{"EVAL", RestorePollScript, "3", metaKey(poll.id), "polls",
-                                deletedKey(poll.id)};
+    QList<QByteArray> arguments{"EVAL",           RestorePollScript, "3",
+                                metaKey(poll.id), "polls",           deletedKey(poll.id)};
     arguments.append(metaFields(poll));
     send(arguments, [this, done](std::optional<RedisReply> reply) {
         if (!reply || reply->isError())
