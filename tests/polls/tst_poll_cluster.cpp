@@ -4,6 +4,7 @@
 #include "redisnode.h"
 #include "shardtestkit.h"
 #include "tallyprocess.h"
+#include "tcpproxy.h"
 #include "wsclient.h"
 
 #include <QDateTime>
@@ -56,6 +57,7 @@ private Q_SLOTS:
     void resetWhileOtherInstanceIsKilled();
     void resetIsExactOnInstanceCutOffFromPubSub();
     void resetWaitsForEveryLiveInstance();
+    void instanceCutOffFromShardFencesItself();
     void timedCloseOnEveryInstance();
 };
 
@@ -341,6 +343,73 @@ void TestPollCluster::resetWaitsForEveryLiveInstance()
                   202);
     QVERIFY(resultsBecome(clientA, QStringLiteral("live"), counts(1, 0)));
     QVERIFY(resultsBecome(clientC, QStringLiteral("live"), counts(1, 0)));
+}
+
+void TestPollCluster::instanceCutOffFromShardFencesItself()
+{
+    // B reaches the first node through a proxy that can cut it off; A reaches it directly.
+    TcpProxy proxy(m_first.port());
+    QVERIFY(proxy.listen());
+    const QString second = QStringLiteral("two=") + m_second.url();
+    const QStringList common{QStringLiteral("--admin-token"), QString::fromLatin1(Token),
+                             QStringLiteral("--instance-lease"), QStringLiteral("2"),
+                             QStringLiteral("--reset-timeout"), QStringLiteral("1")};
+    TallyProcess a(QStringList{QStringLiteral("--redis-nodes"),
+                               QStringLiteral("one=") + m_first.url() + u',' + second,
+                               QStringLiteral("--instance-id"), QStringLiteral("fence-a")} +
+                   common);
+    TallyProcess b(QStringList{QStringLiteral("--redis-nodes"),
+                               QStringLiteral("one=") + proxy.url() + u',' + second,
+                               QStringLiteral("--instance-id"), QStringLiteral("fence-b")} +
+                   common);
+    QVERIFY2(a.start(), qPrintable(a.diagnostics()));
+    QVERIFY2(b.start(), qPrintable(b.diagnostics()));
+    HttpClient clientA(a.url()), clientB(b.url());
+    const QString id = idsOn({QStringLiteral("one"), QStringLiteral("two")}, QStringLiteral("one"),
+                             QStringLiteral("fence"), 1)
+                           .constFirst();
+    VERIFY_STATUS(clientA.postJson(Api + QStringLiteral("/polls"),
+                                   pollBody(id, {QStringLiteral("x"), QStringLiteral("y")}), Admin),
+                  201);
+    QVERIFY(clientB
+                .waitFor(Api + QStringLiteral("/polls/") + id,
+                         [](const HttpResponse &r) { return r.status == 200; })
+                .status == 200);
+    VERIFY_STATUS(clientB.post(Api + QStringLiteral("/vote/") + id, single(QStringLiteral("A"))),
+                  202);
+
+    // Cut off past its lease, B refuses the poll's votes rather than count them in a
+    // generation that a reset elsewhere may leave meanwhile.
+    proxy.setCut(true);
+    HttpResponse refused;
+    QVERIFY(TestKit::waitFor([&] {
+        refused = clientB.post(Api + QStringLiteral("/vote/") + id, single(QStringLiteral("A")));
+        return refused.status == 503;
+    }));
+    QCOMPARE(refused.errorCode(), QStringLiteral("shard_unavailable"));
+    // Its lease runs out: A's reset goes ahead without it.
+    HttpResponse reset;
+    QVERIFY(TestKit::waitFor([&] {
+        reset = clientA.post(Api + QStringLiteral("/polls/") + id + QStringLiteral("/reset"), {},
+                             Admin);
+        return reset.status != 503 || reset.errorCode() != u"reset_incomplete";
+    }));
+    VERIFY_STATUS(reset, 200);
+    VERIFY_STATUS(clientB.post(Api + QStringLiteral("/vote/") + id, single(QStringLiteral("A"))),
+                  503);
+
+    // Back, B reads the poll's generation again before it takes votes: they count.
+    proxy.setCut(false);
+    HttpResponse counted;
+    QVERIFY(TestKit::waitFor([&] {
+        counted = clientB.post(Api + QStringLiteral("/vote/") + id, single(QStringLiteral("B")));
+        return counted.status != 503;
+    }));
+    VERIFY_STATUS(counted, 202);
+    VERIFY_STATUS(clientB.post(Api + QStringLiteral("/vote/") + id, single(QStringLiteral("B"))),
+                  202);
+    QVERIFY(resultsBecome(clientB, id, counts(0, 2)));
+    QVERIFY(resultsBecome(clientA, id, counts(0, 2)));
 }
 
 void TestPollCluster::timedCloseOnEveryInstance()
