@@ -143,6 +143,13 @@ void ResetHandshake::start(const QList<Shard *> &shards)
             m_leases[shard->name()].shard = shard;
     if (m_leases.isEmpty())
         return;
+    for (Lease &lease : m_leases)
+        // Reached again: renewed now, so a fence ends as soon as it can.
+        connect(lease.shard, &Shard::stateChanged, this, [this, name = lease.shard->name()](Shard::State state) {
+            Lease &lease = m_leases[name];
+            if (state == Shard::State::Up && !lease.renewing)
+                renew(lease);
+        });
     auto *renewal = new QTimer(this);
     connect(renewal, &QTimer::timeout, this, [this] {
         for (Lease &lease : m_leases)
