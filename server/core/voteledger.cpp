@@ -191,8 +191,8 @@ std::optional<OptionCounts> VoteLedger::readStale(const QString &pollId, int opt
     return counts;
 }
 
-PollCounts VoteLedger::takeBuffered(const std::function<bool(const QString &)> &keep, quint64 nextEpoch,
-                                    qint64 *dropped)
+PollCounts VoteLedger::takeBuffered(const std::function<bool(const QString &)> &keep,
+                                    quint64 nextEpoch, qint64 *dropped)
 {
     QMutexLocker locker(&m_mutex);
     PollCounts merged;

@@ -199,7 +199,8 @@ void PollLifecycle::applyReset(const Poll &marked, Reply<Poll> reply)
         else
             shard->resetPoll(poll, std::move(done));
     };
-    resetOnShard(reset, [this, marked, reset, oldKey, reply](Outcome<bool> done) {
+    resetOnShard(
+        reset, [this, marked, reset, oldKey, reply](Outcome<bool> done) {
             if (!done && m_hooks.adoptMoves(done.error(), marked.id)) {
                 // Moved meanwhile (the move carried the poll's generation): reset it there.
                 Poll moved = marked;

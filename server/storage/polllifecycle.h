@@ -63,7 +63,8 @@ public:
     // is unknown or being reset here.
     quint64 holdVotes(const QString &pollId);
     // Ends holdVotes(); with a newer generation, the poll counts in it from now on.
-    void releaseVotes(const QString &pollId, quint64 serial, quint32 resets, const QDateTime &resetAt);
+    void releaseVotes(const QString &pollId, quint64 serial, quint32 resets,
+                      const QDateTime &resetAt);
     // Runs `done` once every vote acknowledged so far has been answered by its worker.
     void afterPendingAcknowledgements(const std::function<void(bool)> &done);
 

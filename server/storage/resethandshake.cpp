@@ -145,11 +145,12 @@ void ResetHandshake::start(const QList<Shard *> &shards)
         return;
     for (Lease &lease : m_leases)
         // Reached again: renewed now, so a fence ends as soon as it can.
-        connect(lease.shard, &Shard::stateChanged, this, [this, name = lease.shard->name()](Shard::State state) {
-            Lease &lease = m_leases[name];
-            if (state == Shard::State::Up && !lease.renewing)
-                renew(lease);
-        });
+        connect(lease.shard, &Shard::stateChanged, this,
+                [this, name = lease.shard->name()](Shard::State state) {
+                    Lease &lease = m_leases[name];
+                    if (state == Shard::State::Up && !lease.renewing)
+                        renew(lease);
+                });
     auto *renewal = new QTimer(this);
     connect(renewal, &QTimer::timeout, this, [this] {
         for (Lease &lease : m_leases)

@@ -233,10 +233,10 @@ void TestPollCluster::resetIsExactOnInstanceCutOffFromPubSub()
                                   QStringLiteral("--batch-max-votes"), QStringLiteral("5")});
     QVERIFY(a && b);
     HttpClient clientA(a->url()), clientB(b->url());
-    VERIFY_STATUS(clientA.postJson(Api + QStringLiteral("/polls"),
-                                   pollBody(QStringLiteral("deaf"),
-                                            {QStringLiteral("x"), QStringLiteral("y")}),
-                                   Admin),
+    VERIFY_STATUS(clientA.postJson(
+                      Api + QStringLiteral("/polls"),
+                      pollBody(QStringLiteral("deaf"), {QStringLiteral("x"), QStringLiteral("y")}),
+                      Admin),
                   201);
     QVERIFY(clientB
                 .waitFor(Api + QStringLiteral("/polls/deaf"),
@@ -285,10 +285,10 @@ void TestPollCluster::resetWaitsForEveryLiveInstance()
     const auto b = startInstance(QStringLiteral("live-b"), dirB.path(), quick);
     QVERIFY(a && b);
     HttpClient clientA(a->url()), clientB(b->url());
-    VERIFY_STATUS(clientA.postJson(Api + QStringLiteral("/polls"),
-                                   pollBody(QStringLiteral("live"),
-                                            {QStringLiteral("x"), QStringLiteral("y")}),
-                                   Admin),
+    VERIFY_STATUS(clientA.postJson(
+                      Api + QStringLiteral("/polls"),
+                      pollBody(QStringLiteral("live"), {QStringLiteral("x"), QStringLiteral("y")}),
+                      Admin),
                   201);
     QVERIFY(clientB
                 .waitFor(Api + QStringLiteral("/polls/live"),
@@ -301,8 +301,7 @@ void TestPollCluster::resetWaitsForEveryLiveInstance()
     // B is up (its lease on the shards stands) but answers nothing: the reset cannot
     // know that B counts anew, so it fails, and changes nothing.
     QCOMPARE(::kill(pid_t(b->pid()), SIGSTOP), 0);
-    const HttpResponse refused =
-        clientA.post(Api + QStringLiteral("/polls/live/reset"), {}, Admin);
+    const HttpResponse refused = clientA.post(Api + QStringLiteral("/polls/live/reset"), {}, Admin);
     QCOMPARE(::kill(pid_t(b->pid()), SIGCONT), 0);
     VERIFY_STATUS(refused, 503);
     QCOMPARE(refused.errorCode(), QStringLiteral("reset_incomplete"));
@@ -351,9 +350,9 @@ void TestPollCluster::instanceCutOffFromShardFencesItself()
     TcpProxy proxy(m_first.port());
     QVERIFY(proxy.listen());
     const QString second = QStringLiteral("two=") + m_second.url();
-    const QStringList common{QStringLiteral("--admin-token"), QString::fromLatin1(Token),
+    const QStringList common{QStringLiteral("--admin-token"),    QString::fromLatin1(Token),
                              QStringLiteral("--instance-lease"), QStringLiteral("2"),
-                             QStringLiteral("--reset-timeout"), QStringLiteral("1")};
+                             QStringLiteral("--reset-timeout"),  QStringLiteral("1")};
     TallyProcess a(QStringList{QStringLiteral("--redis-nodes"),
                                QStringLiteral("one=") + m_first.url() + u',' + second,
                                QStringLiteral("--instance-id"), QStringLiteral("fence-a")} +
