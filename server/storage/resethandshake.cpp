@@ -273,6 +273,11 @@ void ResetHandshake::run(const Poll &marked, const Poll &reset,
                          std::function<void(Outcome<bool>)> done)
 {
     auto *shard = qobject_cast<RedisShard *>(shardOf(marked.id));
+    if (!shard) {
+        done(TallyError::unavailable(QStringLiteral("shard_unavailable"),
+                                     QStringLiteral("Poll '%1' has no Redis shard here.").arg(marked.id)));
+        return;
+    }
     Run run;
     run.marked = marked;
     run.reset = reset;
