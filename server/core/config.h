@@ -74,6 +74,8 @@ public:
     int headerTimeoutMs() const { return secondsToMs(QStringLiteral("header-timeout")); }
     int webSocketIdleTimeoutMs() const { return secondsToMs(QStringLiteral("ws-idle-timeout")); }
     int catalogRefreshMs() const { return secondsToMs(QStringLiteral("catalog-refresh")); }
+    int instanceLeaseMs() const { return secondsToMs(QStringLiteral("instance-lease")); }
+    int resetTimeoutMs() const { return secondsToMs(QStringLiteral("reset-timeout")); }
     int cacheEntries() const { return value(QStringLiteral("cache-entries")).toInt(); }
     int liveIntervalMs() const { return value(QStringLiteral("live-interval")).toInt(); }
     bool syncDurability() const { return value(QStringLiteral("durability")).toString() == u"sync"; }

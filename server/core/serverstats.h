@@ -12,6 +12,8 @@ struct ServerStats {
     QAtomicInteger<quint64> votesAccepted = 0;
     QAtomicInteger<quint64> votesRejected = 0;
     QAtomicInteger<quint64> votesFlushed = 0;
+    // Accepted, then dropped before being stored because their poll was reset or deleted.
+    QAtomicInteger<quint64> votesDiscarded = 0;
     QAtomicInteger<quint64> flushes = 0;
     QAtomicInteger<quint64> flushFailures = 0;
     QAtomicInteger<quint64> lastFlushVotes = 0;

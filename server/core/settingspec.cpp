@@ -116,6 +116,15 @@ const QList<SettingSpec> &SettingSpec::table()
         {QStringLiteral("catalog-refresh"), T::Seconds,
          QStringLiteral("Seconds between catalog re-reads from Redis shards (polls made elsewhere)."),
          2.0, {}, 0.05, 3600, {}, QStringLiteral("seconds")},
+        {QStringLiteral("instance-lease"), T::Seconds,
+         QStringLiteral("Seconds this instance's lease on each Redis shard lasts without renewal; "
+                        "a reset waits for instances holding one. Cut off longer, the "
+                        "instance refuses votes for that shard's polls until it is back."),
+         10.0, {}, 1, 3600, {}, QStringLiteral("seconds")},
+        {QStringLiteral("reset-timeout"), T::Seconds,
+         QStringLiteral("Seconds a reset waits for every live instance to count anew "
+                        "before it fails (503 reset_incomplete)."),
+         3.0, {}, 0.1, 600, {}, QStringLiteral("seconds")},
         {QStringLiteral("cache-ttl"), T::Seconds,
          QStringLiteral("Seconds a result read from storage is served from cache."), 5.0, {}, 0,
          3600, {}, QStringLiteral("seconds")},

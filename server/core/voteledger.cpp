@@ -191,7 +191,8 @@ std::optional<OptionCounts> VoteLedger::readStale(const QString &pollId, int opt
     return counts;
 }
 
-PollCounts VoteLedger::takeBuffered(const std::function<bool(const QString &)> &keep, quint64 nextEpoch)
+PollCounts VoteLedger::takeBuffered(const std::function<bool(const QString &)> &keep,
+                                    quint64 nextEpoch, qint64 *dropped)
 {
     QMutexLocker locker(&m_mutex);
     PollCounts merged;
@@ -200,6 +201,8 @@ PollCounts VoteLedger::takeBuffered(const std::function<bool(const QString &)> &
     for (auto it = merged.begin(); it != merged.end();) {
         if (!keep(it.key())) {
             m_pendingVotes.fetchAndAddRelaxed(-VoteCounts::total(it.value()));
+            if (dropped)
+                *dropped += VoteCounts::total(it.value());
             it = merged.erase(it);
             continue;
         }
@@ -284,16 +287,19 @@ OptionCounts VoteLedger::storeRead(const QString &pollId, const StoredCounts &st
     return counts;
 }
 
-void VoteLedger::forget(const QString &pollId)
+qint64 VoteLedger::forget(const QString &pollId)
 {
     QMutexLocker locker(&m_mutex);
+    qint64 dropped = 0;
     for (const auto &buffer : m_buffers)
-        m_pendingVotes.fetchAndAddRelaxed(-buffer->discard(pollId));
+        dropped += buffer->discard(pollId);
+    m_pendingVotes.fetchAndAddRelaxed(-dropped);
     m_cache.remove(pollId);
     m_remoteAccepted.remove(pollId);
     m_lastPublished.remove(pollId);
     m_appliedThisRun.remove(pollId);
     m_appliedSinceTake.remove(pollId);
+    return dropped;
 }
 
 qint64 VoteLedger::bufferedVotes() const

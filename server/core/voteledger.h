@@ -48,7 +48,9 @@ public:
 
     // Storage thread. Swaps every worker buffer into "in flight" and returns the
     // merged votes of the polls `keep` accepts (the others are dropped).
-    PollCounts takeBuffered(const std::function<bool(const QString &)> &keep, quint64 nextEpoch = 0);
+    // `dropped`, when given, gets the number of votes dropped.
+    PollCounts takeBuffered(const std::function<bool(const QString &)> &keep, quint64 nextEpoch = 0,
+                            qint64 *dropped = nullptr);
     // Storage thread. Votes replayed from the journal after start, sent straight to
     // their shards: pending from now on, as if just taken from the buffers.
     void addInflight(const PollCounts &counts);
@@ -80,7 +82,8 @@ public:
     PollCounts lastPublished(const QStringList &pollIds) const;
     // Storage thread. The poll was deleted: drop its buffered votes and cache entry.
     // Batches already in flight are left to complete (the delete is ordered after them).
-    void forget(const QString &pollId);
+    // Returns the number of buffered votes dropped.
+    qint64 forget(const QString &pollId);
 
     qint64 bufferedVotes() const;
     qint64 inflightVotes() const;

@@ -103,6 +103,9 @@ QList<StatsFigure> StatsModel::figures() const
                           double(count), {{"reason", reason}});
     figures << integer(QStringLiteral("votes.flushed"), load(stats.votesFlushed),
                        "tally_votes_flushed_total", "counter", "Votes applied to shards.")
+            << integer(QStringLiteral("votes.discarded"), load(stats.votesDiscarded),
+                       "tally_votes_discarded_total", "counter",
+                       "Accepted votes dropped unstored because their poll was reset or deleted.")
             << integer(QStringLiteral("votes.recovered"), load(stats.votesRecovered),
                        "tally_votes_recovered_total", "counter",
                        "Votes replayed from the journal at start.")

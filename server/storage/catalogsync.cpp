@@ -52,6 +52,10 @@ void CatalogSync::load(ShardLane *lane, bool announce,
         for (Poll poll : polls.value()) {
             if (!m_placements.placeLoaded(poll, lane->shard->name()))
                 continue;
+            // A reset under way here (this instance's or one it joined) ends it.
+            if (const PollCatalog::Snapshot held = m_catalog.snapshot(poll.id);
+                held && held->resetting)
+                continue;
             const bool known = m_catalog.contains(poll.id);
             m_catalog.upsert(poll);
             if (announce && !known)

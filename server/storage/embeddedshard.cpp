@@ -230,7 +230,7 @@ void EmbeddedShard::readCounts(const QString &pollId, Reply<StoredCounts> done)
 }
 
 void EmbeddedShard::applyBatch(const QString &instance, const QString &, quint64 sequence,
-                               const PollCounts &counts, Reply<bool> done)
+                               const PollCounts &counts, Reply<qint64> done)
 {
     if (!m_db.transaction()) {
         recordWrite(false);
@@ -242,12 +242,15 @@ void EmbeddedShard::applyBatch(const QString &instance, const QString &, quint64
                                   "ON CONFLICT (poll_id, option) DO UPDATE SET votes = votes + "
                                   "excluded.votes"));
     qint64 added = 0;
+    qint64 stale = 0;
     bool ok = true;
     for (auto it = counts.cbegin(); ok && it != counts.cend(); ++it) {
         // Votes taken before a reset of their poll are not counted after it.
         const QString pollId = Poll::pollIdOfKey(it.key());
-        if (m_generations.value(pollId, 0) != Poll::generationOfKey(it.key()))
+        if (m_generations.value(pollId, 0) != Poll::generationOfKey(it.key())) {
+            stale += VoteCounts::total(it.value());
             continue;
+        }
         for (qsizetype option = 0; ok && option < it->size(); ++option) {
             const qint64 votes = it->at(option);
             if (votes == 0)
@@ -273,7 +276,7 @@ void EmbeddedShard::applyBatch(const QString &instance, const QString &, quint64
     }
     recordWrite(true);
     m_storedVotes += added;
-    done(true);
+    done(stale);
 }
 
 void EmbeddedShard::appliedSequence(const QString &instance, Reply<quint64> done)

@@ -79,7 +79,8 @@ const QByteArray Finish =
 // generation the votes belong to. A batch already applied is skipped (0); one holding a
 // poll that is moving or has moved is refused whole, before anything is applied, and
 // its sequence stays free for the rest of it. Votes of a generation the poll has left
-// (a batch taken before a reset and landing after it) are not counted.
+// (a batch taken before a reset and landing after it) are not counted; an applied batch
+// answers 1 + their number.
 const QByteArray ApplyBatch = QByteArrayLiteral(
     "local seq = tonumber(ARGV[1])\n"
     "if tonumber(redis.call('GET', KEYS[1]) or '0') >= seq then return 0 end\n"
@@ -102,16 +103,19 @@ const QByteArray ApplyBatch = QByteArrayLiteral(
     "  table.insert(moved, 1, 'moved')\n"
     "  return moved\n"
     "end\n"
+    "local stale = 0\n"
     "for i = 2, #KEYS, 3 do\n"
     "  local a = (i - 2) / 3 * 4 + 2\n"
     "  local generation = redis.call('HGET', KEYS[i + 2], 'resets') or '0'\n"
     "  if generation == ARGV[a + 3] then\n"
     "    redis.call('HINCRBY', KEYS[i], ARGV[a], ARGV[a + 2])\n"
     "    redis.call('HINCRBY', KEYS[i + 1], ARGV[a + 1], ARGV[a + 2])\n"
+    "  else\n"
+    "    stale = stale + tonumber(ARGV[a + 2])\n"
     "  end\n"
     "end\n"
     "redis.call('SET', KEYS[1], ARGV[1])\n"
-    "return 1\n");
+    "return 1 + stale\n");
 
 // The refusal shared by the scripts that change one poll on its shard (KEYS[1]: meta).
 const QByteArray MoveGuard = QByteArrayLiteral(

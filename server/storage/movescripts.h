@@ -45,6 +45,9 @@ extern const QByteArray ApplyBatch;
 extern const QByteArray ClaimVoter;
 // KEYS: meta. ARGV: the metadata fields. 1 when written.
 extern const QByteArray UpdateMeta;
+// The refusal of a change to a poll that is moving (-1) or has moved ({to, fences});
+// the start of a script whose KEYS[1] is the poll's metadata.
+extern const QByteArray MoveGuard;
 // KEYS: meta, counts, applied, voters. ARGV: the metadata fields (the new generation).
 // Counts, applied counts and voters go; 1 when reset, 0 when the poll does not exist.
 extern const QByteArray ResetPoll;

@@ -4,6 +4,7 @@
 #include "core/tallyerror.h"
 #include "core/voteledger.h"
 #include "journal.h"
+#include "resethandshake.h"
 #include "shard.h"
 #include "shardrouter.h"
 
@@ -190,8 +191,16 @@ void PollLifecycle::applyReset(const Poll &marked, Reply<Poll> reply)
     const QString oldKey = marked.countKey();
     // One atomic step on the shard: counts and voters go, and batches of the old
     // generation (buffered, in flight, journaled, or from another instance) no longer count.
-    m_router.shard(reset.shard)
-        ->resetPoll(reset, [this, marked, reset, oldKey, reply](Outcome<bool> done) {
+    // Shared with other instances, the step waits until each of them holds the poll's votes.
+    Shard *shard = m_router.shard(reset.shard);
+    const auto resetOnShard = [this, shard, marked](const Poll &poll, Shard::Reply<bool> done) {
+        if (m_handshake && ResetHandshake::handles(shard))
+            m_handshake->run(marked, poll, std::move(done));
+        else
+            shard->resetPoll(poll, std::move(done));
+    };
+    resetOnShard(
+        reset, [this, marked, reset, oldKey, reply](Outcome<bool> done) {
             if (!done && m_hooks.adoptMoves(done.error(), marked.id)) {
                 // Moved meanwhile (the move carried the poll's generation): reset it there.
                 Poll moved = marked;
@@ -206,7 +215,7 @@ void PollLifecycle::applyReset(const Poll &marked, Reply<Poll> reply)
                 reply(done.error());
                 return;
             }
-            m_ledger.forget(oldKey);
+            m_hooks.discarded(m_ledger.forget(oldKey));
             m_hooks.stripUnsent(marked.id, oldKey);
             Poll published = reset;
             published.resetting = marked.resetting; // until the caller has answered
@@ -222,10 +231,47 @@ void PollLifecycle::applyReset(const Poll &marked, Reply<Poll> reply)
 
 void PollLifecycle::endReset(const QString &pollId, quint64 serial)
 {
+    if (m_handshake)
+        QMetaObject::invokeMethod(m_handshake, [handshake = m_handshake, pollId, serial] {
+            handshake->finish(pollId, serial);
+        });
     const PollCatalog::Snapshot poll = m_catalog.snapshot(pollId);
     if (!poll || poll->resetting != serial)
         return;
     Poll ended = *poll;
     ended.resetting = 0;
     m_catalog.upsert(ended);
+}
+
+quint64 PollLifecycle::holdVotes(const QString &pollId)
+{
+    const PollCatalog::Snapshot poll = m_catalog.snapshot(pollId);
+    if (!poll || poll->resetting)
+        return 0;
+    Poll held = *poll;
+    held.resetting = ++m_lastResetSerial;
+    m_catalog.upsert(held);
+    return held.resetting;
+}
+
+void PollLifecycle::releaseVotes(const QString &pollId, quint64 serial, quint32 resets,
+                                 const QDateTime &resetAt)
+{
+    const PollCatalog::Snapshot poll = m_catalog.snapshot(pollId);
+    if (!poll || poll->resetting != serial)
+        return;
+    Poll released = *poll;
+    released.resetting = 0;
+    if (resets <= poll->resets) {
+        m_catalog.upsert(released); // aborted: the poll counts on as it did
+        return;
+    }
+    const QString oldKey = poll->countKey();
+    released.resets = resets;
+    released.resetAt = resetAt;
+    m_catalog.upsert(released);
+    m_hooks.discarded(m_ledger.forget(oldKey));
+    m_hooks.stripUnsent(pollId, oldKey);
+    m_hooks.shardsChanged();
+    Q_EMIT pollEvent(QStringLiteral("poll_updated"), released.toJson());
 }

@@ -11,6 +11,7 @@
 #include <functional>
 
 class Journal;
+class ResetHandshake;
 class PollCatalog;
 class ShardRouter;
 class VoteLedger;
@@ -34,6 +35,8 @@ public:
         // A change refused because the poll moved to another shard: adopts the move;
         // true when the poll lives on another shard of this instance now.
         std::function<bool(const TallyError &refusal, const QString &pollId)> adoptMoves;
+        // Accepted votes dropped unstored (ServerStats::votesDiscarded).
+        std::function<void(qint64 votes)> discarded;
     };
 
     PollLifecycle(PollCatalog &catalog, VoteLedger &ledger, ShardRouter &router, Journal *journal,
@@ -53,6 +56,17 @@ public:
     // poll the reset answered with; a later reset is left alone.
     void endReset(const QString &pollId, quint64 serial);
     void setWorkerThreads(const QList<QObject *> &workers);
+    // Redis shards: resets wait for every live instance (see ResetHandshake).
+    void setHandshake(ResetHandshake *handshake) { m_handshake = handshake; }
+
+    // Another instance's reset: refuses the poll's votes; the serial, or 0 when the poll
+    // is unknown or being reset here.
+    quint64 holdVotes(const QString &pollId);
+    // Ends holdVotes(); with a newer generation, the poll counts in it from now on.
+    void releaseVotes(const QString &pollId, quint64 serial, quint32 resets,
+                      const QDateTime &resetAt);
+    // Runs `done` once every vote acknowledged so far has been answered by its worker.
+    void afterPendingAcknowledgements(const std::function<void(bool)> &done);
 
 Q_SIGNALS:
     void pollEvent(const QString &type, const QJsonObject &poll);
@@ -62,14 +76,13 @@ private:
     void save(const Poll &changed, Reply<Poll> reply);
     // Timer: closes open polls whose close time has come.
     void closeDue();
-    // Runs `done` once every vote acknowledged so far has been answered by its worker.
-    void afterPendingAcknowledgements(const std::function<void(bool)> &done);
     void applyReset(const Poll &marked, Reply<Poll> reply);
 
     PollCatalog &m_catalog;
     VoteLedger &m_ledger;
     ShardRouter &m_router;
     Journal *m_journal; // optional, outlives this object
+    ResetHandshake *m_handshake = nullptr;
     Hooks m_hooks;
     QList<QPointer<QObject>> m_workerThreads;
     QSet<QString> m_closing; // polls whose timed close is being saved

@@ -201,6 +201,10 @@ void PubSubBridge::onMessage(const QByteArray &payload)
             counts.append(value.toInteger());
         m_ledger->setRemoteAccepted(source, it.key(), counts);
     }
+    if (const QJsonValue reset = message.value(QStringLiteral("reset")); reset.isObject()) {
+        m_storage->onResetMessage(reset.toObject());
+        return;
+    }
     const QString event = message.value(QStringLiteral("event")).toString();
     if (event.isEmpty())
         return;

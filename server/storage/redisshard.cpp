@@ -538,7 +538,7 @@ void RedisShard::publish(const QByteArray &channel, const QByteArray &message)
 }
 
 void RedisShard::applyBatch(const QString &instance, const QString &source, quint64 sequence,
-                            const PollCounts &counts, Reply<bool> done)
+                            const PollCounts &counts, Reply<qint64> done)
 {
     if (!m_connection || !m_connection->isConnected()) {
         QTimer::singleShot(0, this, [this, done] { done(unavailable()); });
@@ -583,9 +583,11 @@ void RedisShard::applyBatch(const QString &instance, const QString &source, quin
             done(MoveScripts::refusalOf(*reply, m_name));
             return;
         }
-        if (reply->integer == 1)
-            m_storedVotes += votes;
-        done(true);
+        // 1 + the votes left out for their poll's reset; 0: applied before.
+        const qint64 stale = std::max<qint64>(0, reply->integer - 1);
+        if (reply->integer >= 1)
+            m_storedVotes += votes - stale;
+        done(stale);
     });
 }
 

@@ -49,7 +49,7 @@ public:
     void restorePoll(const Poll &poll, Reply<bool> done) override;
     void readCounts(const QString &pollId, Reply<StoredCounts> done) override;
     void applyBatch(const QString &instance, const QString &source, quint64 sequence,
-                    const PollCounts &counts, Reply<bool> done) override;
+                    const PollCounts &counts, Reply<qint64> done) override;
     void appliedSequence(const QString &instance, Reply<quint64> done) override;
     void fenceSequence(const QString &instance, Reply<quint64> done) override;
     void claimVoter(const QString &pollId, const QString &voterId, Reply<bool> done) override;

@@ -58,9 +58,10 @@ public:
     }
     virtual void readCounts(const QString &pollId, Reply<StoredCounts> done) = 0;
     // Adds `counts` and records `sequence` as the instance's last applied batch, atomically.
-    // `source` names this run of the instance for other instances' bookkeeping.
+    // `source` names this run of the instance for other instances' bookkeeping. Answers
+    // how many of the votes were not counted because their poll was reset since.
     virtual void applyBatch(const QString &instance, const QString &source, quint64 sequence,
-                            const PollCounts &counts, Reply<bool> done) = 0;
+                            const PollCounts &counts, Reply<qint64> done) = 0;
     // Sends a message to other instances sharing this shard (no-op when none can).
     virtual void publish(const QByteArray &channel, const QByteArray &message)
     {

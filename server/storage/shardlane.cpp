@@ -140,9 +140,10 @@ void ShardLane::pump()
     }
     batch.sent = true;
     shard->applyBatch(
-        m_instanceId, m_source, sequence, batch.counts, [this](Outcome<bool> applied) {
+        m_instanceId, m_source, sequence, batch.counts, [this](Outcome<qint64> applied) {
             m_busy = false;
             if (applied) {
+                m_queue.front().stale = applied.value();
                 onApplied();
                 return;
             }

@@ -22,6 +22,7 @@ public:
         quint64 sequence = 0;
         PollCounts counts;
         qint64 votes = 0;
+        qint64 stale = 0; // of `votes`, left out by the shard: their poll was reset since
         quint64 flushId = 0;
         bool sent = false;         // its outcome may be on the shard
         bool checkApplied = false; // ask the shard before sending again

@@ -10,6 +10,8 @@
 #include "placementtracker.h"
 #include "shardmoves.h"
 #include "polllifecycle.h"
+#include "pubsubbridge.h"
+#include "resethandshake.h"
 #include "shardfactory.h"
 #include "shardlane.h"
 
@@ -43,9 +45,43 @@ StorageEngine::StorageEngine(const Config &config, const QString &instanceId, Po
                                      [this] { publishShardInfo(); },
                                      [this](const TallyError &refusal, const QString &pollId) {
                                          return m_moves->adoptMoves(refusal, pollId);
+                                     },
+                                     [this](qint64 votes) {
+                                         ServerStats::bump(m_stats.votesDiscarded, quint64(votes));
                                      }},
-                                    this))
+                                    this)),
+      m_handshake(new ResetHandshake(
+          instanceId, m_source, config.instanceLeaseMs(), config.resetTimeoutMs(),
+          {[this](const QString &pollId) { return m_lifecycle->holdVotes(pollId); },
+           [this](const QString &pollId, quint64 serial, quint32 resets, const QDateTime &resetAt) {
+               m_lifecycle->releaseVotes(pollId, serial, resets, resetAt);
+           },
+           [this](std::function<void(bool)> done) { m_lifecycle->afterPendingAcknowledgements(done); },
+           [this](const QString &shard, const QByteArray &message) {
+               publishOn(shard, PubSubBridge::Channel, message);
+           },
+           [this](const QString &shard, std::function<void(bool)> done) {
+               ShardLane *lane = laneNamed(shard);
+               if (!lane || !lane->ready) {
+                   done(false);
+                   return;
+               }
+               m_catalogSync->prepare(lane, true, [done](std::optional<TallyError> error, qint64) {
+                   done(!error);
+               });
+           },
+           [this](const QString &pollId) {
+               const PollCatalog::Snapshot poll = m_catalog.snapshot(pollId);
+               return poll && isShardReady(poll->shard);
+           }},
+          this))
 {
+    m_handshake->shardOf = [this](const QString &pollId) -> Shard * {
+        ShardLane *lane = laneFor(pollId);
+        return lane ? lane->shard : nullptr;
+    };
+    if (!config.redisNodes().isEmpty())
+        m_lifecycle->setHandshake(m_handshake);
     connect(m_catalogSync, &CatalogSync::pollEvent, this, &StorageEngine::pollEvent);
     connect(m_lifecycle, &PollLifecycle::pollEvent, this, &StorageEngine::pollEvent);
     connect(m_placements, &PlacementTracker::pollEvent, this, &StorageEngine::pollEvent);
@@ -129,8 +165,7 @@ void StorageEngine::openLane(ShardLane *lane)
 void StorageEngine::prepareLane(ShardLane *lane)
 {
     lane->preparing = true;
-    m_catalogSync->prepare(
-        lane, m_started, [this, lane](std::optional<TallyError> error, qint64 polls) {
+    const auto prepared = [this, lane](std::optional<TallyError> error, qint64 polls) {
             lane->preparing = false;
             if (error) {
                 // A Redis shard tries again when it is reached again; an embedded one cannot.
@@ -157,7 +192,15 @@ void StorageEngine::prepareLane(ShardLane *lane)
                                                  [](const auto &l) { return l->ready; }))
                 recoverDeferred();
             publishShardInfo();
-        });
+        };
+    // The lease comes first: a reset applied after it waits for this instance, one
+    // applied before it is in the polls loaded.
+    m_handshake->acquire(lane->shard, [this, lane, prepared](std::optional<TallyError> error) {
+        if (error)
+            prepared(error, 0);
+        else
+            m_catalogSync->prepare(lane, m_started, prepared);
+    });
 }
 
 void StorageEngine::checkStart()
@@ -254,6 +297,10 @@ void StorageEngine::finishStart()
     m_started = true;
     m_flushTimer->start();
     m_lifecycle->start();
+    QList<Shard *> shards;
+    for (const auto &lane : m_lanes)
+        shards.append(lane->shard);
+    m_handshake->start(shards);
     if (!m_config.redisNodes().isEmpty()) {
         // Other instances may create, close or delete polls on the same nodes.
         auto *refresh = new QTimer(this);
@@ -308,8 +355,11 @@ void StorageEngine::flush()
     // The flush id doubles as the journal epoch of the votes it takes.
     const quint64 flushId = m_nextFlushId++;
     // Votes of a deleted poll, or of a generation before the poll's last reset, go nowhere.
+    qint64 dropped = 0;
     const PollCounts taken = m_ledger.takeBuffered(
-        [this](const QString &key) { return isCurrentKey(key); }, m_nextFlushId);
+        [this](const QString &key) { return isCurrentKey(key); }, m_nextFlushId, &dropped);
+    if (dropped > 0)
+        ServerStats::bump(m_stats.votesDiscarded, quint64(dropped));
     enqueue(flushId, taken);
 }
 
@@ -371,7 +421,10 @@ void StorageEngine::connectLane(ShardLane *lane)
     });
     connect(lane, &ShardLane::batchApplied, this, [this](const ShardLane::Batch &batch) {
         m_ledger.confirmApplied(batch.counts);
-        ServerStats::bump(m_stats.votesFlushed, quint64(batch.votes));
+        // Votes the shard left out (their poll was reset since) are not stored.
+        ServerStats::bump(m_stats.votesFlushed, quint64(batch.votes - batch.stale));
+        if (batch.stale > 0)
+            ServerStats::bump(m_stats.votesDiscarded, quint64(batch.stale));
     });
     connect(lane, &ShardLane::batchStored, this, [this](quint64 flushId) {
         m_epochs->batchStored(flushId);
@@ -466,10 +519,12 @@ void StorageEngine::deletePoll(const QString &pollId, Reply<bool> reply)
                 if (--m_deleting[pollId] == 0)
                     m_deleting.remove(pollId);
                 if (deleted) {
+                    qint64 dropped = 0;
                     if (const PollCatalog::Snapshot gone = m_catalog.snapshot(pollId))
-                        m_ledger.forget(gone->countKey());
+                        dropped += m_ledger.forget(gone->countKey());
                     m_catalog.remove(pollId);
-                    m_ledger.forget(pollId);
+                    dropped += m_ledger.forget(pollId);
+                    ServerStats::bump(m_stats.votesDiscarded, quint64(dropped));
                     stripUnsent(pollId);
                     publishShardInfo();
                     Q_EMIT pollEvent(QStringLiteral("poll_deleted"),
@@ -496,8 +551,10 @@ void StorageEngine::stripUnsent(const QString &pollId, const QString &onlyKey)
 {
     for (const auto &lane : m_lanes) {
         const PollCounts dropped = lane->strip(pollId, onlyKey);
-        if (!dropped.isEmpty())
+        if (!dropped.isEmpty()) {
             m_ledger.abandon(dropped);
+            ServerStats::bump(m_stats.votesDiscarded, quint64(VoteCounts::total(dropped)));
+        }
     }
 }
 
@@ -615,7 +672,8 @@ void StorageEngine::checkDrained()
         if (!lane->idle())
             return;
     m_draining = false;
-    Q_EMIT drained();
+    // Stopped: resets elsewhere need not wait for this instance any more.
+    m_handshake->release([this] { Q_EMIT drained(); });
 }
 
 void StorageEngine::publishShardInfo()
@@ -644,6 +702,16 @@ void StorageEngine::publishShardInfo()
     }
     QMutexLocker locker(&m_infoMutex);
     m_info = info;
+}
+
+bool StorageEngine::isFenced(const QString &shardName) const
+{
+    return m_handshake->isFenced(shardName);
+}
+
+void StorageEngine::onResetMessage(const QJsonObject &message)
+{
+    m_handshake->onMessage(message);
 }
 
 bool StorageEngine::isShardReady(const QString &shardName) const

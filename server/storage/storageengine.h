@@ -29,6 +29,7 @@ class ShardLane;
 class PollLifecycle;
 class PlacementTracker;
 class ShardMoves;
+class ResetHandshake;
 
 // Owns every shard and runs on the storage thread: loads the catalog at start,
 // flushes buffered votes in per-shard batches (in order, retried with backoff until
@@ -108,6 +109,11 @@ public:
     void setSubscribed(const QString &shardName, bool subscribed);
     // Storage thread: false for a shard of this instance not reached yet (its polls unknown).
     bool isShardReady(const QString &shardName) const;
+    // Any thread: this instance may have lost its lease on the shard (see ResetHandshake);
+    // votes for the shard's polls are refused until it renewed it and re-read them.
+    bool isFenced(const QString &shardName) const;
+    // Storage thread: a reset handshake message from another instance.
+    void onResetMessage(const QJsonObject &message);
     QString instanceId() const { return m_instanceId; }
     // This run of the instance, as other instances know it.
     QString source() const { return m_source; }
@@ -162,6 +168,7 @@ private:
     CatalogSync *m_catalogSync;
     ShardMoves *m_moves;
     PollLifecycle *m_lifecycle;
+    ResetHandshake *m_handshake;
     QTimer *m_flushTimer = nullptr;
     QAtomicInt m_flushRequested = 0;
     quint64 m_nextFlushId = 1;

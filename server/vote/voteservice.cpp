@@ -111,6 +111,13 @@ Outcome<int> VoteService::judge(const PollCatalog::Snapshot &poll, const VoteReq
     // A reset is taking effect: this vote belongs to neither side of it yet.
     if (poll->resetting)
         return resetting(vote.pollId);
+    // Cut off from the poll's shard past its lease: a reset may have passed it by.
+    if (m_storage.isFenced(poll->shard))
+        return TallyError::unavailable(
+            QStringLiteral("shard_unavailable"),
+            QStringLiteral("This instance lost touch with shard %1 of poll '%2'; votes for it wait "
+                           "until it is back.")
+                .arg(poll->shard, vote.pollId));
     if (poll->oneVotePerVoter && vote.voterId.isEmpty())
         return TallyError::invalid(
             QStringLiteral("voter_id_required"),

@@ -4,6 +4,7 @@
 #include "redisnode.h"
 #include "shardtestkit.h"
 #include "tallyprocess.h"
+#include "tcpproxy.h"
 #include "wsclient.h"
 
 #include <QDateTime>
@@ -11,6 +12,7 @@
 #include <QJsonDocument>
 #include <QTemporaryDir>
 #include <QTest>
+#include <csignal>
 #include <memory>
 
 namespace {
@@ -41,6 +43,10 @@ private:
     static bool resultsBecome(HttpClient &client, const QString &pollId,
                               const QJsonObject &expected);
     static QUrl wsUrl(const TallyProcess &tally);
+    // Votes as a client that honours 503 poll_resetting does: sends it again until it
+    // is answered otherwise (a refused vote counts nowhere).
+    static HttpResponse voteUntilAnswered(HttpClient &client, const QString &pollId,
+                                          const QString &option);
 
     RedisNode m_first;
     RedisNode m_second;
@@ -49,6 +55,9 @@ private Q_SLOTS:
     void initTestCase();
     void resetOnEveryInstance();
     void resetWhileOtherInstanceIsKilled();
+    void resetIsExactOnInstanceCutOffFromPubSub();
+    void resetWaitsForEveryLiveInstance();
+    void instanceCutOffFromShardFencesItself();
     void timedCloseOnEveryInstance();
 };
 
@@ -86,6 +95,19 @@ bool TestPollCluster::resultsBecome(HttpClient &client, const QString &pollId,
         return true;
     qWarning("results of %s: %s", qPrintable(pollId), qPrintable(last.describe()));
     return false;
+}
+
+HttpResponse TestPollCluster::voteUntilAnswered(HttpClient &client, const QString &pollId,
+                                                const QString &option)
+{
+    HttpResponse response;
+    TestKit::waitFor(
+        [&] {
+            response = client.post(Api + QStringLiteral("/vote/") + pollId, single(option));
+            return !(response.status == 503 && response.errorCode() == u"poll_resetting");
+        },
+        10000);
+    return response;
 }
 
 QUrl TestPollCluster::wsUrl(const TallyProcess &tally)
@@ -198,6 +220,195 @@ void TestPollCluster::resetWhileOtherInstanceIsKilled()
     HttpClient clientB2(again->url());
     QVERIFY(resultsBecome(clientB2, QStringLiteral("crashy"), counts(0, 2)));
     QVERIFY(resultsBecome(clientA, QStringLiteral("crashy"), counts(0, 2)));
+}
+
+void TestPollCluster::resetIsExactOnInstanceCutOffFromPubSub()
+{
+    QTemporaryDir dirA, dirB;
+    const auto a = startInstance(QStringLiteral("deaf-a"), dirA.path());
+    // One worker whose buffer goes out every fifth vote: B's old votes wait in it.
+    const auto b = startInstance(QStringLiteral("deaf-b"), dirB.path(),
+                                 {QStringLiteral("--workers"), QStringLiteral("1"),
+                                  QStringLiteral("--batch-interval"), QStringLiteral("60"),
+                                  QStringLiteral("--batch-max-votes"), QStringLiteral("5")});
+    QVERIFY(a && b);
+    HttpClient clientA(a->url()), clientB(b->url());
+    VERIFY_STATUS(clientA.postJson(
+                      Api + QStringLiteral("/polls"),
+                      pollBody(QStringLiteral("deaf"), {QStringLiteral("x"), QStringLiteral("y")}),
+                      Admin),
+                  201);
+    QVERIFY(clientB
+                .waitFor(Api + QStringLiteral("/polls/deaf"),
+                         [](const HttpResponse &r) { return r.status == 200; })
+                .status == 200);
+    for (int i = 0; i < 3; ++i)
+        VERIFY_STATUS(clientB.post(Api + QStringLiteral("/vote/deaf"), single(QStringLiteral("A"))),
+                      202);
+    QVERIFY(resultsBecome(clientA, QStringLiteral("deaf"), counts(3, 0)));
+
+    // Every Pub/Sub subscription is cut: the instances subscribe again after a backoff,
+    // and whatever is published meanwhile never reaches them.
+    for (RedisNode *node : {&m_first, &m_second}) {
+        const RedisValue killed = node->command({"CLIENT", "KILL", "TYPE", "pubsub"});
+        QVERIFY2(!killed.isError() && killed.integer >= 2, qPrintable(killed.describe()));
+    }
+    const HttpResponse reset = clientA.post(Api + QStringLiteral("/polls/deaf/reset"), {}, Admin);
+    VERIFY_STATUS(reset, 200);
+    QCOMPARE(reset.json.value("resets").toInt(), 1);
+    // Acknowledged by B after the reset's answer: every one counts. (The second one
+    // fills B's buffer and sends it.)
+    for (int i = 0; i < 5; ++i)
+        VERIFY_STATUS(voteUntilAnswered(clientB, QStringLiteral("deaf"), QStringLiteral("B")), 202);
+    QVERIFY(resultsBecome(clientB, QStringLiteral("deaf"), counts(0, 5)));
+    QVERIFY(resultsBecome(clientA, QStringLiteral("deaf"), counts(0, 5)));
+    QMap<QByteArray, QByteArray> stored = m_first.hgetall("poll:deaf");
+    stored.insert(m_second.hgetall("poll:deaf"));
+    QCOMPARE(stored, (QMap<QByteArray, QByteArray>{{"B", "5"}}));
+    // B accounts for each vote it acknowledged: stored, or discarded by the reset.
+    QVERIFY(TestKit::waitFor([&] {
+        const HttpResponse stats = clientB.get(Api + QStringLiteral("/stats"));
+        return statValue(stats, QStringLiteral("votes"), QStringLiteral("flushed")) == 5;
+    }));
+    const HttpResponse stats = clientB.get(Api + QStringLiteral("/stats"));
+    QCOMPARE(statValue(stats, QStringLiteral("votes"), QStringLiteral("accepted")), 8);
+    QCOMPARE(statValue(stats, QStringLiteral("votes"), QStringLiteral("discarded")), 3);
+}
+
+void TestPollCluster::resetWaitsForEveryLiveInstance()
+{
+    QTemporaryDir dirA, dirB, dirC;
+    // The reset gives up well before a paused instance's lease runs out.
+    const QStringList quick{QStringLiteral("--instance-lease"), QStringLiteral("4"),
+                            QStringLiteral("--reset-timeout"), QStringLiteral("1")};
+    const auto a = startInstance(QStringLiteral("live-a"), dirA.path(), quick);
+    const auto b = startInstance(QStringLiteral("live-b"), dirB.path(), quick);
+    QVERIFY(a && b);
+    HttpClient clientA(a->url()), clientB(b->url());
+    VERIFY_STATUS(clientA.postJson(
+                      Api + QStringLiteral("/polls"),
+                      pollBody(QStringLiteral("live"), {QStringLiteral("x"), QStringLiteral("y")}),
+                      Admin),
+                  201);
+    QVERIFY(clientB
+                .waitFor(Api + QStringLiteral("/polls/live"),
+                         [](const HttpResponse &r) { return r.status == 200; })
+                .status == 200);
+    VERIFY_STATUS(clientB.post(Api + QStringLiteral("/vote/live"), single(QStringLiteral("A"))),
+                  202);
+    QVERIFY(resultsBecome(clientA, QStringLiteral("live"), counts(1, 0)));
+
+    // B is up (its lease on the shards stands) but answers nothing: the reset cannot
+    // know that B counts anew, so it fails, and changes nothing.
+    QCOMPARE(::kill(pid_t(b->pid()), SIGSTOP), 0);
+    const HttpResponse refused = clientA.post(Api + QStringLiteral("/polls/live/reset"), {}, Admin);
+    QCOMPARE(::kill(pid_t(b->pid()), SIGCONT), 0);
+    VERIFY_STATUS(refused, 503);
+    QCOMPARE(refused.errorCode(), QStringLiteral("reset_incomplete"));
+    QVERIFY2(refused.body.contains("live-b"), refused.body.constData());
+    QVERIFY(!refused.header("retry-after").isEmpty());
+    QCOMPARE(clientA.get(Api + QStringLiteral("/polls/live")).json.value("resets").toInt(), 0);
+    QVERIFY(resultsBecome(clientB, QStringLiteral("live"), counts(1, 0)));
+    VERIFY_STATUS(clientB.post(Api + QStringLiteral("/vote/live"), single(QStringLiteral("A"))),
+                  202);
+    // Tried again with B answering: it counts anew at once.
+    VERIFY_STATUS(clientA.post(Api + QStringLiteral("/polls/live/reset"), {}, Admin), 200);
+    VERIFY_STATUS(voteUntilAnswered(clientB, QStringLiteral("live"), QStringLiteral("B")), 202);
+    QVERIFY(resultsBecome(clientA, QStringLiteral("live"), counts(0, 1)));
+
+    // A killed instance holds resets up only until its lease runs out; one that
+    // starts reads the poll's generation as it loads the poll.
+    b->kill();
+    const HttpResponse afterKill =
+        clientA.post(Api + QStringLiteral("/polls/live/reset"), {}, Admin);
+    if (afterKill.status == 503)
+        QCOMPARE(afterKill.errorCode(), QStringLiteral("reset_incomplete"));
+    else
+        VERIFY_STATUS(afterKill, 200);
+    const HttpResponse done = clientA.waitFor(
+        Api + QStringLiteral("/polls/live"),
+        [&](const HttpResponse &r) {
+            if (r.json.value("resets").toInt() == 3)
+                return true;
+            clientA.post(Api + QStringLiteral("/polls/live/reset"), {}, Admin);
+            return false;
+        },
+        20000);
+    QCOMPARE(done.json.value("resets").toInt(), 3);
+    const auto c = startInstance(QStringLiteral("live-c"), dirC.path(), quick);
+    QVERIFY(c);
+    HttpClient clientC(c->url());
+    VERIFY_STATUS(clientC.post(Api + QStringLiteral("/vote/live"), single(QStringLiteral("A"))),
+                  202);
+    QVERIFY(resultsBecome(clientA, QStringLiteral("live"), counts(1, 0)));
+    QVERIFY(resultsBecome(clientC, QStringLiteral("live"), counts(1, 0)));
+}
+
+void TestPollCluster::instanceCutOffFromShardFencesItself()
+{
+    // B reaches the first node through a proxy that can cut it off; A reaches it directly.
+    TcpProxy proxy(m_first.port());
+    QVERIFY(proxy.listen());
+    const QString second = QStringLiteral("two=") + m_second.url();
+    const QStringList common{QStringLiteral("--admin-token"),    QString::fromLatin1(Token),
+                             QStringLiteral("--instance-lease"), QStringLiteral("2"),
+                             QStringLiteral("--reset-timeout"),  QStringLiteral("1")};
+    TallyProcess a(QStringList{QStringLiteral("--redis-nodes"),
+                               QStringLiteral("one=") + m_first.url() + u',' + second,
+                               QStringLiteral("--instance-id"), QStringLiteral("fence-a")} +
+                   common);
+    TallyProcess b(QStringList{QStringLiteral("--redis-nodes"),
+                               QStringLiteral("one=") + proxy.url() + u',' + second,
+                               QStringLiteral("--instance-id"), QStringLiteral("fence-b")} +
+                   common);
+    QVERIFY2(a.start(), qPrintable(a.diagnostics()));
+    QVERIFY2(b.start(), qPrintable(b.diagnostics()));
+    HttpClient clientA(a.url()), clientB(b.url());
+    const QString id = idsOn({QStringLiteral("one"), QStringLiteral("two")}, QStringLiteral("one"),
+                             QStringLiteral("fence"), 1)
+                           .constFirst();
+    VERIFY_STATUS(clientA.postJson(Api + QStringLiteral("/polls"),
+                                   pollBody(id, {QStringLiteral("x"), QStringLiteral("y")}), Admin),
+                  201);
+    QVERIFY(clientB
+                .waitFor(Api + QStringLiteral("/polls/") + id,
+                         [](const HttpResponse &r) { return r.status == 200; })
+                .status == 200);
+    VERIFY_STATUS(clientB.post(Api + QStringLiteral("/vote/") + id, single(QStringLiteral("A"))),
+                  202);
+
+    // Cut off past its lease, B refuses the poll's votes rather than count them in a
+    // generation that a reset elsewhere may leave meanwhile.
+    proxy.setCut(true);
+    HttpResponse refused;
+    QVERIFY(TestKit::waitFor([&] {
+        refused = clientB.post(Api + QStringLiteral("/vote/") + id, single(QStringLiteral("A")));
+        return refused.status == 503;
+    }));
+    QCOMPARE(refused.errorCode(), QStringLiteral("shard_unavailable"));
+    // Its lease runs out: A's reset goes ahead without it.
+    HttpResponse reset;
+    QVERIFY(TestKit::waitFor([&] {
+        reset = clientA.post(Api + QStringLiteral("/polls/") + id + QStringLiteral("/reset"), {},
+                             Admin);
+        return reset.status != 503 || reset.errorCode() != u"reset_incomplete";
+    }));
+    VERIFY_STATUS(reset, 200);
+    VERIFY_STATUS(clientB.post(Api + QStringLiteral("/vote/") + id, single(QStringLiteral("A"))),
+                  503);
+
+    // Back, B reads the poll's generation again before it takes votes: they count.
+    proxy.setCut(false);
+    HttpResponse counted;
+    QVERIFY(TestKit::waitFor([&] {
+        counted = clientB.post(Api + QStringLiteral("/vote/") + id, single(QStringLiteral("B")));
+        return counted.status != 503;
+    }));
+    VERIFY_STATUS(counted, 202);
+    VERIFY_STATUS(clientB.post(Api + QStringLiteral("/vote/") + id, single(QStringLiteral("B"))),
+                  202);
+    QVERIFY(resultsBecome(clientB, id, counts(0, 2)));
+    QVERIFY(resultsBecome(clientA, id, counts(0, 2)));
 }
 
 void TestPollCluster::timedCloseOnEveryInstance()

@@ -76,6 +76,15 @@ public:
         m_dropBudget = count;
     }
     int dropped() const { return m_dropped; }
+    void setCut(bool cut)
+    {
+        m_cut = cut;
+        if (cut)
+            for (const auto &link : m_links) {
+                link->client->abort();
+                link->server->abort();
+            }
+    }
     int subscribers() const
     {
         int count = 0;
@@ -100,6 +109,11 @@ private:
     void accept()
     {
         while (QTcpSocket *client = m_server.nextPendingConnection()) {
+            if (m_cut) {
+                client->abort();
+                client->deleteLater();
+                continue;
+            }
             auto link = std::make_unique<Link>();
             link->client = client;
             client->setParent(this);
@@ -162,6 +176,7 @@ private:
     QByteArray m_dropMarker;
     int m_dropBudget = 0;
     int m_dropped = 0;
+    bool m_cut = false;
 };
 
 TcpProxy::TcpProxy(quint16 targetPort)
@@ -219,4 +234,10 @@ int TcpProxy::subscribers() const
     QMetaObject::invokeMethod(
         m_relay, [&] { count = m_relay->subscribers(); }, Qt::BlockingQueuedConnection);
     return count;
+}
+
+void TcpProxy::setCut(bool cut)
+{
+    QMetaObject::invokeMethod(
+        m_relay, [&] { m_relay->setCut(cut); }, Qt::BlockingQueuedConnection);
 }

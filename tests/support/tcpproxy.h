@@ -31,6 +31,9 @@ public:
     int dropped() const;
     // Subscribed connections still open.
     int subscribers() const;
+    // Cut: every connection is closed and new ones are closed at once, as when the node
+    // is unreachable for the client; false lets connections through again.
+    void setCut(bool cut);
 
 private:
     class Relay;
