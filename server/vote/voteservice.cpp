@@ -58,6 +58,46 @@ void VoteService::cast(const QString &client, const Reader &read, Done finish) c
         acknowledge(recorded.journalSequence, recorded.outcome, done);
 }
 
+void VoteService::castEach(const QString &client, const QList<VoteRequest> &votes,
+                           EachDone each) const
+{
+    const auto report = [stats = &m_stats, each = std::move(each)](qsizetype index,
+                                                                   Outcome<int> outcome) {
+        if (!outcome && outcome.error().kind != TallyError::Kind::RateLimited)
+            stats->rejectVote(outcome.error().code);
+        each(index, std::move(outcome));
+    };
+    const int wanted = int(votes.size());
+    qint64 retryMs = 0;
+    const int granted = m_budget ? m_budget->takeVotes(client, wanted, &retryMs) : wanted;
+    QList<QPair<qsizetype, int>> counted;
+    quint64 lastSequence = 0;
+    for (qsizetype i = 0; i < votes.size(); ++i) {
+        if (i >= granted) {
+            report(i, TallyError::rateLimited(client, retryMs));
+            continue;
+        }
+        const Recorded recorded = record(votes.at(i), VoterClaim::Needed);
+        if (!recorded.outcome) {
+            report(i, recorded.outcome.error());
+        } else if (recorded.needsClaim) {
+            VoteRequest claiming = votes.at(i);
+            claiming.claimedGeneration = recorded.generation;
+            claimThenRecord(claiming,
+                            [report, i](Outcome<int> outcome) { report(i, std::move(outcome)); });
+        } else {
+            counted.append({i, recorded.outcome.value()});
+            lastSequence = std::max(lastSequence, recorded.journalSequence);
+        }
+    }
+    if (counted.isEmpty())
+        return;
+    m_durable->after(lastSequence, [report, counted] {
+        for (const auto &[index, option] : counted)
+            report(index, option);
+    });
+}
+
 void VoteService::claimThenRecord(const VoteRequest &vote, Done done) const
 {
     // Everything that can refuse the vote was checked; only now is its voter recorded.
