@@ -33,7 +33,8 @@ void VoteController::vote(const HttpExchange &exchange, const QString &pollId) c
 {
     // The options as sent in `option_ids`, echoed in the answer (empty for `option_id`).
     auto chosen = std::make_shared<QStringList>();
-    const auto read = [this, exchange, pollId, chosen]() -> Outcome<VoteRequest> {
+    // cast() runs `read` before it returns: the exchange need not be copied into it.
+    const auto read = [this, &exchange, &pollId, &chosen]() -> Outcome<VoteRequest> {
         const Outcome<QJsonObject> body =
             JsonBody::parse(exchange, m_config.maxBodyBytes());
         if (!body)

@@ -9,6 +9,7 @@
 #include "votebudget.h"
 
 #include <QPointer>
+#include <span>
 
 VoteService::VoteService(const Config &config, const PollCatalog &catalog, VoteLedger &ledger,
                          StorageEngine &storage, ServerStats &stats, Journal *journal,
@@ -132,22 +133,26 @@ void VoteService::claimThenRecord(const VoteRequest &vote, Done done) const
 
 Outcome<int> VoteService::judge(const PollCatalog::Snapshot &poll, const VoteRequest &vote) const
 {
-    const QStringList chosen = vote.chosen();
+    // The options chosen, without building vote.chosen()'s list for the common single one.
+    const QStringView single = vote.optionId;
+    const std::span<const QString> several(vote.optionIds.constData(), vote.optionIds.size());
+    const qsizetype chosenCount = several.empty() ? 1 : qsizetype(several.size());
     Outcome<int> option = 0;
-    for (const QString &optionId : chosen) {
+    for (qsizetype i = 0; i < chosenCount; ++i) {
+        const QStringView optionId = several.empty() ? single : QStringView(several[size_t(i)]);
         const Outcome<int> checked = PollCatalog::validateVote(poll, vote.pollId, optionId);
         if (!checked)
             return checked;
-        if (&optionId == &chosen.constFirst())
+        if (i == 0)
             option = checked;
     }
-    if (chosen.size() > poll->maxChoices)
+    if (chosenCount > poll->maxChoices)
         return TallyError::invalid(
             QStringLiteral("too_many_choices"),
             QStringLiteral("Poll '%1' takes at most %2 option(s) per vote; this vote chose %3.")
                 .arg(vote.pollId)
                 .arg(poll->maxChoices)
-                .arg(chosen.size()));
+                .arg(chosenCount));
     // A reset is taking effect: this vote belongs to neither side of it yet.
     if (poll->resetting)
         return resetting(vote.pollId);

@@ -122,6 +122,8 @@ void LiveSession::onText(const QString &text)
     m_lastHeard.restart();
     // The common plain vote without QJsonDocument, cast with the votes that came with it.
     if (std::optional<PlainVotes::Frame> frame = PlainVotes::voteFrame(text)) {
+        if (m_pendingVotes.isEmpty())
+            m_pendingVotes.reserve(64);
         m_pendingVotes.append(std::move(*frame));
         if (m_pendingVotes.size() >= MaxVoteBatch)
             castPendingVotes();
