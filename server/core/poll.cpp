@@ -17,6 +17,12 @@ bool Poll::isOpenAt(const QDateTime &now) const
     return open && (!closesAt.isValid() || now < closesAt);
 }
 
+bool Poll::isOpen() const
+{
+    // The clock is read only for a poll that has a close time (every vote asks).
+    return open && (!closesAt.isValid() || QDateTime::currentDateTimeUtc() < closesAt);
+}
+
 bool Poll::resultsVisible() const
 {
     return visibility == Visibility::Always || (visibility == Visibility::AfterClose && !isOpen());

@@ -55,7 +55,7 @@ struct Poll {
     bool multipleChoice() const { return maxChoices > 1; }
     // Open for votes at `now`: not closed, and its close time (if any) not reached.
     bool isOpenAt(const QDateTime &now) const;
-    bool isOpen() const { return isOpenAt(QDateTime::currentDateTimeUtc()); }
+    bool isOpen() const;
     // Whether anyone (not only administrators) may see the counts now.
     bool resultsVisible() const;
     QString status() const { return isOpen() ? QStringLiteral("open") : QStringLiteral("closed"); }

@@ -9,6 +9,13 @@ bool JsonBody::isJsonMediaType(const QByteArray &contentType)
 
 Outcome<QJsonObject> JsonBody::parse(const HttpExchange &exchange, int maxBytes)
 {
+    if (std::optional<TallyError> refused = check(exchange, maxBytes))
+        return *refused;
+    return RequestParser::parseObject(exchange.body());
+}
+
+std::optional<TallyError> JsonBody::check(const HttpExchange &exchange, int maxBytes)
+{
     bool declared = false;
     const qint64 contentLength = exchange.header(QByteArrayLiteral("Content-Length")).toLongLong(&declared);
     if (exchange.body().size() > maxBytes || (declared && contentLength > maxBytes))
@@ -21,5 +28,5 @@ Outcome<QJsonObject> JsonBody::parse(const HttpExchange &exchange, int maxBytes)
                               ? QStringLiteral("Send the body as JSON with 'Content-Type: application/json'.")
                               : QStringLiteral("Content-Type '%1' is not supported; send application/json.")
                                     .arg(QString::fromLatin1(contentType.left(100)))};
-    return RequestParser::parseObject(exchange.body());
+    return std::nullopt;
 }

@@ -1,5 +1,6 @@
 #include "resultcontroller.h"
 #include "core/config.h"
+#include "resultreply.h"
 #include "routepolicy.h"
 #include "vote/resultservice.h"
 
@@ -33,7 +34,8 @@ void ResultController::results(const HttpExchange &exchange, const QString &poll
     }
     m_results.read(pollId, m_thread, [exchange, pollId](Outcome<ResultService::Results> read) {
         if (read)
-            exchange.replyJson(HttpExchange::Status::Ok, ResultService::json(pollId, read.value()));
+            exchange.replyRaw(HttpExchange::Status::Ok, QByteArrayLiteral("application/json"),
+                              ResultReply::encode(pollId, read.value()));
         else
             exchange.replyError(read.error());
     });

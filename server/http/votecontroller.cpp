@@ -1,9 +1,10 @@
 #include "votecontroller.h"
 #include "bulkreply.h"
 #include "core/config.h"
+#include "core/plainvotes.h"
 #include "core/pollcatalog.h"
-#include "jsonbody.h"
 #include "guard/requestguard.h"
+#include "jsonbody.h"
 #include "jsontext.h"
 #include "vote/voteservice.h"
 
@@ -32,7 +33,8 @@ void VoteController::vote(const HttpExchange &exchange, const QString &pollId) c
 {
     // The options as sent in `option_ids`, echoed in the answer (empty for `option_id`).
     auto chosen = std::make_shared<QStringList>();
-    const auto read = [this, exchange, pollId, chosen]() -> Outcome<VoteRequest> {
+    // cast() runs `read` before it returns: the exchange need not be copied into it.
+    const auto read = [this, &exchange, &pollId, &chosen]() -> Outcome<VoteRequest> {
         const Outcome<QJsonObject> body =
             JsonBody::parse(exchange, m_config.maxBodyBytes());
         if (!body)
@@ -74,8 +76,14 @@ void VoteController::bulk(const HttpExchange &exchange) const
 {
     using Items = QList<Outcome<VoteRequest>>;
     const auto read = [&]() -> Outcome<Items> {
-        const Outcome<QJsonObject> body =
-            JsonBody::parse(exchange, VoteService::bulkBodyBytes(m_config));
+        const int maxBytes = int(VoteService::bulkBodyBytes(m_config));
+        if (std::optional<TallyError> refused = JsonBody::check(exchange, maxBytes))
+            return *refused;
+        // The common plain body without QJsonDocument; anything else the ordinary way.
+        if (std::optional<Items> plain =
+                PlainVotes::bulk(exchange.body(), VoteService::MaxBulkVotes))
+            return std::move(*plain);
+        const Outcome<QJsonObject> body = RequestParser::parseObject(exchange.body());
         if (!body)
             return body.error();
         const QJsonValue votes = body.value().value(QStringLiteral("votes"));

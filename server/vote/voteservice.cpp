@@ -9,6 +9,7 @@
 #include "votebudget.h"
 
 #include <QPointer>
+#include <span>
 
 VoteService::VoteService(const Config &config, const PollCatalog &catalog, VoteLedger &ledger,
                          StorageEngine &storage, ServerStats &stats, Journal *journal,
@@ -58,6 +59,46 @@ void VoteService::cast(const QString &client, const Reader &read, Done finish) c
         acknowledge(recorded.journalSequence, recorded.outcome, done);
 }
 
+void VoteService::castEach(const QString &client, const QList<VoteRequest> &votes,
+                           EachDone each) const
+{
+    const auto report = [stats = &m_stats, each = std::move(each)](qsizetype index,
+                                                                   Outcome<int> outcome) {
+        if (!outcome && outcome.error().kind != TallyError::Kind::RateLimited)
+            stats->rejectVote(outcome.error().code);
+        each(index, std::move(outcome));
+    };
+    const int wanted = int(votes.size());
+    qint64 retryMs = 0;
+    const int granted = m_budget ? m_budget->takeVotes(client, wanted, &retryMs) : wanted;
+    QList<QPair<qsizetype, int>> counted;
+    quint64 lastSequence = 0;
+    for (qsizetype i = 0; i < votes.size(); ++i) {
+        if (i >= granted) {
+            report(i, TallyError::rateLimited(client, retryMs));
+            continue;
+        }
+        const Recorded recorded = record(votes.at(i), VoterClaim::Needed);
+        if (!recorded.outcome) {
+            report(i, recorded.outcome.error());
+        } else if (recorded.needsClaim) {
+            VoteRequest claiming = votes.at(i);
+            claiming.claimedGeneration = recorded.generation;
+            claimThenRecord(claiming,
+                            [report, i](Outcome<int> outcome) { report(i, std::move(outcome)); });
+        } else {
+            counted.append({i, recorded.outcome.value()});
+            lastSequence = std::max(lastSequence, recorded.journalSequence);
+        }
+    }
+    if (counted.isEmpty())
+        return;
+    m_durable->after(lastSequence, [report, counted] {
+        for (const auto &[index, option] : counted)
+            report(index, option);
+    });
+}
+
 void VoteService::claimThenRecord(const VoteRequest &vote, Done done) const
 {
     // Everything that can refuse the vote was checked; only now is its voter recorded.
@@ -92,22 +133,26 @@ void VoteService::claimThenRecord(const VoteRequest &vote, Done done) const
 
 Outcome<int> VoteService::judge(const PollCatalog::Snapshot &poll, const VoteRequest &vote) const
 {
-    const QStringList chosen = vote.chosen();
+    // The options chosen, without building vote.chosen()'s list for the common single one.
+    const QStringView single = vote.optionId;
+    const std::span<const QString> several(vote.optionIds.constData(), vote.optionIds.size());
+    const qsizetype chosenCount = several.empty() ? 1 : qsizetype(several.size());
     Outcome<int> option = 0;
-    for (const QString &optionId : chosen) {
+    for (qsizetype i = 0; i < chosenCount; ++i) {
+        const QStringView optionId = several.empty() ? single : QStringView(several[size_t(i)]);
         const Outcome<int> checked = PollCatalog::validateVote(poll, vote.pollId, optionId);
         if (!checked)
             return checked;
-        if (&optionId == &chosen.constFirst())
+        if (i == 0)
             option = checked;
     }
-    if (chosen.size() > poll->maxChoices)
+    if (chosenCount > poll->maxChoices)
         return TallyError::invalid(
             QStringLiteral("too_many_choices"),
             QStringLiteral("Poll '%1' takes at most %2 option(s) per vote; this vote chose %3.")
                 .arg(vote.pollId)
                 .arg(poll->maxChoices)
-                .arg(chosen.size()));
+                .arg(chosenCount));
     // A reset is taking effect: this vote belongs to neither side of it yet.
     if (poll->resetting)
         return resetting(vote.pollId);

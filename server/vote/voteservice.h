@@ -58,6 +58,14 @@ public:
     // vote; it turns what the transport received into a vote or the reason it is none.
     void cast(const QString &client, const Reader &read, Done done) const;
 
+    // Votes of `client` that arrived together (pipelined WebSocket messages), each as
+    // read: as many cast() calls in a row, with one budget take, and the acknowledgements
+    // of the votes counted here released together once the last of them is durable.
+    // `each` runs once per vote with its index, in order among those refused at once
+    // and among those acknowledged together.
+    using EachDone = std::function<void(qsizetype index, Outcome<int>)>;
+    void castEach(const QString &client, const QList<VoteRequest> &votes, EachDone each) const;
+
     // A bulk request from `client`: `items` is the list of votes as read, or why the
     // request holds none. Costs one token per item (at least one per request): when no
     // token is left the whole request is refused (rate_limited); when some are, the

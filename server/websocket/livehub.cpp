@@ -151,6 +151,17 @@ void LiveHub::castVote(const QString &client, const QJsonObject &message,
     });
 }
 
+void LiveHub::castVotes(const QString &client, const QList<VoteRequest> &votes,
+                        std::function<void(qsizetype, std::optional<TallyError>)> each) const
+{
+    m_votes->castEach(client, votes, [each = std::move(each)](qsizetype index, Outcome<int> cast) {
+        if (cast)
+            each(index, std::nullopt);
+        else
+            each(index, cast.error());
+    });
+}
+
 void LiveHub::recordSendQueue(qint64 bytes) const
 {
     m_feed->recordSendQueue(bytes);

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "core/periodic.h"
+#include "core/requestparser.h"
 #include "core/tallyerror.h"
 #include "live/livereceiver.h"
 
@@ -52,6 +53,10 @@ public:
     // mode) or refused.
     void castVote(const QString &client, const QJsonObject &message,
                   std::function<void(std::optional<TallyError>)> done) const;
+    // Casts votes of `client` that arrived together (see VoteService::castEach); `each`
+    // runs once per vote with its index.
+    void castVotes(const QString &client, const QList<VoteRequest> &votes,
+                   std::function<void(qsizetype, std::optional<TallyError>)> each) const;
 
     // A session silent for this long is closed (each session keeps its own deadline);
     // every session is pinged at a third of it, at most every 25 s.

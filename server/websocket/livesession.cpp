@@ -120,6 +120,18 @@ void LiveSession::error(const QJsonValue &ref, const QString &code, const QStrin
 void LiveSession::onText(const QString &text)
 {
     m_lastHeard.restart();
+    // The common plain vote without QJsonDocument, cast with the votes that came with it.
+    if (std::optional<PlainVotes::Frame> frame = PlainVotes::voteFrame(text)) {
+        if (m_pendingVotes.isEmpty())
+            m_pendingVotes.reserve(64);
+        m_pendingVotes.append(std::move(*frame));
+        if (m_pendingVotes.size() >= MaxVoteBatch)
+            castPendingVotes();
+        else if (m_pendingVotes.size() == 1)
+            QMetaObject::invokeMethod(this, &LiveSession::castPendingVotes, Qt::QueuedConnection);
+        return;
+    }
+    castPendingVotes();
     QJsonParseError parseError;
     const QJsonDocument document = QJsonDocument::fromJson(text.toUtf8(), &parseError);
     if (parseError.error != QJsonParseError::NoError || !document.isObject()) {
@@ -153,6 +165,28 @@ void LiveSession::onText(const QString &text)
               QStringLiteral("Unknown message type '%1'; use subscribe, unsubscribe, vote or ping.")
                   .arg(type.left(40)));
     }
+}
+
+void LiveSession::castPendingVotes()
+{
+    if (m_pendingVotes.isEmpty())
+        return;
+    const QList<PlainVotes::Frame> frames = std::exchange(m_pendingVotes, {});
+    QList<VoteRequest> votes;
+    votes.reserve(frames.size());
+    for (const PlainVotes::Frame &frame : frames)
+        votes.append(frame.vote);
+    QPointer<LiveSession> self(this);
+    m_hub->castVotes(
+        m_client, votes, [self, frames](qsizetype index, std::optional<TallyError> failure) {
+            if (!self)
+                return;
+            const PlainVotes::Frame &frame = frames.at(index);
+            if (failure)
+                self->error(frame.ref, failure->code, failure->message, failure->retryAfterSeconds);
+            else
+                self->sendMessage(PlainVotes::ack(frame));
+        });
 }
 
 void LiveSession::subscribe(const QJsonObject &message, bool on)

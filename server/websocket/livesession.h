@@ -1,5 +1,6 @@
 #pragma once
 
+#include "core/plainvotes.h"
 #include "protocol/protocol.h"
 
 #include <QElapsedTimer>
@@ -52,6 +53,10 @@ Q_SIGNALS:
 
 private:
     void onText(const QString &text);
+    // Casts the plain vote messages read since the last call, together (see
+    // VoteService::castEach); runs once the messages that arrived with them are read,
+    // and before any other message is handled, so answers keep their order.
+    void castPendingVotes();
     void reply(const QJsonObject &message);
     // `retryAfterSeconds` > 0 adds "retry_after" (seconds), as Retry-After does over REST.
     void error(const QJsonValue &ref, const QString &code, const QString &message,
@@ -73,4 +78,7 @@ private:
     QTimer *m_idleTimer;
     bool m_closing = false;
     bool m_abortArmed = false;
+    QList<PlainVotes::Frame> m_pendingVotes;
+    // Votes cast together at most: a bound on the work of one event-loop turn.
+    static constexpr int MaxVoteBatch = 512;
 };

@@ -88,6 +88,7 @@ private slots:
     // Unit level.
     void crc32KnownValues();
     void voteRecordRoundTrip();
+    void asciiVoteRecordBytes();
     void manifestAndMarkerRoundTrip();
     void readStopsAtCorruptedByte();
     void readStopsAtTruncatedRecord();
@@ -154,6 +155,25 @@ void JournalRecoveryTest::voteRecordRoundTrip()
     offset = 0;
     QCOMPARE(JournalRecord::read(JournalRecord::vote(QStringLiteral("x"), 0), &offset)->votes,
              qint64(1));
+}
+
+void JournalRecoveryTest::asciiVoteRecordBytes()
+{
+    // An ASCII id takes the one-allocation writer: the bytes of the general layout,
+    // [u32 length][u32 crc32][type 1, option, u64 votes, u16 id length, id].
+    const auto framed = [](const QByteArray &payload) {
+        QByteArray out(8, '\0');
+        qToLittleEndian(quint32(payload.size()), out.data());
+        qToLittleEndian(JournalRecord::crc32(payload), out.data() + 4);
+        return out + payload;
+    };
+    QCOMPARE(JournalRecord::vote(QStringLiteral("poll-7"), 3, 5),
+             framed(QByteArray::fromHex("010305000000000000000600") + "poll-7"));
+    QCOMPARE(JournalRecord::vote(QString(), 0),
+             framed(QByteArray::fromHex("010001000000000000000000")));
+    QCOMPARE(JournalRecord::vote(QStringLiteral("7") + QChar(0x1e) + QStringLiteral("2"), 9),
+             framed(QByteArray::fromHex("01090100000000000000030037") + "\x1e"
+                                                                        "2"));
 }
 
 void JournalRecoveryTest::manifestAndMarkerRoundTrip()

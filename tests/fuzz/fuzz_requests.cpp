@@ -3,13 +3,15 @@
 // messages (the same steps LiveSession::onText takes before it needs a hub), Redis node
 // lists and ring lookups, and the bytes of a connection as ConnectionGuard frames them
 // (whole stream vs. arbitrary segmentation) with each framed request as the lean path
-// reads it, and single request heads. The first input
+// reads it, and single request heads. Plain bulk bodies and vote messages read by
+// PlainVotes must read as the ordinary QJsonDocument path reads them. The first input
 // byte picks the target; the rest is the input.
 //
 // Besides crashes and sanitizer reports, each target checks the promises its callers
 // rely on (e.g. a parsed poll id is always valid) and traps when one is broken.
 #include "core/config.h"
 #include "core/hashring.h"
+#include "core/plainvotes.h"
 #include "core/poll.h"
 #include "core/requestparser.h"
 #include "http/jsonbody.h"
@@ -76,8 +78,58 @@ void vote(const QByteArray &input)
     checkVote(RequestParser::parseVote(pollId, body.value()));
 }
 
+bool sameVote(const VoteRequest &a, const VoteRequest &b)
+{
+    return a.pollId == b.pollId && a.optionId == b.optionId && a.voterId == b.voterId &&
+           a.optionIds == b.optionIds;
+}
+
+// PlainVotes reads a bulk body only when the ordinary reading (VoteController::bulk)
+// accepts it too, with the same votes.
+void plainBulk(const QByteArray &input)
+{
+    const auto plain = PlainVotes::bulk(input, 1000);
+    if (!plain)
+        return;
+    const Outcome<QJsonObject> body = RequestParser::parseObject(input);
+    check(bool(body));
+    check(body.value().size() == 1);
+    const QJsonValue votes = body.value().value(QStringLiteral("votes"));
+    check(votes.isArray());
+    const QJsonArray array = votes.toArray();
+    check(array.size() == plain->size() && array.size() <= 1000);
+    for (qsizetype i = 0; i < array.size(); ++i) {
+        const Outcome<VoteRequest> ordinary = RequestParser::parseBulkItem(array.at(i));
+        check(bool(ordinary) && bool(plain->at(i)));
+        check(sameVote(ordinary.value(), plain->at(i).value()));
+    }
+}
+
+// PlainVotes reads a WebSocket vote message only when LiveSession's ordinary reading
+// takes it as the same vote, with the same ref and acknowledgement.
+void plainFrame(const QByteArray &input)
+{
+    const QString text = QString::fromUtf8(input);
+    const auto frame = PlainVotes::voteFrame(text);
+    if (!frame)
+        return;
+    QJsonParseError error;
+    const QJsonDocument document = QJsonDocument::fromJson(text.toUtf8(), &error);
+    check(error.error == QJsonParseError::NoError && document.isObject());
+    const QJsonObject message = document.object();
+    check(message.value(QStringLiteral("type")).toString() == u"vote");
+    const Outcome<VoteRequest> ordinary = RequestParser::parseBulkItem(message);
+    check(bool(ordinary) && sameVote(ordinary.value(), frame->vote));
+    const QJsonValue ref = message.value(QStringLiteral("ref"));
+    check(ref == frame->ref);
+    const QJsonObject ack{{QStringLiteral("type"), QStringLiteral("ack")},
+                          {QStringLiteral("ref"), ref}};
+    check(QJsonDocument(ack).toJson(QJsonDocument::Compact) == PlainVotes::ack(*frame));
+}
+
 void bulk(const QByteArray &input)
 {
+    plainBulk(input);
     const Outcome<QJsonObject> body = RequestParser::parseObject(input);
     if (!body)
         return;
@@ -156,6 +208,7 @@ void journal(const QByteArray &input)
 
 void webSocketMessage(const QByteArray &input)
 {
+    plainFrame(input);
     // LiveSession::onText: JSON object or malformed_json; then by type.
     QJsonParseError error;
     const QJsonDocument document = QJsonDocument::fromJson(input, &error);

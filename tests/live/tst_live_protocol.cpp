@@ -24,6 +24,7 @@ private Q_SLOTS:
     void statsChannelSendsTheStatsBody();
     void pollsChannelFollowsRestChanges();
     void voteIsAcknowledgedAndCounted();
+    void pipelinedVotesAreEachAnsweredWithTheirRef();
     void voteErrorsMatchRest();
     void pingGetsPong();
     void unsubscribeStopsResults();
@@ -272,6 +273,47 @@ void TestLiveProtocol::voteIsAcknowledgedAndCounted()
     const std::optional<QJsonObject> pushed = ws.next(resultsWithTotal(str("wsvote"), 3));
     QVERIFY(pushed);
     QCOMPARE(pushed->value("results").toObject(), countsJson({1, 2}));
+}
+
+void TestLiveProtocol::pipelinedVotesAreEachAnsweredWithTheirRef()
+{
+    // Votes sent without waiting arrive together and are cast together: each is answered
+    // once, with its own ref, a refused one among them included, and a ping between them
+    // is answered too.
+    CHECKED(createPoll(str("wspipe"), {str("X"), str("Y")}));
+    WsClient ws;
+    CHECKED(open(ws));
+    for (int i = 1; i <= 40; ++i) {
+        if (i == 20)
+            ws.send({{str("type"), str("ping")}, {str("ref"), str("p")}});
+        ws.send(vote(str("wspipe"), i == 25 ? str("Z") : i % 2 ? str("A") : str("B"), i));
+    }
+    QSet<qint64> acked;
+    for (int i = 0; i < 39; ++i) {
+        const std::optional<QJsonObject> ack = ws.nextOfType(str("ack"));
+        QVERIFY2(ack, qPrintable(str("ack %1 missing").arg(i + 1)));
+        acked.insert(ack->value("ref").toInteger());
+    }
+    QSet<qint64> expected;
+    for (int i = 1; i <= 40; ++i)
+        if (i != 25)
+            expected.insert(i);
+    QCOMPARE(acked, expected);
+    const std::optional<QJsonObject> refused = ws.nextOfType(str("error"));
+    QVERIFY(refused);
+    QCOMPARE(refused->value("code").toString(), str("unknown_option"));
+    QCOMPARE(refused->value("ref").toInteger(), 25);
+    const std::optional<QJsonObject> pong = ws.nextOfType(str("pong"));
+    QVERIFY(pong);
+    QCOMPARE(pong->value("ref").toString(), str("p"));
+    QVERIFY(ws.sync());
+    QCOMPARE(ws.unreadCount(str("ack")), 0);
+    QCOMPARE(ws.unreadCount(str("error")), 0);
+
+    const HttpResponse rest = m_http->get(str("/api/v1/results/wspipe"));
+    VERIFY_STATUS(rest, 200);
+    QCOMPARE(rest.json.value("results").toObject(), countsJson({19, 20}));
+    QCOMPARE(rest.json.value("total").toInteger(), 39);
 }
 
 void TestLiveProtocol::voteErrorsMatchRest()

@@ -1,0 +1,30 @@
+#include "resultreply.h"
+#include "core/poll.h"
+#include "jsontext.h"
+
+QByteArray ResultReply::encode(const QString &pollId, const ResultService::Results &results)
+{
+    // Keys in QJsonObject's sorted order: poll_id, results, served_via, total, voters;
+    // option ids A..J sort as their indices do.
+    QByteArray out;
+    out.reserve(96 + pollId.size() + 24 * results.optionCount);
+    out.append("{\"poll_id\":");
+    JsonText::appendString(out, pollId);
+    out.append(",\"results\":{");
+    qint64 total = 0;
+    for (int i = 0; i < results.optionCount; ++i) {
+        const qint64 votes = i < results.counts.size() ? results.counts[i] : 0;
+        if (i > 0)
+            out.append(',');
+        JsonText::appendString(out, Poll::optionId(i));
+        out.append(':').append(QByteArray::number(votes));
+        total += votes;
+    }
+    out.append("},\"served_via\":");
+    JsonText::appendString(out, results.servedVia);
+    out.append(",\"total\":").append(QByteArray::number(total));
+    out.append(",\"voters\":")
+        .append(QByteArray::number(results.voters < 0 ? total : results.voters))
+        .append('}');
+    return out;
+}
