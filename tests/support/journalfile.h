@@ -11,7 +11,7 @@ namespace JournalFile {
 
 // Every record of a journal file, in order, and where the undecodable rest begins.
 inline QList<JournalRecord::Decoded> decodeAll(const QByteArray &data, qsizetype *end,
-                                        QList<qsizetype> *starts = nullptr)
+                                               QList<qsizetype> *starts = nullptr)
 {
     QList<JournalRecord::Decoded> records;
     qsizetype offset = 0;
