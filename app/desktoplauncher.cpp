@@ -19,7 +19,7 @@ QString displayHost(const QString &bind)
 }
 } // namespace
 
-DesktopLauncher::DesktopLauncher(const Config &config, QObject *parent)
+DesktopLauncher::DesktopLauncher(const LaunchConfig &config, QObject *parent)
     : QObject(parent), m_config(config)
 {
 }
@@ -219,7 +219,7 @@ void DesktopLauncher::onChoice(StartupDialog::Choice choice, const QString &data
         startServer();
         return;
     case StartupDialog::Choice::DefaultSettings: {
-        m_config = Config::defaults();
+        m_config = LaunchConfig::defaults();
         if (handOverToRunning()) {
             m_finishing = true;
             Q_EMIT finished(0);

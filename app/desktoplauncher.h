@@ -1,6 +1,6 @@
 #pragma once
 
-#include "core/config.h"
+#include "launchconfig.h"
 #include "startupdialog.h"
 
 #include <QObject>
@@ -19,7 +19,7 @@ class TallyServer;
 class DesktopLauncher : public QObject {
     Q_OBJECT
 public:
-    explicit DesktopLauncher(const Config &config, QObject *parent = nullptr);
+    explicit DesktopLauncher(const LaunchConfig &config, QObject *parent = nullptr);
     ~DesktopLauncher() override;
 
     // True when a console already runs on this data directory and came to the front:
@@ -36,7 +36,7 @@ public:
     TallyServer *server() const { return m_server; }
     // The problem dialog while it is open.
     StartupDialog *startupDialog() const { return m_dialog; }
-    const Config &config() const { return m_config; }
+    const LaunchConfig &config() const { return m_config; }
 
     static StartupDialog::Problem problemOf(int failure);
 
@@ -59,7 +59,7 @@ private:
     void bringToFront();
     void listenForLaterLaunches();
 
-    Config m_config;
+    LaunchConfig m_config;
     std::unique_ptr<MainWindow> m_window;
     TallyServer *m_server = nullptr;
     SingleInstance *m_instance = nullptr;

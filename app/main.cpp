@@ -1,4 +1,4 @@
-#include "core/config.h"
+#include "commandline.h"
 #include "core/logcategories.h"
 #include "core/logger.h"
 #include "rebalancerun.h"
@@ -128,7 +128,7 @@ int main(int argc, char **argv)
     const QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
     QString exitText;
     const QStringList arguments = argumentsOf(argc, argv);
-    const Outcome<Config> resolved = Config::resolve(arguments, env, &exitText);
+    const Outcome<LaunchConfig> resolved = CommandLine::resolve(arguments, env, &exitText);
     if (!exitText.isEmpty()) {
         std::fputs(qPrintable(exitText), stdout);
         return 0;
@@ -143,7 +143,7 @@ int main(int argc, char **argv)
         if (wantsConsole(arguments, env) && displayAvailable(env)) {
             QApplication app(argc, argv);
             setUpConsoleApplication(requestedLanguage(arguments, env));
-            DesktopLauncher launcher(Config::defaults());
+            DesktopLauncher launcher(LaunchConfig::defaults());
             wireLauncher(&launcher, &app);
             complain();
             launcher.startWithInvalidSettings(resolved.error().message);
@@ -153,7 +153,7 @@ int main(int argc, char **argv)
         complain();
         return 2;
     }
-    const Config &config = resolved.value();
+    const LaunchConfig &config = resolved.value();
     Logger::install(config.jsonLogs() ? Logger::Format::Json : Logger::Format::Text,
                     config.accessLog());
     if (config.checkOnly()) {

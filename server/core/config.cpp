@@ -1,11 +1,9 @@
 #include "config.h"
+#include "settingsources.h"
 #include "settingspec.h"
 
-#include <QCommandLineParser>
-#include <QFile>
 #include <QRegularExpression>
 #include <QStandardPaths>
-#include <QTextStream>
 #include <QUrl>
 #include <cmath>
 
@@ -14,47 +12,6 @@ namespace {
 TallyError configError(const QString &message)
 {
     return TallyError::invalid(QStringLiteral("invalid_config"), message);
-}
-
-QCommandLineOption optionFor(const SettingSpec &spec)
-{
-    QString help = spec.help;
-    if (spec.name == u"workers") // the value depends on the machine; help and man page must not
-        help += QStringLiteral(" Default: the number of CPU cores.");
-    else if (spec.type != SettingSpec::Type::Flag && spec.defaultValue.isValid() &&
-             !spec.defaultValue.toString().isEmpty())
-        help += QStringLiteral(" Default: %1.").arg(spec.defaultValue.toString());
-    help += QStringLiteral(" Env: %1").arg(spec.envName());
-    for (const QString &legacy : spec.legacyEnv)
-        help += QStringLiteral(", %1").arg(legacy);
-    help += u'.';
-    if (spec.type == SettingSpec::Type::Flag)
-        return QCommandLineOption(spec.name, help);
-    return QCommandLineOption(spec.name, help,
-                              spec.valueName.isEmpty() ? QStringLiteral("value") : spec.valueName);
-}
-
-void addOptions(QCommandLineParser &parser)
-{
-    parser.setApplicationDescription(
-        QStringLiteral("Tally: a live-polling server with an operator console.\n"
-                       "Settings resolve as flag > environment > config file > default."));
-    parser.addHelpOption();
-    parser.addVersionOption();
-    for (const SettingSpec &spec : SettingSpec::table())
-        parser.addOption(optionFor(spec));
-    parser.addOption(QCommandLineOption(
-        QStringLiteral("config"),
-        QStringLiteral("Read settings from FILE (lines of 'name = value'). Env: TALLY_CONFIG."),
-        QStringLiteral("file")));
-    parser.addOption(
-        QCommandLineOption(QStringLiteral("check-config"),
-                           QStringLiteral("Validate the settings, print them, exit.")));
-    parser.addOption(QCommandLineOption(
-        QStringLiteral("rebalance"),
-        QStringLiteral("Move polls to the Redis shards the hash ring names for them, print the "
-                       "progress, exit (0: all moved). Runs headless, on a free port unless --port "
-                       "is given.")));
 }
 
 } // namespace
@@ -69,119 +26,23 @@ Config Config::defaults()
     return config;
 }
 
-QString Config::helpText()
-{
-    QCommandLineParser parser;
-    addOptions(parser);
-    return usageText(parser);
-}
-
-QString Config::usageText(const QCommandLineParser &parser)
-{
-    // Help is printed before any QCoreApplication exists, so Qt cannot name the program.
-    return parser.helpText().replace(QStringLiteral("<executable_name>"), QStringLiteral("tally"));
-}
-
 void Config::set(const QString &name, const QVariant &value)
 {
     m_values.insert(name, value);
     m_sources.insert(name, QStringLiteral("override"));
 }
 
-Outcome<QHash<QString, QString>> Config::readFile(const QString &path)
+Outcome<Config> Config::resolve(const SettingSources &sources)
 {
-    QFile file(path);
-    if (!file.open(QIODevice::ReadOnly | QIODevice::Text))
-        return configError(
-            QStringLiteral("cannot read config file %1: %2").arg(path, file.errorString()));
-    QHash<QString, QString> entries;
-    QTextStream in(&file);
-    int lineNumber = 0;
-    while (!in.atEnd()) {
-        const QString line = in.readLine().trimmed();
-        ++lineNumber;
-        if (line.isEmpty() || line.startsWith(u'#') || line.startsWith(u';') ||
-            line.startsWith(u'['))
-            continue;
-        const qsizetype equals = line.indexOf(u'=');
-        if (equals <= 0)
-            return configError(
-                QStringLiteral("%1:%2: expected 'name = value'").arg(path).arg(lineNumber));
-        QString key = line.left(equals).trimmed().replace(u'_', u'-').toLower();
-        QString value = line.mid(equals + 1).trimmed();
-        if (value.size() >= 2 && value.startsWith(u'"') && value.endsWith(u'"'))
-            value = value.mid(1, value.size() - 2);
-        if (!SettingSpec::find(key))
-            return configError(
-                QStringLiteral("%1:%2: unknown setting '%3'").arg(path).arg(lineNumber).arg(key));
-        entries.insert(key, value);
-    }
-    return entries;
-}
-
-Outcome<Config> Config::resolve(const QStringList &arguments,
-                                const QProcessEnvironment &environment, QString *exitRequest)
-{
-    QCommandLineParser parser;
-    addOptions(parser);
-    if (!parser.parse(arguments))
-        return configError(parser.errorText());
-    if (!parser.positionalArguments().isEmpty())
-        return configError(QStringLiteral("unexpected argument '%1'")
-                               .arg(parser.positionalArguments().constFirst()));
-    if (parser.isSet(QStringLiteral("help")) || parser.isSet(QStringLiteral("version"))) {
-        if (exitRequest)
-            *exitRequest = parser.isSet(QStringLiteral("help"))
-                               ? usageText(parser)
-                               : QStringLiteral("tally %1\n").arg(QStringLiteral(TALLY_VERSION));
-        return defaults();
-    }
-
-    QHash<QString, QString> fileValues;
-    QString configPath = parser.value(QStringLiteral("config"));
-    if (configPath.isEmpty())
-        configPath = environment.value(QStringLiteral("TALLY_CONFIG"));
-    if (!configPath.isEmpty()) {
-        Outcome<QHash<QString, QString>> file = readFile(configPath);
-        if (!file)
-            return file.error();
-        fileValues = file.value();
-    }
-
     Config config = defaults();
-    config.m_checkOnly = parser.isSet(QStringLiteral("check-config"));
-    config.m_rebalanceOnly = parser.isSet(QStringLiteral("rebalance"));
     for (const SettingSpec &spec : SettingSpec::table()) {
-        QString text;
-        QString source;
-        if (parser.isSet(spec.name)) {
-            text = spec.type == SettingSpec::Type::Flag ? QStringLiteral("true")
-                                                        : parser.value(spec.name);
-            source = QStringLiteral("flag --%1").arg(spec.name);
-        } else if (environment.contains(spec.envName())) {
-            text = environment.value(spec.envName());
-            source = QStringLiteral("env %1").arg(spec.envName());
-        } else {
-            for (const QString &legacy : spec.legacyEnv) {
-                if (environment.contains(legacy)) {
-                    text = environment.value(legacy);
-                    source = QStringLiteral("env %1").arg(legacy);
-                    break;
-                }
-            }
-            if (source.isEmpty() && fileValues.contains(spec.name)) {
-                text = fileValues.value(spec.name);
-                source = QStringLiteral("file %1").arg(configPath);
-            }
-        }
-        if (source.isEmpty())
+        const Outcome<SettingSources::Resolved> resolved = sources.resolve(spec);
+        if (!resolved)
+            return resolved.error();
+        if (resolved.value().source.isEmpty())
             continue;
-        QString error;
-        const QVariant value = spec.parse(text, &error);
-        if (!value.isValid())
-            return configError(QStringLiteral("%1 (from %2)").arg(error, source));
-        config.m_values.insert(spec.name, value);
-        config.m_sources.insert(spec.name, source);
+        config.m_values.insert(spec.name, resolved.value().value);
+        config.m_sources.insert(spec.name, resolved.value().source);
     }
     const Outcome<bool> valid = config.validate();
     if (!valid)
@@ -221,15 +82,6 @@ Outcome<bool> Config::validate() const
             return configError(
                 QStringLiteral("instance-id may hold letters, digits, '-', '_' and '.', not '%1'")
                     .arg(id));
-    const QString connect = connectUrl();
-    if (!connect.isEmpty()) {
-        const QUrl url(connect);
-        if (!url.isValid() || (url.scheme() != u"http" && url.scheme() != u"https") ||
-            url.host().isEmpty())
-            return configError(
-                QStringLiteral("connect must be an http:// or https:// URL, not '%1'")
-                    .arg(connect));
-    }
     const QString publicUrl = value(QStringLiteral("public-url")).toString();
     if (!publicUrl.isEmpty()) {
         const QUrl url(publicUrl, QUrl::StrictMode);
@@ -458,11 +310,9 @@ QString Config::describe() const
     QString text;
     for (const SettingSpec &spec : SettingSpec::table()) {
         QString shown = value(spec.name).toString();
-        if (spec.sensitive && !shown.isEmpty())
-            shown = QStringLiteral("(set)");
         if (spec.name == u"data-dir" && shown.isEmpty())
             shown = dataDir();
-        text += QStringLiteral("%1 = %2  [%3]\n").arg(spec.name, -16).arg(shown, source(spec.name));
+        text += spec.describe(shown, source(spec.name));
     }
     return text;
 }

@@ -5,14 +5,14 @@
 #include <QHash>
 #include <QHostAddress>
 #include <QPair>
-#include <QProcessEnvironment>
 #include <QStringList>
 #include <QVariant>
 
-class QCommandLineParser;
+class SettingSources;
 
-// Resolved settings. Every value comes from the SettingSpec table with the
-// precedence flag > environment > config file > default.
+// The server's resolved settings. Every value comes from the SettingSpec table with the
+// precedence flag > environment > config file > default (SettingSources); the command
+// line itself is parsed by the application (app/commandline.h).
 class Config {
 public:
     struct RedisNode {
@@ -28,13 +28,10 @@ public:
         bool monitored() const { return !sentinels.isEmpty(); }
     };
 
-    // Parses a command line (argv[0] first) and environment. Help and version
-    // requests are reported through `exitRequest` with the text to print.
-    static Outcome<Config> resolve(const QStringList &arguments,
-                                   const QProcessEnvironment &environment,
-                                   QString *exitRequest = nullptr);
+    // Every setting of the table from the first source that holds it, then checked as a
+    // whole.
+    static Outcome<Config> resolve(const SettingSources &sources);
     static Config defaults();
-    static QString helpText();
 
     // By name, for the settings table's own users (help, describe(), tests); everything
     // else reads a setting through its accessor below.
@@ -50,9 +47,6 @@ public:
     void setDataDir(const QString &dir) { set(QStringLiteral("data-dir"), dir); }
 
     bool headless() const { return value(QStringLiteral("headless")).toBool(); }
-    bool checkOnly() const { return m_checkOnly; }
-    // --rebalance: move polls between shards, then exit.
-    bool rebalanceOnly() const { return m_rebalanceOnly; }
     QString bindAddress() const { return value(QStringLiteral("bind")).toString(); }
     quint16 port() const { return quint16(value(QStringLiteral("port")).toInt()); }
     int workers() const { return value(QStringLiteral("workers")).toInt(); }
@@ -89,8 +83,6 @@ public:
     QString instanceId() const { return value(QStringLiteral("instance-id")).toString(); }
     QString apiPrefix() const { return value(QStringLiteral("api-prefix")).toString(); }
     int maxBodyBytes() const { return value(QStringLiteral("max-body")).toInt(); }
-    QString connectUrl() const { return value(QStringLiteral("connect")).toString(); }
-    QString lang() const { return value(QStringLiteral("lang")).toString(); }
     bool jsonLogs() const { return value(QStringLiteral("log-format")).toString() == u"json"; }
     bool accessLog() const { return value(QStringLiteral("access-log")).toBool(); }
     // Requests per second and client (the burst allowed is twice as many).
@@ -121,12 +113,8 @@ public:
 
 private:
     int secondsToMs(const QString &name) const;
-    static QString usageText(const QCommandLineParser &parser);
     Outcome<bool> validate() const;
-    static Outcome<QHash<QString, QString>> readFile(const QString &path);
 
     QHash<QString, QVariant> m_values;
     QHash<QString, QString> m_sources;
-    bool m_checkOnly = false;
-    bool m_rebalanceOnly = false;
 };

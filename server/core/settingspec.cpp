@@ -8,6 +8,12 @@ QString SettingSpec::envName() const
     return QStringLiteral("TALLY_") + QString(name).replace(u'-', u'_').toUpper();
 }
 
+QString SettingSpec::describe(const QString &shown, const QString &source) const
+{
+    const QString value = sensitive && !shown.isEmpty() ? QStringLiteral("(set)") : shown;
+    return QStringLiteral("%1 = %2  [%3]\n").arg(name, -16).arg(value, source);
+}
+
 QVariant SettingSpec::parse(const QString &text, QString *error) const
 {
     const QString value = text.trimmed();
@@ -207,12 +213,6 @@ const QList<SettingSpec> &SettingSpec::table()
          QStringLiteral("Seconds a WebSocket may stay silent (it is pinged meanwhile) before it is "
                         "closed."),
          75.0, {}, 0.05, 86400, {}, QStringLiteral("seconds")},
-        {QStringLiteral("connect"), T::String,
-         QStringLiteral("Console only: watch the server at this URL instead of starting one."),
-         QString(), {}, 0, 0, {}, QStringLiteral("url")},
-        {QStringLiteral("lang"), T::String,
-         QStringLiteral("Console only: its language, e.g. de or en (default: the system locale)."),
-         QString(), {}, 0, 0, {}, QStringLiteral("code")},
     };
     return settings;
 }

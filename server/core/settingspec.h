@@ -24,7 +24,11 @@ struct SettingSpec {
     QString envName() const;
     // Parses and range-checks a textual value; sets `error` on failure.
     QVariant parse(const QString &text, QString *error) const;
+    // Its line in a settings listing (--check-config): name, value as shown (a secret as
+    // "(set)") and where the value came from.
+    QString describe(const QString &shown, const QString &source) const;
 
+    // The server's settings (the console's own are in app/consolesettings.h).
     static const QList<SettingSpec> &table();
     static const SettingSpec *find(const QString &name);
 };

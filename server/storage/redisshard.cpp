@@ -1,12 +1,11 @@
 #include "redisshard.h"
 #include "core/logcategories.h"
 #include "movescripts.h"
+#include "redispollmeta.h"
 #include "sentinelresolver.h"
 
 #include <QHostAddress>
 #include <QHostInfo>
-#include <QJsonArray>
-#include <QJsonDocument>
 #include <QRandomGenerator>
 #include <QTimer>
 #include <algorithm>
@@ -37,11 +36,6 @@ const QByteArray RestorePollScript =
 
 // How long a deleted poll's marker stays: far longer than a failover takes.
 constexpr int DeletedMarkerSeconds = 24 * 3600;
-
-QByteArray timestamp(const QDateTime &time)
-{
-    return time.isValid() ? time.toUTC().toString(Qt::ISODateWithMs).toUtf8() : QByteArray();
-}
 
 // The counts field of a slot: the option letter, or "voters" for the votes cast in a
 // multiple-choice poll.
@@ -278,59 +272,6 @@ void RedisShard::send(const QList<QByteArray> &arguments, RedisConnection::Handl
     m_connection->command(arguments, std::move(handler));
 }
 
-QList<QByteArray> RedisShard::metaFields(const Poll &poll)
-{
-    QJsonArray options;
-    for (const QString &option : poll.options)
-        options.append(option);
-    return {"id", poll.id.toUtf8(),
-            "question", poll.question.toUtf8(),
-            "theme", poll.theme.toUtf8(),
-            "options", QJsonDocument(options).toJson(QJsonDocument::Compact),
-            "status", poll.status().toUtf8(),
-            "created_at", poll.createdAt.toUTC().toString(Qt::ISODateWithMs).toUtf8(),
-            "one_vote_per_voter", poll.oneVotePerVoter ? "1" : "0",
-            "max_choices", QByteArray::number(poll.maxChoices),
-            "results_visibility", Poll::visibilityName(poll.visibility).toUtf8(),
-            "closes_at", timestamp(poll.closesAt),
-            "resets", QByteArray::number(poll.resets),
-            "reset_at", timestamp(poll.resetAt)};
-}
-
-std::optional<Poll> RedisShard::pollFromMeta(const RedisReply &reply)
-{
-    QHash<QByteArray, QByteArray> fields;
-    for (const auto &[field, value] : reply.pairs())
-        fields.insert(field, value);
-    if (!fields.contains("id"))
-        return std::nullopt;
-    Poll poll;
-    poll.id = QString::fromUtf8(fields.value("id"));
-    poll.question = QString::fromUtf8(fields.value("question"));
-    poll.theme = QString::fromUtf8(fields.value("theme"));
-    const QJsonArray options = QJsonDocument::fromJson(fields.value("options")).array();
-    for (const QJsonValue &option : options)
-        poll.options.append(option.toString());
-    poll.open = fields.value("status") != "closed";
-    poll.createdAt = QDateTime::fromString(QString::fromUtf8(fields.value("created_at")), Qt::ISODateWithMs);
-    poll.oneVotePerVoter = fields.value("one_vote_per_voter") == "1";
-    // Polls stored before these fields existed are single-choice, always visible, untimed.
-    poll.maxChoices = std::clamp(fields.value("max_choices", "1").toInt(), 1,
-                                 std::max(1, int(poll.options.size())));
-    poll.visibility =
-        Poll::visibilityFromName(QString::fromUtf8(fields.value("results_visibility")))
-            .value_or(Poll::Visibility::Always);
-    poll.closesAt =
-        QDateTime::fromString(QString::fromUtf8(fields.value("closes_at")), Qt::ISODateWithMs);
-    poll.resets = fields.value("resets").toUInt();
-    poll.resetAt =
-        QDateTime::fromString(QString::fromUtf8(fields.value("reset_at")), Qt::ISODateWithMs);
-    poll.placement = PollPlacement::fromMeta(fields);
-    if (!Poll::isValidId(poll.id) || poll.options.size() < Poll::MinOptions)
-        return std::nullopt;
-    return poll;
-}
-
 void RedisShard::loadPolls(Reply<QList<Poll>> done)
 {
     send({"SMEMBERS", "polls"}, [this, done](std::optional<RedisReply> ids) {
@@ -366,7 +307,7 @@ void RedisShard::loadPolls(Reply<QList<Poll>> done)
             send({"HGETALL", metaKey(pollId)}, [load, finishOne](std::optional<RedisReply> meta) {
                 if (!meta || meta->isError())
                     load->failed = true;
-                else if (std::optional<Poll> poll = pollFromMeta(*meta))
+                else if (std::optional<Poll> poll = RedisPollMeta::toPoll(*meta))
                     load->polls.append(*poll);
                 finishOne();
             });
@@ -397,7 +338,7 @@ void RedisShard::savePoll(const Poll &poll, bool create, Reply<bool> done)
                      deletedKey(poll.id)};
     else // a poll that is moving or has moved keeps its record: the change goes to its copy
         arguments = {"EVAL", MoveScripts::UpdateMeta, "1", metaKey(poll.id)};
-    arguments.append(metaFields(poll));
+    arguments.append(RedisPollMeta::fields(poll));
     send(arguments, [this, create, id = poll.id, done](std::optional<RedisReply> reply) {
         if (!reply || reply->isError()) {
             done(unavailable(reply ? QString::fromUtf8(reply->text) : QString()));
@@ -420,7 +361,7 @@ void RedisShard::restorePoll(const Poll &poll, Reply<bool> done)
 {
     QList<QByteArray> arguments{"EVAL",           RestorePollScript, "3",
                                 metaKey(poll.id), "polls",           deletedKey(poll.id)};
-    arguments.append(metaFields(poll));
+    arguments.append(RedisPollMeta::fields(poll));
     send(arguments, [this, done](std::optional<RedisReply> reply) {
         if (!reply || reply->isError())
             done(unavailable(reply ? QString::fromUtf8(reply->text) : QString()));
@@ -509,7 +450,7 @@ void RedisShard::resetPoll(const Poll &poll, Reply<bool> done)
                                 countsKey(poll.id),
                                 appliedKey(poll.id),
                                 votersKey(poll.id)};
-    arguments.append(metaFields(poll));
+    arguments.append(RedisPollMeta::fields(poll));
     send({"HVALS", countsKey(poll.id)}, [this](std::optional<RedisReply> counts) {
         if (counts && !counts->isError())
             for (const auto &value : std::as_const(counts->elements))

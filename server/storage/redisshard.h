@@ -72,8 +72,6 @@ public:
         return "poll:" + pollId.toUtf8() + ":deleted";
     }
     static QByteArray flushedKey(const QString &instance) { return "tally:flushed:" + instance.toUtf8(); }
-    static QList<QByteArray> metaFields(const Poll &poll);
-    static std::optional<Poll> pollFromMeta(const RedisReply &reply);
 
 private:
     void connectNow();

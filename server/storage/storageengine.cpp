@@ -14,6 +14,7 @@
 #include "resethandshake.h"
 #include "shardfactory.h"
 #include "shardlane.h"
+#include "shardrequests.h"
 
 #include <QRandomGenerator>
 #include <QSet>
@@ -74,7 +75,10 @@ StorageEngine::StorageEngine(const Config &config, const QString &instanceId, Po
                const PollCatalog::Snapshot poll = m_catalog.snapshot(pollId);
                return poll && isShardReady(poll->shard);
            }},
-          this))
+          this)),
+      m_requests(new ShardRequests(
+          catalog, ledger, *m_moves, [this](const QString &key) { return laneFor(key); },
+          [this](const QString &shard) { return laneNamed(shard); }, this))
 {
     m_handshake->shardOf = [this](const QString &pollId) -> Shard * {
         ShardLane *lane = laneFor(pollId);
@@ -560,97 +564,20 @@ void StorageEngine::stripUnsent(const QString &pollId, const QString &onlyKey)
 
 void StorageEngine::readResults(const QString &pollId, Reply<ResultRead> reply)
 {
-    QMetaObject::invokeMethod(this, [this, pollId, reply] {
-        // One snapshot for the option count and the shard.
-        const PollCatalog::Snapshot poll = m_catalog.snapshot(pollId);
-        if (!poll) {
-            reply(TallyError::pollNotFound(pollId));
-            return;
-        }
-        const int optionCount = int(poll->options.size());
-        const QString countKey = poll->countKey();
-        // Cache misses for one poll that arrive while its read is on the way share that
-        // read: its answer holds every vote stored before the later requests came, and
-        // the pending votes added to it are taken when it arrives.
-        auto waiting = m_readers.find(countKey);
-        if (waiting != m_readers.end()) {
-            waiting->append(reply);
-            return;
-        }
-        m_readers.insert(countKey, {reply});
-        readFromShard(pollId, countKey, optionCount);
-    });
-}
-
-void StorageEngine::readFromShard(const QString &pollId, const QString &countKey, int optionCount)
-{
-    ShardLane *lane = laneFor(pollId);
-    Shard *shard = lane->shard;
-    // A batch whose outcome is unknown may be in the shard's counts while the ledger
-    // still counts it in flight: ask the shard about it first (replies come in
-    // order), rather than after a backoff that a read could overtake.
-    lane->hurry();
-    shard->readCounts(pollId, [this, shard, pollId, countKey, optionCount](Outcome<StoredCounts> stored) {
-        if (stored && !stored.value().movedTo.isEmpty() && laneNamed(stored.value().movedTo)) {
-            // Moved: this shard's answer comes after every batch it applied for the
-            // poll, so the target's counts and what is pending here add up exactly.
-            PollPlacement placement;
-            placement.state = QStringLiteral("moved");
-            placement.to = stored.value().movedTo;
-            placement.from = shard->name();
-            placement.fences = stored.value().movedFences;
-            m_moves->adopt(pollId, placement.to, placement);
-            readFromShard(pollId, countKey, optionCount);
-            return;
-        }
-        const QList<Reply<ResultRead>> replies = m_readers.take(countKey);
-        Outcome<ResultRead> result = TallyError::pollNotFound(pollId);
-        if (!stored) {
-            // The shard is unreachable: the last counts we had plus what is pending
-            // are still a lower bound worth showing, and say so.
-            if (std::optional<OptionCounts> stale = m_ledger.readStale(countKey, optionCount))
-                result = ResultRead{*stale, QStringLiteral("stale_cache"), optionCount};
-            else
-                result = stored.error();
-        } else {
-            result = ResultRead{m_ledger.storeRead(countKey, stored.value(), optionCount),
-                                shard->kind() + u':' + shard->name(), optionCount};
-        }
-        for (const Reply<ResultRead> &waiter : replies)
-            waiter(result);
-    });
+    QMetaObject::invokeMethod(this, [this, pollId, reply] { m_requests->readResults(pollId, reply); });
 }
 
 void StorageEngine::claimVoter(const QString &pollId, const QString &voterId, Reply<bool> reply)
 {
     QMetaObject::invokeMethod(this, [this, pollId, voterId, reply] {
-        if (!m_catalog.contains(pollId)) {
-            reply(TallyError::pollNotFound(pollId));
-            return;
-        }
-        laneFor(pollId)->shard->claimVoter(
-            pollId, voterId, [this, pollId, voterId, reply](Outcome<bool> claimed) {
-                if (!claimed && m_moves->adoptMoves(claimed.error(), pollId)) {
-                    claimVoter(pollId, voterId, reply); // on its new shard
-                    return;
-                }
-                reply(claimed);
-            });
+        m_requests->claimVoter(pollId, voterId, reply);
     });
 }
 
 void StorageEngine::releaseVoter(const QString &pollId, const QString &voterId)
 {
-    QMetaObject::invokeMethod(this, [this, pollId, voterId] {
-        if (!m_catalog.contains(pollId))
-            return; // deleted with its voters
-        laneFor(pollId)->shard->releaseVoter(pollId, voterId, [pollId, voterId](Outcome<bool> released) {
-            if (!released)
-                qCWarning(lcStorage, "Poll %s: voter %s stays recorded although the vote was refused: %s",
-                         qPrintable(pollId), qPrintable(voterId.left(VoteRequest::MaxVoterIdLength)),
-                         qPrintable(released.error().message));
-        });
-    });
+    QMetaObject::invokeMethod(this,
+                              [this, pollId, voterId] { m_requests->releaseVoter(pollId, voterId); });
 }
 
 void StorageEngine::drain()
@@ -678,30 +605,7 @@ void StorageEngine::checkDrained()
 
 void StorageEngine::publishShardInfo()
 {
-    QList<ShardInfo> info;
-    for (const auto &lane : m_lanes) {
-        const Shard *shard = lane->shard;
-        ShardInfo item;
-        item.name = shard->name();
-        item.kind = shard->kind();
-        item.address = shard->address();
-        item.state = shard->state();
-        // Reached but its polls are not loaded yet: not ready to serve.
-        if (!lane->ready && shard->state() == Shard::State::Up)
-            item.state = Shard::State::Connecting;
-        item.ringShare = m_router.ring().share(item.name);
-        item.points = m_router.ring().virtualNodes();
-        item.storedVotes = shard->storedVotes();
-        item.queuedBatches = lane->queuedBatches();
-        item.awaitingReplicas = lane->awaitingReplicas();
-        item.monitor = shard->monitor();
-        item.replicas = shard->replicas();
-        item.failovers = shard->failovers();
-        item.subscribed = item.kind != u"redis" || m_subscribed.contains(item.name);
-        info.append(item);
-    }
-    QMutexLocker locker(&m_infoMutex);
-    m_info = info;
+    m_status.publish(m_lanes, m_router);
 }
 
 bool StorageEngine::isFenced(const QString &shardName) const
@@ -724,28 +628,18 @@ bool StorageEngine::isShardReady(const QString &shardName) const
 
 void StorageEngine::setSubscribed(const QString &shardName, bool subscribed)
 {
-    if (subscribed)
-        m_subscribed.insert(shardName);
-    else
-        m_subscribed.remove(shardName);
+    m_status.setSubscribed(shardName, subscribed);
     publishShardInfo();
 }
 
 QList<StorageEngine::ShardInfo> StorageEngine::shardInfo() const
 {
-    QMutexLocker locker(&m_infoMutex);
-    return m_info;
+    return m_status.info();
 }
 
 bool StorageEngine::allShardsUp() const
 {
-    QMutexLocker locker(&m_infoMutex);
-    if (m_info.isEmpty())
-        return false;
-    for (const ShardInfo &shard : m_info)
-        if (shard.state != Shard::State::Up || !shard.subscribed)
-            return false;
-    return true;
+    return m_status.allUp();
 }
 
 ShardLane *StorageEngine::laneNamed(const QString &shardName) const

@@ -7,7 +7,9 @@
 #include "journal.h"
 #include "shard.h"
 #include "rebalancer.h"
+#include "shardrequests.h"
 #include "shardrouter.h"
+#include "shardstatus.h"
 
 #include <QAtomicInt>
 #include <QElapsedTimer>
@@ -42,31 +44,8 @@ public:
     template <typename T>
     using Reply = std::function<void(Outcome<T>)>;
 
-    struct ShardInfo {
-        QString name;
-        QString kind;
-        QString address;
-        Shard::State state = Shard::State::Connecting;
-        double ringShare = 0;
-        int points = 0;
-        qint64 storedVotes = 0;
-        int queuedBatches = 0;
-        // Applied batches waiting for --redis-min-replicas replicas to confirm them.
-        int awaitingReplicas = 0;
-        // A Sentinel-monitored group: how its master is found ("sentinel://..."), the
-        // replicas its master lists and the failovers (master changes) seen this run.
-        QString monitor;
-        QStringList replicas;
-        int failovers = 0;
-        // Redis shards: whether this instance's Pub/Sub subscription on the node is
-        // confirmed (without it, other instances' votes and polls go unseen).
-        bool subscribed = true;
-    };
-    struct ResultRead {
-        OptionCounts counts;
-        QString servedVia;
-        int optionCount = 0; // of the poll snapshot the counts were read for
-    };
+    using ShardInfo = ShardStatus::Info;
+    using ResultRead = ShardRequests::ResultRead;
 
     StorageEngine(const Config &config, const QString &instanceId, PollCatalog &catalog,
                   VoteLedger &ledger, ServerStats &stats, Journal *journal = nullptr,
@@ -151,8 +130,6 @@ private:
     void checkDrained();
     ShardLane *laneFor(const QString &key) const;
     ShardLane *laneNamed(const QString &shardName) const;
-    // A read redirected by a moved poll's source goes on to its target.
-    void readFromShard(const QString &pollId, const QString &countKey, int optionCount);
 
     Journal *m_journal; // optional, outlives this engine
     const Config m_config;
@@ -169,17 +146,14 @@ private:
     ShardMoves *m_moves;
     PollLifecycle *m_lifecycle;
     ResetHandshake *m_handshake;
+    ShardRequests *m_requests;
     QTimer *m_flushTimer = nullptr;
     QAtomicInt m_flushRequested = 0;
     quint64 m_nextFlushId = 1;
     QHash<QString, int> m_deleting; // poll id -> deletes waiting for their shard
-    QSet<QString> m_subscribed;     // Redis shards whose Pub/Sub subscription is confirmed
-    QHash<QString, QList<Reply<ResultRead>>> m_readers; // count key -> callers of its read on the way
     bool m_draining = false;
     bool m_started = false;
     bool m_recoveryPending = false; // journal files wait for a shard unreachable at start
     quint64 m_deferredEpoch = 0;    // the epoch kept for their replayed votes
-
-    mutable QMutex m_infoMutex;
-    QList<ShardInfo> m_info;
+    ShardStatus m_status;
 };

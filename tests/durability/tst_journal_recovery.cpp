@@ -1,11 +1,12 @@
-// The journal's record format and its recovery: encode/decode and CRC-32 at unit
-// level; then the real binary SIGKILLed with every vote still only in the journal
+// The journal's recovery (its record format is tested in tests/storage/tst_journalrecord):
+// the real binary SIGKILLed with every vote still only in the journal
 // (--batch-interval 60), the newest journal file damaged on purpose (garbage appended,
 // last record torn), a restart interrupted between writing the replayed votes and
 // removing the files they came from (and one interrupted while still writing them), and
 // a Redis node SIGKILLed while votes flow.
 #include "durabilitykit.h"
 #include "httpclient.h"
+#include "journalfile.h"
 #include "redisnode.h"
 #include "storage/journalrecord.h"
 #include "tallyprocess.h"
@@ -17,9 +18,9 @@
 #include <QRandomGenerator>
 #include <QTemporaryDir>
 #include <QTest>
-#include <QtEndian>
 
 using namespace DurabilityKit;
+using JournalFile::decodeAll;
 
 namespace {
 
@@ -41,25 +42,6 @@ bool writeFile(const QString &path, const QByteArray &bytes, QIODevice::OpenMode
 {
     QFile file(path);
     return file.open(QIODevice::WriteOnly | mode) && file.write(bytes) == bytes.size();
-}
-
-// Every record of a journal file, in order, and where the undecodable rest begins.
-QList<JournalRecord::Decoded> decodeAll(const QByteArray &data, qsizetype *end,
-                                        QList<qsizetype> *starts = nullptr)
-{
-    QList<JournalRecord::Decoded> records;
-    qsizetype offset = 0;
-    for (;;) {
-        const qsizetype start = offset;
-        const std::optional<JournalRecord::Decoded> record = JournalRecord::read(data, &offset);
-        if (!record)
-            break;
-        if (starts)
-            starts->append(start);
-        records.append(*record);
-    }
-    *end = offset;
-    return records;
 }
 
 QString show(const Counts &counts)
@@ -85,14 +67,6 @@ class JournalRecoveryTest : public QObject {
 
 private slots:
     void initTestCase();
-    // Unit level.
-    void crc32KnownValues();
-    void voteRecordRoundTrip();
-    void asciiVoteRecordBytes();
-    void manifestAndMarkerRoundTrip();
-    void readStopsAtCorruptedByte();
-    void readStopsAtTruncatedRecord();
-    // The binary.
     void garbageAfterLastRecord();
     void tornLastRecord_data();
     void tornLastRecord();
@@ -113,135 +87,6 @@ private:
 void JournalRecoveryTest::initTestCase()
 {
     QVERIFY2(!TallyProcess::binaryPath().isEmpty(), "TALLY_BINARY is not set: run through ctest");
-}
-
-void JournalRecoveryTest::crc32KnownValues()
-{
-    // The CRC-32 check value (IEEE 802.3, reflected, as zlib and PNG use it).
-    QCOMPARE(JournalRecord::crc32("123456789"), 0xCBF43926u);
-    QCOMPARE(JournalRecord::crc32(""), 0x00000000u);
-    QCOMPARE(JournalRecord::crc32("a"), 0xE8B7BE43u);
-    QCOMPARE(JournalRecord::crc32("The quick brown fox jumps over the lazy dog"), 0x414FA339u);
-}
-
-void JournalRecoveryTest::voteRecordRoundTrip()
-{
-    const QByteArray record = JournalRecord::vote(QStringLiteral("poll-\u00e9t\u00e9"), 7, 42);
-    // [u32 length][u32 crc32][payload], little-endian.
-    QVERIFY(record.size() > 8);
-    const quint32 length = qFromLittleEndian<quint32>(record.constData());
-    const quint32 crc = qFromLittleEndian<quint32>(record.constData() + 4);
-    QCOMPARE(qsizetype(length), record.size() - 8);
-    QCOMPARE(crc, JournalRecord::crc32(record.mid(8)));
-    // Payload: type 1, option, u64 votes, u16 length + UTF-8 poll id.
-    const QByteArray id = QStringLiteral("poll-\u00e9t\u00e9").toUtf8();
-    QCOMPARE(qsizetype(length), 1 + 1 + 8 + 2 + id.size());
-    QCOMPARE(quint8(record[8]), quint8(JournalRecord::Type::Vote));
-    QCOMPARE(quint8(record[9]), quint8(7));
-    QCOMPARE(qFromLittleEndian<quint64>(record.constData() + 10), quint64(42));
-    QCOMPARE(qFromLittleEndian<quint16>(record.constData() + 18), quint16(id.size()));
-    QCOMPARE(record.mid(20), id);
-
-    qsizetype offset = 0;
-    const std::optional<JournalRecord::Decoded> decoded = JournalRecord::read(record, &offset);
-    QVERIFY(decoded);
-    QCOMPARE(offset, record.size());
-    QCOMPARE(decoded->type, JournalRecord::Type::Vote);
-    QCOMPARE(decoded->pollId, QStringLiteral("poll-\u00e9t\u00e9"));
-    QCOMPARE(decoded->option, 7);
-    QCOMPARE(decoded->votes, qint64(42));
-
-    // Default: one vote.
-    offset = 0;
-    QCOMPARE(JournalRecord::read(JournalRecord::vote(QStringLiteral("x"), 0), &offset)->votes,
-             qint64(1));
-}
-
-void JournalRecoveryTest::asciiVoteRecordBytes()
-{
-    // An ASCII id takes the one-allocation writer: the bytes of the general layout,
-    // [u32 length][u32 crc32][type 1, option, u64 votes, u16 id length, id].
-    const auto framed = [](const QByteArray &payload) {
-        QByteArray out(8, '\0');
-        qToLittleEndian(quint32(payload.size()), out.data());
-        qToLittleEndian(JournalRecord::crc32(payload), out.data() + 4);
-        return out + payload;
-    };
-    QCOMPARE(JournalRecord::vote(QStringLiteral("poll-7"), 3, 5),
-             framed(QByteArray::fromHex("010305000000000000000600") + "poll-7"));
-    QCOMPARE(JournalRecord::vote(QString(), 0),
-             framed(QByteArray::fromHex("010001000000000000000000")));
-    QCOMPARE(JournalRecord::vote(QStringLiteral("7") + QChar(0x1e) + QStringLiteral("2"), 9),
-             framed(QByteArray::fromHex("01090100000000000000030037") + "\x1e"
-                                                                        "2"));
-}
-
-void JournalRecoveryTest::manifestAndMarkerRoundTrip()
-{
-    const QHash<QString, quint64> sequences = {{QStringLiteral("shard-0"), 17},
-                                               {QStringLiteral("127.0.0.1:6379"), 1ull << 40}};
-    const QByteArray data = JournalRecord::vote(QStringLiteral("p"), 1) +
-                            JournalRecord::manifest(9, sequences) +
-                            JournalRecord::manifest(10, {}) + JournalRecord::replaces(12);
-    qsizetype end = 0;
-    const QList<JournalRecord::Decoded> records = decodeAll(data, &end);
-    QCOMPARE(end, data.size());
-    QCOMPARE(records.size(), 4);
-    QCOMPARE(records[1].type, JournalRecord::Type::Manifest);
-    QCOMPARE(records[1].epoch, quint64(9));
-    QCOMPARE(records[1].sequences, sequences);
-    QCOMPARE(records[2].type, JournalRecord::Type::Manifest);
-    QCOMPARE(records[2].epoch, quint64(10));
-    QVERIFY(records[2].sequences.isEmpty());
-    // The marker that starts a file of replayed votes: "replaces every file up to 12".
-    QCOMPARE(records[3].type, JournalRecord::Type::Replaces);
-    QCOMPARE(records[3].epoch, quint64(12));
-}
-
-void JournalRecoveryTest::readStopsAtCorruptedByte()
-{
-    const QByteArray first = JournalRecord::vote(QStringLiteral("first"), 0);
-    const QByteArray second = JournalRecord::vote(QStringLiteral("second"), 1, 3);
-    const QByteArray third = JournalRecord::vote(QStringLiteral("third"), 2);
-    const QByteArray intact = first + second + third;
-    // Whichever byte of the second record is damaged, reading ends there: the first
-    // record counts, the second and everything after it do not.
-    for (qsizetype i = 0; i < second.size(); ++i) {
-        for (const quint8 flip : {quint8(0x01), quint8(0x80), quint8(0xFF)}) {
-            QByteArray damaged = intact;
-            damaged[first.size() + i] = char(quint8(damaged[first.size() + i]) ^ flip);
-            qsizetype end = 0;
-            const QList<JournalRecord::Decoded> records = decodeAll(damaged, &end);
-            QVERIFY2(records.size() == 1 && end == first.size(),
-                     qPrintable(QStringLiteral("byte %1 ^ 0x%2: %3 record(s), stopped at %4")
-                                    .arg(i)
-                                    .arg(flip, 0, 16)
-                                    .arg(records.size())
-                                    .arg(end)));
-            QCOMPARE(records[0].pollId, QStringLiteral("first"));
-        }
-    }
-}
-
-void JournalRecoveryTest::readStopsAtTruncatedRecord()
-{
-    const QByteArray first = JournalRecord::vote(QStringLiteral("first"), 0);
-    const QByteArray second = JournalRecord::manifest(4, {{QStringLiteral("shard-1"), 8}});
-    for (qsizetype cut = 1; cut < second.size(); ++cut) {
-        const QByteArray data = first + second.left(second.size() - cut);
-        qsizetype end = 0;
-        QCOMPARE(decodeAll(data, &end).size(), 1);
-        QCOMPARE(end, first.size());
-    }
-    // Zero-length and oversized length fields are not records.
-    QByteArray zero(8, '\0');
-    qsizetype offset = 0;
-    QVERIFY(!JournalRecord::read(zero, &offset));
-    QByteArray huge = first;
-    qToLittleEndian(quint32(0x7FFFFFFF), huge.data());
-    offset = 0;
-    QVERIFY(!JournalRecord::read(huge, &offset));
-    QCOMPARE(offset, qsizetype(0));
 }
 
 void JournalRecoveryTest::castAndKill(const QString &dataDir, int votes, Cast *cast)

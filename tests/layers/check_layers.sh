@@ -26,8 +26,9 @@ LAYERS=(
 )
 # Folders whose every subfolder must be a layer of its own (listed above).
 SPLIT=(server)
-# Pairs that must never meet whatever their order: the console is a client only.
-FORBIDDEN=("ui server" "server ui")
+# Pairs that must never meet whatever their order: the console is a client only, and
+# the server knows neither the console nor the entry point that starts it.
+FORBIDDEN=("ui server" "server ui" "server app")
 
 root=${1:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
 show_graph=false

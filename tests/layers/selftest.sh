@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Shows that check_layers.sh can fail: runs it on small made-up trees with a clean
-# graph, an upward include, a console include of the server and a folder in no layer.
+# graph, an upward include, a console include of the server, a server include of the
+# entry point and a folder in no layer.
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 tmp=$(mktemp -d /tmp/tally-layers.XXXXXX)
@@ -42,6 +43,12 @@ expect 1 "upward edge server/core -> server/http: server/core/poll.h includes se
 client=$(tree client)
 echo '#include "../server/core/poll.h"' >>"$client"/ui/window.cpp
 expect 1 "forbidden edge ui -> server/core" "$client"
+
+starter=$(tree starter)
+mkdir -p "$starter"/app
+echo '#pragma once' >"$starter"/app/launch.h
+echo '#include "../../app/launch.h"' >>"$starter"/server/http/handler.cpp
+expect 1 "forbidden edge server/http -> app: server/http/handler.cpp includes app/launch.h" "$starter"
 
 stray=$(tree stray)
 mkdir -p "$stray"/server/extra

@@ -148,3 +148,72 @@ bool fullyFlushed(const QJsonObject &stats)
     }
     return !shards.isEmpty();
 }
+
+namespace ShardChecks {
+
+void startNodes(const QList<RedisNode *> &nodes)
+{
+    for (RedisNode *node : nodes)
+        QVERIFY2(node->start(), qPrintable(node->diagnostics()));
+}
+
+void createPoll(HttpClient &http, const QString &id, const QStringList &options,
+                                 const QString &expectedShard)
+{
+    const HttpResponse created =
+        http.postJson(Api + QStringLiteral("/polls"), pollBody(id, options));
+    VERIFY_STATUS(created, 201);
+    QCOMPARE(created.json.value(QStringLiteral("id")).toString(), id);
+    QCOMPARE(created.json.value(QStringLiteral("shard")).toString(), expectedShard);
+}
+
+void castVotes(HttpClient &http, const QList<Vote> &votes, PollVotes &acknowledged)
+{
+    QList<HttpRequest> requests;
+    for (const Vote &vote : votes)
+        requests.append(voteRequest(vote));
+    const QList<HttpResponse> responses = http.sendAll(requests, 4);
+    for (qsizetype i = 0; i < responses.size(); ++i) {
+        VERIFY_STATUS(responses[i], 202);
+        ++acknowledged[votes[i].first][votes[i].second];
+    }
+}
+
+void waitFlushed(HttpClient &http, QJsonObject *stats, int timeoutMs)
+{
+    const HttpResponse last = http.waitFor(
+        Api + QStringLiteral("/stats"),
+        [](const HttpResponse &response) {
+            return response.status == 200 && fullyFlushed(response.json);
+        },
+        timeoutMs, 50);
+    if (stats)
+        *stats = last.json;
+    QVERIFY2(fullyFlushed(last.json), qPrintable(last.describe()));
+}
+
+void verifyStored(RedisNode &owner, RedisNode &other, const QString &pollId,
+                                   const Counts &expected)
+{
+    const QByteArray key = "poll:" + pollId.toUtf8();
+    const QMap<QByteArray, QByteArray> stored = owner.hgetall(key);
+    QVERIFY2(stored == expectedHash(expected),
+             qPrintable(QStringLiteral("HGETALL %1 on %2: %3, expected %4")
+                            .arg(QString::fromUtf8(key), owner.shardName(), describeHash(stored),
+                                 describeHash(expectedHash(expected)))));
+    QVERIFY2(
+        !other.exists(key),
+        qPrintable(
+            QStringLiteral("%1 also exists on %2").arg(QString::fromUtf8(key), other.shardName())));
+}
+
+void verifyResults(const HttpResponse &response, const Counts &expected,
+                                    int optionCount)
+{
+    VERIFY_STATUS(response, 200);
+    QCOMPARE(compact(response.json.value(QStringLiteral("results")).toObject()),
+             expectedResults(expected, optionCount));
+    QCOMPARE(response.json.value(QStringLiteral("total")).toInteger(-1), total(expected));
+}
+
+} // namespace ShardChecks

@@ -48,3 +48,20 @@ QJsonObject shardOf(const QJsonObject &stats, const QString &name);
 QString stateOf(const QJsonObject &stats, const QString &name);
 // Every accepted vote is confirmed by its shard, nothing waits anywhere, every shard is up.
 bool fullyFlushed(const QJsonObject &stats);
+
+// Checks shared by the Redis shard tests; each fails the running test function (wrap
+// the call in CHECKED to stop it there).
+namespace ShardChecks {
+
+void startNodes(const QList<RedisNode *> &nodes);
+void createPoll(HttpClient &http, const QString &id, const QStringList &options,
+                const QString &expectedShard);
+void castVotes(HttpClient &http, const QList<Vote> &votes, PollVotes &acknowledged);
+// Waits until every accepted vote is stored and every shard is up; `stats` gets the
+// last /api/v1/stats body.
+void waitFlushed(HttpClient &http, QJsonObject *stats = nullptr, int timeoutMs = 15000);
+void verifyStored(RedisNode &owner, RedisNode &other, const QString &pollId,
+                  const Counts &expected);
+void verifyResults(const HttpResponse &response, const Counts &expected, int optionCount);
+
+} // namespace ShardChecks

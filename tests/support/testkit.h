@@ -20,6 +20,21 @@
             return;                                                                                \
     } while (false)
 
+// Checks a results answer: exact counts, total and (when given) how it was served.
+#define VERIFY_RESULTS(response, pollId, counts, servedVia)                                        \
+    do {                                                                                           \
+        const HttpResponse &r_ = (response);                                                       \
+        VERIFY_STATUS(r_, 200);                                                                    \
+        QCOMPARE(r_.json.value("poll_id").toString(), QString(pollId));                            \
+        QCOMPARE(r_.json.value("results").toObject(), TestKit::countsJson(counts));                         \
+        qint64 total_ = 0;                                                                         \
+        for (int c_ : counts)                                                                      \
+            total_ += c_;                                                                          \
+        QCOMPARE(r_.json.value("total").toInteger(), total_);                                      \
+        if (!QString(servedVia).isEmpty())                                                         \
+            QCOMPARE(r_.json.value("served_via").toString(), QString(servedVia));                  \
+    } while (false)
+
 namespace TestKit {
 
 inline const QString Api = QStringLiteral("/api/v1");

@@ -3,6 +3,7 @@
 // launch. The launcher runs in this process (the same code as the binary) with a real
 // embedded server; the other Tally, and the binary's own behaviour, are real `tally`
 // processes.
+#include "commandline.h"
 #include "desktoplauncher.h"
 #include "httpclient.h"
 #include "liveclient.h"
@@ -32,11 +33,12 @@ namespace {
 
 using Choice = StartupDialog::Choice;
 
-Config configFor(const QStringList &arguments)
+LaunchConfig configFor(const QStringList &arguments)
 {
     QStringList argv{QStringLiteral("tally")};
     argv += arguments;
-    const Outcome<Config> resolved = Config::resolve(argv, TallyProcess::cleanEnvironment());
+    const Outcome<LaunchConfig> resolved =
+        CommandLine::resolve(argv, TallyProcess::cleanEnvironment());
     if (!resolved)
         qFatal("test settings rejected: %s", qPrintable(resolved.error().message));
     return resolved.value();
@@ -283,7 +285,7 @@ void TestDesktopStartup::unwritableDataDirectoryOffersAnotherOrQuit()
 
 void TestDesktopStartup::invalidSettingsOfferDefaultsOrQuit()
 {
-    DesktopLauncher launcher(Config::defaults());
+    DesktopLauncher launcher(LaunchConfig::defaults());
     QSignalSpy finished(&launcher, &DesktopLauncher::finished);
     launcher.startWithInvalidSettings(QStringLiteral("port: 70000 is above the maximum 65535"));
 
@@ -407,7 +409,7 @@ void TestDesktopStartup::lastRemoteConnectionIsRestored()
     QVERIFY2(remote.start(), qPrintable(remote.diagnostics()));
     const auto dataDir = scratchDir();
     QTemporaryDir &data = *dataDir;
-    const Config config = configFor(
+    const LaunchConfig config = configFor(
         {QStringLiteral("--port"), QStringLiteral("0"), QStringLiteral("--data-dir"), data.path()});
     {
         // First start: the console watches its embedded server, then the operator

@@ -17,6 +17,16 @@
 
 namespace UiTest {
 
+// A /api/v1/stats answer as the health charts read it: `requests` so far, a buffer
+// `depth`, one vote in the last flush, half the reads from cache.
+inline QJsonObject statsReading(qint64 requests, qint64 depth)
+{
+    return {{QStringLiteral("requests"), requests},
+            {QStringLiteral("buffer"), QJsonObject{{QStringLiteral("depth"), depth}}},
+            {QStringLiteral("flush"), QJsonObject{{QStringLiteral("last_votes"), 1}}},
+            {QStringLiteral("cache"), QJsonObject{{QStringLiteral("hit_ratio"), 0.5}}}};
+}
+
 // Keeps the tests' QSettings away from the user's and from each other's.
 inline void isolateSettings()
 {

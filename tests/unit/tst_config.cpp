@@ -1,3 +1,4 @@
+#include "commandline.h"
 #include "core/config.h"
 #include "core/settingspec.h"
 
@@ -22,9 +23,9 @@ private:
         return env;
     }
 
-    static Outcome<Config> resolve(const QStringList &flags, const Env &variables = {})
+    static Outcome<LaunchConfig> resolve(const QStringList &flags, const Env &variables = {})
     {
-        return Config::resolve(QStringList{QStringLiteral("tally")} + flags,
+        return CommandLine::resolve(QStringList{QStringLiteral("tally")} + flags,
                                environment(variables));
     }
 
@@ -42,7 +43,7 @@ private slots:
 
     void defaults()
     {
-        const Config config = Config::defaults();
+        const LaunchConfig config = LaunchConfig::defaults();
         QCOMPARE(config.port(), quint16(8000));
         QCOMPARE(config.bindAddress(), QStringLiteral("127.0.0.1"));
         QCOMPARE(config.virtualNodes(), 100);
@@ -70,7 +71,7 @@ private slots:
 
     void resolveWithNothingGivesDefaults()
     {
-        const Outcome<Config> resolved = resolve({});
+        const Outcome<LaunchConfig> resolved = resolve({});
         QVERIFY(resolved.ok());
         const Config defaults = Config::defaults();
         for (const SettingSpec &spec : SettingSpec::table()) {
@@ -115,7 +116,7 @@ private slots:
         if (useFlag)
             flags << QStringLiteral("--port") << QStringLiteral("8300");
 
-        const Outcome<Config> resolved = resolve(flags, env);
+        const Outcome<LaunchConfig> resolved = resolve(flags, env);
         QVERIFY2(resolved.ok(), resolved.ok() ? "" : qPrintable(resolved.error().message));
         QCOMPARE(resolved.value().port(), quint16(port));
         if (source == u"file")
@@ -127,12 +128,12 @@ private slots:
 
     void flagForms()
     {
-        const Outcome<Config> resolved = resolve(
+        const Outcome<LaunchConfig> resolved = resolve(
             {QStringLiteral("--port=9001"), QStringLiteral("--bind"), QStringLiteral("0.0.0.0"),
              QStringLiteral("--headless"), QStringLiteral("--cache-ttl"), QStringLiteral("0.25"),
              QStringLiteral("--check-config")});
         QVERIFY(resolved.ok());
-        const Config &config = resolved.value();
+        const LaunchConfig &config = resolved.value();
         QCOMPARE(config.port(), quint16(9001));
         QCOMPARE(config.bindAddress(), QStringLiteral("0.0.0.0"));
         QVERIFY(config.headless());
@@ -155,7 +156,7 @@ private slots:
     {
         QFETCH(QString, text);
         QFETCH(bool, expected);
-        const Outcome<Config> resolved = resolve({}, {{QStringLiteral("TALLY_HEADLESS"), text}});
+        const Outcome<LaunchConfig> resolved = resolve({}, {{QStringLiteral("TALLY_HEADLESS"), text}});
         QVERIFY(resolved.ok());
         QCOMPARE(resolved.value().headless(), expected);
         QCOMPARE(resolved.value().source(QStringLiteral("headless")),
@@ -164,14 +165,14 @@ private slots:
 
     void legacyEnvironmentNames()
     {
-        const Outcome<Config> resolved =
+        const Outcome<LaunchConfig> resolved =
             resolve({}, {{QStringLiteral("REDIS_NODES"),
                           QStringLiteral("redis://127.0.0.1:7000,redis://127.0.0.1:7001")},
                          {QStringLiteral("VIRTUAL_NODES"), QStringLiteral("50")},
                          {QStringLiteral("BATCH_INTERVAL_SECONDS"), QStringLiteral("0.25")},
                          {QStringLiteral("API_PREFIX"), QStringLiteral("/polls")}});
         QVERIFY(resolved.ok());
-        const Config &config = resolved.value();
+        const LaunchConfig &config = resolved.value();
         QCOMPARE(config.redisNodes().size(), 2);
         QCOMPARE(config.redisNodes()[0].port, quint16(7000));
         QCOMPARE(config.redisNodes()[1].port, quint16(7001));
@@ -191,7 +192,7 @@ private slots:
         const QString file =
             writeFile(QStringLiteral("legacy.conf"), "virtual_nodes = 30\napi_prefix = /file\n");
         // The TALLY_ name beats the legacy one; a legacy name beats the file; a flag beats both.
-        const Outcome<Config> resolved =
+        const Outcome<LaunchConfig> resolved =
             resolve({QStringLiteral("--config"), file, QStringLiteral("--api-prefix"),
                      QStringLiteral("/flag")},
                     {{QStringLiteral("VIRTUAL_NODES"), QStringLiteral("60")},
@@ -201,7 +202,7 @@ private slots:
         QCOMPARE(resolved.value().virtualNodes(), 70);
         QCOMPARE(resolved.value().apiPrefix(), QStringLiteral("/flag"));
 
-        const Outcome<Config> overFile =
+        const Outcome<LaunchConfig> overFile =
             resolve({QStringLiteral("--config"), file},
                     {{QStringLiteral("VIRTUAL_NODES"), QStringLiteral("60")}});
         QVERIFY(overFile.ok());
@@ -220,9 +221,9 @@ private slots:
                                                      "Batch_Max_Votes=77\n"
                                                      "admin-token = \"quoted token\"\n"
                                                      "redis_nodes = a=redis://10.0.0.1:7000\n");
-        const Outcome<Config> resolved = resolve({QStringLiteral("--config"), file});
+        const Outcome<LaunchConfig> resolved = resolve({QStringLiteral("--config"), file});
         QVERIFY2(resolved.ok(), resolved.ok() ? "" : qPrintable(resolved.error().message));
-        const Config &config = resolved.value();
+        const LaunchConfig &config = resolved.value();
         QCOMPARE(config.port(), quint16(8123));
         QCOMPARE(config.batchMaxVotes(), qint64(77));
         QCOMPARE(config.adminToken(), QStringLiteral("quoted token"));
@@ -231,7 +232,7 @@ private slots:
         QCOMPARE(config.source(QStringLiteral("port")), QStringLiteral("file %1").arg(file));
 
         // The file can also be named by the environment.
-        const Outcome<Config> fromEnv = resolve({}, {{QStringLiteral("TALLY_CONFIG"), file}});
+        const Outcome<LaunchConfig> fromEnv = resolve({}, {{QStringLiteral("TALLY_CONFIG"), file}});
         QVERIFY(fromEnv.ok());
         QCOMPARE(fromEnv.value().port(), quint16(8123));
     }
@@ -318,7 +319,7 @@ private slots:
         if (!fileContent.isEmpty())
             flags << QStringLiteral("--config")
                   << writeFile(QStringLiteral("errors.conf"), fileContent);
-        const Outcome<Config> resolved = resolve(flags, env);
+        const Outcome<LaunchConfig> resolved = resolve(flags, env);
         QVERIFY(!resolved.ok());
         QCOMPARE(resolved.error().kind, TallyError::Kind::Invalid);
         QCOMPARE(resolved.error().code, QStringLiteral("invalid_config"));
@@ -329,29 +330,29 @@ private slots:
     void helpAndVersion()
     {
         QString exit;
-        const Outcome<Config> help = Config::resolve(
+        const Outcome<LaunchConfig> help = CommandLine::resolve(
             {QStringLiteral("tally"), QStringLiteral("--help")}, QProcessEnvironment(), &exit);
         QVERIFY(help.ok());
         QVERIFY(exit.contains(QStringLiteral("--port")));
-        QCOMPARE(exit, Config::helpText());
+        QCOMPARE(exit, CommandLine::helpText());
         // The default worker count depends on the machine; help (and the man page) must not.
         QVERIFY(exit.simplified().contains(QStringLiteral("Default: the number of CPU cores.")));
 
         exit.clear();
-        const Outcome<Config> version = Config::resolve(
+        const Outcome<LaunchConfig> version = CommandLine::resolve(
             {QStringLiteral("tally"), QStringLiteral("--version")}, QProcessEnvironment(), &exit);
         QVERIFY(version.ok());
         QCOMPARE(exit, QStringLiteral("tally %1\n").arg(QStringLiteral(TALLY_VERSION)));
 
         // No request, no text.
         exit.clear();
-        QVERIFY(Config::resolve({QStringLiteral("tally")}, QProcessEnvironment(), &exit).ok());
+        QVERIFY(CommandLine::resolve({QStringLiteral("tally")}, QProcessEnvironment(), &exit).ok());
         QVERIFY(exit.isEmpty());
     }
 
     void helpTextListsEverySetting()
     {
-        const QString help = Config::helpText();
+        const QString help = CommandLine::helpText();
         QVERIFY(SettingSpec::table().size() >= 18);
         for (const SettingSpec &spec : SettingSpec::table()) {
             QVERIFY2(help.contains(QStringLiteral("--%1").arg(spec.name)), qPrintable(spec.name));
@@ -530,7 +531,7 @@ private slots:
 
     void describeHidesToken()
     {
-        const Outcome<Config> resolved =
+        const Outcome<LaunchConfig> resolved =
             resolve({QStringLiteral("--admin-token"), QStringLiteral("s3cret-value")});
         QVERIFY(resolved.ok());
         QCOMPARE(resolved.value().adminToken(), QStringLiteral("s3cret-value"));

@@ -1,0 +1,31 @@
+#pragma once
+
+// Reading a journal file's bytes back record by record, for the tests of the journal's
+// format and recovery (they link the server's storage layer).
+#include "storage/journalrecord.h"
+
+#include <QByteArray>
+#include <QList>
+
+namespace JournalFile {
+
+// Every record of a journal file, in order, and where the undecodable rest begins.
+inline QList<JournalRecord::Decoded> decodeAll(const QByteArray &data, qsizetype *end,
+                                               QList<qsizetype> *starts = nullptr)
+{
+    QList<JournalRecord::Decoded> records;
+    qsizetype offset = 0;
+    for (;;) {
+        const qsizetype start = offset;
+        const std::optional<JournalRecord::Decoded> record = JournalRecord::read(data, &offset);
+        if (!record)
+            break;
+        if (starts)
+            starts->append(start);
+        records.append(*record);
+    }
+    *end = offset;
+    return records;
+}
+
+} // namespace JournalFile
