@@ -2,6 +2,7 @@
 #include "core/logcategories.h"
 #include "movescripts.h"
 #include "pubsubbridge.h"
+#include "redispollmeta.h"
 #include "redisshard.h"
 
 #include <QJsonDocument>
@@ -369,7 +370,7 @@ void ResetHandshake::tryApply(const QString &pollId)
                                 RedisShard::votersKey(pollId),
                                 run.ticket.toUtf8(),
                                 QByteArray::number(AnsweredGraceMs)};
-    arguments.append(RedisShard::metaFields(run.reset));
+    arguments.append(RedisPollMeta::fields(run.reset));
     const QString ticket = run.ticket;
     run.shard->command(arguments, [this, pollId, ticket](std::optional<RedisReply> reply) {
         if (!m_runs.contains(pollId) || m_runs[pollId].ticket != ticket)
