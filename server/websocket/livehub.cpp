@@ -5,6 +5,7 @@
 #include "vote/voteservice.h"
 #include "live/livefeed.h"
 #include "livesession.h"
+#include "websocketframe.h"
 
 #include <QHttpServer>
 #include <QNetworkRequest>
@@ -87,22 +88,26 @@ void LiveHub::deliverResults(const QString &pollId, const QByteArray &message)
     const auto it = m_watchers.constFind(pollId);
     if (it == m_watchers.cend())
         return;
+    const QByteArray frame = WebSocketFrame::text(message); // once for every subscriber
     for (LiveSession *session : *it)
-        session->sendSnapshot(pollId, message);
+        session->sendSnapshot(pollId, frame);
 }
 
 void LiveHub::deliverStats(const QByteArray &message)
 {
+    const QByteArray frame = WebSocketFrame::text(message);
+    const QString key = QStringLiteral("\n stats");
     for (LiveSession *session : std::as_const(m_sessions))
         if (session->wantsStats())
-            session->sendSnapshot(QStringLiteral("\n stats"), message);
+            session->sendSnapshot(key, frame);
 }
 
 void LiveHub::deliverPollEvent(const QByteArray &message)
 {
+    const QByteArray frame = WebSocketFrame::text(message);
     for (LiveSession *session : std::as_const(m_sessions))
         if (session->wantsPollEvents())
-            session->sendMessage(message);
+            session->sendFrame(frame);
 }
 
 void LiveHub::deliverTo(quint64 sessionId, const QByteArray &message)
