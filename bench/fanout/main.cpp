@@ -25,8 +25,8 @@
 #include <QNetworkAccessManager>
 #include <QNetworkReply>
 #include <QNetworkRequest>
-#include <QThread>
 #include <QSocketNotifier>
+#include <QThread>
 #include <QTimer>
 #include <QWebSocket>
 
@@ -246,15 +246,15 @@ public:
         m_address.sin_family = AF_INET;
         m_address.sin_port = htons(quint16(ws.port()));
         inet_pton(AF_INET, qPrintable(ws.host()), &m_address.sin_addr);
-        m_handshake = "GET " + ws.path().toUtf8() + " HTTP/1.1\r\nHost: " +
-                      ws.authority().toUtf8() +
+        m_handshake = "GET " + ws.path().toUtf8() +
+                      " HTTP/1.1\r\nHost: " + ws.authority().toUtf8() +
                       "\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
                       "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
                       "Sec-WebSocket-Version: 13\r\n\r\n";
-        m_subscribe = clientFrame(0x1, QJsonDocument(QJsonObject{
-                                                         {QStringLiteral("type"), QStringLiteral("subscribe")},
-                                                         {QStringLiteral("poll_id"), settings.pollId}})
-                                           .toJson(QJsonDocument::Compact));
+        m_subscribe = clientFrame(
+            0x1, QJsonDocument(QJsonObject{{QStringLiteral("type"), QStringLiteral("subscribe")},
+                                           {QStringLiteral("poll_id"), settings.pollId}})
+                     .toJson(QJsonDocument::Compact));
         m_events = new QSocketNotifier(m_epoll, QSocketNotifier::Read, this);
         connect(m_events, &QSocketNotifier::activated, this, &SubscriberGroup::onEvents);
     }
@@ -282,7 +282,8 @@ public:
             }
             const int one = 1;
             setsockopt(s.fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-            if (::connect(s.fd, reinterpret_cast<const sockaddr *>(&m_address), sizeof m_address) != 0 &&
+            if (::connect(s.fd, reinterpret_cast<const sockaddr *>(&m_address), sizeof m_address) !=
+                    0 &&
                 errno != EINPROGRESS) {
                 gone(s);
                 continue;
@@ -325,11 +326,12 @@ public:
     }
 
     qint64 delivered = 0;
-    qint64 stale = 0;      // snapshots that repeated a subscriber's last total
-    qint64 backwards = 0;  // snapshots with a lower total than one already received
-    qint64 seqErrors = 0;  // snapshots whose seq did not grow
-    qint64 badCounts = 0;  // snapshots whose option counts do not add up to their total, or unreadable
-    qint64 frames = 0;     // every frame received, whatever its type
+    qint64 stale = 0;     // snapshots that repeated a subscriber's last total
+    qint64 backwards = 0; // snapshots with a lower total than one already received
+    qint64 seqErrors = 0; // snapshots whose seq did not grow
+    qint64 badCounts =
+        0;             // snapshots whose option counts do not add up to their total, or unreadable
+    qint64 frames = 0; // every frame received, whatever its type
     std::vector<double> m_latencyMs;
     Histogram m_everyVote;
 
@@ -422,7 +424,8 @@ private:
     {
         for (;;) {
             const ssize_t got = ::recv(s.fd, m_buffer, sizeof m_buffer, 0);
-            if (got == 0 || (got < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)) {
+            if (got == 0 ||
+                (got < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)) {
                 gone(s);
                 return;
             }
@@ -501,7 +504,8 @@ private:
             } else if (opcode == 0x9) {
                 sendAll(s, clientFrame(0xA, QByteArray(payload, qsizetype(length))));
             } else if (opcode == 0x8) {
-                sendAll(s, clientFrame(0x8, QByteArray(payload, qsizetype(std::min<quint64>(length, 2)))));
+                sendAll(s, clientFrame(
+                               0x8, QByteArray(payload, qsizetype(std::min<quint64>(length, 2)))));
                 gone(s);
                 return at;
             }
@@ -559,7 +563,8 @@ private:
         if (total < 0 || seq < 0 || countsSum(text) != total) {
             ++badCounts;
             if (qEnvironmentVariableIsSet("FANOUT_DEBUG"))
-                std::fprintf(stderr, "unreadable or inconsistent: %.*s\n", int(text.size()), text.data());
+                std::fprintf(stderr, "unreadable or inconsistent: %.*s\n", int(text.size()),
+                             text.data());
             return;
         }
         const qint64 nowNs = m_shared.clock.nsecsElapsed();
@@ -571,8 +576,13 @@ private:
             return;
         }
         ++delivered;
-        if (seq <= subscriber.lastSeq)
+        if (seq <= subscriber.lastSeq) {
             ++seqErrors;
+            if (qEnvironmentVariableIsSet("FANOUT_DEBUG"))
+                std::fprintf(stderr, "seq %lld after %lld (subscriber %zu, at %.1f ms): %.*s\n",
+                             seq, subscriber.lastSeq, size_t(&subscriber - m_subscribers.data()),
+                             double(nowNs) / 1e6, int(text.size()), text.data());
+        }
         subscriber.lastSeq = std::max(seq, subscriber.lastSeq);
         if (total <= subscriber.lastTotal) {
             ++(total == subscriber.lastTotal ? stale : backwards);
