@@ -2,9 +2,9 @@
 #include "core/pollcatalog.h"
 #include "core/requestparser.h"
 #include "guard/requestguard.h"
+#include "vote/voteservice.h"
 #include "live/livefeed.h"
 #include "livesession.h"
-#include "vote/voteservice.h"
 #include "websocketframe.h"
 
 #include <QHttpServer>
@@ -52,11 +52,10 @@ void LiveHub::acceptFrom(QHttpServer *server)
                 continue;
             const quint64 id = m_nextId++;
             const QNetworkRequest &handshake = socket->request();
-            const QString client = m_guard
-                                       ? m_guard->clientOf(socket->peerAddress(),
-                                                           handshake.rawHeader("X-Forwarded-For"),
-                                                           handshake.rawHeader("X-Real-IP"))
-                                       : RequestGuard::normalise(socket->peerAddress());
+            const QString client =
+                m_guard ? m_guard->clientOf(socket->peerAddress(), handshake.rawHeader("X-Forwarded-For"),
+                                            handshake.rawHeader("X-Real-IP"))
+                        : RequestGuard::normalise(socket->peerAddress());
             auto *session = new LiveSession(id, client, std::move(socket), m_idleTimeoutMs, this);
             connect(session, &LiveSession::finished, this, &LiveHub::remove);
             m_sessions.insert(id, session);
@@ -86,12 +85,27 @@ void LiveHub::closeAll(int code, const QString &reason)
 
 void LiveHub::deliverResults(const QString &pollId, const QByteArray &message)
 {
-    const auto it = m_watchers.constFind(pollId);
-    if (it == m_watchers.cend())
+    if (!m_watchers.contains(pollId))
         return;
-    const QByteArray frame = WebSocketFrame::text(message); // once for every subscriber
-    for (LiveSession *session : *it)
-        session->sendSnapshot(pollId, frame);
+    // Sent on the next turn of the event loop: a hub that runs behind, with several ticks
+    // queued, sends only the latest snapshot of each poll, as a lagging client gets.
+    const bool scheduled = !m_pendingResults.isEmpty();
+    m_pendingResults.insert(pollId, message);
+    if (!scheduled)
+        QMetaObject::invokeMethod(this, &LiveHub::sendPendingResults, Qt::QueuedConnection);
+}
+
+void LiveHub::sendPendingResults()
+{
+    const QHash<QString, QByteArray> pending = std::exchange(m_pendingResults, {});
+    for (auto message = pending.cbegin(); message != pending.cend(); ++message) {
+        const auto watchers = m_watchers.constFind(message.key());
+        if (watchers == m_watchers.cend())
+            continue;
+        const QByteArray frame = WebSocketFrame::text(message.value()); // once for all of them
+        for (LiveSession *session : *watchers)
+            session->sendSnapshot(message.key(), frame);
+    }
 }
 
 void LiveHub::deliverStats(const QByteArray &message)

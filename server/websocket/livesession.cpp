@@ -98,6 +98,8 @@ void LiveSession::sendSnapshot(const QString &key, const QByteArray &frame)
         m_owed.insert(key, frame); // only the latest state is worth sending later
         return;
     }
+    if (!m_owed.isEmpty())
+        m_owed.remove(key); // an older state still owed would follow this one
     sendFrame(frame);
 }
 
