@@ -7,12 +7,13 @@
 # Scenarios: vote POST sync at 32 and 256 connections, vote POST async at 32, results GET at
 # 32, bulk POST /api/v1/votes (1000 votes a request, 8 connections) sync and async,
 # pipelined votes over one WebSocket (tally_wsvotes), and the live fan-out (bench/fanout.sh
-# with tally_fanout) when those tools are built. After each server's runs it checks that
+# with tally_fanout) and the console's vote caster (bench/caster.sh with tally_caster, GUI
+# builds only) when those tools are built. After each server's runs it checks that
 # votes.flushed equals votes.accepted.
 #
 # Settings (environment): DURATION (5s per wrk run), THREADS (1 wrk thread), WORKERS (2),
 # TALLY_ARGS (extra tally flags), WS_VOTES (200000), FANOUT ("5000 15000"; empty: skip),
-# FANOUT_BIN / WSVOTES_BIN (default: next to the tally build). Needs wrk, nginx, curl.
+# FANOUT_BIN / WSVOTES_BIN / CASTER_BIN (default: next to the tally build). Needs wrk, nginx, curl.
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -27,6 +28,7 @@ WS_VOTES=${WS_VOTES:-200000}
 FANOUT=${FANOUT-5000 15000}
 FANOUT_BIN=${FANOUT_BIN:-$build_dir/bench/fanout/tally_fanout}
 WSVOTES_BIN=${WSVOTES_BIN:-$build_dir/bench/wsvotes/tally_wsvotes}
+CASTER_BIN=${CASTER_BIN:-$build_dir/bench/caster/tally_caster}
 POLLS=1000
 
 [[ -x $TALLY_BIN ]] || { echo "run.sh: no tally binary at $TALLY_BIN (give its path)" >&2; exit 1; }
@@ -218,6 +220,14 @@ if [[ -n $FANOUT ]]; then
     fi
 fi
 
+caster_table=""
+if [[ -x $CASTER_BIN ]]; then
+    echo "== console vote caster burst (bench/caster.sh)"
+    caster_out=$(CASTER_BIN="$CASTER_BIN" WORKERS="$WORKERS" bash "$here/caster.sh" "$TALLY_BIN" 2>&1 || true)
+    echo "$caster_out" | grep -E '^(RESULT|==)' || true
+    caster_table=$(grep -E '^\|' <<<"$caster_out" || true)
+fi
+
 echo
 echo "Tally $TALLY_BIN, workers $WORKERS${TALLY_ARGS:+, flags: $TALLY_ARGS}; wrk $THREADS thread(s), $DURATION per run;" \
      "nginx measured right before each tally run with the same script and connections."
@@ -233,7 +243,13 @@ if [[ -n $fanout_table ]]; then
     echo "$fanout_table"
 fi
 echo
-echo "Console vote caster burst: not part of this script (it needs the GUI build; the console's"
-echo "lag meter reports the event-loop delay while a burst runs)."
+if [[ -n $caster_table ]]; then
+    echo "Console vote caster burst (bench/caster.sh; target 20000 votes/s, event-loop delay max <= 50 ms):"
+    echo
+    echo "$caster_table"
+else
+    echo "Console vote caster burst: not run (no tally_caster at $CASTER_BIN: it needs a build with"
+    echo "TALLY_GUI=ON; bench/caster.sh runs it alone)."
+fi
 echo
 printf '%s\n' "${checks[@]}"

@@ -159,12 +159,11 @@ void VoteCaster::updateTransports()
         item->setEnabled(live);
         item->setToolTip(live ? QString() : tr("The WebSocket is not connected"));
     }
+    // Only a transport that cannot run is replaced: the operator's choice stays otherwise.
     if (!live && m_transport->currentIndex() == 2)
-        m_transport->setAccessibleName(tr("Burst transport"));
-    m_transport->setCurrentIndex(bulk ? 0 : 1);
+        m_transport->setCurrentIndex(bulk ? 0 : 1);
     if (!bulk && m_transport->currentIndex() == 0)
-        m_transport->setAccessibleName(tr("Burst transport"));
-    m_transport->setCurrentIndex(1);
+        m_transport->setCurrentIndex(1);
 }
 
 void VoteCaster::setPoll(const PollInfo &poll)

@@ -25,16 +25,25 @@
 #include <QNetworkAccessManager>
 #include <QNetworkReply>
 #include <QNetworkRequest>
+#include <QSocketNotifier>
 #include <QThread>
 #include <QTimer>
 #include <QWebSocket>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/epoll.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
+#include <cerrno>
 #include <cstdio>
 #include <memory>
+#include <string_view>
 #include <vector>
 
 namespace {
@@ -129,20 +138,6 @@ QString compact(const QJsonObject &object)
     return QString::fromUtf8(QJsonDocument(object).toJson(QJsonDocument::Compact));
 }
 
-// `"total":N` of a results message without a full JSON parse; -1 for other messages.
-qint64 resultsTotal(QStringView text)
-{
-    if (!text.contains(u"\"type\":\"results\""))
-        return -1;
-    const qsizetype at = text.indexOf(u"\"total\":");
-    if (at < 0)
-        return -1;
-    qint64 total = 0;
-    for (qsizetype i = at + 8; i < text.size() && text[i].isDigit(); ++i)
-        total = total * 10 + text[i].digitValue();
-    return total;
-}
-
 // Sends the votes at the requested rate from its own thread.
 class VoteSender : public QObject {
 public:
@@ -234,14 +229,39 @@ private:
     QElapsedTimer m_phase;
 };
 
-// The subscribers of one thread.
+// The subscribers of one thread, without QWebSocket: every frame the server sends is
+// received and checked here, so this is the tool's hot path. Plain non-blocking sockets
+// in one epoll set per thread (the thread's Qt event loop watches only the epoll
+// descriptor), a minimal RFC 6455 client (handshake, unmasked text frames from the
+// server, masked frames to it, ping/pong, close) and a results parser that reads the
+// fields it checks straight from the UTF-8 bytes.
 class SubscriberGroup : public QObject {
 public:
     SubscriberGroup(const Settings &settings, Shared &shared)
-        : m_settings(settings), m_shared(shared)
+        : m_settings(settings), m_shared(shared), m_epoll(epoll_create1(EPOLL_CLOEXEC))
     {
         m_latencyMs.reserve(size_t(settings.subscribers / std::max(1, settings.threads) + 1) *
                             size_t(settings.durationS) * 12);
+        const QUrl ws = wsUrl(settings.url);
+        m_address.sin_family = AF_INET;
+        m_address.sin_port = htons(quint16(ws.port()));
+        inet_pton(AF_INET, qPrintable(ws.host()), &m_address.sin_addr);
+        m_handshake = "GET " + ws.path().toUtf8() +
+                      " HTTP/1.1\r\nHost: " + ws.authority().toUtf8() +
+                      "\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                      "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+                      "Sec-WebSocket-Version: 13\r\n\r\n";
+        m_subscribe = clientFrame(
+            0x1, QJsonDocument(QJsonObject{{QStringLiteral("type"), QStringLiteral("subscribe")},
+                                           {QStringLiteral("poll_id"), settings.pollId}})
+                     .toJson(QJsonDocument::Compact));
+        m_events = new QSocketNotifier(m_epoll, QSocketNotifier::Read, this);
+        connect(m_events, &QSocketNotifier::activated, this, &SubscriberGroup::onEvents);
+    }
+    ~SubscriberGroup() override
+    {
+        closeAll();
+        ::close(m_epoll);
     }
 
     std::atomic<int> ready{0};
@@ -254,36 +274,33 @@ public:
         for (int n = 0; n < count; ++n) {
             const size_t i = m_subscribers.size();
             m_subscribers.push_back({});
-            auto *socket = new QWebSocket(QString(), QWebSocketProtocol::VersionLatest, this);
-            m_subscribers[i].socket = socket;
-            connect(socket, &QWebSocket::connected, this, [this, socket] {
-                socket->sendTextMessage(
-                    compact({{QStringLiteral("type"), QStringLiteral("subscribe")},
-                             {QStringLiteral("poll_id"), m_settings.pollId}}));
-            });
-            connect(socket, &QWebSocket::textMessageReceived, this,
-                    [this, i](const QString &text) { onText(m_subscribers[i], text); });
-            connect(socket, &QWebSocket::disconnected, this, [this, i] {
-                Subscriber &s = m_subscribers[i];
-                if (s.gone)
-                    return;
-                s.gone = true;
-                ++(s.ready ? dropped : failed);
-            });
-            socket->open(wsUrl(m_settings.url));
+            Subscriber &s = m_subscribers[i];
+            s.fd = ::socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+            if (s.fd < 0) {
+                gone(s);
+                continue;
+            }
+            const int one = 1;
+            setsockopt(s.fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+            if (::connect(s.fd, reinterpret_cast<const sockaddr *>(&m_address), sizeof m_address) !=
+                    0 &&
+                errno != EINPROGRESS) {
+                gone(s);
+                continue;
+            }
+            epoll_event event{};
+            event.events = EPOLLOUT | EPOLLIN | EPOLLRDHUP;
+            event.data.u64 = i;
+            epoll_ctl(m_epoll, EPOLL_CTL_ADD, s.fd, &event);
         }
     }
 
     // Group thread. Gives up on subscribers that are not ready yet.
     void abandonPending()
     {
-        for (Subscriber &s : m_subscribers) {
-            if (!s.ready && !s.gone) {
-                s.gone = true;
-                ++failed;
-                s.socket->abort();
-            }
-        }
+        for (Subscriber &s : m_subscribers)
+            if (!s.ready && !s.gone)
+                gone(s);
     }
 
     // Group thread. Live subscribers whose last total is below `total`.
@@ -299,43 +316,279 @@ public:
     void closeAll()
     {
         for (Subscriber &s : m_subscribers) {
+            s.closing = true; // not a drop: the run is over
+            if (s.fd >= 0) {
+                ::close(s.fd);
+                s.fd = -1;
+            }
             s.gone = true;
-            s.socket->abort();
         }
     }
 
     qint64 delivered = 0;
     qint64 stale = 0;     // snapshots that repeated a subscriber's last total
     qint64 backwards = 0; // snapshots with a lower total than one already received
+    qint64 seqErrors = 0; // snapshots whose seq did not grow
+    qint64 badCounts =
+        0;             // snapshots whose option counts do not add up to their total, or unreadable
+    qint64 frames = 0; // every frame received, whatever its type
     std::vector<double> m_latencyMs;
     Histogram m_everyVote;
 
 private:
     struct Subscriber {
-        QWebSocket *socket = nullptr;
+        int fd = -1;
+        bool handshakeSent = false;
+        bool open = false; // the handshake is answered
         bool ready = false;
         bool gone = false;
+        bool closing = false;
         qint64 lastTotal = -1;
+        qint64 lastSeq = -1;
+        QByteArray pending; // received bytes not yet a whole frame (or the handshake answer)
     };
 
-    void onText(Subscriber &subscriber, const QString &text)
+    static QByteArray clientFrame(int opcode, const QByteArray &payload)
     {
-        const qint64 total = resultsTotal(text);
-        if (total < 0)
+        // Clients must mask; a zero mask keeps the payload as it is.
+        QByteArray frame;
+        frame.append(char(0x80 | opcode));
+        if (payload.size() < 126) {
+            frame.append(char(0x80 | payload.size()));
+        } else {
+            frame.append(char(0x80 | 126));
+            frame.append(char(payload.size() >> 8));
+            frame.append(char(payload.size() & 0xff));
+        }
+        frame.append(4, '\0');
+        frame.append(payload);
+        return frame;
+    }
+
+    void gone(Subscriber &s)
+    {
+        if (s.fd >= 0) {
+            ::close(s.fd);
+            s.fd = -1;
+        }
+        if (s.gone)
             return;
+        s.gone = true;
+        if (!s.closing)
+            ++(s.ready ? dropped : failed);
+    }
+
+    // Small frames and the handshake fit an empty send buffer: a short write is a failure.
+    bool sendAll(Subscriber &s, const QByteArray &bytes)
+    {
+        return ::send(s.fd, bytes.constData(), size_t(bytes.size()), MSG_NOSIGNAL | MSG_DONTWAIT) ==
+               bytes.size();
+    }
+
+    void onEvents()
+    {
+        epoll_event events[512];
+        for (;;) {
+            const int count = epoll_wait(m_epoll, events, 512, 0);
+            for (int e = 0; e < count; ++e) {
+                const size_t i = size_t(events[e].data.u64);
+                if (i < m_subscribers.size() && !m_subscribers[i].gone)
+                    onSocket(m_subscribers[i], events[e].events);
+            }
+            if (count < 512)
+                return;
+        }
+    }
+
+    void onSocket(Subscriber &s, quint32 events)
+    {
+        if (!s.handshakeSent && (events & EPOLLOUT)) {
+            int error = 0;
+            socklen_t length = sizeof error;
+            getsockopt(s.fd, SOL_SOCKET, SO_ERROR, &error, &length);
+            if (error != 0 || !sendAll(s, m_handshake)) {
+                gone(s);
+                return;
+            }
+            s.handshakeSent = true;
+            epoll_event event{};
+            event.events = EPOLLIN | EPOLLRDHUP;
+            event.data.u64 = quint64(&s - m_subscribers.data());
+            epoll_ctl(m_epoll, EPOLL_CTL_MOD, s.fd, &event);
+        }
+        if (events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR))
+            readFrom(s);
+    }
+
+    void readFrom(Subscriber &s)
+    {
+        for (;;) {
+            const ssize_t got = ::recv(s.fd, m_buffer, sizeof m_buffer, 0);
+            if (got == 0 ||
+                (got < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)) {
+                gone(s);
+                return;
+            }
+            if (got < 0)
+                return;
+            const char *data = m_buffer;
+            size_t size = size_t(got);
+            if (!s.pending.isEmpty() || !s.open) {
+                s.pending.append(m_buffer, got);
+                data = s.pending.constData();
+                size = size_t(s.pending.size());
+            }
+            size_t used = 0;
+            if (!s.open) {
+                const qsizetype end = s.pending.indexOf("\r\n\r\n");
+                if (end < 0)
+                    continue;
+                if (!s.pending.startsWith("HTTP/1.1 101")) {
+                    gone(s);
+                    return;
+                }
+                s.open = true;
+                used = size_t(end + 4);
+                if (!sendAll(s, m_subscribe)) {
+                    gone(s);
+                    return;
+                }
+            }
+            used += readFrames(s, data + used, size - used);
+            if (s.gone)
+                return;
+            if (data == m_buffer) {
+                if (used < size)
+                    s.pending = QByteArray(data + used, qsizetype(size - used));
+            } else {
+                s.pending.remove(0, qsizetype(used));
+            }
+            if (size_t(got) < sizeof m_buffer)
+                return;
+        }
+    }
+
+    // Handles every whole frame in [data, data + size); returns the bytes used.
+    size_t readFrames(Subscriber &s, const char *data, size_t size)
+    {
+        size_t at = 0;
+        while (size - at >= 2) {
+            const auto *head = reinterpret_cast<const unsigned char *>(data + at);
+            const int opcode = head[0] & 0x0f;
+            quint64 length = head[1] & 0x7f;
+            size_t header = 2;
+            if (length == 126) {
+                if (size - at < 4)
+                    break;
+                length = (quint64(head[2]) << 8) | head[3];
+                header = 4;
+            } else if (length == 127) {
+                if (size - at < 10)
+                    break;
+                length = 0;
+                for (int b = 0; b < 8; ++b)
+                    length = (length << 8) | head[2 + b];
+                header = 10;
+            }
+            if (head[1] & 0x80) { // servers must not mask
+                gone(s);
+                return at;
+            }
+            if (size - at - header < length)
+                break;
+            const char *payload = data + at + header;
+            at += header + size_t(length);
+            ++frames;
+            if (opcode == 0x1) {
+                onText(s, std::string_view(payload, size_t(length)));
+            } else if (opcode == 0x9) {
+                sendAll(s, clientFrame(0xA, QByteArray(payload, qsizetype(length))));
+            } else if (opcode == 0x8) {
+                sendAll(s, clientFrame(
+                               0x8, QByteArray(payload, qsizetype(std::min<quint64>(length, 2)))));
+                gone(s);
+                return at;
+            }
+        }
+        return at;
+    }
+
+    // The digits after `"key":` in `text`, or -1.
+    static qint64 number(std::string_view text, std::string_view key)
+    {
+        const size_t at = text.find(key);
+        if (at == std::string_view::npos)
+            return -1;
+        qint64 value = 0;
+        size_t i = at + key.size();
+        if (i >= text.size() || text[i] < '0' || text[i] > '9')
+            return -1;
+        for (; i < text.size() && text[i] >= '0' && text[i] <= '9'; ++i)
+            value = value * 10 + (text[i] - '0');
+        return value;
+    }
+
+    // Sum of the option counts of `"results":{"A":1,...}`, or -1 when unreadable.
+    static qint64 countsSum(std::string_view text)
+    {
+        constexpr std::string_view key = "\"results\":{";
+        const size_t at = text.find(key);
+        if (at == std::string_view::npos)
+            return -1;
+        qint64 sum = 0;
+        size_t i = at + key.size();
+        while (i < text.size() && text[i] != '}') {
+            const size_t colon = text.find(':', i);
+            if (colon == std::string_view::npos)
+                return -1;
+            i = colon + 1;
+            if (i >= text.size() || text[i] < '0' || text[i] > '9')
+                return -1;
+            qint64 value = 0;
+            for (; i < text.size() && text[i] >= '0' && text[i] <= '9'; ++i)
+                value = value * 10 + (text[i] - '0');
+            sum += value;
+            if (i < text.size() && text[i] == ',')
+                ++i;
+        }
+        return i < text.size() ? sum : -1;
+    }
+
+    void onText(Subscriber &subscriber, std::string_view text)
+    {
+        if (text.find("\"type\":\"results\"") == std::string_view::npos)
+            return;
+        const qint64 total = number(text, "\"total\":");
+        const qint64 seq = number(text, "\"seq\":");
+        if (total < 0 || seq < 0 || countsSum(text) != total) {
+            ++badCounts;
+            if (qEnvironmentVariableIsSet("FANOUT_DEBUG"))
+                std::fprintf(stderr, "unreadable or inconsistent: %.*s\n", int(text.size()),
+                             text.data());
+            return;
+        }
         const qint64 nowNs = m_shared.clock.nsecsElapsed();
         if (!subscriber.ready) {
             subscriber.ready = true;
             subscriber.lastTotal = total;
+            subscriber.lastSeq = seq;
             ++ready;
             return;
         }
         ++delivered;
+        if (seq <= subscriber.lastSeq) {
+            ++seqErrors;
+            if (qEnvironmentVariableIsSet("FANOUT_DEBUG"))
+                std::fprintf(stderr, "seq %lld after %lld (subscriber %zu, at %.1f ms): %.*s\n",
+                             seq, subscriber.lastSeq, size_t(&subscriber - m_subscribers.data()),
+                             double(nowNs) / 1e6, int(text.size()), text.data());
+        }
+        subscriber.lastSeq = std::max(seq, subscriber.lastSeq);
         if (total <= subscriber.lastTotal) {
             ++(total == subscriber.lastTotal ? stale : backwards);
             if (total < subscriber.lastTotal && qEnvironmentVariableIsSet("FANOUT_DEBUG"))
-                std::fprintf(stderr, "backwards: %lld after %lld: %s\n", total,
-                             subscriber.lastTotal, qPrintable(text));
+                std::fprintf(stderr, "backwards: %lld after %lld: %.*s\n", total,
+                             subscriber.lastTotal, int(text.size()), text.data());
             return;
         }
         const qint64 newest = std::min(total, qint64(m_shared.sentAtNs.size()) - 1);
@@ -352,7 +605,13 @@ private:
 
     const Settings &m_settings;
     Shared &m_shared;
-    std::vector<Subscriber> m_subscribers; // it grows: lambdas keep indexes, not references
+    int m_epoll;
+    QSocketNotifier *m_events = nullptr;
+    sockaddr_in m_address{};
+    QByteArray m_handshake;
+    QByteArray m_subscribe;
+    char m_buffer[64 * 1024];
+    std::vector<Subscriber> m_subscribers; // it grows: epoll keeps indexes, not references
 };
 
 double percentile(const std::vector<double> &sorted, double p)
@@ -508,7 +767,7 @@ int run(const Settings &settings)
     onThreadOf(&sender, [](VoteSender *s) { s->stop(); });
     std::vector<double> latencies;
     Histogram everyVote;
-    qint64 delivered = 0, stale = 0, backwards = 0;
+    qint64 delivered = 0, stale = 0, backwards = 0, seqErrors = 0, badCounts = 0, frames = 0;
     int dropped = 0;
     ready = 0;
     for (auto &group : groups) {
@@ -518,6 +777,9 @@ int run(const Settings &settings)
         delivered += group->delivered;
         stale += group->stale;
         backwards += group->backwards;
+        seqErrors += group->seqErrors;
+        badCounts += group->badCounts;
+        frames += group->frames;
         dropped += group->dropped.load();
         ready += group->ready.load();
     }
@@ -533,8 +795,10 @@ int run(const Settings &settings)
                 shared.accepted.load(), shared.rejected.load(), answerMs);
     std::printf(
         "snapshots delivered: %lld (%.0f/s over %.1f s, %.1f per subscriber); %lld repeated the "
-        "last total, %lld went backwards\n",
-        delivered, perSecond, windowS, live > 0 ? double(delivered) / live : 0.0, stale, backwards);
+        "last total, %lld went backwards, %lld did not raise seq, %lld had counts not adding up "
+        "to their total (%lld frames in all)\n",
+        delivered, perSecond, windowS, live > 0 ? double(delivered) / live : 0.0, stale, backwards,
+        seqErrors, badCounts, frames);
     std::printf("latency vote -> snapshot with its total: p50 %.1f ms, p90 %.1f ms, p99 %.1f ms, "
                 "max %.1f ms "
                 "(%zu samples)\n",
@@ -551,10 +815,11 @@ int run(const Settings &settings)
     std::printf(
         "RESULT subscribers=%d ready=%d connect_failures=%d dropped=%d votes=%lld accepted=%lld "
         "p50_ms=%.1f p90_ms=%.1f p99_ms=%.1f max_ms=%.1f msgs_per_s=%.0f converged=%d "
-        "vote_p50_ms=%.1f vote_p99_ms=%.1f repeated=%lld backwards=%lld\n",
+        "vote_p50_ms=%.1f vote_p99_ms=%.1f repeated=%lld backwards=%lld seq_errors=%lld "
+        "bad_counts=%lld\n",
         settings.subscribers, live, failures, dropped, shared.sent.load(), shared.accepted.load(),
         p50, p90, p99, max, perSecond, converged, everyVote.percentile(50),
-        everyVote.percentile(99), stale, backwards);
+        everyVote.percentile(99), stale, backwards, seqErrors, badCounts);
     std::fflush(stdout);
 
     for (auto &thread : threads) {

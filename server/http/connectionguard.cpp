@@ -1,6 +1,7 @@
 #include "connectionguard.h"
 #include "guard/connectiontracker.h"
 #include "guard/requestguard.h"
+#include "websocket/upgradedsockets.h"
 
 #include <QJsonDocument>
 #include <QJsonObject>
@@ -177,6 +178,7 @@ void ConnectionGuard::release()
         m_timer->stop();
         disconnect(this, &QTcpSocket::readyRead, this, &ConnectionGuard::inspect);
         disconnect(this, &QTcpSocket::bytesWritten, this, nullptr);
+        UpgradedSockets::offer(this);
         return;
     }
     m_awaitingResponse = true;

@@ -5,6 +5,7 @@
 #include "vote/voteservice.h"
 #include "live/livefeed.h"
 #include "livesession.h"
+#include "websocketframe.h"
 
 #include <QHttpServer>
 #include <QNetworkRequest>
@@ -84,25 +85,44 @@ void LiveHub::closeAll(int code, const QString &reason)
 
 void LiveHub::deliverResults(const QString &pollId, const QByteArray &message)
 {
-    const auto it = m_watchers.constFind(pollId);
-    if (it == m_watchers.cend())
+    if (!m_watchers.contains(pollId))
         return;
-    for (LiveSession *session : *it)
-        session->sendSnapshot(pollId, message);
+    // Sent on the next turn of the event loop: a hub that runs behind, with several ticks
+    // queued, sends only the latest snapshot of each poll, as a lagging client gets.
+    const bool scheduled = !m_pendingResults.isEmpty();
+    m_pendingResults.insert(pollId, message);
+    if (!scheduled)
+        QMetaObject::invokeMethod(this, &LiveHub::sendPendingResults, Qt::QueuedConnection);
+}
+
+void LiveHub::sendPendingResults()
+{
+    const QHash<QString, QByteArray> pending = std::exchange(m_pendingResults, {});
+    for (auto message = pending.cbegin(); message != pending.cend(); ++message) {
+        const auto watchers = m_watchers.constFind(message.key());
+        if (watchers == m_watchers.cend())
+            continue;
+        const QByteArray frame = WebSocketFrame::text(message.value()); // once for all of them
+        for (LiveSession *session : *watchers)
+            session->sendSnapshot(message.key(), frame);
+    }
 }
 
 void LiveHub::deliverStats(const QByteArray &message)
 {
+    const QByteArray frame = WebSocketFrame::text(message);
+    const QString key = QStringLiteral("\n stats");
     for (LiveSession *session : std::as_const(m_sessions))
         if (session->wantsStats())
-            session->sendSnapshot(QStringLiteral("\n stats"), message);
+            session->sendSnapshot(key, frame);
 }
 
 void LiveHub::deliverPollEvent(const QByteArray &message)
 {
+    const QByteArray frame = WebSocketFrame::text(message);
     for (LiveSession *session : std::as_const(m_sessions))
         if (session->wantsPollEvents())
-            session->sendMessage(message);
+            session->sendFrame(frame);
 }
 
 void LiveHub::deliverTo(quint64 sessionId, const QByteArray &message)

@@ -66,6 +66,7 @@ public:
 
 private:
     void remove(quint64 sessionId);
+    void sendPendingResults();
 
     LiveFeed *m_feed;
     const PollCatalog *m_catalog;
@@ -73,6 +74,7 @@ private:
     const RequestGuard *m_guard;
     QHash<quint64, LiveSession *> m_sessions;
     QHash<QString, QSet<LiveSession *>> m_watchers;
+    QHash<QString, QByteArray> m_pendingResults; // latest results message per poll, not sent yet
     QTimer *m_pingTimer;
     int m_idleTimeoutMs = DefaultIdleTimeoutMs;
     quint64 m_nextId = 1;

@@ -1,11 +1,16 @@
 #include "livesession.h"
 #include "livehub.h"
+#include "upgradedsockets.h"
+#include "websocketframe.h"
 
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QPointer>
+#include <QTcpSocket>
 #include <QTimer>
 #include <QWebSocket>
+
+#include <sys/socket.h>
 
 LiveSession::LiveSession(quint64 id, const QString &client, std::unique_ptr<QWebSocket> socket,
                          int idleMs, LiveHub *hub)
@@ -13,6 +18,7 @@ LiveSession::LiveSession(quint64 id, const QString &client, std::unique_ptr<QWeb
       m_idleMs(idleMs), m_idleTimer(new QTimer(this))
 {
     m_socket->setParent(this);
+    m_tcp = UpgradedSockets::take(*m_socket);
     m_socket->setMaxAllowedIncomingFrameSize(MaxIncomingBytes);
     m_socket->setMaxAllowedIncomingMessageSize(MaxIncomingBytes);
     m_lastHeard.start();
@@ -46,32 +52,64 @@ LiveSession::~LiveSession() = default;
 
 void LiveSession::sendMessage(const QByteArray &message)
 {
+    if (!m_closing)
+        sendFrame(WebSocketFrame::text(message));
+}
+
+qint64 LiveSession::unsentBytes() const
+{
+    return m_tcp ? m_tcp->bytesToWrite() : m_socket->bytesToWrite();
+}
+
+void LiveSession::sendFrame(const QByteArray &frame)
+{
     if (m_closing)
         return;
-    if (m_socket->bytesToWrite() + message.size() > HardOutgoingBytes) {
+    const qint64 unsent = unsentBytes();
+    if (unsent + frame.size() > HardOutgoingBytes) {
         close(1008, QStringLiteral("client is not reading its messages"));
         return;
     }
-    m_hub->recordSendQueue(m_socket->bytesToWrite());
-    m_socket->sendTextMessage(QString::fromUtf8(message));
-}
-
-void LiveSession::sendSnapshot(const QString &key, const QByteArray &message)
-{
-    if (m_socket->bytesToWrite() > SoftOutgoingBytes) {
-        m_owed.insert(key, message); // only the latest state is worth sending later
+    m_hub->recordSendQueue(unsent);
+    if (!m_tcp) {
+        m_socket->sendTextMessage(QString::fromUtf8(WebSocketFrame::payload(frame)));
         return;
     }
-    sendMessage(message);
+    qsizetype sent = 0;
+    // The descriptor is read now, on the socket's own thread: -1 once Qt closed it.
+    const qintptr descriptor = m_tcp->socketDescriptor();
+    if (unsent == 0 && descriptor >= 0 && m_tcp->state() == QAbstractSocket::ConnectedState) {
+        // Nothing is queued before it, so the frame goes straight to the kernel: no copy
+        // into Qt's buffer, no write notifier, no bytesWritten signal. Only what the kernel
+        // does not take now (a full socket buffer) is queued, in order, behind it; an error
+        // is left to Qt, which meets it on that write.
+        const ssize_t written = ::send(int(descriptor), frame.constData(), size_t(frame.size()),
+                                       MSG_DONTWAIT | MSG_NOSIGNAL);
+        if (written == frame.size())
+            return;
+        sent = std::max<qsizetype>(0, written);
+    }
+    m_tcp->write(sent == 0 ? frame : frame.sliced(sent));
+}
+
+void LiveSession::sendSnapshot(const QString &key, const QByteArray &frame)
+{
+    if (unsentBytes() > SoftOutgoingBytes) {
+        m_owed.insert(key, frame); // only the latest state is worth sending later
+        return;
+    }
+    if (!m_owed.isEmpty())
+        m_owed.remove(key); // an older state still owed would follow this one
+    sendFrame(frame);
 }
 
 void LiveSession::drainOwed()
 {
-    while (!m_owed.isEmpty() && m_socket->bytesToWrite() <= SoftOutgoingBytes) {
+    while (!m_owed.isEmpty() && unsentBytes() <= SoftOutgoingBytes) {
         const auto it = m_owed.begin();
-        const QByteArray message = it.value();
+        const QByteArray frame = it.value();
         m_owed.erase(it);
-        sendMessage(message);
+        sendFrame(frame);
     }
 }
 

@@ -6,10 +6,12 @@
 #include <QElapsedTimer>
 #include <QHash>
 #include <QObject>
+#include <QPointer>
 #include <QSet>
 #include <memory>
 
 class LiveHub;
+class QTcpSocket;
 class QTimer;
 class QWebSocket;
 
@@ -42,9 +44,12 @@ public:
     bool wantsStats() const { return m_stats; }
     bool wantsPollEvents() const { return m_pollEvents; }
 
-    // A results snapshot for `key` (a poll id); coalesced while the client lags.
-    void sendSnapshot(const QString &key, const QByteArray &message);
+    // A results snapshot for `key` (a poll id), as a whole frame (WebSocketFrame::text);
+    // coalesced while the client lags.
+    void sendSnapshot(const QString &key, const QByteArray &frame);
+    // A text message: its payload, or a whole frame made once for many sessions.
     void sendMessage(const QByteArray &message);
+    void sendFrame(const QByteArray &frame);
     void ping();
     void close(int code, const QString &reason);
 
@@ -63,11 +68,15 @@ private:
                int retryAfterSeconds = 0);
     void subscribe(const QJsonObject &message, bool on);
     void drainOwed();
+    // Bytes written but not yet taken by the kernel.
+    qint64 unsentBytes() const;
     void checkIdle();
 
     quint64 m_id;
     QString m_client;
     QWebSocket *m_socket;
+    // The connection under m_socket (not ours), or null: then frames go through m_socket.
+    QPointer<QTcpSocket> m_tcp;
     LiveHub *m_hub;
     QSet<QString> m_polls;
     bool m_stats = false;

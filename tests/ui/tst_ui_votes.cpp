@@ -39,6 +39,7 @@ private Q_SLOTS:
     void restSingleBurst();
     void burstCanBeCancelled();
     void webSocketBurst();
+    void transportChoiceSurvivesPollChanges();
     void pollListTotalsMatchTheServer();
     void shardViewMatchesStatsAndRing();
     void healthChartsFollowStats();
@@ -207,6 +208,24 @@ void TestUiVotes::webSocketBurst()
     QTRY_COMPARE_WITH_TIMEOUT(m_window->resultsPanel()->chart()->values(), m_expected, 10000);
     QCOMPARE(m_window->resultsPanel()->chart()->values(),
              UiTest::serverResults(*m_http, QStringLiteral("snack")));
+}
+
+void TestUiVotes::transportChoiceSurvivesPollChanges()
+{
+    // The operator's transport stays chosen when the selected poll changes or is
+    // refreshed; only a transport the poll or the connection cannot use is replaced.
+    VoteCaster *caster = m_window->voteCaster();
+    QComboBox *transport = caster->transportBox();
+    QList<VoteBurst::Transport> choices{VoteBurst::Transport::RestBulk};
+    if (m_window->liveClient()->socketLive())
+        choices.append(VoteBurst::Transport::WebSocket);
+    for (VoteBurst::Transport choice : std::as_const(choices)) {
+        transport->setCurrentIndex(transport->findData(int(choice)));
+        QVERIFY(UiTest::selectPoll(*m_window, QStringLiteral("other")));
+        QCOMPARE(transport->currentData().toInt(), int(choice));
+        QVERIFY(UiTest::selectPoll(*m_window, QStringLiteral("snack")));
+        QCOMPARE(transport->currentData().toInt(), int(choice));
+    }
 }
 
 void TestUiVotes::pollListTotalsMatchTheServer()
