@@ -21,9 +21,25 @@ constexpr int ResetAnswerMs = 2000;
 } // namespace
 
 PollLifecycle::PollLifecycle(PollCatalog &catalog, VoteLedger &ledger, ShardRouter &router,
-                             Journal *journal, Hooks hooks, QObject *parent)
+                             Journal *journal, const Instance &instance, Hooks hooks,
+                             QObject *parent)
     : QObject(parent), m_catalog(catalog), m_ledger(ledger), m_router(router), m_journal(journal),
-      m_hooks(std::move(hooks))
+      m_hooks(std::move(hooks)),
+      m_handshake(new ResetHandshake(
+          instance.id, instance.source, instance.leaseMs, instance.resetTimeoutMs,
+          {[this](const QString &pollId) { return holdVotes(pollId); },
+           [this](const QString &pollId, quint64 serial, quint32 resets, const QDateTime &resetAt) {
+               releaseVotes(pollId, serial, resets, resetAt);
+           },
+           [this](std::function<void(bool)> done) { afterPendingAcknowledgements(done); },
+           m_hooks.publish, m_hooks.reload,
+           [this](const QString &pollId) {
+               const PollCatalog::Snapshot poll = m_catalog.snapshot(pollId);
+               return poll && m_hooks.shardReady(poll->shard);
+           },
+           m_hooks.shardOf},
+          this)),
+      m_sharesShards(instance.sharesShards)
 {
 }
 
@@ -33,6 +49,66 @@ void PollLifecycle::start()
     connect(closer, &QTimer::timeout, this, &PollLifecycle::closeDue);
     closer->start(CloseCheckMs);
     closeDue();
+}
+
+void PollLifecycle::create(const Poll &draft, Reply<Poll> reply)
+{
+    if (m_catalog.contains(draft.id)) {
+        reply(TallyError::conflict(
+            QStringLiteral("poll_exists"),
+            QStringLiteral("A poll with id '%1' already exists.").arg(draft.id)));
+        return;
+    }
+    Poll poll = draft;
+    poll.shard = m_router.shardNameFor(poll.id);
+    poll.createdAt = QDateTime::currentDateTimeUtc();
+    if (!m_hooks.shardReady(poll.shard)) {
+        reply(TallyError::unavailable(
+            QStringLiteral("shard_unavailable"),
+            QStringLiteral("Shard %1, where poll '%2' belongs, has not been reached yet.")
+                .arg(poll.shard, poll.id)));
+        return;
+    }
+    m_router.shard(poll.shard)->savePoll(poll, true, [this, poll, reply](Outcome<bool> saved) {
+        if (!saved) {
+            reply(saved.error());
+            return;
+        }
+        m_catalog.upsert(poll);
+        Q_EMIT pollEvent(QStringLiteral("poll_created"), poll.toJson());
+        reply(poll);
+    });
+}
+
+void PollLifecycle::remove(const QString &pollId, Reply<bool> reply)
+{
+    const std::optional<Poll> poll = m_catalog.find(pollId);
+    if (!poll) {
+        reply(TallyError::pollNotFound(pollId));
+        return;
+    }
+    // Batches already sent are ordered before the delete on the shard. Batches not yet
+    // sent that hold the poll's votes wait (isDeleting) until the shard answers: once it
+    // confirms, their votes go with the poll; when the delete fails, the poll stays and
+    // so do its acknowledged votes.
+    ++m_deleting[pollId];
+    m_router.shard(poll->shard)->deletePoll(pollId, [this, pollId, reply](Outcome<bool> deleted) {
+        if (--m_deleting[pollId] == 0)
+            m_deleting.remove(pollId);
+        if (deleted) {
+            qint64 dropped = 0;
+            if (const PollCatalog::Snapshot gone = m_catalog.snapshot(pollId))
+                dropped += m_ledger.forget(gone->countKey());
+            m_catalog.remove(pollId);
+            dropped += m_ledger.forget(pollId);
+            m_hooks.discarded(dropped);
+            m_hooks.stripUnsent(pollId, QString());
+            m_hooks.shardsChanged();
+            Q_EMIT pollEvent(QStringLiteral("poll_deleted"),
+                             QJsonObject{{QStringLiteral("id"), pollId}});
+        }
+        reply(deleted);
+    });
 }
 
 void PollLifecycle::setOpen(const QString &pollId, bool open, Reply<Poll> reply)
@@ -156,14 +232,16 @@ void PollLifecycle::reset(const QString &pollId, Reply<Poll> reply)
         return;
     }
     if (poll->resetting) {
-        reply(TallyError::conflict(QStringLiteral("reset_in_progress"),
-                                   QStringLiteral("Poll '%1' is being reset already.").arg(pollId)));
+        reply(
+            TallyError::conflict(QStringLiteral("reset_in_progress"),
+                                 QStringLiteral("Poll '%1' is being reset already.").arg(pollId)));
         return;
     }
     if (!m_hooks.shardReady(poll->shard)) {
-        reply(TallyError::unavailable(QStringLiteral("shard_unavailable"),
-                                      QStringLiteral("Shard %1 of poll '%2' has not been reached yet.")
-                                          .arg(poll->shard, pollId)));
+        reply(TallyError::unavailable(
+            QStringLiteral("shard_unavailable"),
+            QStringLiteral("Shard %1 of poll '%2' has not been reached yet.")
+                .arg(poll->shard, pollId)));
         return;
     }
     // From here on votes for the poll are refused; every vote judged before is in a
@@ -177,8 +255,9 @@ void PollLifecycle::reset(const QString &pollId, Reply<Poll> reply)
             return;
         }
         endReset(marked.id, marked.resetting);
-        reply(TallyError::unavailable(QStringLiteral("journal_unavailable"),
-                                      QStringLiteral("The journal cannot be written; the poll was not reset.")));
+        reply(TallyError::unavailable(
+            QStringLiteral("journal_unavailable"),
+            QStringLiteral("The journal cannot be written; the poll was not reset.")));
     });
 }
 
@@ -194,44 +273,43 @@ void PollLifecycle::applyReset(const Poll &marked, Reply<Poll> reply)
     // Shared with other instances, the step waits until each of them holds the poll's votes.
     Shard *shard = m_router.shard(reset.shard);
     const auto resetOnShard = [this, shard, marked](const Poll &poll, Shard::Reply<bool> done) {
-        if (m_handshake && ResetHandshake::handles(shard))
+        if (m_sharesShards && ResetHandshake::handles(shard))
             m_handshake->run(marked, poll, std::move(done));
         else
             shard->resetPoll(poll, std::move(done));
     };
-    resetOnShard(
-        reset, [this, marked, reset, oldKey, reply](Outcome<bool> done) {
-            if (!done && m_hooks.adoptMoves(done.error(), marked.id)) {
-                // Moved meanwhile (the move carried the poll's generation): reset it there.
-                Poll moved = marked;
-                moved.shard = m_catalog.shardOf(marked.id);
-                if (const PollCatalog::Snapshot current = m_catalog.snapshot(marked.id))
-                    moved.placement = current->placement;
-                applyReset(moved, reply);
-                return;
-            }
-            if (!done) {
-                endReset(marked.id, marked.resetting);
-                reply(done.error());
-                return;
-            }
-            m_hooks.discarded(m_ledger.forget(oldKey));
-            m_hooks.stripUnsent(marked.id, oldKey);
-            Poll published = reset;
-            published.resetting = marked.resetting; // until the caller has answered
-            m_catalog.upsert(published);
-            Q_EMIT pollEvent(QStringLiteral("poll_updated"), reset.toJson());
-            QTimer::singleShot(ResetAnswerMs, this, [this, id = reset.id, serial = marked.resetting] {
-                endReset(id, serial);
-            });
-            m_hooks.shardsChanged();
-            reply(published);
+    resetOnShard(reset, [this, marked, reset, oldKey, reply](Outcome<bool> done) {
+        if (!done && m_hooks.adoptMoves(done.error(), marked.id)) {
+            // Moved meanwhile (the move carried the poll's generation): reset it there.
+            Poll moved = marked;
+            moved.shard = m_catalog.shardOf(marked.id);
+            if (const PollCatalog::Snapshot current = m_catalog.snapshot(marked.id))
+                moved.placement = current->placement;
+            applyReset(moved, reply);
+            return;
+        }
+        if (!done) {
+            endReset(marked.id, marked.resetting);
+            reply(done.error());
+            return;
+        }
+        m_hooks.discarded(m_ledger.forget(oldKey));
+        m_hooks.stripUnsent(marked.id, oldKey);
+        Poll published = reset;
+        published.resetting = marked.resetting; // until the caller has answered
+        m_catalog.upsert(published);
+        Q_EMIT pollEvent(QStringLiteral("poll_updated"), reset.toJson());
+        QTimer::singleShot(ResetAnswerMs, this, [this, id = reset.id, serial = marked.resetting] {
+            endReset(id, serial);
         });
+        m_hooks.shardsChanged();
+        reply(published);
+    });
 }
 
 void PollLifecycle::endReset(const QString &pollId, quint64 serial)
 {
-    if (m_handshake)
+    if (m_sharesShards)
         QMetaObject::invokeMethod(m_handshake, [handshake = m_handshake, pollId, serial] {
             handshake->finish(pollId, serial);
         });

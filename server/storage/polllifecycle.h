@@ -3,6 +3,7 @@
 #include "core/outcome.h"
 #include "core/poll.h"
 
+#include <QHash>
 #include <QJsonObject>
 #include <QList>
 #include <QObject>
@@ -12,18 +13,18 @@
 
 class Journal;
 class ResetHandshake;
+class Shard;
 class PollCatalog;
 class ShardRouter;
 class VoteLedger;
 
-// Changes to existing polls on the storage thread: open and close (by hand or at their
+// Polls created and changed on the storage thread: open and close (by hand or at their
 // close time), reveal, and reset. A change is saved on the poll's shard before the
 // catalog and subscribers see it.
 class PollLifecycle : public QObject {
     Q_OBJECT
 public:
-    template <typename T>
-    using Reply = std::function<void(Outcome<T>)>;
+    template <typename T> using Reply = std::function<void(Outcome<T>)>;
 
     // What it needs of the storage engine that owns it.
     struct Hooks {
@@ -37,13 +38,31 @@ public:
         std::function<bool(const TallyError &refusal, const QString &pollId)> adoptMoves;
         // Accepted votes dropped unstored (ServerStats::votesDiscarded).
         std::function<void(qint64 votes)> discarded;
+        // For the reset handshake (see ResetHandshake::Hooks).
+        std::function<void(const QString &shard, const QByteArray &message)> publish;
+        std::function<void(const QString &shard, std::function<void(bool)> done)> reload;
+        std::function<Shard *(const QString &pollId)> shardOf;
+    };
+    // This instance, for the reset handshake of polls on shards other instances share.
+    struct Instance {
+        QString id;
+        QString source;
+        int leaseMs = 0;
+        int resetTimeoutMs = 0;
+        bool sharesShards = false; // Redis shards: resets wait for every live instance
     };
 
     PollLifecycle(PollCatalog &catalog, VoteLedger &ledger, ShardRouter &router, Journal *journal,
-                  Hooks hooks, QObject *parent = nullptr);
+                  const Instance &instance, Hooks hooks, QObject *parent = nullptr);
 
     // Starts closing polls whose close time has come.
     void start();
+    // Places a new poll by the ring and saves it on its shard.
+    void create(const Poll &draft, Reply<Poll> reply);
+    // Deletes the poll on its shard, then forgets it and its unsent votes here.
+    void remove(const QString &pollId, Reply<bool> reply);
+    // Whether a delete of the poll waits for its shard: its unsent batches wait too.
+    bool isDeleting(const QString &pollId) const { return m_deleting.contains(pollId); }
     void setOpen(const QString &pollId, bool open, Reply<Poll> reply);
     void reveal(const QString &pollId, Reply<Poll> reply);
     // Sets every count of the poll to zero and forgets its voters. Votes judged before
@@ -56,8 +75,8 @@ public:
     // poll the reset answered with; a later reset is left alone.
     void endReset(const QString &pollId, quint64 serial);
     void setWorkerThreads(const QList<QObject *> &workers);
-    // Redis shards: resets wait for every live instance (see ResetHandshake).
-    void setHandshake(ResetHandshake *handshake) { m_handshake = handshake; }
+    // Leases and resets across instances; owned by this object.
+    ResetHandshake &handshake() const { return *m_handshake; }
 
     // Another instance's reset: refuses the poll's votes; the serial, or 0 when the poll
     // is unknown or being reset here.
@@ -82,9 +101,11 @@ private:
     VoteLedger &m_ledger;
     ShardRouter &m_router;
     Journal *m_journal; // optional, outlives this object
-    ResetHandshake *m_handshake = nullptr;
     Hooks m_hooks;
+    ResetHandshake *m_handshake;
+    bool m_sharesShards;
     QList<QPointer<QObject>> m_workerThreads;
     QSet<QString> m_closing; // polls whose timed close is being saved
     quint64 m_lastResetSerial = 0;
+    QHash<QString, int> m_deleting; // poll id -> deletes waiting for their shard
 };

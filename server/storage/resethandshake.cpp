@@ -121,7 +121,7 @@ bool ResetHandshake::handles(Shard *shard)
 
 RedisShard *ResetHandshake::redisOf(const QString &pollId) const
 {
-    return shardOf ? qobject_cast<RedisShard *>(shardOf(pollId)) : nullptr;
+    return m_hooks.shardOf ? qobject_cast<RedisShard *>(m_hooks.shardOf(pollId)) : nullptr;
 }
 
 // ---- leases
@@ -273,7 +273,7 @@ void ResetHandshake::release(std::function<void()> done)
 void ResetHandshake::run(const Poll &marked, const Poll &reset,
                          std::function<void(Outcome<bool>)> done)
 {
-    auto *shard = qobject_cast<RedisShard *>(shardOf(marked.id));
+    auto *shard = qobject_cast<RedisShard *>(m_hooks.shardOf(marked.id));
     if (!shard) {
         done(TallyError::unavailable(QStringLiteral("shard_unavailable"),
                                      QStringLiteral("Poll '%1' has no Redis shard here.").arg(marked.id)));

@@ -53,6 +53,8 @@ public:
         std::function<void(const QString &shard, std::function<void(bool)> done)> reload;
         // Whether the poll is known and its shard ready here.
         std::function<bool(const QString &pollId)> knows;
+        // The poll's shard (storage thread).
+        std::function<Shard *(const QString &pollId)> shardOf;
     };
 
     // `instanceId` holds the leases (a new run of an instance takes over its old lease);
@@ -144,8 +146,4 @@ private:
     mutable QMutex m_fenceMutex;
     QSet<QString> m_fenced;
     QAtomicInt m_fencedCount = 0;
-
-public:
-    // Set by the storage engine: the poll's shard (storage thread).
-    std::function<Shard *(const QString &pollId)> shardOf;
 };

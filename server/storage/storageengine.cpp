@@ -7,13 +7,14 @@
 #include "core/voteledger.h"
 #include "flushepochs.h"
 #include "journal.h"
+#include "journalreplay.h"
 #include "placementtracker.h"
-#include "shardmoves.h"
 #include "polllifecycle.h"
 #include "pubsubbridge.h"
 #include "resethandshake.h"
 #include "shardfactory.h"
 #include "shardlane.h"
+#include "shardmoves.h"
 #include "shardrequests.h"
 
 #include <QRandomGenerator>
@@ -36,56 +37,35 @@ StorageEngine::StorageEngine(const Config &config, const QString &instanceId, Po
           },
           this)),
       m_catalogSync(new CatalogSync(instanceId, catalog, ledger, *m_placements, this)),
-      m_moves(new ShardMoves(*m_placements, *m_epochs, journal != nullptr,
-                             [this](const QString &shard) { return laneNamed(shard); }, this)),
-      m_lifecycle(new PollLifecycle(catalog, ledger, m_router, journal,
-                                    {[this](const QString &shard) { return isShardReady(shard); },
-                                     [this](const QString &pollId, const QString &onlyKey) {
-                                         stripUnsent(pollId, onlyKey);
-                                     },
-                                     [this] { publishShardInfo(); },
-                                     [this](const TallyError &refusal, const QString &pollId) {
-                                         return m_moves->adoptMoves(refusal, pollId);
-                                     },
-                                     [this](qint64 votes) {
-                                         ServerStats::bump(m_stats.votesDiscarded, quint64(votes));
-                                     }},
-                                    this)),
-      m_handshake(new ResetHandshake(
-          instanceId, m_source, config.instanceLeaseMs(), config.resetTimeoutMs(),
-          {[this](const QString &pollId) { return m_lifecycle->holdVotes(pollId); },
-           [this](const QString &pollId, quint64 serial, quint32 resets, const QDateTime &resetAt) {
-               m_lifecycle->releaseVotes(pollId, serial, resets, resetAt);
+      m_moves(new ShardMoves(
+          *m_placements, *m_epochs, journal != nullptr,
+          [this](const QString &shard) { return laneNamed(shard); }, this)),
+      m_lifecycle(new PollLifecycle(
+          catalog, ledger, m_router, journal,
+          {instanceId, m_source, config.instanceLeaseMs(), config.resetTimeoutMs(),
+           !config.redisNodes().isEmpty()},
+          {[this](const QString &shard) { return isShardReady(shard); },
+           [this](const QString &pollId, const QString &onlyKey) { stripUnsent(pollId, onlyKey); },
+           [this] { publishShardInfo(); },
+           [this](const TallyError &refusal, const QString &pollId) {
+               return m_moves->adoptMoves(refusal, pollId);
            },
-           [this](std::function<void(bool)> done) { m_lifecycle->afterPendingAcknowledgements(done); },
+           [this](qint64 votes) { ServerStats::bump(m_stats.votesDiscarded, quint64(votes)); },
            [this](const QString &shard, const QByteArray &message) {
                publishOn(shard, PubSubBridge::Channel, message);
            },
            [this](const QString &shard, std::function<void(bool)> done) {
-               ShardLane *lane = laneNamed(shard);
-               if (!lane || !lane->ready) {
-                   done(false);
-                   return;
-               }
-               m_catalogSync->prepare(lane, true, [done](std::optional<TallyError> error, qint64) {
-                   done(!error);
-               });
+               reloadLane(shard, std::move(done));
            },
-           [this](const QString &pollId) {
-               const PollCatalog::Snapshot poll = m_catalog.snapshot(pollId);
-               return poll && isShardReady(poll->shard);
+           [this](const QString &pollId) -> Shard * {
+               ShardLane *lane = laneFor(pollId);
+               return lane ? lane->shard : nullptr;
            }},
           this)),
       m_requests(new ShardRequests(
           catalog, ledger, *m_moves, [this](const QString &key) { return laneFor(key); },
           [this](const QString &shard) { return laneNamed(shard); }, this))
 {
-    m_handshake->shardOf = [this](const QString &pollId) -> Shard * {
-        ShardLane *lane = laneFor(pollId);
-        return lane ? lane->shard : nullptr;
-    };
-    if (!config.redisNodes().isEmpty())
-        m_lifecycle->setHandshake(m_handshake);
     connect(m_catalogSync, &CatalogSync::pollEvent, this, &StorageEngine::pollEvent);
     connect(m_lifecycle, &PollLifecycle::pollEvent, this, &StorageEngine::pollEvent);
     connect(m_placements, &PlacementTracker::pollEvent, this, &StorageEngine::pollEvent);
@@ -152,8 +132,8 @@ void StorageEngine::startOnThread()
 
 void StorageEngine::openLane(ShardLane *lane)
 {
-    qCInfo(lcStorage, "Opening shard %s (%s %s)", qPrintable(lane->shard->name()), qPrintable(lane->shard->kind()),
-          qPrintable(lane->shard->address()));
+    qCInfo(lcStorage, "Opening shard %s (%s %s)", qPrintable(lane->shard->name()),
+           qPrintable(lane->shard->kind()), qPrintable(lane->shard->address()));
     // Redis shards answer once connected (however long that takes); embedded ones at once.
     lane->shard->open([this, lane](Outcome<bool> opened) {
         if (!opened) {
@@ -170,41 +150,42 @@ void StorageEngine::prepareLane(ShardLane *lane)
 {
     lane->preparing = true;
     const auto prepared = [this, lane](std::optional<TallyError> error, qint64 polls) {
-            lane->preparing = false;
-            if (error) {
-                // A Redis shard tries again when it is reached again; an embedded one cannot.
-                if (lane->shard->kind() == u"redis") {
-                    qCWarning(lcStorage, "Shard %s: %s", qPrintable(lane->shard->name()),
-                              qPrintable(error->message));
-                    lane->failedOnce = true;
-                    checkStart();
-                } else if (!m_started) {
-                    Q_EMIT started(false, error->message);
-                }
-                return;
-            }
-            lane->ready = true;
-            if (!m_started) {
-                publishShardInfo();
+        lane->preparing = false;
+        if (error) {
+            // A Redis shard tries again when it is reached again; an embedded one cannot.
+            if (lane->shard->kind() == u"redis") {
+                qCWarning(lcStorage, "Shard %s: %s", qPrintable(lane->shard->name()),
+                          qPrintable(error->message));
+                lane->failedOnce = true;
                 checkStart();
-                return;
+            } else if (!m_started) {
+                Q_EMIT started(false, error->message);
             }
-            qCInfo(lcStorage, "Shard %s reached: %lld poll(s) loaded",
-                   qPrintable(lane->shard->name()), polls);
-            // Replayed votes are pending before anyone can see the shard up.
-            if (m_recoveryPending && std::all_of(m_lanes.cbegin(), m_lanes.cend(),
-                                                 [](const auto &l) { return l->ready; }))
-                recoverDeferred();
+            return;
+        }
+        lane->ready = true;
+        if (!m_started) {
             publishShardInfo();
-        };
+            checkStart();
+            return;
+        }
+        qCInfo(lcStorage, "Shard %s reached: %lld poll(s) loaded", qPrintable(lane->shard->name()),
+               polls);
+        // Replayed votes are pending before anyone can see the shard up.
+        if (m_recoveryPending &&
+            std::all_of(m_lanes.cbegin(), m_lanes.cend(), [](const auto &l) { return l->ready; }))
+            recoverDeferred();
+        publishShardInfo();
+    };
     // The lease comes first: a reset applied after it waits for this instance, one
     // applied before it is in the polls loaded.
-    m_handshake->acquire(lane->shard, [this, lane, prepared](std::optional<TallyError> error) {
-        if (error)
-            prepared(error, 0);
-        else
-            m_catalogSync->prepare(lane, m_started, prepared);
-    });
+    m_lifecycle->handshake().acquire(lane->shard,
+                                     [this, lane, prepared](std::optional<TallyError> error) {
+                                         if (error)
+                                             prepared(error, 0);
+                                         else
+                                             m_catalogSync->prepare(lane, m_started, prepared);
+                                     });
 }
 
 void StorageEngine::checkStart()
@@ -231,14 +212,16 @@ void StorageEngine::checkStart()
             m_ledger.setEpoch(m_nextFlushId);
             m_recoveryPending = true;
             m_journal->start();
-            qCWarning(lcStorage, "Journal: its files are replayed once every shard has been reached");
+            qCWarning(lcStorage,
+                      "Journal: its files are replayed once every shard has been reached");
         }
     }
     for (const auto &lane : m_lanes)
         if (!lane->ready)
-            qCWarning(lcStorage, "Shard %s (%s) is not reachable: serving the other shards; its polls "
-                     "become available when it is reached",
-                     qPrintable(lane->shard->name()), qPrintable(lane->shard->kind()));
+            qCWarning(lcStorage,
+                      "Shard %s (%s) is not reachable: serving the other shards; its polls "
+                      "become available when it is reached",
+                      qPrintable(lane->shard->name()), qPrintable(lane->shard->kind()));
     finishStart();
 }
 
@@ -247,23 +230,11 @@ Outcome<Journal::Recovery> StorageEngine::replayJournal(quint64 upToEpoch)
     QHash<QString, quint64> applied;
     for (const auto &lane : m_lanes)
         applied.insert(lane->shard->name(), lane->appliedAtStart);
-    QElapsedTimer timer;
-    timer.start();
-    const Outcome<Journal::Recovery> recovered = m_journal->recover(
-        [this](const QString &key) { return laneFor(key)->shard->name(); }, applied,
-        [this](const QString &key) { return isCurrentKey(key); }, upToEpoch,
-        [this](const QString &key) { return m_placements->movedFrom(key); });
-    if (!recovered)
-        return recovered;
-    const Journal::Recovery &recovery = recovered.value();
-    for (const QString &problem : recovery.problems)
-        qCWarning(lcJournal, "Journal: %s", qPrintable(problem));
-    if (recovery.files > 0)
-        qCInfo(lcJournal,
-               "Journal: %d file(s) read in %lld ms: %lld vote(s) replayed, %lld already stored",
-               recovery.files, timer.elapsed(), recovery.replayed, recovery.skipped);
-    m_stats.votesRecovered.storeRelaxed(quint64(recovery.replayed));
-    return recovered;
+    JournalReplay replay(*m_journal, m_stats,
+                         {[this](const QString &key) { return laneFor(key)->shard->name(); },
+                          [this](const QString &key) { return isCurrentKey(key); },
+                          [this](const QString &key) { return m_placements->movedFrom(key); }});
+    return replay.run(applied, upToEpoch);
 }
 
 void StorageEngine::recoverDeferred()
@@ -304,7 +275,7 @@ void StorageEngine::finishStart()
     QList<Shard *> shards;
     for (const auto &lane : m_lanes)
         shards.append(lane->shard);
-    m_handshake->start(shards);
+    m_lifecycle->handshake().start(shards);
     if (!m_config.redisNodes().isEmpty()) {
         // Other instances may create, close or delete polls on the same nodes.
         auto *refresh = new QTimer(this);
@@ -389,7 +360,8 @@ void StorageEngine::enqueue(quint64 flushId, const PollCounts &taken)
         // A moved poll's batch has its own entry: the journal must tell it apart from
         // a batch of the shard it came from (see Journal::recover).
         for (auto key = it->counts.cbegin(); key != it->counts.cend(); ++key)
-            if (const PollCatalog::Snapshot known = m_catalog.snapshot(Poll::pollIdOfKey(key.key()));
+            if (const PollCatalog::Snapshot known =
+                    m_catalog.snapshot(Poll::pollIdOfKey(key.key()));
                 known && known->placement.cameFrom())
                 manifest.insert(Journal::manifestKey(it.key()->shard->name(), key.key()),
                                 it->sequence);
@@ -419,8 +391,9 @@ void StorageEngine::connectLane(ShardLane *lane)
 {
     lane->setHold([this](const ShardLane::Batch &batch) {
         for (auto key = batch.counts.cbegin(); key != batch.counts.cend(); ++key)
-            if (m_deleting.contains(Poll::pollIdOfKey(key.key())))
-                return true; // sent after the delete it would bring the counts back; see deletePoll
+            if (m_lifecycle->isDeleting(Poll::pollIdOfKey(key.key())))
+                return true; // sent after the delete it would bring the counts back; see
+                             // PollLifecycle::remove
         return false;
     });
     connect(lane, &ShardLane::batchApplied, this, [this](const ShardLane::Batch &batch) {
@@ -434,7 +407,8 @@ void StorageEngine::connectLane(ShardLane *lane)
         m_epochs->batchStored(flushId);
         checkDrained();
     });
-    connect(lane, &ShardLane::batchFailed, this, [this] { ServerStats::bump(m_stats.flushFailures); });
+    connect(lane, &ShardLane::batchFailed, this,
+            [this] { ServerStats::bump(m_stats.flushFailures); });
     connect(lane, &ShardLane::batchRedirected, this,
             [this, lane](const TallyError &refusal) { m_moves->reroute(lane, refusal); });
     connect(lane, &ShardLane::batchReopened, this, [this](const PollCounts &counts, qint64 votes) {
@@ -450,37 +424,13 @@ void StorageEngine::connectLane(ShardLane *lane)
 
 void StorageEngine::createPoll(const Poll &draft, Reply<Poll> reply)
 {
-    QMetaObject::invokeMethod(this, [this, draft, reply] {
-        if (m_catalog.contains(draft.id)) {
-            reply(TallyError::conflict(QStringLiteral("poll_exists"),
-                                       QStringLiteral("A poll with id '%1' already exists.").arg(draft.id)));
-            return;
-        }
-        Poll poll = draft;
-        poll.shard = m_router.shardNameFor(poll.id);
-        poll.createdAt = QDateTime::currentDateTimeUtc();
-        if (!isShardReady(poll.shard)) {
-            reply(TallyError::unavailable(
-                QStringLiteral("shard_unavailable"),
-                QStringLiteral("Shard %1, where poll '%2' belongs, has not been reached yet.")
-                    .arg(poll.shard, poll.id)));
-            return;
-        }
-        m_router.shard(poll.shard)->savePoll(poll, true, [this, poll, reply](Outcome<bool> saved) {
-            if (!saved) {
-                reply(saved.error());
-                return;
-            }
-            m_catalog.upsert(poll);
-            Q_EMIT pollEvent(QStringLiteral("poll_created"), poll.toJson());
-            reply(poll);
-        });
-    });
+    QMetaObject::invokeMethod(this, [this, draft, reply] { m_lifecycle->create(draft, reply); });
 }
 
 void StorageEngine::setPollOpen(const QString &pollId, bool open, Reply<Poll> reply)
 {
-    QMetaObject::invokeMethod(this, [this, pollId, open, reply] { m_lifecycle->setOpen(pollId, open, reply); });
+    QMetaObject::invokeMethod(
+        this, [this, pollId, open, reply] { m_lifecycle->setOpen(pollId, open, reply); });
 }
 
 void StorageEngine::revealPoll(const QString &pollId, Reply<Poll> reply)
@@ -508,38 +458,10 @@ void StorageEngine::setWorkerThreads(const QList<QObject *> &workers)
 void StorageEngine::deletePoll(const QString &pollId, Reply<bool> reply)
 {
     QMetaObject::invokeMethod(this, [this, pollId, reply] {
-        const std::optional<Poll> poll = m_catalog.find(pollId);
-        if (!poll) {
-            reply(TallyError::pollNotFound(pollId));
-            return;
-        }
-        // Batches already sent are ordered before the delete on the shard. Batches not
-        // yet sent that hold the poll's votes wait (see pump) until the shard answers:
-        // once it confirms, their votes go with the poll; when the delete fails, the poll
-        // stays and so do its acknowledged votes.
-        ++m_deleting[pollId];
-        m_router.shard(poll->shard)
-            ->deletePoll(pollId, [this, pollId, reply](Outcome<bool> deleted) {
-                if (--m_deleting[pollId] == 0)
-                    m_deleting.remove(pollId);
-                if (deleted) {
-                    qint64 dropped = 0;
-                    if (const PollCatalog::Snapshot gone = m_catalog.snapshot(pollId))
-                        dropped += m_ledger.forget(gone->countKey());
-                    m_catalog.remove(pollId);
-                    dropped += m_ledger.forget(pollId);
-                    ServerStats::bump(m_stats.votesDiscarded, quint64(dropped));
-                    stripUnsent(pollId);
-                    publishShardInfo();
-                    Q_EMIT pollEvent(QStringLiteral("poll_deleted"),
-                                     QJsonObject{{QStringLiteral("id"), pollId}});
-                }
-                pumpAll();
-                if (deleted)
-                    reply(true);
-                else
-                    reply(deleted.error());
-            });
+        m_lifecycle->remove(pollId, [this, reply](Outcome<bool> deleted) {
+            pumpAll(); // the batches held for the delete go now
+            reply(deleted);
+        });
     });
 }
 
@@ -547,7 +469,8 @@ void StorageEngine::publishOn(const QString &shardName, const QByteArray &channe
                               const QByteArray &message)
 {
     for (const auto &lane : m_lanes)
-        if ((shardName.isEmpty() || lane->shard->name() == shardName) && lane->shard->state() == Shard::State::Up)
+        if ((shardName.isEmpty() || lane->shard->name() == shardName) &&
+            lane->shard->state() == Shard::State::Up)
             lane->shard->publish(channel, message);
 }
 
@@ -564,20 +487,20 @@ void StorageEngine::stripUnsent(const QString &pollId, const QString &onlyKey)
 
 void StorageEngine::readResults(const QString &pollId, Reply<ResultRead> reply)
 {
-    QMetaObject::invokeMethod(this, [this, pollId, reply] { m_requests->readResults(pollId, reply); });
+    QMetaObject::invokeMethod(this,
+                              [this, pollId, reply] { m_requests->readResults(pollId, reply); });
 }
 
 void StorageEngine::claimVoter(const QString &pollId, const QString &voterId, Reply<bool> reply)
 {
-    QMetaObject::invokeMethod(this, [this, pollId, voterId, reply] {
-        m_requests->claimVoter(pollId, voterId, reply);
-    });
+    QMetaObject::invokeMethod(
+        this, [this, pollId, voterId, reply] { m_requests->claimVoter(pollId, voterId, reply); });
 }
 
 void StorageEngine::releaseVoter(const QString &pollId, const QString &voterId)
 {
-    QMetaObject::invokeMethod(this,
-                              [this, pollId, voterId] { m_requests->releaseVoter(pollId, voterId); });
+    QMetaObject::invokeMethod(
+        this, [this, pollId, voterId] { m_requests->releaseVoter(pollId, voterId); });
 }
 
 void StorageEngine::drain()
@@ -600,7 +523,7 @@ void StorageEngine::checkDrained()
             return;
     m_draining = false;
     // Stopped: resets elsewhere need not wait for this instance any more.
-    m_handshake->release([this] { Q_EMIT drained(); });
+    m_lifecycle->handshake().release([this] { Q_EMIT drained(); });
 }
 
 void StorageEngine::publishShardInfo()
@@ -610,12 +533,23 @@ void StorageEngine::publishShardInfo()
 
 bool StorageEngine::isFenced(const QString &shardName) const
 {
-    return m_handshake->isFenced(shardName);
+    return m_lifecycle->handshake().isFenced(shardName);
 }
 
 void StorageEngine::onResetMessage(const QJsonObject &message)
 {
-    m_handshake->onMessage(message);
+    m_lifecycle->handshake().onMessage(message);
+}
+
+void StorageEngine::reloadLane(const QString &shardName, std::function<void(bool)> done)
+{
+    ShardLane *lane = laneNamed(shardName);
+    if (!lane || !lane->ready) {
+        done(false);
+        return;
+    }
+    m_catalogSync->prepare(lane, true,
+                           [done](std::optional<TallyError> error, qint64) { done(!error); });
 }
 
 bool StorageEngine::isShardReady(const QString &shardName) const

@@ -130,6 +130,8 @@ private:
     void checkDrained();
     ShardLane *laneFor(const QString &key) const;
     ShardLane *laneNamed(const QString &shardName) const;
+    // Loads a ready shard's polls again (the reset handshake, after a fence); `done(ok)`.
+    void reloadLane(const QString &shardName, std::function<void(bool)> done);
 
     Journal *m_journal; // optional, outlives this engine
     const Config m_config;
@@ -145,12 +147,10 @@ private:
     CatalogSync *m_catalogSync;
     ShardMoves *m_moves;
     PollLifecycle *m_lifecycle;
-    ResetHandshake *m_handshake;
     ShardRequests *m_requests;
     QTimer *m_flushTimer = nullptr;
     QAtomicInt m_flushRequested = 0;
     quint64 m_nextFlushId = 1;
-    QHash<QString, int> m_deleting; // poll id -> deletes waiting for their shard
     bool m_draining = false;
     bool m_started = false;
     bool m_recoveryPending = false; // journal files wait for a shard unreachable at start
