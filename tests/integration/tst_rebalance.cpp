@@ -14,13 +14,6 @@
 #include <QTemporaryDir>
 #include <QTest>
 
-#define CHECKED(call)                                                                              \
-    do {                                                                                           \
-        call;                                                                                      \
-        if (QTest::currentTestFailed())                                                            \
-            return;                                                                                \
-    } while (false)
-
 namespace {
 
 const QString Rebalance = Api + QStringLiteral("/shards/rebalance");

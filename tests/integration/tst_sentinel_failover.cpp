@@ -122,6 +122,19 @@ private:
     std::unique_ptr<RedisNode> m_sentinels[3];
 };
 
+// Tally on the given shards, keeping batches until one replica has them, with short
+// timeouts so that a failover is noticed within the test's time.
+QStringList failoverArguments(const QString &nodes)
+{
+    return {QStringLiteral("--redis-nodes"),           nodes,
+            QStringLiteral("--redis-min-replicas"),    QStringLiteral("1"),
+            QStringLiteral("--redis-replica-timeout"), QStringLiteral("300"),
+            QStringLiteral("--redis-connect-timeout"), QStringLiteral("300"),
+            QStringLiteral("--redis-command-timeout"), QStringLiteral("1000"),
+            QStringLiteral("--breaker-reset"),         QStringLiteral("0.5"),
+            QStringLiteral("--batch-interval"),        QStringLiteral("0.05")};
+}
+
 QJsonObject statsOf(HttpClient &http)
 {
     return http.get(Api + QStringLiteral("/stats")).json;
@@ -190,14 +203,8 @@ void TestSentinelFailover::pollNeverReplicatedSurvivesFailover()
     SentinelGroup group(QStringLiteral("g1"));
     QString error;
     QVERIFY2(group.start(&error), qPrintable(error));
-    TallyProcess tally({QStringLiteral("--redis-nodes"), group.spec(),
-                        QStringLiteral("--redis-min-replicas"), QStringLiteral("1"),
-                        QStringLiteral("--redis-replica-timeout"), QStringLiteral("300"),
-                        QStringLiteral("--redis-connect-timeout"), QStringLiteral("300"),
-                        QStringLiteral("--redis-command-timeout"), QStringLiteral("1000"),
-                        QStringLiteral("--breaker-reset"), QStringLiteral("0.5"),
-                        QStringLiteral("--batch-interval"), QStringLiteral("0.05"),
-                        QStringLiteral("--catalog-refresh"), QStringLiteral("0.1")});
+    TallyProcess tally(failoverArguments(group.spec()) +
+                       QStringList{QStringLiteral("--catalog-refresh"), QStringLiteral("0.1")});
     QVERIFY2(tally.start(), qPrintable(tally.diagnostics()));
     const auto reportOnFailure = qScopeGuard([&] {
         if (QTest::currentTestFailed())
@@ -268,15 +275,9 @@ void TestSentinelFailover::runFailover(const QList<SentinelGroup *> &groups)
         specs.append(group->spec());
         names.append(group->name());
     }
-    TallyProcess tally({QStringLiteral("--redis-nodes"), specs.join(u','),
-                        QStringLiteral("--redis-min-replicas"), QStringLiteral("1"),
-                        QStringLiteral("--redis-replica-timeout"), QStringLiteral("300"),
-                        QStringLiteral("--redis-connect-timeout"), QStringLiteral("300"),
-                        QStringLiteral("--redis-command-timeout"), QStringLiteral("1000"),
-                        QStringLiteral("--breaker-reset"), QStringLiteral("0.5"),
-                        QStringLiteral("--batch-interval"), QStringLiteral("0.05"),
-                        QStringLiteral("--workers"), QStringLiteral("2"),
-                        QStringLiteral("--admin-token"), QStringLiteral("tok")});
+    TallyProcess tally(failoverArguments(specs.join(u',')) +
+                       QStringList{QStringLiteral("--workers"), QStringLiteral("2"),
+                                   QStringLiteral("--admin-token"), QStringLiteral("tok")});
     QVERIFY2(tally.start(), qPrintable(tally.diagnostics()));
     HttpClient http(tally.url());
     http.setDefaultHeader("Authorization", "Bearer tok"); // stats show masters to an admin
