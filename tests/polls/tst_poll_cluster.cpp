@@ -112,10 +112,7 @@ HttpResponse TestPollCluster::voteUntilAnswered(HttpClient &client, const QStrin
 
 QUrl TestPollCluster::wsUrl(const TallyProcess &tally)
 {
-    QUrl url = tally.url();
-    url.setScheme(QStringLiteral("ws"));
-    url.setPath(Api + QStringLiteral("/ws"));
-    return url;
+    return WsClient::wsUrl(tally.url());
 }
 
 void TestPollCluster::resetOnEveryInstance()

@@ -75,10 +75,7 @@ void TestPollFeatures::multipleChoice()
 
     // WebSocket.
     WsClient ws;
-    QUrl wsUrl = tally->url();
-    wsUrl.setScheme(QStringLiteral("ws"));
-    wsUrl.setPath(Api + QStringLiteral("/ws"));
-    QVERIFY(ws.open(wsUrl));
+    QVERIFY(ws.open(WsClient::wsUrl(tally->url())));
     ws.send(
         {{"type", "vote"}, {"poll_id", "multi"}, {"option_ids", QJsonArray{"A", "B"}}, {"ref", 1}});
     const std::optional<QJsonObject> ack = ws.nextOfType(QStringLiteral("ack"));
@@ -198,10 +195,7 @@ void TestPollFeatures::hiddenResults()
         return;
 
     WsClient ws;
-    QUrl wsUrl = tally->url();
-    wsUrl.setScheme(QStringLiteral("ws"));
-    wsUrl.setPath(Api + QStringLiteral("/ws"));
-    QVERIFY(ws.open(wsUrl));
+    QVERIFY(ws.open(WsClient::wsUrl(tally->url())));
     ws.send({{"type", "subscribe"}, {"poll_id", "secret"}});
     ws.send({{"type", "subscribe"}, {"poll_id", "later"}});
     for (const char *poll : {"secret", "later"}) {

@@ -44,10 +44,7 @@ void TestPollLifecycle::reset()
     if (QTest::currentTestFailed())
         return;
     WsClient ws;
-    QUrl wsUrl = tally->url();
-    wsUrl.setScheme(QStringLiteral("ws"));
-    wsUrl.setPath(Api + QStringLiteral("/ws"));
-    QVERIFY(ws.open(wsUrl));
+    QVERIFY(ws.open(WsClient::wsUrl(tally->url())));
     ws.send({{"type", "subscribe"}, {"poll_id", "again"}});
 
     // Votes by every transport, some stored, some still buffered.
@@ -170,10 +167,7 @@ void TestPollLifecycle::timedClose()
     QVERIFY(tally);
     HttpClient client(tally->url());
     WsClient ws;
-    QUrl wsUrl = tally->url();
-    wsUrl.setScheme(QStringLiteral("ws"));
-    wsUrl.setPath(Api + QStringLiteral("/ws"));
-    QVERIFY(ws.open(wsUrl));
+    QVERIFY(ws.open(WsClient::wsUrl(tally->url())));
     ws.send({{"type", "subscribe"}, {"channel", "polls"}});
     QVERIFY(ws.sync());
 
