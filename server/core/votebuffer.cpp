@@ -58,6 +58,16 @@ QStringList VoteBuffer::polls() const
     return m_counts.keys();
 }
 
+quint64 VoteBuffer::appendRecordLocked(const QByteArray &record)
+{
+    if (m_journal.isEmpty() || m_journal.constLast().epoch != m_epoch)
+        m_journal.append({m_epoch, {}, 0});
+    JournalChunk &chunk = m_journal.last();
+    chunk.bytes.append(record);
+    chunk.lastSequence = ++m_journalSequence;
+    return m_journalSequence;
+}
+
 quint64 VoteBuffer::addJournaled(const QString &pollId, int option, int optionCount,
                                  const QByteArray &record, qint64 *bufferedAfter)
 {
@@ -65,12 +75,7 @@ quint64 VoteBuffer::addJournaled(const QString &pollId, int option, int optionCo
     const qint64 size = addLocked(pollId, option, optionCount, 1);
     if (bufferedAfter)
         *bufferedAfter = size;
-    if (m_journal.isEmpty() || m_journal.constLast().epoch != m_epoch)
-        m_journal.append({m_epoch, {}, 0});
-    JournalChunk &chunk = m_journal.last();
-    chunk.bytes.append(record);
-    chunk.lastSequence = ++m_journalSequence;
-    return m_journalSequence;
+    return appendRecordLocked(record);
 }
 
 quint64 VoteBuffer::addBallot(const QString &pollId, const QList<int> &countSlots, int width,
@@ -84,12 +89,7 @@ quint64 VoteBuffer::addBallot(const QString &pollId, const QList<int> &countSlot
         *bufferedAfter = size;
     if (record.isEmpty())
         return 0;
-    if (m_journal.isEmpty() || m_journal.constLast().epoch != m_epoch)
-        m_journal.append({m_epoch, {}, 0});
-    JournalChunk &chunk = m_journal.last();
-    chunk.bytes.append(record);
-    chunk.lastSequence = ++m_journalSequence;
-    return m_journalSequence;
+    return appendRecordLocked(record);
 }
 
 QList<VoteBuffer::JournalChunk> VoteBuffer::takeJournal()

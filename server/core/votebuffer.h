@@ -43,6 +43,8 @@ public:
 
 private:
     qint64 addLocked(const QString &pollId, int option, int optionCount, qint64 votes);
+    // Appends a journal record to the current epoch's chunk; its sequence number.
+    quint64 appendRecordLocked(const QByteArray &record);
 
     mutable QMutex m_mutex;
     PollCounts m_counts;
