@@ -127,14 +127,16 @@ Outcome<Journal::Recovery> Journal::recover(const std::function<QString(const QS
             continue;
         lastEpoch = std::max(lastEpoch, epoch);
         if (epoch <= replaced) {
-            qCInfo(lcJournal, "Journal: %s is left from an interrupted recovery; a newer file holds its votes",
-                  qPrintable(name));
+            qCInfo(lcJournal,
+                   "Journal: %s is left from an interrupted recovery; a newer file holds its votes",
+                   qPrintable(name));
             continue;
         }
         QFile file(dir.filePath(name));
         if (!file.open(QIODevice::ReadOnly))
-            return TallyError::unavailable(QStringLiteral("journal_unavailable"),
-                                           QStringLiteral("cannot read %1: %2").arg(file.fileName(), file.errorString()));
+            return TallyError::unavailable(
+                QStringLiteral("journal_unavailable"),
+                QStringLiteral("cannot read %1: %2").arg(file.fileName(), file.errorString()));
         const QByteArray data = file.readAll();
         ++recovery.files;
         QList<JournalRecord::Decoded> votes;
@@ -143,14 +145,20 @@ Outcome<Journal::Recovery> Journal::recover(const std::function<QString(const QS
         while (std::optional<JournalRecord::Decoded> record = JournalRecord::read(data, &offset)) {
             if (record->type == JournalRecord::Type::Manifest)
                 manifest = record;
-            else if (record->type == JournalRecord::Type::Vote || record->type == JournalRecord::Type::Ballot)
+            else if (record->type == JournalRecord::Type::Vote ||
+                     record->type == JournalRecord::Type::Ballot)
                 votes.append(*record);
         }
-        if (offset < data.size())
-            recovery.problems.append(QStringLiteral("%1: torn or corrupt record at offset %2; %3 trailing bytes ignored")
-                                         .arg(name)
-                                         .arg(offset)
-                                         .arg(data.size() - offset));
+        // Zeros after the last record are space reserved for records (JournalSegment).
+        qsizetype dataEnd = data.size();
+        while (dataEnd > offset && data.at(dataEnd - 1) == '\0')
+            --dataEnd;
+        if (offset < dataEnd)
+            recovery.problems.append(
+                QStringLiteral("%1: torn or corrupt record at offset %2; %3 trailing bytes ignored")
+                    .arg(name)
+                    .arg(offset)
+                    .arg(dataEnd - offset));
         for (const JournalRecord::Decoded &vote : std::as_const(votes)) {
             bool stored = !pollExists(vote.pollId);
             if (!stored && manifest) {
@@ -208,14 +216,16 @@ Outcome<Journal::Recovery> Journal::recover(const std::function<QString(const QS
         const QByteArray temporary = path + ".tmp";
         const int fd = ::open(temporary.constData(),
                               O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC, 0600);
-        const bool written = fd >= 0 && writeAll(fd, records) && ::fdatasync(fd) == 0 &&
+        int error = 0;
+        const bool written = fd >= 0 && writeAll(fd, records, &error) && ::fdatasync(fd) == 0 &&
                              ::rename(temporary.constData(), path.constData()) == 0;
         if (!written) {
             if (fd >= 0)
                 ::close(fd);
             ::unlink(temporary.constData());
-            return TallyError::unavailable(QStringLiteral("journal_unavailable"),
-                                           QStringLiteral("cannot write the recovered votes to %1").arg(m_directory));
+            return TallyError::unavailable(
+                QStringLiteral("journal_unavailable"),
+                QStringLiteral("cannot write the recovered votes to %1").arg(m_directory));
         }
         // Sealing that epoch appends to the file by its name.
         ::close(fd);
@@ -251,8 +261,6 @@ void Journal::stop()
     }
     m_wake.notify_one();
     m_thread.join();
-    for (int fd : std::as_const(m_files))
-        ::close(fd);
     m_files.clear();
 }
 
@@ -294,24 +302,27 @@ void Journal::discard(quint64 epoch)
     m_wake.notify_one();
 }
 
-int Journal::fileFor(quint64 epoch)
+JournalSegment *Journal::fileFor(quint64 epoch)
 {
-    const auto it = m_files.constFind(epoch);
-    if (it != m_files.cend())
-        return *it;
+    const auto it = m_files.find(epoch);
+    if (it != m_files.end())
+        return &it->second;
     const QByteArray path = QFile::encodeName(QDir(m_directory).filePath(fileName(epoch)));
-    const int fd = ::open(path.constData(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
-    if (fd < 0) {
-        m_writeErrno = errno;
+    JournalSegment file;
+    bool created = false;
+    if (!file.open(path, m_lastFileSize * 2, &created, &m_writeErrno)) {
         if (!failing())
-            qCWarning(lcJournal, "Journal: cannot open %s: %s", path.constData(), std::strerror(m_writeErrno));
-        return -1;
+            qCWarning(lcJournal, "Journal: cannot open %s: %s", path.constData(),
+                      std::strerror(m_writeErrno));
+        return nullptr;
     }
-    m_files.insert(epoch, fd);
-    return fd;
+    // The file's name must be as durable as the records acknowledged in it.
+    if (created)
+        syncDirectory();
+    return &m_files.emplace(epoch, std::move(file)).first->second;
 }
 
-bool Journal::writeAll(int fd, const QByteArray &bytes)
+bool Journal::writeAll(int fd, const QByteArray &bytes, int *error)
 {
     qsizetype written = 0;
     while (written < bytes.size()) {
@@ -319,7 +330,7 @@ bool Journal::writeAll(int fd, const QByteArray &bytes)
         if (n < 0 && errno == EINTR)
             continue;
         if (n <= 0) {
-            m_writeErrno = n < 0 ? errno : ENOSPC;
+            *error = n < 0 ? errno : ENOSPC;
             return false;
         }
         written += n;
@@ -329,7 +340,8 @@ bool Journal::writeAll(int fd, const QByteArray &bytes)
 
 void Journal::syncDirectory()
 {
-    const int fd = ::open(QFile::encodeName(m_directory).constData(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    const int fd =
+        ::open(QFile::encodeName(m_directory).constData(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (fd >= 0) {
         ::fsync(fd);
         ::close(fd);
@@ -378,10 +390,10 @@ void Journal::run()
         }
         for (const Seal &seal : std::as_const(seals)) {
             if (written) {
-                const auto fd = m_files.constFind(seal.epoch);
-                if (fd != m_files.cend()) {
-                    ::close(*fd);
-                    m_files.remove(seal.epoch);
+                const auto file = m_files.find(seal.epoch);
+                if (file != m_files.end()) {
+                    m_lastFileSize = file->second.end();
+                    m_files.erase(file);
                 }
             }
             if (seal.context) {
@@ -403,14 +415,14 @@ bool Journal::commitCycle(const QList<Seal> &seals)
     // Either every record and manifest of this cycle is on disk, or the files are cut
     // back to where they were: a failed write never leaves garbage between records,
     // and nothing is acknowledged that is not durable.
-    QHash<int, off_t> sizeBefore;
+    QHash<JournalSegment *, qint64> endBefore;
     const auto append = [&](quint64 epoch, const QByteArray &bytes) {
-        const int fd = fileFor(epoch);
-        if (fd < 0)
+        JournalSegment *file = fileFor(epoch);
+        if (!file)
             return false;
-        if (!sizeBefore.contains(fd))
-            sizeBefore.insert(fd, ::lseek(fd, 0, SEEK_END));
-        return writeAll(fd, bytes);
+        if (!endBefore.contains(file))
+            endBefore.insert(file, file->end());
+        return file->append(bytes, &m_writeErrno);
     };
     bool ok = true;
     for (size_t worker = 0; ok && worker < m_unwritten.size(); ++worker)
@@ -422,10 +434,9 @@ bool Journal::commitCycle(const QList<Seal> &seals)
             ok = append(seal.epoch, JournalRecord::manifest(seal.epoch, seal.sequences));
     QElapsedTimer syncTimer;
     syncTimer.start();
-    for (auto it = sizeBefore.cbegin(); ok && it != sizeBefore.cend(); ++it)
-        if (!(ok = ::fdatasync(it.key()) == 0))
-            m_writeErrno = errno;
-    if (ok && m_syncDurations && !sizeBefore.isEmpty())
+    for (auto it = endBefore.cbegin(); ok && it != endBefore.cend(); ++it)
+        ok = it.key()->sync(&m_writeErrno);
+    if (ok && m_syncDurations && !endBefore.isEmpty())
         m_syncDurations->observe(quint64(syncTimer.nsecsElapsed()));
     if (ok) {
         if (m_failing.exchange(false))
@@ -438,12 +449,12 @@ bool Journal::commitCycle(const QList<Seal> &seals)
         m_lastError = reason;
     }
     if (!m_failing.exchange(true))
-        qCWarning(lcJournal, "Journal: writing to %s failed (%s); the votes are kept and retried, and new "
-                 "votes are refused while it fails (sync) or once %lld are not on disk (async)",
-                 qPrintable(m_directory), qPrintable(reason), m_maxBacklog);
-    for (auto it = sizeBefore.cbegin(); it != sizeBefore.cend(); ++it)
-        if (it.value() >= 0 && ::ftruncate(it.key(), it.value()) != 0)
-            qCWarning(lcJournal, "Journal: cannot cut a failed write back: %s", std::strerror(errno));
+        qCWarning(lcJournal,
+                  "Journal: writing to %s failed (%s); the votes are kept and retried, and new "
+                  "votes are refused while it fails (sync) or once %lld are not on disk (async)",
+                  qPrintable(m_directory), qPrintable(reason), m_maxBacklog);
+    for (auto it = endBefore.cbegin(); it != endBefore.cend(); ++it)
+        it.key()->cutBack(it.value());
     std::this_thread::sleep_for(FailureBackoff);
     return false;
 }

@@ -3,6 +3,7 @@
 #include "core/outcome.h"
 #include "core/votebuffer.h"
 #include "core/votecounts.h"
+#include "journalsegment.h"
 
 #include <QHash>
 #include <QObject>
@@ -11,6 +12,7 @@
 #include <condition_variable>
 #include <functional>
 #include <limits>
+#include <map>
 #include <mutex>
 #include <optional>
 #include <thread>
@@ -33,9 +35,9 @@ public:
     enum class Mode { Sync, Async };
 
     struct Recovery {
-        PollCounts votes;     // to apply again
-        qint64 replayed = 0;  // votes in `votes`
-        qint64 skipped = 0;   // votes the shards already had (or whose poll is gone)
+        PollCounts votes;    // to apply again
+        qint64 replayed = 0; // votes in `votes`
+        qint64 skipped = 0;  // votes the shards already had (or whose poll is gone)
         int files = 0;
         QStringList problems; // torn or corrupt tails, one sentence each
         quint64 nextEpoch = 1;
@@ -115,8 +117,8 @@ private:
     };
     void run();
     bool commitCycle(const QList<Seal> &seals);
-    int fileFor(quint64 epoch);
-    bool writeAll(int fd, const QByteArray &bytes);
+    JournalSegment *fileFor(quint64 epoch);
+    static bool writeAll(int fd, const QByteArray &bytes, int *error);
     void syncDirectory();
 
     const QString m_directory;
@@ -133,7 +135,8 @@ private:
     QList<quint64> m_discards;
 
     // Writer thread only.
-    QHash<quint64, int> m_files; // epoch -> fd
+    std::map<quint64, JournalSegment> m_files;                // by epoch
+    qint64 m_lastFileSize = 0;                                // of the last epoch sealed
     std::vector<QList<VoteBuffer::JournalChunk>> m_unwritten; // per worker, oldest first
     std::thread m_thread;
     std::atomic<bool> m_running{false};

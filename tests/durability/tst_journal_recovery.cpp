@@ -44,6 +44,23 @@ bool writeFile(const QString &path, const QByteArray &bytes, QIODevice::OpenMode
     return file.open(QIODevice::WriteOnly | mode) && file.write(bytes) == bytes.size();
 }
 
+bool writeAt(const QString &path, qint64 offset, const QByteArray &bytes)
+{
+    QFile file(path);
+    return file.open(QIODevice::ReadWrite) && file.seek(offset) &&
+           file.write(bytes) == bytes.size();
+}
+
+// Bytes up to and including the last non-zero one: a journal file without the zeros
+// reserved after its records.
+qsizetype nonZeroLength(const QByteArray &bytes)
+{
+    qsizetype length = bytes.size();
+    while (length > 0 && bytes.at(length - 1) == '\0')
+        --length;
+    return length;
+}
+
 QString show(const Counts &counts)
 {
     QStringList parts;
@@ -146,7 +163,9 @@ void JournalRecoveryTest::garbageAfterLastRecord()
     const QByteArray data = readFile(files.first());
     qsizetype end = 0;
     const QList<JournalRecord::Decoded> records = decodeAll(data, &end);
-    QCOMPARE(end, data.size());
+    // After the records, the zeros of the space reserved for more.
+    QVERIFY(data.size() > end);
+    QCOMPARE(nonZeroLength(data), end);
     QCOMPARE(records.size(), qsizetype(cast.votes));
     PollCounts journaled;
     for (const JournalRecord::Decoded &record : records) {
@@ -156,14 +175,14 @@ void JournalRecoveryTest::garbageAfterLastRecord()
     QCOMPARE(journaled, cast.expected);
 
     const QByteArray garbage = QByteArrayLiteral("\xff\xff\xff\x7fnot a journal record, garbage!");
-    QVERIFY(writeFile(files.first(), garbage, QIODevice::Append));
+    QVERIFY(writeAt(files.first(), end, garbage));
 
     TallyProcess server(SlowFlush, dataDir.path());
     QVERIFY2(server.start(StartTimeoutMs), qPrintable(server.diagnostics()));
     const QString warning = QStringLiteral("Journal: %1: torn or corrupt record at offset %2; %3 "
                                            "trailing bytes ignored")
                                 .arg(QFileInfo(files.first()).fileName())
-                                .arg(data.size())
+                                .arg(end)
                                 .arg(garbage.size());
     QVERIFY2(server.stderrText().contains(warning),
              qPrintable(QStringLiteral("expected: %1\n%2").arg(warning, server.diagnostics())));
@@ -224,15 +243,17 @@ void JournalRecoveryTest::tornLastRecord()
     QList<qsizetype> starts;
     const QList<JournalRecord::Decoded> records = decodeAll(data, &end, &starts);
     QCOMPARE(records.size(), qsizetype(cast.votes));
-    QCOMPARE(end, data.size());
+    QCOMPARE(nonZeroLength(data), end);
     // The torn record's vote is lost (it was acknowledged, but a torn write is what a
     // crash of the disk under the process would leave); every earlier vote is kept.
     const JournalRecord::Decoded &lastRecord = records.last();
     const qsizetype lastStart = starts.last();
-    const qsizetype lastSize = data.size() - lastStart;
+    const qsizetype lastSize = end - lastStart;
     QCOMPARE(lastSize, qsizetype(29));
     QVERIFY(cut < lastSize);
-    QVERIFY(QFile::resize(files.first(), data.size() - cut));
+    // The write stopped short: the record's last bytes are still the reserved zeros.
+    QVERIFY(writeAt(files.first(), end - cut, QByteArray(cut, '\0')));
+    const qsizetype tornBytes = nonZeroLength(data.mid(lastStart, lastSize - cut));
     PollCounts expected = cast.expected;
     --expected[lastRecord.pollId][optionIds(10)[lastRecord.option]];
 
@@ -242,7 +263,7 @@ void JournalRecoveryTest::tornLastRecord()
                                            "trailing bytes ignored")
                                 .arg(QFileInfo(files.first()).fileName())
                                 .arg(lastStart)
-                                .arg(lastSize - cut);
+                                .arg(tornBytes);
     QVERIFY2(server.stderrText().contains(warning),
              qPrintable(QStringLiteral("expected: %1\n%2").arg(warning, server.diagnostics())));
     const JournalLine line = journalLine(server.stderrText() + server.stdoutText());
