@@ -25,10 +25,13 @@ inline constexpr int StatsPushMs = 500;
 inline constexpr int MaxWebSocketPingMs = 25000;
 
 // Runs `job` every `periodMs` on the thread of `owner`, until `owner` is destroyed
-// (the timer is its child). Returns the timer for jobs whose period changes.
-template <typename Job> QTimer *every(QObject *owner, int periodMs, Job &&job)
+// (the timer is its child). Returns the timer for jobs whose period changes. A coarse
+// timer may fire up to 5% late; jobs whose lateness users see take Qt::PreciseTimer.
+template <typename Job>
+QTimer *every(QObject *owner, int periodMs, Job &&job, Qt::TimerType type = Qt::CoarseTimer)
 {
     auto *timer = new QTimer(owner);
+    timer->setTimerType(type);
     QObject::connect(timer, &QTimer::timeout, owner, std::forward<Job>(job));
     timer->start(periodMs);
     return timer;

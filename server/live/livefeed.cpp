@@ -35,7 +35,9 @@ qint64 LiveFeed::clientCount() const
 void LiveFeed::start()
 {
     QMetaObject::invokeMethod(this, [this] {
-        Periodic::every(this, m_intervalMs, [this] { tick(); });
+        // Precise: a vote waits up to one interval for its snapshot, not 5% more.
+        Periodic::every(
+            this, m_intervalMs, [this] { tick(); }, Qt::PreciseTimer);
         Periodic::every(this, Periodic::StatsPushMs, [this] { publishStats(); });
     });
 }
@@ -105,12 +107,14 @@ void LiveFeed::readCounts(const QString &pollId, bool shareRead,
     if (shareRead)
         m_reading.insert(pollId);
     // This object lives on the storage thread: the read's answer comes back here.
-    m_results.readStored(pollId, nullptr, [this, pollId, poll, shareRead, done](Outcome<ResultService::Results> read) {
-        if (shareRead)
-            m_reading.remove(pollId);
-        if (read)
-            done(read.value().counts, *poll);
-    });
+    m_results.readStored(
+        pollId, nullptr,
+        [this, pollId, poll, shareRead, done](Outcome<ResultService::Results> read) {
+            if (shareRead)
+                m_reading.remove(pollId);
+            if (read)
+                done(read.value().counts, *poll);
+        });
 }
 
 void LiveFeed::tick()
@@ -130,23 +134,26 @@ void LiveFeed::tick()
             m_hidden.insert(pollId);
             const QByteArray message = hiddenMessage(pollId);
             forEachHub([&](LiveReceiver *hub) {
-                QMetaObject::invokeMethod(hub->context(), [hub, pollId, message] { hub->deliverResults(pollId, message); });
-            });
-            continue;
-        }
-        const bool revealed = m_hidden.remove(pollId);
-        readCounts(pollId, true, [this, pollId, revealed](const OptionCounts &counts, const Poll &poll) {
-            if (!revealed && m_lastSent.value(pollId) == counts)
-                return;
-            m_lastSent.insert(pollId, counts);
-            ++m_sequence[pollId];
-            const QByteArray message = resultsMessage(poll, counts);
-            forEachHub([&](LiveReceiver *hub) {
                 QMetaObject::invokeMethod(hub->context(), [hub, pollId, message] {
                     hub->deliverResults(pollId, message);
                 });
             });
-        });
+            continue;
+        }
+        const bool revealed = m_hidden.remove(pollId);
+        readCounts(pollId, true,
+                   [this, pollId, revealed](const OptionCounts &counts, const Poll &poll) {
+                       if (!revealed && m_lastSent.value(pollId) == counts)
+                           return;
+                       m_lastSent.insert(pollId, counts);
+                       ++m_sequence[pollId];
+                       const QByteArray message = resultsMessage(poll, counts);
+                       forEachHub([&](LiveReceiver *hub) {
+                           QMetaObject::invokeMethod(hub->context(), [hub, pollId, message] {
+                               hub->deliverResults(pollId, message);
+                           });
+                       });
+                   });
     }
     // Forget what nobody watches any more so memory follows the audience.
     for (auto it = m_lastSent.begin(); it != m_lastSent.end();) {
@@ -171,23 +178,27 @@ void LiveFeed::requestSnapshot(LiveReceiver *hub, quint64 sessionId, const QStri
             const QByteArray message = hiddenMessage(pollId);
             QMutexLocker locker(&m_mutex);
             if (m_hubs.contains(hub))
-                QMetaObject::invokeMethod(hub->context(), [hub, sessionId, message] { hub->deliverTo(sessionId, message); });
-            return;
-        }
-        readCounts(pollId, false, [this, hub, sessionId, pollId](const OptionCounts &counts, const Poll &poll) {
-            // Reads complete on this thread in order and counts never go back, so when no
-            // snapshot has been pushed yet, everyone watching holds these counts or newer
-            // ones: the next tick only needs to push when the counts differ from them
-            // (without this, the first tick repeats the same counts with a new seq).
-            if (!m_lastSent.contains(pollId))
-                m_lastSent.insert(pollId, counts);
-            const QByteArray message = resultsMessage(poll, counts);
-            QMutexLocker locker(&m_mutex);
-            if (m_hubs.contains(hub))
                 QMetaObject::invokeMethod(hub->context(), [hub, sessionId, message] {
                     hub->deliverTo(sessionId, message);
                 });
-        });
+            return;
+        }
+        readCounts(pollId, false,
+                   [this, hub, sessionId, pollId](const OptionCounts &counts, const Poll &poll) {
+                       // Reads complete on this thread in order and counts never go back, so when
+                       // no snapshot has been pushed yet, everyone watching holds these counts or
+                       // newer ones: the next tick only needs to push when the counts differ from
+                       // them (without this, the first tick repeats the same counts with a new
+                       // seq).
+                       if (!m_lastSent.contains(pollId))
+                           m_lastSent.insert(pollId, counts);
+                       const QByteArray message = resultsMessage(poll, counts);
+                       QMutexLocker locker(&m_mutex);
+                       if (m_hubs.contains(hub))
+                           QMetaObject::invokeMethod(hub->context(), [hub, sessionId, message] {
+                               hub->deliverTo(sessionId, message);
+                           });
+                   });
     });
 }
 
@@ -208,7 +219,8 @@ void LiveFeed::publishStats()
 
 void LiveFeed::publishPollEvent(const QString &type, const QJsonObject &poll)
 {
-    const QByteArray message = compact({{QStringLiteral("type"), type}, {QStringLiteral("poll"), poll}});
+    const QByteArray message =
+        compact({{QStringLiteral("type"), type}, {QStringLiteral("poll"), poll}});
     forEachHub([&](LiveReceiver *hub) {
         QMetaObject::invokeMethod(hub->context(),
                                   [hub, message] { hub->deliverPollEvent(message); });

@@ -63,9 +63,12 @@ qint64 LiveSession::unsentBytes() const
 
 void LiveSession::sendFrame(const QByteArray &frame)
 {
-    if (m_closing)
-        return;
-    const qint64 unsent = unsentBytes();
+    if (!m_closing)
+        sendFrame(frame, unsentBytes());
+}
+
+void LiveSession::sendFrame(const QByteArray &frame, qint64 unsent)
+{
     if (unsent + frame.size() > HardOutgoingBytes) {
         close(1008, QStringLiteral("client is not reading its messages"));
         return;
@@ -94,22 +97,29 @@ void LiveSession::sendFrame(const QByteArray &frame)
 
 void LiveSession::sendSnapshot(const QString &key, const QByteArray &frame)
 {
-    if (unsentBytes() > SoftOutgoingBytes) {
+    // Read once per snapshot: with thousands of sessions per tick, each look into the
+    // socket's buffer is a cache miss.
+    const qint64 unsent = unsentBytes();
+    if (unsent > SoftOutgoingBytes) {
         m_owed.insert(key, frame); // only the latest state is worth sending later
         return;
     }
     if (!m_owed.isEmpty())
         m_owed.remove(key); // an older state still owed would follow this one
-    sendFrame(frame);
+    if (!m_closing)
+        sendFrame(frame, unsent);
 }
 
 void LiveSession::drainOwed()
 {
-    while (!m_owed.isEmpty() && unsentBytes() <= SoftOutgoingBytes) {
+    while (!m_owed.isEmpty() && !m_closing) {
+        const qint64 unsent = unsentBytes();
+        if (unsent > SoftOutgoingBytes)
+            return;
         const auto it = m_owed.begin();
         const QByteArray frame = it.value();
         m_owed.erase(it);
-        sendFrame(frame);
+        sendFrame(frame, unsent);
     }
 }
 

@@ -68,6 +68,8 @@ private:
                int retryAfterSeconds = 0);
     void subscribe(const QJsonObject &message, bool on);
     void drainOwed();
+    // `unsent`: unsentBytes(), read by the caller.
+    void sendFrame(const QByteArray &frame, qint64 unsent);
     // Bytes written but not yet taken by the kernel.
     qint64 unsentBytes() const;
     void checkIdle();
