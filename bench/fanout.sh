@@ -90,7 +90,7 @@ for subscribers in $SUBSCRIBERS; do
     extra=()
     [[ ${VOTE_WS:-0} == 1 ]] && extra+=(--vote-ws)
     out=$("$FANOUT_BIN" --url "$tally_url" --subscribers "$subscribers" --rate "$RATE" --duration "$DURATION" \
-          --threads "$THREADS" "${extra[@]}")
+          --threads "$THREADS" --server-pid "$tally_pid" "${extra[@]}")
     echo "$out"
     declare -A v=()
     for kv in $(grep '^RESULT' <<<"$out" | cut -d' ' -f2-); do v[${kv%%=*}]=${kv#*=}; done
@@ -100,7 +100,7 @@ for subscribers in $SUBSCRIBERS; do
     # bound of what an idle subscriber costs: it includes the votes of the run).
     rss_after=$(awk '/^VmRSS/ { print $2 }' "/proc/$tally_pid/status")
     kb_per_subscriber=$(awk "BEGIN { printf \"%.1f\", ($rss_after - $rss_before) / $subscribers }")
-    rows+=("| $subscribers | ${v[ready]} | ${v[connect_failures]} | ${v[accepted]}/${v[votes]} | ${v[p50_ms]} ms | ${v[p99_ms]} ms | ${v[max_ms]} ms | ${v[vote_p50_ms]} ms | ${v[vote_p99_ms]} ms | ${v[msgs_per_s]} | ${v[converged]} | $kb_per_subscriber kB |")
+    rows+=("| $subscribers | ${v[ready]} | ${v[connect_failures]} | ${v[accepted]}/${v[votes]} | ${v[p50_ms]} ms | ${v[p99_ms]} ms | ${v[max_ms]} ms | ${v[vote_p50_ms]} ms | ${v[vote_p99_ms]} ms | ${v[msgs_per_s]} | ${v[converged]} | ${v[server_us_per_snapshot]} us | $kb_per_subscriber kB |")
     unset v
     stop_tally
 done
@@ -113,6 +113,6 @@ dispatcher=GLib
 echo "Release tally, $WORKERS workers, --live-interval $LIVE_INTERVAL ms, $dispatcher event dispatcher;" \
      "$RATE votes/s over $via for $DURATION s; load average before: $load_before"
 echo
-echo "| subscribers | ready | connect failures | votes accepted | snapshot p50 | snapshot p99 | snapshot max | every-vote p50 | every-vote p99 | snapshots/s | converged | server RSS per subscriber |"
-echo "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+echo "| subscribers | ready | connect failures | votes accepted | snapshot p50 | snapshot p99 | snapshot max | every-vote p50 | every-vote p99 | snapshots/s | converged | server CPU per snapshot | server RSS per subscriber |"
+echo "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
 printf '%s\n' "${rows[@]}"

@@ -25,6 +25,7 @@
 #include <QCoreApplication>
 #include <QElapsedTimer>
 #include <QEventLoop>
+#include <QFile>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
@@ -35,6 +36,7 @@
 #include <QTimer>
 
 #include <sys/resource.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
@@ -49,6 +51,23 @@ double percentile(const std::vector<double> &sorted, double p)
     if (sorted.empty())
         return 0;
     return sorted[std::min(sorted.size() - 1, size_t(p / 100.0 * double(sorted.size())))];
+}
+
+// User + system CPU seconds of process `pid` so far (0 when pid is 0 or unreadable).
+double cpuSeconds(qint64 pid)
+{
+    if (pid <= 0)
+        return 0;
+    QFile stat(QStringLiteral("/proc/%1/stat").arg(pid));
+    if (!stat.open(QIODevice::ReadOnly))
+        return 0;
+    // Fields 14 and 15, counted after the command name's closing parenthesis.
+    const QByteArray line = stat.readAll();
+    const QList<QByteArray> fields = line.mid(line.lastIndexOf(')') + 2).split(' ');
+    if (fields.size() < 13)
+        return 0;
+    return double(fields.at(11).toLongLong() + fields.at(12).toLongLong()) /
+           double(sysconf(_SC_CLK_TCK));
 }
 
 rlim_t raiseFileLimit()
@@ -173,6 +192,7 @@ int run(const Settings &settings)
     // Votes, then every answer, then every subscriber at the final count.
     QElapsedTimer phase;
     phase.start();
+    const double serverCpuBefore = cpuSeconds(settings.serverPid);
     onThreadOf(&sender, [](VoteSender *s) { s->start(); });
     waitUntil([&] { return shared.sent.load() >= target; }, settings.durationS * 1000 + 5000);
     const qint64 sendMs = phase.elapsed();
@@ -192,6 +212,7 @@ int run(const Settings &settings)
     waitUntil([&] { return behind() == 0; }, settings.drainMs);
     const qint64 drainMs = drain.elapsed();
     const double windowS = double(phase.elapsed()) / 1000.0;
+    const double serverCpuMs = (cpuSeconds(settings.serverPid) - serverCpuBefore) * 1000.0;
     const int stillBehind = behind();
 
     onThreadOf(&sender, [](VoteSender *s) { s->stop(); });
@@ -238,6 +259,9 @@ int run(const Settings &settings)
                 "p99 %.1f ms, max %.1f ms (%llu samples)\n",
                 everyVote.percentile(50), everyVote.percentile(90), everyVote.percentile(99),
                 everyVote.max(), static_cast<unsigned long long>(everyVote.samples()));
+    if (settings.serverPid > 0)
+        std::printf("server CPU while votes flowed: %.0f ms (%.1f us per snapshot delivered)\n",
+                    serverCpuMs, delivered > 0 ? serverCpuMs * 1000.0 / double(delivered) : 0.0);
     std::printf(
         "converged: %d of %d live subscribers show all %lld votes (%lld ms after the last answer); "
         "%d dropped during the run\n",
@@ -246,10 +270,11 @@ int run(const Settings &settings)
         "RESULT subscribers=%d ready=%d connect_failures=%d dropped=%d votes=%lld accepted=%lld "
         "p50_ms=%.1f p90_ms=%.1f p99_ms=%.1f max_ms=%.1f msgs_per_s=%.0f converged=%d "
         "vote_p50_ms=%.1f vote_p99_ms=%.1f repeated=%lld backwards=%lld seq_errors=%lld "
-        "bad_counts=%lld\n",
+        "bad_counts=%lld server_us_per_snapshot=%.1f\n",
         settings.subscribers, live, failures, dropped, shared.sent.load(), shared.accepted.load(),
         p50, p90, p99, max, perSecond, converged, everyVote.percentile(50),
-        everyVote.percentile(99), stale, backwards, seqErrors, badCounts);
+        everyVote.percentile(99), stale, backwards, seqErrors, badCounts,
+        delivered > 0 ? serverCpuMs * 1000.0 / double(delivered) : 0.0);
     std::fflush(stdout);
 
     for (auto &thread : threads) {
@@ -307,11 +332,15 @@ int main(int argc, char **argv)
     const QCommandLineOption options(QStringLiteral("options"),
                                      QStringLiteral("Options of the poll (2-10)."),
                                      QStringLiteral("n"), QStringLiteral("4"));
+    const QCommandLineOption serverPid(
+        QStringLiteral("server-pid"),
+        QStringLiteral("The server's process id: report its CPU time per snapshot delivered."),
+        QStringLiteral("pid"));
     const QCommandLineOption token(QStringLiteral("token"),
                                    QStringLiteral("Admin token, to create the poll."),
                                    QStringLiteral("token"));
-    parser.addOptions(
-        {url, subscribers, rate, duration, batch, threads, drain, voteWs, poll, options, token});
+    parser.addOptions({url, subscribers, rate, duration, batch, threads, drain, voteWs, poll,
+                       options, token, serverPid});
     parser.process(app);
 
     Settings settings;
@@ -328,6 +357,7 @@ int main(int argc, char **argv)
                           : QStringLiteral("fanout-%1").arg(QCoreApplication::applicationPid());
     settings.options = std::clamp(parser.value(options).toInt(), 2, 10);
     settings.token = parser.value(token).toUtf8();
+    settings.serverPid = parser.value(serverPid).toLongLong();
     if (!settings.url.isValid() || settings.url.port() <= 0) {
         std::fprintf(stderr, "tally_fanout: give --url http://host:port\n");
         return 2;

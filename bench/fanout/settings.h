@@ -21,6 +21,7 @@ struct Settings {
     QString pollId;
     int options = 4;
     QByteArray token;
+    qint64 serverPid = 0; // when set: the server's CPU time while votes flow is reported
 };
 
 // The WebSocket endpoint of the server at `base`.
