@@ -17,12 +17,13 @@
 namespace {
 constexpr int MaxEventsPerTurn = 512;
 
-qint64 nowMs()
+// Microseconds on CLOCK_MONOTONIC, as Qt's own timers use: finer than the intervals, so
+// that rounding never fires a timer early.
+qint64 nowUs()
 {
-    // CLOCK_MONOTONIC, as Qt's own timers use.
     timespec now{};
     ::clock_gettime(CLOCK_MONOTONIC, &now);
-    return qint64(now.tv_sec) * 1000 + now.tv_nsec / 1000000;
+    return qint64(now.tv_sec) * 1000000 + now.tv_nsec / 1000;
 }
 } // namespace
 
@@ -111,8 +112,9 @@ int EpollDispatcher::waitTimeoutMs(bool canWait) const
         return 0;
     if (m_deadlines.empty())
         return -1;
-    const qint64 wait = m_deadlines.cbegin()->first - nowMs();
-    return int(std::clamp<qint64>(wait, 0, std::numeric_limits<int>::max()));
+    // Rounded up: epoll_wait counts milliseconds.
+    const qint64 waitUs = m_deadlines.cbegin()->first - nowUs();
+    return int(std::clamp<qint64>((waitUs + 999) / 1000, 0, std::numeric_limits<int>::max()));
 }
 
 int EpollDispatcher::activateNotifiers(const epoll_event *events, int count)
@@ -235,19 +237,19 @@ int EpollDispatcher::notifierCount() const
     return count;
 }
 
-void EpollDispatcher::schedule(Timer &timer, qint64 deadlineMs)
+void EpollDispatcher::schedule(Timer &timer, qint64 deadlineUs)
 {
-    m_deadlines.erase({timer.deadlineMs, timer.id});
-    timer.deadlineMs = deadlineMs;
-    m_deadlines.insert({deadlineMs, timer.id});
+    m_deadlines.erase({timer.deadlineUs, timer.id});
+    timer.deadlineUs = deadlineUs;
+    m_deadlines.insert({deadlineUs, timer.id});
 }
 
 void EpollDispatcher::registerTimer(int timerId, qint64 interval, Qt::TimerType timerType,
                                     QObject *object)
 {
     Timer timer{timerId, std::max<qint64>(0, interval), timerType, object, 0, false};
-    timer.deadlineMs = nowMs() + timer.intervalMs;
-    m_deadlines.insert({timer.deadlineMs, timerId});
+    timer.deadlineUs = nowUs() + timer.intervalMs * 1000;
+    m_deadlines.insert({timer.deadlineUs, timerId});
     m_timers.insert(timerId, timer);
 }
 
@@ -256,7 +258,7 @@ bool EpollDispatcher::unregisterTimer(int timerId)
     const auto found = m_timers.find(timerId);
     if (found == m_timers.end())
         return false;
-    m_deadlines.erase({found->deadlineMs, timerId});
+    m_deadlines.erase({found->deadlineUs, timerId});
     m_timers.erase(found);
     return true;
 }
@@ -266,7 +268,7 @@ bool EpollDispatcher::unregisterTimers(QObject *object)
     bool any = false;
     for (auto it = m_timers.begin(); it != m_timers.end();) {
         if (it->object == object) {
-            m_deadlines.erase({it->deadlineMs, it->id});
+            m_deadlines.erase({it->deadlineUs, it->id});
             it = m_timers.erase(it);
             any = true;
         } else {
@@ -290,12 +292,12 @@ int EpollDispatcher::remainingTime(int timerId)
     const auto found = m_timers.constFind(timerId);
     if (found == m_timers.cend())
         return -1;
-    return int(std::max<qint64>(0, found->deadlineMs - nowMs()));
+    return int(std::max<qint64>(0, (found->deadlineUs - nowUs() + 999) / 1000));
 }
 
 int EpollDispatcher::activateTimers()
 {
-    const qint64 now = nowMs();
+    const qint64 now = nowUs();
     // The timers due now, taken before any runs: one that a handler restarts or that
     // has a zero interval waits for the next turn.
     QVarLengthArray<int, 16> due;
@@ -308,9 +310,10 @@ int EpollDispatcher::activateTimers()
             continue;
         Timer &timer = *found;
         // The next deadline keeps the timer's rhythm unless it fell a whole interval behind.
-        qint64 next = timer.deadlineMs + timer.intervalMs;
+        const qint64 intervalUs = timer.intervalMs * 1000;
+        qint64 next = timer.deadlineUs + intervalUs;
         if (next <= now)
-            next = now + timer.intervalMs;
+            next = now + intervalUs;
         schedule(timer, next);
         timer.firing = true;
         QObject *object = timer.object;

@@ -16,8 +16,8 @@
 //
 // Semantics follow QEventDispatcherUNIX: posted events first, then the ready socket
 // notifiers (a notifier unregistered meanwhile is skipped), then the due timers (each
-// timer at most once per turn, never inside its own handler). Timers of every type
-// are kept to the millisecond.
+// timer at most once per turn, never inside its own handler, never early). Timers of
+// every type are kept to the millisecond.
 class EpollDispatcher : public QAbstractEventDispatcher {
     Q_OBJECT
 public:
@@ -55,7 +55,7 @@ private:
         qint64 intervalMs = 0;
         Qt::TimerType type = Qt::CoarseTimer;
         QObject *object = nullptr;
-        qint64 deadlineMs = 0;
+        qint64 deadlineUs = 0; // CLOCK_MONOTONIC
         bool firing = false;
     };
 
@@ -63,7 +63,7 @@ private:
     int activateNotifiers(const struct epoll_event *events, int count);
     int activateTimers();
     int waitTimeoutMs(bool canWait) const;
-    void schedule(Timer &timer, qint64 deadlineMs);
+    void schedule(Timer &timer, qint64 deadlineUs);
     void drainWakeUps();
 
     int m_epoll = -1;
@@ -72,5 +72,5 @@ private:
     std::atomic<bool> m_wakeUpPending{false};
     QHash<int, Watch> m_watches;                  // by file descriptor
     QHash<int, Timer> m_timers;                   // by timer id
-    std::set<std::pair<qint64, int>> m_deadlines; // (deadline in ms, timer id), soonest first
+    std::set<std::pair<qint64, int>> m_deadlines; // (deadline in us, timer id), soonest first
 };

@@ -82,6 +82,7 @@ class TestEpollDispatcher : public QObject {
 private Q_SLOTS:
     void postedEventsRunInOrder();
     void singleShotAndRepeatingTimers();
+    void timersNeverFireEarly();
     void timerKilledAndRestartedFromItsHandler();
     void nestedLoopDoesNotReenterATimer();
     void registeredTimersAndRemainingTime();
@@ -128,6 +129,29 @@ void TestEpollDispatcher::singleShotAndRepeatingTimers()
     QCOMPARE(repeats.load(), 7);
     QCOMPARE(singleShots.load(), 2);
     QTRY_COMPARE_WITH_TIMEOUT(worker.timers(), 0, 5000);
+}
+
+void TestEpollDispatcher::timersNeverFireEarly()
+{
+    // Deadlines are kept finer than epoll_wait's milliseconds and the wait rounds up:
+    // a timer of N ms never runs before N ms have passed.
+    DispatcherThread worker;
+    std::atomic<int> early{0};
+    std::atomic<int> fired{0};
+    worker.run([&] {
+        for (int interval = 1; interval <= 25; ++interval) {
+            auto started = std::make_shared<QElapsedTimer>();
+            started->start();
+            QTimer::singleShot(interval, Qt::PreciseTimer, worker.context(),
+                               [&, started, interval] {
+                                   if (started->nsecsElapsed() < qint64(interval) * 1000000)
+                                       ++early;
+                                   ++fired;
+                               });
+        }
+    });
+    QTRY_COMPARE_WITH_TIMEOUT(fired.load(), 25, 5000);
+    QCOMPARE(early.load(), 0);
 }
 
 void TestEpollDispatcher::timerKilledAndRestartedFromItsHandler()
