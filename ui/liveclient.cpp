@@ -494,6 +494,7 @@ void LiveClient::onMessage(const QString &text)
             updateRestTotals();
         } else if (!ref.isUndefined() && !ref.isNull())
             Q_EMIT voteRejected(ref.toInteger(-1), message.value(QStringLiteral("code")).toString(),
-                                message.value(QStringLiteral("message")).toString());
+                                message.value(QStringLiteral("message")).toString(),
+                                message.value(QStringLiteral("retry_after")).toInt());
     }
 }
