@@ -136,19 +136,20 @@ bool TestUiSocketBurst::startBurst(MainWindow &window, int count, int rate,
 
 void TestUiSocketBurst::windowFollowsTheRate()
 {
-    // 100 ms of the rate, at least 500 and at most 5000 unacknowledged votes.
+    // 250 ms of the rate, at least 500 and at most 10,000 unacknowledged votes.
     QCOMPARE(VoteBurst::socketWindowFor(1), 500);
-    QCOMPARE(VoteBurst::socketWindowFor(5000), 500);
-    QCOMPARE(VoteBurst::socketWindowFor(20000), 2000);
-    QCOMPARE(VoteBurst::socketWindowFor(50000), 5000);
-    QCOMPARE(VoteBurst::socketWindowFor(1000000), 5000);
+    QCOMPARE(VoteBurst::socketWindowFor(2000), 500);
+    QCOMPARE(VoteBurst::socketWindowFor(8000), 2000);
+    QCOMPARE(VoteBurst::socketWindowFor(20000), 5000);
+    QCOMPARE(VoteBurst::socketWindowFor(50000), 10000);
+    QCOMPARE(VoteBurst::socketWindowFor(1000000), 10000);
 }
 
 void TestUiSocketBurst::burstIsExactOverWeights()
 {
     VoteBurst *burst = m_window->voteCaster()->burst();
     QVERIFY(startBurst(*m_window, 20000, 20000, {5, 3, 2}));
-    QCOMPARE(burst->socketWindow(), 2000);
+    QCOMPARE(burst->socketWindow(), 5000);
     QTRY_VERIFY_WITH_TIMEOUT(!burst->isRunning(), 60000);
     QCOMPARE(burst->errors(), 0);
     QCOMPARE(burst->accepted(), 20000);
@@ -172,21 +173,21 @@ void TestUiSocketBurst::windowIsFilledAndNeverPassed()
     const pid_t pid = pid_t(m_server->pid());
     QCOMPARE(::kill(pid, SIGSTOP), 0);
     auto resume = qScopeGuard([pid] { ::kill(pid, SIGCONT); });
-    QVERIFY(startBurst(*m_window, 6000, 20000, {3, 2, 1}));
-    QTRY_COMPARE_WITH_TIMEOUT(burst->inFlight(), 2000, 10000);
-    QCOMPARE(burst->socketWindow(), 2000);
-    // Every vote is due after 300 ms; still no more than the window went out.
-    QTRY_VERIFY_WITH_TIMEOUT(burst->elapsedMs() > 400, 10000);
-    QCOMPARE(burst->dispatched(), 2000);
-    QCOMPARE(burst->inFlight(), 2000);
+    QVERIFY(startBurst(*m_window, 12000, 20000, {3, 2, 1}));
+    QTRY_COMPARE_WITH_TIMEOUT(burst->inFlight(), 5000, 10000);
+    QCOMPARE(burst->socketWindow(), 5000);
+    // Every vote is due after 600 ms; still no more than the window went out.
+    QTRY_VERIFY_WITH_TIMEOUT(burst->elapsedMs() > 700, 10000);
+    QCOMPARE(burst->dispatched(), 5000);
+    QCOMPARE(burst->inFlight(), 5000);
     QCOMPARE(burst->accepted(), 0);
     resume.dismiss();
     QCOMPARE(::kill(pid, SIGCONT), 0);
     QTRY_VERIFY_WITH_TIMEOUT(!burst->isRunning(), 60000);
     QCOMPARE(burst->errors(), 0);
-    QCOMPARE(burst->accepted(), 6000);
+    QCOMPARE(burst->accepted(), 12000);
     const QMap<QString, qint64> expected{
-        {QStringLiteral("A"), 3000}, {QStringLiteral("B"), 2000}, {QStringLiteral("C"), 1000}};
+        {QStringLiteral("A"), 6000}, {QStringLiteral("B"), 4000}, {QStringLiteral("C"), 2000}};
     QCOMPARE(asCounts(burst->perOption()), expected);
     QCOMPARE(UiTest::serverResults(*m_http, QStringLiteral("window")), expected);
 }
