@@ -93,6 +93,7 @@ bool VoteBurst::start(const Plan &plan, const QUrl &baseUrl, QString *error)
     m_running = true;
     m_bulkChunk = 0;
     m_socketWindow = socketWindowFor(plan.ratePerSecond);
+    m_socketVotesPerTick = socketVotesPerTickFor(plan.ratePerSecond);
     m_clock.start();
     m_timer->start();
     if (plan.transport == Transport::RestBulk) {
@@ -128,6 +129,11 @@ int VoteBurst::socketWindowFor(int ratePerSecond)
 {
     return int(qBound(qint64(MinSocketWindow), qint64(ratePerSecond) * SocketWindowMs / 1000,
                       qint64(MaxSocketWindow)));
+}
+
+int VoteBurst::socketVotesPerTickFor(int ratePerSecond)
+{
+    return int(qMax(qint64(MinSocketWindow), 2 * qint64(ratePerSecond) * TickMs / 1000));
 }
 
 void VoteBurst::learnLimits(const QJsonObject &stats)
@@ -267,7 +273,8 @@ void VoteBurst::tick()
             sendSingle(takeVotes(1).constFirst());
         break;
     case Transport::WebSocket:
-        for (; ready > 0 && m_inFlight < m_socketWindow && m_running; --ready)
+        for (int budget = m_socketVotesPerTick;
+             ready > 0 && budget > 0 && m_inFlight < m_socketWindow && m_running; --ready, --budget)
             sendSocket(takeVotes(1).constFirst());
         break;
     }

@@ -57,6 +57,10 @@ public:
     static constexpr int MaxSocketWindow = 10000;
     static constexpr int SocketWindowMs = 250;
     static int socketWindowFor(int ratePerSecond);
+    // WebSocket votes sent in one tick at most: twice the tick's share of the rate, at
+    // least MinSocketWindow. A tick that runs late catches up over a few ticks instead of
+    // filling the whole window in one turn of the GUI thread's event loop.
+    static int socketVotesPerTickFor(int ratePerSecond);
 
     // A voter id nobody else uses: "console-<random>-<n>".
     static QString newVoterId();
@@ -137,5 +141,6 @@ private:
     QMap<QString, int> m_perOption;
     int m_bulkChunk = 0;
     int m_socketWindow = MinSocketWindow;
+    int m_socketVotesPerTick = MinSocketWindow;
     QString m_lastError;
 };

@@ -16,6 +16,7 @@
 #include <QScopeGuard>
 #include <QSignalSpy>
 #include <QSpinBox>
+#include <QThread>
 
 #include <csignal>
 #include <memory>
@@ -143,6 +144,10 @@ void TestUiSocketBurst::windowFollowsTheRate()
     QCOMPARE(VoteBurst::socketWindowFor(20000), 5000);
     QCOMPARE(VoteBurst::socketWindowFor(50000), 10000);
     QCOMPARE(VoteBurst::socketWindowFor(1000000), 10000);
+    // Twice a 20 ms tick's share, at least 500 votes in one tick.
+    QCOMPARE(VoteBurst::socketVotesPerTickFor(1000), 500);
+    QCOMPARE(VoteBurst::socketVotesPerTickFor(20000), 800);
+    QCOMPARE(VoteBurst::socketVotesPerTickFor(50000), 2000);
 }
 
 void TestUiSocketBurst::burstIsExactOverWeights()
@@ -165,16 +170,28 @@ void TestUiSocketBurst::burstIsExactOverWeights()
 
 void TestUiSocketBurst::windowIsFilledAndNeverPassed()
 {
-    // With the server paused nothing is acknowledged: the burst sends exactly its window
-    // and then waits, however many votes are due.
+    // With the server paused nothing is acknowledged: the burst sends exactly its window,
+    // a bounded number of votes a tick, and then waits, however many votes are due.
     QVERIFY(UiTest::selectPoll(*m_window, QStringLiteral("window")));
     QVERIFY(m_window->liveClient()->socketLive());
     VoteBurst *burst = m_window->voteCaster()->burst();
     const pid_t pid = pid_t(m_server->pid());
     QCOMPARE(::kill(pid, SIGSTOP), 0);
     auto resume = qScopeGuard([pid] { ::kill(pid, SIGCONT); });
+    // The votes each tick sends (a tick ends with progressed()).
+    int lastSent = 0;
+    int mostInOneTick = 0;
+    const QMetaObject::Connection ticks = connect(burst, &VoteBurst::progressed, this, [&] {
+        mostInOneTick = qMax(mostInOneTick, burst->dispatched() - lastSent);
+        lastSent = burst->dispatched();
+    });
+    auto disconnectTicks = qScopeGuard([ticks] { QObject::disconnect(ticks); });
     QVERIFY(startBurst(*m_window, 12000, 20000, {3, 2, 1}));
+    // A GUI thread held up for 300 ms finds 6000 votes due at its next tick: that tick
+    // sends twice its share (800), not the whole window.
+    QThread::msleep(300);
     QTRY_COMPARE_WITH_TIMEOUT(burst->inFlight(), 5000, 10000);
+    QCOMPARE(mostInOneTick, 800);
     QCOMPARE(burst->socketWindow(), 5000);
     // Every vote is due after 600 ms; still no more than the window went out.
     QTRY_VERIFY_WITH_TIMEOUT(burst->elapsedMs() > 700, 10000);
