@@ -17,6 +17,9 @@ constexpr int SilentLimitMs = 10000; // live and silent this long: the socket is
 constexpr qint64 MaxMessageBytes = 4 * 1024 * 1024;
 // Subscriptions carry this ref prefix, so a refused one can be told from a vote.
 const QString SubscribeRef = QStringLiteral("subscribe:");
+// An ack as the server writes it: {"ref":12,"type":"ack"}.
+const QString AckPrefix = QStringLiteral("{\"ref\":");
+const QString AckSuffix = QStringLiteral(",\"type\":\"ack\"}");
 } // namespace
 
 LiveClient::LiveClient(ServerClient *client, QObject *parent)
@@ -450,6 +453,19 @@ void LiveClient::onMessage(const QString &text)
 {
     m_lastMessage.start();
     m_pingSent = false;
+    // A burst's acks come by the thousand each second: the server's form of an ack with a
+    // number ref is read without QJsonDocument; anything else goes the long way.
+    if (text.startsWith(AckPrefix) && text.endsWith(AckSuffix)) {
+        bool isNumber = false;
+        const qint64 ref =
+            QStringView(text)
+                .sliced(AckPrefix.size(), text.size() - AckPrefix.size() - AckSuffix.size())
+                .toLongLong(&isNumber);
+        if (isNumber) {
+            Q_EMIT voteAcked(ref);
+            return;
+        }
+    }
     const QJsonObject message = QJsonDocument::fromJson(text.toUtf8()).object();
     const QString type = message.value(QStringLiteral("type")).toString();
     if (type == u"results") {
@@ -494,6 +510,7 @@ void LiveClient::onMessage(const QString &text)
             updateRestTotals();
         } else if (!ref.isUndefined() && !ref.isNull())
             Q_EMIT voteRejected(ref.toInteger(-1), message.value(QStringLiteral("code")).toString(),
-                                message.value(QStringLiteral("message")).toString());
+                                message.value(QStringLiteral("message")).toString(),
+                                message.value(QStringLiteral("retry_after")).toInt());
     }
 }

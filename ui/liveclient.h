@@ -107,7 +107,9 @@ Q_SIGNALS:
     void pollGone(const QString &pollId);
     void ringReceived(const QJsonObject &ring);
     void voteAcked(qint64 ref);
-    void voteRejected(qint64 ref, const QString &code, const QString &message);
+    // retryAfterSeconds > 0: the server asked to send the vote again after that long.
+    void voteRejected(qint64 ref, const QString &code, const QString &message,
+                      int retryAfterSeconds);
 
 private:
     void setState(State state);

@@ -29,17 +29,16 @@ VoteBurst::VoteBurst(LiveClient *live, QObject *parent)
     m_timer->setInterval(TickMs);
     connect(m_timer, &QTimer::timeout, this, &VoteBurst::tick);
     connect(m_live, &LiveClient::voteAcked, this, &VoteBurst::onAck);
-    connect(m_live, &LiveClient::voteRejected, this,
-            [this](qint64 ref, const QString &, const QString &message) {
-                onSocketError(ref, message);
-            });
+    connect(m_live, &LiveClient::voteRejected, this, &VoteBurst::onSocketError);
     connect(m_live, &LiveClient::stateChanged, this, [this](LiveClient::State state) {
         if (!m_running || m_plan.transport != Transport::WebSocket ||
             state == LiveClient::State::Live)
             return;
-        // Votes without an answer may or may not have been counted: report them as errors.
-        const int lost = int(m_outstanding.size());
+        // Votes without an answer may or may not have been counted: report them as
+        // errors, with those waiting to be sent again and those never sent.
+        const int lost = int(m_outstanding.size() + m_retry.size());
         m_outstanding.clear();
+        m_retry.clear();
         m_inFlight = 0;
         fail(lost + (m_plan.count - m_dispatched), tr("The WebSocket closed during the burst."));
         m_dispatched = m_plan.count;
@@ -93,6 +92,8 @@ bool VoteBurst::start(const Plan &plan, const QUrl &baseUrl, QString *error)
     m_retried = 0;
     m_running = true;
     m_bulkChunk = 0;
+    m_socketWindow = socketWindowFor(plan.ratePerSecond);
+    m_socketVotesPerTick = socketVotesPerTickFor(plan.ratePerSecond);
     m_clock.start();
     m_timer->start();
     if (plan.transport == Transport::RestBulk) {
@@ -122,6 +123,17 @@ int VoteBurst::bulkChunkFor(const QString &pollId, int maxVotes, qint64 maxBodyB
     const qint64 fitting = (maxBodyBytes - envelope) / item;
     const qint64 cap = qMin(maxVotes, MaxBulkChunk);
     return int(qBound(qint64(1), qMin(fitting, cap), qint64(MaxBulkChunk)));
+}
+
+int VoteBurst::socketWindowFor(int ratePerSecond)
+{
+    return int(qBound(qint64(MinSocketWindow), qint64(ratePerSecond) * SocketWindowMs / 1000,
+                      qint64(MaxSocketWindow)));
+}
+
+int VoteBurst::socketVotesPerTickFor(int ratePerSecond)
+{
+    return int(qMax(qint64(MinSocketWindow), 2 * qint64(ratePerSecond) * TickMs / 1000));
 }
 
 void VoteBurst::learnLimits(const QJsonObject &stats)
@@ -261,8 +273,9 @@ void VoteBurst::tick()
             sendSingle(takeVotes(1).constFirst());
         break;
     case Transport::WebSocket:
-        for (; ready > 0 && m_inFlight < MaxSocketInFlight && m_running; --ready)
-            sendSocket();
+        for (int budget = m_socketVotesPerTick;
+             ready > 0 && budget > 0 && m_inFlight < m_socketWindow && m_running; --ready, --budget)
+            sendSocket(takeVotes(1).constFirst());
         break;
     }
     Q_EMIT progressed();
@@ -338,17 +351,15 @@ void VoteBurst::sendSingle(const Ballot &option)
                  });
 }
 
-void VoteBurst::sendSocket()
+void VoteBurst::sendSocket(const Ballot &ballot)
 {
     const qint64 ref = m_nextRef++;
-    const Ballot option = pickBallot();
-    ++m_dispatched;
-    if (!m_live->sendVote(m_plan.pollId, option, ref,
+    if (!m_live->sendVote(m_plan.pollId, ballot, ref,
                           m_plan.uniqueVoters ? newVoterId() : QString())) {
         fail(1, tr("The WebSocket is not connected."));
         return;
     }
-    m_outstanding.insert(ref);
+    m_outstanding.insert(ref, ballot);
     ++m_inFlight;
 }
 
@@ -361,12 +372,21 @@ void VoteBurst::onAck(qint64 ref)
     checkDone();
 }
 
-void VoteBurst::onSocketError(qint64 ref, const QString &message)
+void VoteBurst::onSocketError(qint64 ref, const QString &, const QString &message,
+                              int retryAfterSeconds)
 {
-    if (!m_outstanding.remove(ref))
+    const auto it = m_outstanding.constFind(ref);
+    if (it == m_outstanding.cend())
         return;
+    const Ballot ballot = it.value();
+    m_outstanding.erase(it);
     --m_inFlight;
-    fail(1, message);
+    // As over REST: a refusal that names a time to wait (over the vote budget, a poll
+    // being reset) is sent again then; a refused vote never used up its voter.
+    if (retryAfterSeconds > 0)
+        retryLater({ballot}, retryAfterSeconds);
+    else
+        fail(1, message);
     checkDone();
 }
 

@@ -1,9 +1,9 @@
 #pragma once
 
 #include <QElapsedTimer>
+#include <QHash>
 #include <QMap>
 #include <QObject>
-#include <QSet>
 #include <QStringList>
 #include <QUrl>
 
@@ -47,7 +47,20 @@ public:
     static constexpr int MaxBulkChunk = 500;
     static constexpr int MaxBulkInFlight = 4;
     static constexpr int MaxSingleInFlight = 16;
-    static constexpr int MaxSocketInFlight = 500;
+    // Unacknowledged WebSocket votes at most: SocketWindowMs of the burst's rate, within
+    // these bounds. A WebSocket vote's round trip is not the server's work alone: the
+    // server sends its acks without TCP_NODELAY, so all but the first of a run wait for
+    // our TCP acknowledgement, which leaves with our next votes (a tick later) or after
+    // the delayed-ACK timeout (40 ms on Linux); a busy machine adds to that. A fixed window
+    // of 500 refilled every other tick: about 12,500 votes/s, whatever the rate asked.
+    static constexpr int MinSocketWindow = 500;
+    static constexpr int MaxSocketWindow = 10000;
+    static constexpr int SocketWindowMs = 250;
+    static int socketWindowFor(int ratePerSecond);
+    // WebSocket votes sent in one tick at most: twice the tick's share of the rate, at
+    // least MinSocketWindow. A tick that runs late catches up over a few ticks instead of
+    // filling the whole window in one turn of the GUI thread's event loop.
+    static int socketVotesPerTickFor(int ratePerSecond);
 
     // A voter id nobody else uses: "console-<random>-<n>".
     static QString newVoterId();
@@ -65,6 +78,8 @@ public:
     int accepted() const { return m_accepted; }
     int errors() const { return m_errors; }
     int inFlight() const { return m_inFlight; }
+    // Unacknowledged WebSocket votes this burst allows at once.
+    int socketWindow() const { return m_socketWindow; }
     qint64 elapsedMs() const;
     // Accepted votes per second since the start.
     double achievedRate() const;
@@ -97,9 +112,10 @@ private:
     // The next votes to send: first those to retry, then new ones by weight.
     QList<Ballot> takeVotes(int count);
     void retryLater(const QList<Ballot> &ballots, int seconds);
-    void sendSocket();
+    void sendSocket(const Ballot &ballot);
     void onAck(qint64 ref);
-    void onSocketError(qint64 ref, const QString &message);
+    void onSocketError(qint64 ref, const QString &code, const QString &message,
+                       int retryAfterSeconds);
     void fail(int votes, const QString &message);
     void checkDone();
 
@@ -118,11 +134,13 @@ private:
     int m_inFlight = 0;
     qint64 m_finishedAtMs = -1;
     qint64 m_nextRef = 1;
-    QSet<qint64> m_outstanding;
+    QHash<qint64, Ballot> m_outstanding; // WebSocket votes sent, by ref, awaiting an answer
     QList<Ballot> m_retry;
     qint64 m_resumeAtMs = 0;
     int m_retried = 0;
     QMap<QString, int> m_perOption;
     int m_bulkChunk = 0;
+    int m_socketWindow = MinSocketWindow;
+    int m_socketVotesPerTick = MinSocketWindow;
     QString m_lastError;
 };
