@@ -6,7 +6,6 @@
 #include "core/voteledger.h"
 #include "guard/connectiontracker.h"
 #include "guard/requestguard.h"
-#include "http/epolldispatcher.h"
 #include "http/httpworker.h"
 #include "http/listensocket.h"
 #include "http/portlock.h"
@@ -237,8 +236,6 @@ void TallyServer::startWorkers()
     for (int i = 0; i < int(m_sockets.size()); ++i) {
         auto *thread = new QThread(this);
         thread->setObjectName(QStringLiteral("tally-http-%1").arg(i));
-        // Workers hold every client socket: their loop must not scan them all per wake-up.
-        thread->setEventDispatcher(new EpollDispatcher);
         const HttpWorker::Services services{m_config, *m_catalog,      *m_ledger,    *m_storage,
                                             *m_stats, m_journal.get(), *m_guard,     *m_connections,
                                             *m_live,  *m_results,      *m_statsModel};
