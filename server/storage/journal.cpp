@@ -214,11 +214,13 @@ Outcome<Journal::Recovery> Journal::recover(const std::function<QString(const QS
                     records.append(JournalRecord::vote(it.key(), int(option), it->at(option)));
         const QByteArray path = QFile::encodeName(dir.filePath(fileName(recovery.nextEpoch)));
         const QByteArray temporary = path + ".tmp";
-        const int fd = ::open(temporary.constData(),
-                              O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC, 0600);
+        const int fd =
+            ::open(temporary.constData(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
         int error = 0;
-        const bool written = fd >= 0 && writeAll(fd, records, &error) && ::fdatasync(fd) == 0 &&
-                             ::rename(temporary.constData(), path.constData()) == 0;
+        const bool written =
+            fd >= 0 &&
+            JournalSegment::writeAt(fd, records.constData(), records.size(), 0, &error) &&
+            ::fdatasync(fd) == 0 && ::rename(temporary.constData(), path.constData()) == 0;
         if (!written) {
             if (fd >= 0)
                 ::close(fd);
@@ -320,22 +322,6 @@ JournalSegment *Journal::fileFor(quint64 epoch)
     if (created)
         syncDirectory();
     return &m_files.emplace(epoch, std::move(file)).first->second;
-}
-
-bool Journal::writeAll(int fd, const QByteArray &bytes, int *error)
-{
-    qsizetype written = 0;
-    while (written < bytes.size()) {
-        const ssize_t n = ::write(fd, bytes.constData() + written, size_t(bytes.size() - written));
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0) {
-            *error = n < 0 ? errno : ENOSPC;
-            return false;
-        }
-        written += n;
-    }
-    return true;
 }
 
 void Journal::syncDirectory()

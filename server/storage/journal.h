@@ -118,7 +118,6 @@ private:
     void run();
     bool commitCycle(const QList<Seal> &seals);
     JournalSegment *fileFor(quint64 epoch);
-    static bool writeAll(int fd, const QByteArray &bytes, int *error);
     void syncDirectory();
 
     const QString m_directory;

@@ -28,7 +28,8 @@ public:
     };
 
     static QByteArray vote(const QString &pollId, int option, qint64 votes = 1);
-    static QByteArray ballot(const QString &countKey, const QList<int> &countSlots, qint64 votes = 1);
+    static QByteArray ballot(const QString &countKey, const QList<int> &countSlots,
+                             qint64 votes = 1);
     static QByteArray manifest(quint64 epoch, const QHash<QString, quint64> &sequences);
     static QByteArray replaces(quint64 lastEpoch);
 

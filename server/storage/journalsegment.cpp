@@ -77,12 +77,12 @@ bool JournalSegment::open(const QByteArray &path, qint64 expectedSize, bool *cre
     return true;
 }
 
-bool JournalSegment::writeAt(const char *data, qint64 size, qint64 offset, int *error)
+bool JournalSegment::writeAt(int fd, const char *data, qint64 size, qint64 offset, int *error)
 {
     qint64 written = 0;
     while (written < size) {
         const ssize_t n =
-            ::pwrite(m_fd, data + written, size_t(size - written), off_t(offset + written));
+            ::pwrite(fd, data + written, size_t(size - written), off_t(offset + written));
         if (n < 0 && errno == EINTR)
             continue;
         if (n <= 0) {
@@ -102,7 +102,7 @@ bool JournalSegment::reserve(qint64 needed, int *error)
     const qint64 target = std::max(m_end + needed, m_reserved + m_nextGrowth);
     for (qint64 offset = m_reserved; offset < target; offset += ZeroBlock) {
         const qint64 size = std::min(ZeroBlock, target - offset);
-        if (!writeAt(zeros.constData(), size, offset, error))
+        if (!writeAt(m_fd, zeros.constData(), size, offset, error))
             return false;
     }
     m_reserved = target;
@@ -114,7 +114,7 @@ bool JournalSegment::append(const QByteArray &bytes, int *error)
 {
     if (m_end + bytes.size() > m_reserved && !reserve(bytes.size(), error))
         return false;
-    if (!writeAt(bytes.constData(), bytes.size(), m_end, error))
+    if (!writeAt(m_fd, bytes.constData(), bytes.size(), m_end, error))
         return false;
     m_end += bytes.size();
     return true;

@@ -47,9 +47,12 @@ public:
     // The file's size on disk: records plus reserved zeros.
     qint64 reserved() const { return m_reserved; }
 
+    // Writes all of `size` bytes at `offset` of `fd`, retrying short writes; false (and
+    // errno in `*error`) when the disk refuses them.
+    static bool writeAt(int fd, const char *data, qint64 size, qint64 offset, int *error);
+
 private:
     bool reserve(qint64 needed, int *error);
-    bool writeAt(const char *data, qint64 size, qint64 offset, int *error);
 
     int m_fd = -1;
     qint64 m_end = 0;

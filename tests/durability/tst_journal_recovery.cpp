@@ -21,6 +21,7 @@
 
 using namespace DurabilityKit;
 using JournalFile::decodeAll;
+using JournalFile::nonZeroLength;
 
 namespace {
 
@@ -49,16 +50,6 @@ bool writeAt(const QString &path, qint64 offset, const QByteArray &bytes)
     QFile file(path);
     return file.open(QIODevice::ReadWrite) && file.seek(offset) &&
            file.write(bytes) == bytes.size();
-}
-
-// Bytes up to and including the last non-zero one: a journal file without the zeros
-// reserved after its records.
-qsizetype nonZeroLength(const QByteArray &bytes)
-{
-    qsizetype length = bytes.size();
-    while (length > 0 && bytes.at(length - 1) == '\0')
-        --length;
-    return length;
 }
 
 QString show(const Counts &counts)

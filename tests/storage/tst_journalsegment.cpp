@@ -13,7 +13,10 @@
 #include <QTemporaryDir>
 #include <QTest>
 
+#include <memory>
+
 using JournalFile::decodeAll;
+using JournalFile::nonZeroLength;
 
 namespace {
 
@@ -23,13 +26,12 @@ QByteArray readAll(const QString &path)
     return file.open(QIODevice::ReadOnly) ? file.readAll() : QByteArray();
 }
 
-// Bytes up to and including the last non-zero one.
-qsizetype nonZeroLength(const QByteArray &bytes)
+// A new segment file at `path`, sized for `expected` bytes; fails the test otherwise.
+bool openNew(JournalSegment &segment, const QString &path, qint64 expected = 0)
 {
-    qsizetype length = bytes.size();
-    while (length > 0 && bytes.at(length - 1) == '\0')
-        --length;
-    return length;
+    bool created = false;
+    int error = 0;
+    return segment.open(QFile::encodeName(path), expected, &created, &error) && created;
 }
 
 bool allZero(const QByteArray &bytes)
@@ -43,24 +45,28 @@ class TestJournalSegment : public QObject {
     Q_OBJECT
 
 private Q_SLOTS:
+    void init() { m_dir = std::make_unique<QTemporaryDir>(); }
+    void cleanup() { m_dir.reset(); }
     void recordsOverwriteReservedZeros();
     void reservationGrowsByDoubling();
     void cutBackForgetsAFailedCommit();
     void reopenKeepsWholeRecords();
     void recoveryReadsReservedSpaceAsTheEnd();
     void recoveryReportsATornRecordBeforeReservedSpace();
+
+private:
+    // A file of this test's own temporary directory.
+    QString file(const QString &name) const { return m_dir->filePath(name); }
+
+    std::unique_ptr<QTemporaryDir> m_dir;
 };
 
 void TestJournalSegment::recordsOverwriteReservedZeros()
 {
-    QTemporaryDir dir;
-    QVERIFY(dir.isValid());
-    const QString path = dir.filePath(QStringLiteral("1.log"));
+    const QString path = file(QStringLiteral("1.log"));
     JournalSegment segment;
-    bool created = false;
     int error = 0;
-    QVERIFY(segment.open(QFile::encodeName(path), 0, &created, &error));
-    QVERIFY(created);
+    QVERIFY(openNew(segment, path));
     const QByteArray first = JournalRecord::vote(QStringLiteral("p"), 1);
     const QByteArray second = JournalRecord::vote(QStringLiteral("q"), 2, 5);
     QVERIFY(segment.append(first, &error));
@@ -87,14 +93,11 @@ void TestJournalSegment::recordsOverwriteReservedZeros()
 
 void TestJournalSegment::reservationGrowsByDoubling()
 {
-    QTemporaryDir dir;
-    QVERIFY(dir.isValid());
-    const QString path = dir.filePath(QStringLiteral("1.log"));
+    const QString path = file(QStringLiteral("1.log"));
     JournalSegment segment;
-    bool created = false;
     int error = 0;
     // Sized by the epoch before: 100 kB expected, so the first step is 100 kB.
-    QVERIFY(segment.open(QFile::encodeName(path), 100000, &created, &error));
+    QVERIFY(openNew(segment, path, 100000));
     const QByteArray chunk(40000, 'x');
     QVERIFY(segment.append(chunk, &error));
     QCOMPARE(segment.reserved(), qint64(100000));
@@ -112,21 +115,17 @@ void TestJournalSegment::reservationGrowsByDoubling()
     QCOMPARE(QFileInfo(path).size(), qint64(720000));
     // Steps stop growing at MaxGrowth.
     JournalSegment big;
-    QVERIFY(big.open(QFile::encodeName(dir.filePath(QStringLiteral("2.log"))),
-                     100 * JournalSegment::MaxGrowth, &created, &error));
+    QVERIFY(openNew(big, file(QStringLiteral("2.log")), 100 * JournalSegment::MaxGrowth));
     QVERIFY(big.append(QByteArray(10, 'z'), &error));
     QCOMPARE(big.reserved(), JournalSegment::MaxGrowth);
 }
 
 void TestJournalSegment::cutBackForgetsAFailedCommit()
 {
-    QTemporaryDir dir;
-    QVERIFY(dir.isValid());
-    const QString path = dir.filePath(QStringLiteral("1.log"));
+    const QString path = file(QStringLiteral("1.log"));
     JournalSegment segment;
-    bool created = false;
     int error = 0;
-    QVERIFY(segment.open(QFile::encodeName(path), 0, &created, &error));
+    QVERIFY(openNew(segment, path));
     const QByteArray kept = JournalRecord::vote(QStringLiteral("kept"), 0);
     QVERIFY(segment.append(kept, &error));
     const qint64 before = segment.end();
@@ -146,9 +145,7 @@ void TestJournalSegment::cutBackForgetsAFailedCommit()
 
 void TestJournalSegment::reopenKeepsWholeRecords()
 {
-    QTemporaryDir dir;
-    QVERIFY(dir.isValid());
-    const QString path = dir.filePath(QStringLiteral("1.log"));
+    const QString path = file(QStringLiteral("1.log"));
     const QByteArray first = JournalRecord::vote(QStringLiteral("p"), 1);
     const QByteArray torn = JournalRecord::vote(QStringLiteral("torn"), 2).left(10);
     {
@@ -175,19 +172,17 @@ void TestJournalSegment::reopenKeepsWholeRecords()
 
 void TestJournalSegment::recoveryReadsReservedSpaceAsTheEnd()
 {
-    QTemporaryDir dir;
-    QVERIFY(dir.isValid());
     // What a crash leaves: the records, then the reserved zeros (not trimmed).
     const QByteArray records = JournalRecord::vote(QStringLiteral("p"), 1, 2) +
                                JournalRecord::vote(QStringLiteral("p"), 0, 3);
     {
-        QFile file(dir.filePath(Journal::fileName(4)));
-        QVERIFY(file.open(QIODevice::WriteOnly));
-        file.write(records + QByteArray(JournalSegment::MinGrowth - records.size(), '\0'));
+        QFile out(file(Journal::fileName(4)));
+        QVERIFY(out.open(QIODevice::WriteOnly));
+        out.write(records + QByteArray(JournalSegment::MinGrowth - records.size(), '\0'));
     }
 
     VoteLedger ledger(1, 1000, 10);
-    Journal journal(dir.path(), Journal::Mode::Sync, &ledger, 1);
+    Journal journal(m_dir->path(), Journal::Mode::Sync, &ledger, 1);
     const Outcome<Journal::Recovery> recovery =
         journal.recover([](const QString &) { return QStringLiteral("s"); }, {},
                         [](const QString &) { return true; });
@@ -199,18 +194,16 @@ void TestJournalSegment::recoveryReadsReservedSpaceAsTheEnd()
 
 void TestJournalSegment::recoveryReportsATornRecordBeforeReservedSpace()
 {
-    QTemporaryDir dir;
-    QVERIFY(dir.isValid());
     const QByteArray whole = JournalRecord::vote(QStringLiteral("p"), 1);
     QByteArray torn = JournalRecord::vote(QStringLiteral("p"), 2);
     torn.replace(torn.size() - 4, 4, QByteArray(4, '\0')); // the write stopped short
     {
-        QFile file(dir.filePath(Journal::fileName(7)));
-        QVERIFY(file.open(QIODevice::WriteOnly));
-        file.write(whole + torn + QByteArray(5000, '\0'));
+        QFile out(file(Journal::fileName(7)));
+        QVERIFY(out.open(QIODevice::WriteOnly));
+        out.write(whole + torn + QByteArray(5000, '\0'));
     }
     VoteLedger ledger(1, 1000, 10);
-    Journal journal(dir.path(), Journal::Mode::Sync, &ledger, 1);
+    Journal journal(m_dir->path(), Journal::Mode::Sync, &ledger, 1);
     const Outcome<Journal::Recovery> recovery =
         journal.recover([](const QString &) { return QStringLiteral("s"); }, {},
                         [](const QString &) { return true; });

@@ -28,4 +28,14 @@ inline QList<JournalRecord::Decoded> decodeAll(const QByteArray &data, qsizetype
     return records;
 }
 
+// Bytes up to and including the last non-zero one: a journal file without the zeros
+// reserved after its records (JournalSegment).
+inline qsizetype nonZeroLength(const QByteArray &bytes)
+{
+    qsizetype length = bytes.size();
+    while (length > 0 && bytes.at(length - 1) == '\0')
+        --length;
+    return length;
+}
+
 } // namespace JournalFile
