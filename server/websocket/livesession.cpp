@@ -19,6 +19,10 @@ LiveSession::LiveSession(quint64 id, const QString &client, std::unique_ptr<QWeb
 {
     m_socket->setParent(this);
     m_tcp = UpgradedSockets::take(*m_socket);
+    // Answers and snapshots are written whole, one write each; Nagle would hold every
+    // write after the first until the client acknowledged it (up to a delayed ACK).
+    if (m_tcp)
+        m_tcp->setSocketOption(QAbstractSocket::LowDelayOption, 1);
     m_socket->setMaxAllowedIncomingFrameSize(MaxIncomingBytes);
     m_socket->setMaxAllowedIncomingMessageSize(MaxIncomingBytes);
     m_lastHeard.start();
@@ -233,8 +237,29 @@ void LiveSession::castPendingVotes()
             if (failure)
                 self->error(frame.ref, failure->code, failure->message, failure->retryAfterSeconds);
             else
-                self->sendMessage(PlainVotes::ack(frame));
+                self->queueAck(PlainVotes::ack(frame));
         });
+}
+
+void LiveSession::queueAck(const QByteArray &message)
+{
+    if (m_closing)
+        return;
+    if (!m_tcp) {
+        sendMessage(message);
+        return;
+    }
+    // The acks of one cast are reported one after another in one call: they go out
+    // together once it returns.
+    if (m_ackBatch.isEmpty())
+        QMetaObject::invokeMethod(this, &LiveSession::flushAcks, Qt::QueuedConnection);
+    m_ackBatch += WebSocketFrame::text(message);
+}
+
+void LiveSession::flushAcks()
+{
+    if (!m_ackBatch.isEmpty())
+        sendFrame(std::exchange(m_ackBatch, {}));
 }
 
 void LiveSession::subscribe(const QJsonObject &message, bool on)

@@ -62,6 +62,10 @@ private:
     // VoteService::castEach); runs once the messages that arrived with them are read,
     // and before any other message is handled, so answers keep their order.
     void castPendingVotes();
+    // Acks of votes answered together leave in one write: one segment, and (with
+    // TCP_NODELAY) without waiting for the client to acknowledge the previous one.
+    void queueAck(const QByteArray &message);
+    void flushAcks();
     void reply(const QJsonObject &message);
     // `retryAfterSeconds` > 0 adds "retry_after" (seconds), as Retry-After does over REST.
     void error(const QJsonValue &ref, const QString &code, const QString &message,
@@ -90,6 +94,7 @@ private:
     bool m_closing = false;
     bool m_abortArmed = false;
     QList<PlainVotes::Frame> m_pendingVotes;
+    QByteArray m_ackBatch; // whole ack frames not written yet (see queueAck)
     // Votes cast together at most: a bound on the work of one event-loop turn.
     static constexpr int MaxVoteBatch = 512;
 };

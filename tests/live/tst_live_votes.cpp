@@ -3,6 +3,7 @@
 // and errors that match the REST ones.
 #include "livetestcase.h"
 #include "livetestkit.h"
+#include "rawsocket.h"
 
 #include <QSet>
 
@@ -17,6 +18,7 @@ private Q_SLOTS:
 
     void voteIsAcknowledgedAndCounted();
     void pipelinedVotesAreEachAnsweredWithTheirRef();
+    void acksOfVotesCastTogetherLeaveTogether();
     void voteErrorsMatchRest();
 };
 
@@ -102,6 +104,82 @@ void TestLiveVotes::pipelinedVotesAreEachAnsweredWithTheirRef()
     VERIFY_STATUS(rest, 200);
     QCOMPARE(rest.json.value("results").toObject(), countsJson({19, 20}));
     QCOMPARE(rest.json.value("total").toInteger(), 39);
+}
+
+namespace {
+
+// A client text frame, masked with a zero key (the payload stays readable).
+QByteArray clientFrame(const QByteArray &text)
+{
+    QByteArray frame("\x81");
+    if (text.size() < 126) {
+        frame += char(0x80 | text.size());
+    } else {
+        frame += char(0x80 | 126);
+        frame += char(text.size() >> 8);
+        frame += char(text.size() & 0xff);
+    }
+    return frame + QByteArray(4, '\0') + text;
+}
+
+// The payloads of the whole unmasked server text frames in `bytes`, in order.
+QList<QByteArray> serverTexts(const QByteArray &bytes)
+{
+    QList<QByteArray> texts;
+    qsizetype at = 0;
+    while (at + 2 <= bytes.size()) {
+        qsizetype length = uchar(bytes[at + 1]) & 0x7f;
+        qsizetype header = 2;
+        if (length == 126) {
+            length = (uchar(bytes[at + 2]) << 8) | uchar(bytes[at + 3]);
+            header = 4;
+        }
+        if (at + header + length > bytes.size())
+            break;
+        texts.append(bytes.mid(at + header, length));
+        at += header + length;
+    }
+    return texts;
+}
+
+} // namespace
+
+void TestLiveVotes::acksOfVotesCastTogetherLeaveTogether()
+{
+    // 50 votes in one write are cast together, so their acks are ready together: they
+    // leave in one write too, and the first read finds all of them. Written one by one,
+    // Nagle would send the first ack alone and hold the rest until the client's ACK.
+    CHECKED(createPoll(str("wsbatch"), {str("X"), str("Y")}));
+    RawSocket socket;
+    QVERIFY(socket.connectTo(m_server->port()));
+    const RawResponse upgrade = socket.request(RawSocket::httpRequest(
+        "GET", "/api/v1/ws", {},
+        "Upgrade: websocket\r\nConnection: Upgrade\r\n"
+        "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n"));
+    VERIFY_STATUS(upgrade, 101);
+    // A first vote and its ack, so the connection has carried data both ways.
+    QVERIFY(
+        socket.send(clientFrame(R"({"type":"vote","poll_id":"wsbatch","option_id":"A","ref":0})")));
+    QByteArray first;
+    QCOMPARE(socket.waitClosed(5000, &first), RawSocket::Closed::Data);
+    QCOMPARE(serverTexts(first), QList<QByteArray>{R"({"ref":0,"type":"ack"})"});
+
+    QByteArray votes;
+    QList<QByteArray> expected;
+    for (int ref = 1; ref <= 50; ++ref) {
+        votes += clientFrame(R"({"type":"vote","poll_id":"wsbatch","option_id":")" +
+                             QByteArray(ref % 2 ? "A" : "B") + R"(","ref":)" +
+                             QByteArray::number(ref) + "}");
+        expected.append(R"({"ref":)" + QByteArray::number(ref) + R"(,"type":"ack"})");
+    }
+    QVERIFY(socket.send(votes));
+    QByteArray received;
+    QCOMPARE(socket.waitClosed(5000, &received), RawSocket::Closed::Data);
+    QCOMPARE(serverTexts(received), expected);
+
+    const HttpResponse rest = m_http->get(str("/api/v1/results/wsbatch"));
+    VERIFY_STATUS(rest, 200);
+    QCOMPARE(rest.json.value("results").toObject(), countsJson({26, 25}));
 }
 
 void TestLiveVotes::voteErrorsMatchRest()
