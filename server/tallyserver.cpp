@@ -17,16 +17,15 @@
 #include "vote/resultservice.h"
 
 #include <QDir>
+#include <QFile>
 #include <QHostAddress>
 #include <QNetworkInterface>
-#include <cstdio>
-#include <QFile>
 #include <QRandomGenerator>
 #include <QThread>
 #include <QTimer>
+#include <cstdio>
 
-TallyServer::TallyServer(const Config &config, QObject *parent)
-    : QObject(parent), m_config(config)
+TallyServer::TallyServer(const Config &config, QObject *parent) : QObject(parent), m_config(config)
 {
 }
 
@@ -58,8 +57,10 @@ QString TallyServer::resolveInstanceId(QString *error) const
             return id;
         file.close();
     }
-    const QString id = QStringLiteral("tally-%1").arg(QRandomGenerator::global()->generate64(), 16, 16, QLatin1Char('0'));
-    if (!file.open(QIODevice::WriteOnly | QIODevice::Truncate) || file.write(id.toUtf8() + '\n') < 0) {
+    const QString id = QStringLiteral("tally-%1")
+                           .arg(QRandomGenerator::global()->generate64(), 16, 16, QLatin1Char('0'));
+    if (!file.open(QIODevice::WriteOnly | QIODevice::Truncate) ||
+        file.write(id.toUtf8() + '\n') < 0) {
         *error = QStringLiteral("cannot write %1: %2").arg(file.fileName(), file.errorString());
         return {};
     }
@@ -77,7 +78,8 @@ bool TallyServer::ensureAdminToken(QString *error)
         return true;
     m_config.setAdminToken(resolved.value().token);
     std::fprintf(stderr, "tally: no --admin-token given: admin calls need the token in %s%s\n",
-                 qPrintable(resolved.value().file), resolved.value().generated ? " (just generated)" : "");
+                 qPrintable(resolved.value().file),
+                 resolved.value().generated ? " (just generated)" : "");
     return true;
 }
 
@@ -103,19 +105,23 @@ bool TallyServer::prepare(QString *error)
     if (!QDir().mkpath(dataDir))
         return fail(Failure::DataDirUnwritable, error,
                     QStringLiteral("cannot create the data directory %1").arg(dataDir));
-    m_dataLock = std::make_unique<QLockFile>(QDir(dataDir).filePath(QStringLiteral("tally.lock")));
-    m_dataLock->setStaleLockTime(0);
-    if (!m_dataLock->tryLock(0)) {
-        if (m_dataLock->error() != QLockFile::LockFailedError)
-            return fail(Failure::DataDirUnwritable, error,
-                        QStringLiteral("cannot write to the data directory %1").arg(dataDir));
-        QString host, app;
-        m_dataLock->getLockInfo(&m_otherPid, &host, &app);
-        return fail(Failure::DataDirLocked, error,
-                    QStringLiteral("another Tally (pid %1) is already using the data directory %2; "
-                                   "stop it or choose another --data-dir")
-                        .arg(m_otherPid)
-                        .arg(dataDir));
+    m_dataLock =
+        std::make_unique<ProcessLock>(QDir(dataDir).filePath(QStringLiteral("tally.lock")));
+    switch (m_dataLock->tryLock()) {
+    case ProcessLock::Result::Acquired:
+        break;
+    case ProcessLock::Result::Failed:
+        return fail(Failure::DataDirUnwritable, error,
+                    QStringLiteral("cannot write to the data directory %1 (%2)")
+                        .arg(dataDir, m_dataLock->errorString()));
+    case ProcessLock::Result::Held:
+        m_otherPid = m_dataLock->holderPid();
+        return fail(
+            Failure::DataDirLocked, error,
+            QStringLiteral("another Tally%1 is already using the data directory %2; "
+                           "stop it or choose another --data-dir")
+                .arg(m_otherPid > 0 ? QStringLiteral(" (pid %1)").arg(m_otherPid) : QString(),
+                     dataDir));
     }
     m_instanceId = resolveInstanceId(error);
     if (m_instanceId.isEmpty()) {
@@ -186,14 +192,16 @@ void TallyServer::start()
         return;
     }
     m_catalog = std::make_unique<PollCatalog>();
-    m_ledger = std::make_unique<VoteLedger>(m_config.workers(), m_config.cacheTtlMs(), m_config.cacheEntries());
+    m_ledger = std::make_unique<VoteLedger>(m_config.workers(), m_config.cacheTtlMs(),
+                                            m_config.cacheEntries());
     m_stats = std::make_unique<ServerStats>();
     m_journal = std::make_unique<Journal>(
         QDir(m_config.dataDir()).filePath(QStringLiteral("journal")),
         m_config.syncDurability() ? Journal::Mode::Sync : Journal::Mode::Async, m_ledger.get(),
         m_config.workers(), m_config.journalMaxBacklog());
     m_journal->setSyncHistogram(&m_stats->journalSyncDuration);
-    m_storage = new StorageEngine(m_config, m_instanceId, *m_catalog, *m_ledger, *m_stats, m_journal.get());
+    m_storage =
+        new StorageEngine(m_config, m_instanceId, *m_catalog, *m_ledger, *m_stats, m_journal.get());
     m_storageThread = new QThread(this);
     m_storageThread->setObjectName(QStringLiteral("tally-storage"));
     m_storage->moveToThread(m_storageThread);
@@ -272,9 +280,10 @@ void TallyServer::stop()
     m_storage->drain();
     QTimer::singleShot(m_config.drainTimeoutMs(), this, [this] {
         if (m_running) {
-            qCWarning(lcApp, "Shutdown: storage did not take every pending vote within %.1f s (%lld still "
-                     "pending)",
-                     m_config.drainTimeoutMs() / 1000.0, m_ledger->pendingVotes());
+            qCWarning(lcApp,
+                      "Shutdown: storage did not take every pending vote within %.1f s (%lld still "
+                      "pending)",
+                      m_config.drainTimeoutMs() / 1000.0, m_ledger->pendingVotes());
             finishStop();
         }
     });

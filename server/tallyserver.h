@@ -2,13 +2,13 @@
 
 #include "core/config.h"
 
-#include <QLockFile>
 #include <QObject>
 #include <QUrl>
 #include <memory>
 #include <vector>
 
 class PortLock;
+class ProcessLock;
 class PollCatalog;
 class VoteLedger;
 class StorageEngine;
@@ -82,7 +82,7 @@ private:
     Config m_config;
     QString m_instanceId;
     QUrl m_url;
-    std::unique_ptr<QLockFile> m_dataLock;
+    std::unique_ptr<ProcessLock> m_dataLock;
     std::unique_ptr<PortLock> m_portLock;
     std::unique_ptr<PollCatalog> m_catalog;
     std::unique_ptr<VoteLedger> m_ledger;

@@ -1,7 +1,8 @@
 #pragma once
 
+#include "core/processlock.h"
+
 #include <QHostAddress>
-#include <QLockFile>
 #include <QString>
 #include <memory>
 
@@ -20,5 +21,5 @@ public:
     static QString path(const QHostAddress &address, quint16 port);
 
 private:
-    std::unique_ptr<QLockFile> m_lock;
+    std::unique_ptr<ProcessLock> m_lock;
 };

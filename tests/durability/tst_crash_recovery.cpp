@@ -22,7 +22,6 @@
 #include <QDir>
 #include <QHostAddress>
 #include <QJsonArray>
-#include <QLockFile>
 #include <QProcess>
 #include <QRandomGenerator>
 #include <QTcpServer>
@@ -104,12 +103,7 @@ void CrashRecoveryTest::killDuringStart(const QStringList &args, const QString &
     QThread::msleep(ulong(afterMs));
     ::kill(pid_t(early.processId()), SIGKILL);
     QVERIFY(early.waitForFinished(10000));
-    // A killed server leaves its port lock behind: taking it (stale) and releasing it
-    // removes the file.
-    QLockFile lock(
-        QDir(QDir::tempPath()).filePath(QStringLiteral("tally-port-%1-127.0.0.1.lock").arg(port)));
-    if (lock.tryLock(0))
-        lock.unlock();
+    TallyProcess::releaseStalePortLock(QStringLiteral("127.0.0.1"), port);
 }
 
 // Storm polls get the load that is cut by the kills; calm polls get votes whose answers

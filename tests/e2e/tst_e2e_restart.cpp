@@ -4,10 +4,12 @@
 #include "tallyprocess.h"
 #include "testkit.h"
 
+#include <QDir>
 #include <QFile>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QRegularExpression>
+#include <QTcpServer>
 #include <QTemporaryDir>
 #include <QTest>
 
@@ -65,6 +67,7 @@ private Q_SLOTS:
     void restartKeepsPollsAndCounts();
     void secondInstanceIsRefused();
     void killedServerKeepsFlushedVotes();
+    void lockFilesOfAKilledStartAreFree();
     void healthAndReady();
     void statsAndMetricsCountWhatHappened();
     void checkConfigRejectsBadValues_data();
@@ -205,6 +208,43 @@ void TestE2eRestart::killedServerKeepsFlushedVotes()
     QCOMPARE(results.json.value("results").toObject(), countsJson({15, 10}));
     QCOMPARE(results.json.value("total").toInt(), 25);
     QCOMPARE(second.stop(), 0);
+}
+
+// A server killed while it started can leave its lock files empty: it created them but
+// never wrote its pid. Nobody holds them, so they keep nothing out.
+void TestE2eRestart::lockFilesOfAKilledStartAreFree()
+{
+    QTemporaryDir dir;
+    QVERIFY(dir.isValid());
+    const QString dataLock = dir.filePath(QStringLiteral("tally.lock"));
+    QFile data(dataLock);
+    QVERIFY(data.open(QIODevice::WriteOnly));
+    data.close();
+
+    QTcpServer probe;
+    QVERIFY(probe.listen(QHostAddress::LocalHost, 0));
+    const quint16 port = probe.serverPort();
+    probe.close();
+    const QString portLock =
+        QDir(QDir::tempPath()).filePath(QStringLiteral("tally-port-%1-127.0.0.1.lock").arg(port));
+    QFile portFile(portLock);
+    QVERIFY(portFile.open(QIODevice::WriteOnly));
+    portFile.close();
+
+    TallyProcess server({QStringLiteral("--port"), QString::number(port)}, dir.path());
+    QVERIFY2(server.start(), qPrintable(server.diagnostics()));
+    QCOMPARE(server.port(), port);
+    const QByteArray pid = QByteArray::number(server.pid()) + '\n';
+    for (const QString &path : {dataLock, portLock}) {
+        QFile lock(path);
+        QVERIFY2(lock.open(QIODevice::ReadOnly), qPrintable(path));
+        QCOMPARE(lock.readAll(), pid);
+    }
+    HttpClient client(server.url());
+    VERIFY_STATUS(client.get(QStringLiteral("/health")), 200);
+    QCOMPARE(server.stop(), 0);
+    QVERIFY(!QFile::exists(dataLock));
+    QVERIFY(!QFile::exists(portLock));
 }
 
 void TestE2eRestart::healthAndReady()

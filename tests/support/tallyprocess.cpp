@@ -2,11 +2,13 @@
 
 #include <QDeadlineTimer>
 #include <QDir>
-#include <QLockFile>
 #include <QRegularExpression>
 #include <QTemporaryDir>
 
 #include <csignal>
+#include <fcntl.h>
+#include <sys/file.h>
+#include <unistd.h>
 
 namespace {
 
@@ -194,16 +196,24 @@ void TallyProcess::kill()
 
 void TallyProcess::releaseStalePortLock()
 {
+    if (m_url.port() > 0)
+        releaseStalePortLock(m_url.host(), m_url.port());
+}
+
+void TallyProcess::releaseStalePortLock(const QString &host, int port)
+{
     // A killed server leaves its per-port lock file behind in the temporary directory.
-    // Taking the lock removes it as stale (its process is gone); unlocking deletes it.
-    // A lock held by a live process is left alone.
-    if (m_url.port() <= 0)
-        return;
-    QLockFile lock(
+    // Nobody holds the lock of a file left that way, so taking it proves the file free
+    // to remove; a file whose lock a live process holds is left alone.
+    const QByteArray path = QFile::encodeName(
         QDir(QDir::tempPath())
-            .filePath(QStringLiteral("tally-port-%1-%2.lock").arg(m_url.port()).arg(m_url.host())));
-    if (lock.tryLock(0))
-        lock.unlock();
+            .filePath(QStringLiteral("tally-port-%1-%2.lock").arg(port).arg(host)));
+    const int fd = ::open(path.constData(), O_RDWR | O_CLOEXEC);
+    if (fd < 0)
+        return;
+    if (::flock(fd, LOCK_EX | LOCK_NB) == 0)
+        ::unlink(path.constData());
+    ::close(fd);
 }
 
 TallyProcess::Result TallyProcess::run(const QStringList &arguments, int timeoutMs,

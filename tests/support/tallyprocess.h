@@ -66,6 +66,8 @@ public:
     // Runs the binary with exactly `arguments` until it exits (e.g. --help, --check-config).
     static Result run(const QStringList &arguments, int timeoutMs = 15000,
                       const QProcessEnvironment &environment = cleanEnvironment());
+    // Removes the port lock file a killed server left behind (not one a live one holds).
+    static void releaseStalePortLock(const QString &host, int port);
 
 private:
     void collect();
