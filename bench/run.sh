@@ -11,7 +11,11 @@
 # builds only) when those tools are built. After each server's runs it checks that
 # votes.flushed equals votes.accepted.
 #
-# Settings (environment): DURATION (5s per wrk run), THREADS (1 wrk thread), WORKERS (2),
+# Each scenario runs ROUNDS times, nginx and tally alternating, and the table gives the median
+# of each (every round's value beside it): on a small shared machine two runs of the same
+# binary a minute apart can differ by a quarter.
+#
+# Settings (environment): ROUNDS (3), DURATION (5s per wrk run), THREADS (1 wrk thread), WORKERS (2),
 # TALLY_ARGS (extra tally flags), WS_VOTES (200000), FANOUT ("5000 15000"; empty: skip),
 # FANOUT_BIN / WSVOTES_BIN / CASTER_BIN (default: next to the tally build). Needs wrk, nginx, curl.
 set -euo pipefail
@@ -21,6 +25,7 @@ TALLY_BIN=${1:-${TALLY_BIN:-$here/../build-bench/app/tally}}
 TALLY_BIN=$(realpath "$TALLY_BIN" 2>/dev/null || echo "$TALLY_BIN")
 build_dir=$(dirname "$(dirname "$TALLY_BIN")")
 DURATION=${DURATION:-5s}
+ROUNDS=${ROUNDS:-3}
 THREADS=${THREADS:-1}
 WORKERS=${WORKERS:-2}
 TALLY_ARGS=${TALLY_ARGS:-}
@@ -145,7 +150,7 @@ check_flushed() {
 
 # --- measurements -----------------------------------------------------------------------
 rows=() checks=()
-declare -A rps=()
+declare -A rps=() ok_rps=()
 cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }  # utime + stime, in clock ticks
 declare -A cpu_us=()
 wrk_run() {  # wrk_run <key> <connections> <script> <url>: sets rps[key] (and cpu_us[key] for tally)
@@ -155,6 +160,8 @@ wrk_run() {  # wrk_run <key> <connections> <script> <url>: sets rps[key] (and cp
     local -A v=()
     for kv in $(grep '^RESULT' <<<"$out" | cut -d' ' -f2-); do v[${kv%%=*}]=${kv#*=}; done
     rps[$1]=${v[rps]}
+    # Answers that were not 2xx (a refused bulk request carries no votes) do not count.
+    ok_rps[$1]=$(awk "BEGIN { r = ${v[requests]}; printf \"%.0f\", r ? ${v[rps]} * (r - ${v[non2xx]}) / r : 0 }")
     # Server CPU time per request: what a request costs, whatever else runs on the machine.
     [[ $4 == "$tally_url" ]] &&
         cpu_us[$1]=$(awk "BEGIN { printf \"%.1f\", ($(cpu_ticks "$tally_pid") - $before) * 1e6 / $(getconf CLK_TCK) / ${v[requests]} }")
@@ -163,36 +170,64 @@ wrk_run() {  # wrk_run <key> <connections> <script> <url>: sets rps[key] (and cp
 }
 ratio() { awk "BEGIN { printf \"%.2f\", $1 / $2 }"; }
 verdict() { awk "BEGIN { print ($1 >= $2) ? \"yes\" : \"no\" }"; }
-pair() {  # pair <label> <connections> <script> <target ratio>: nginx, then tally
-    echo "== $1 ($2 connections)"
-    wrk_run "nginx $1 $2" "$2" "$3" "$nginx_url"
-    wrk_run "tally $1 $2" "$2" "$3" "$tally_url"
-    local t=${rps["tally $1 $2"]} n=${rps["nginx $1 $2"]}
-    rows+=("| $1, $2 connections | $t req/s | $n req/s | $(ratio "$t" "$n") | >= $4 | $(verdict "$(ratio "$t" "$n")" "$4") | ${cpu_us["tally $1 $2"]} |")
+median() { printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { m = NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2; print m + 0 }'; }
+rounds() {  # rounds <values...>: "median (round 1, round 2, ...)"
+    if (($# > 1)); then echo "$(median "$@") ($(IFS=,; echo "${*}" | sed 's/,/, /g'))"; else echo "$1"; fi
+}
+repeat() {  # repeat <key> <connections> <script> <url>: ROUNDS wrk runs; rps[key] (2xx answers only) and cpu_us[key] are medians
+    local i all=() cpus=()
+    for ((i = 1; i <= ROUNDS; i++)); do
+        wrk_run "$1 #$i" "$2" "$3" "$4"
+        all+=("${ok_rps["$1 #$i"]}")
+        [[ -n ${cpu_us["$1 #$i"]:-} ]] && cpus+=("${cpu_us["$1 #$i"]}")
+    done
+    rps[$1]=$(median "${all[@]}")
+    shown[$1]=$(rounds "${all[@]}")
+    ((${#cpus[@]} > 0)) && cpu_us[$1]=$(median "${cpus[@]}")
+    return 0
+}
+declare -A shown=()
+pair() {  # pair <label> <connections> <script> <target ratio>: nginx and tally, alternating
+    echo "== $1 ($2 connections, $ROUNDS rounds)"
+    local i nk="nginx $1 $2" tk="tally $1 $2" ns=() ts=() cpus=()
+    for ((i = 1; i <= ROUNDS; i++)); do
+        wrk_run "$nk #$i" "$2" "$3" "$nginx_url"
+        wrk_run "$tk #$i" "$2" "$3" "$tally_url"
+        ns+=("${rps["$nk #$i"]}") ts+=("${rps["$tk #$i"]}") cpus+=("${cpu_us["$tk #$i"]}")
+    done
+    rps[$nk]=$(median "${ns[@]}") rps[$tk]=$(median "${ts[@]}") cpu_us[$tk]=$(median "${cpus[@]}")
+    shown[$nk]=$(rounds "${ns[@]}") shown[$tk]=$(rounds "${ts[@]}")
+    local t=${rps[$tk]} n=${rps[$nk]}
+    rows+=("| $1, $2 connections | ${shown[$tk]} req/s | ${shown[$nk]} req/s | $(ratio "$t" "$n") | >= $4 | $(verdict "$(ratio "$t" "$n")" "$4") | ${cpu_us[$tk]} |")
 }
 bulk() {  # bulk <label>
-    echo "== $1 (8 connections, 1000 votes a request)"
-    wrk_run "tally $1" 8 bulk.lua "$tally_url"
-    local votes=$((${rps["tally $1"]} * 1000))
-    rows+=("| $1, 8 connections | $votes votes/s | | | >= 1000000 votes/s | $(verdict "$votes" 1000000) | ${cpu_us["tally $1"]} per request |")
+    echo "== $1 (8 connections, 1000 votes a request, $ROUNDS rounds)"
+    repeat "tally $1" 8 bulk.lua "$tally_url"
+    local votes=$((${rps["tally $1"]%.*} * 1000))
+    rows+=("| $1, 8 connections | $votes votes/s (accepted requests/s: ${shown["tally $1"]}) | | | >= 1000000 votes/s | $(verdict "$votes" 1000000) | ${cpu_us["tally $1"]} per request |")
 }
 ws_votes() {  # ws_votes <label>
     if [[ ! -x $WSVOTES_BIN ]]; then
         rows+=("| $1 | not run: no tally_wsvotes at $WSVOTES_BIN | | | >= 300000 votes/s | |")
         return
     fi
-    echo "== $1 ($WS_VOTES votes, one connection)"
-    local out kv
-    out=$("$WSVOTES_BIN" --url "$tally_url" --votes "$WS_VOTES" --polls "$POLLS" || true)
-    echo "   $out"
-    local -A v=()
-    for kv in $(grep '^RESULT' <<<"$out" | cut -d' ' -f2-); do v[${kv%%=*}]=${kv#*=}; done
-    rows+=("| $1 | ${v[votes_per_s]:-?} votes/s (${v[acked]:-?} acked, ${v[errors]:-?} errors) | | | >= 300000 votes/s | $(verdict "${v[votes_per_s]:-0}" 300000) |")
+    echo "== $1 ($WS_VOTES votes, one connection, $ROUNDS rounds)"
+    local out kv i rates=() acked=0 errors=0
+    for ((i = 1; i <= ROUNDS; i++)); do
+        out=$("$WSVOTES_BIN" --url "$tally_url" --votes "$WS_VOTES" --polls "$POLLS" || true)
+        echo "   $out"
+        local -A v=()
+        for kv in $(grep '^RESULT' <<<"$out" | cut -d' ' -f2-); do v[${kv%%=*}]=${kv#*=}; done
+        rates+=("${v[votes_per_s]:-0}") acked=$((acked + ${v[acked]:-0})) errors=$((errors + ${v[errors]:-0}))
+    done
+    local rate
+    rate=$(median "${rates[@]}")
+    rows+=("| $1 | $(rounds "${rates[@]}") votes/s ($acked acked, $errors errors) | | | >= 300000 votes/s | $(verdict "$rate" 300000) |")
 }
 
 start_tally --durability sync
 pair "vote POST, sync" 32 vote.lua 0.3
-rows+=("| prior-art contract (same vote POST, sync, 32 connections) | ${rps["tally vote POST, sync 32"]} req/s | | $(ratio "${rps["tally vote POST, sync 32"]}" 3000) x the Python service's 3.0k | >= 45000 req/s | $(verdict "${rps["tally vote POST, sync 32"]}" 45000) |")
+rows+=("| prior-art contract (same vote POST, sync, 32 connections) | ${shown["tally vote POST, sync 32"]} req/s | | $(ratio "${rps["tally vote POST, sync 32"]}" 3000) x the Python service's 3.0k | >= 45000 req/s | $(verdict "${rps["tally vote POST, sync 32"]}" 45000) |")
 pair "vote POST, sync" 256 vote.lua 0.5
 pair "results GET" 32 results.lua 0.7
 bulk "bulk votes, sync"
@@ -230,7 +265,8 @@ fi
 
 echo
 echo "Tally $TALLY_BIN, workers $WORKERS${TALLY_ARGS:+, flags: $TALLY_ARGS}; wrk $THREADS thread(s), $DURATION per run;" \
-     "nginx measured right before each tally run with the same script and connections."
+     "$ROUNDS rounds per scenario, nginx right before each tally run with the same script and connections;" \
+     "the median of the rounds, then each round in parentheses."
 echo "Load average: $load_start at the start, $(load) at the end ($(nproc) cores)."
 echo
 echo "| scenario | tally | nginx static 202 | ratio | target | met | tally CPU us/request |"

@@ -17,7 +17,8 @@
 #include <unistd.h>
 
 namespace {
-// In async mode records reach the disk at this pace; sync mode commits as fast as it can.
+// In async mode a commit starts at most this often (sooner when the backlog is half its
+// bound); sync mode commits as fast as it can.
 constexpr auto AsyncCommitInterval = std::chrono::milliseconds(10);
 constexpr auto IdleWait = std::chrono::milliseconds(50);
 constexpr auto FailureBackoff = std::chrono::milliseconds(200);
@@ -351,6 +352,7 @@ void Journal::run()
             discards = std::exchange(m_discards, {});
             stopping = m_stopping;
         }
+        const auto cycleStart = std::chrono::steady_clock::now();
         // Seals were requested after their epoch's records were buffered, so taking
         // the records now includes every record of every epoch being sealed. Records
         // of a failed cycle stay first in line for the next one.
@@ -391,8 +393,11 @@ void Journal::run()
             QFile::remove(QDir(m_directory).filePath(fileName(epoch)));
         if (stopping)
             return;
-        if (m_mode == Mode::Async)
-            std::this_thread::sleep_for(AsyncCommitInterval);
+        // The interval counts from this cycle's start, so a slow write (a burst of bulk
+        // votes) is not followed by a full pause; a backlog near its bound, where new
+        // votes would be refused, gets no pause at all.
+        if (m_mode == Mode::Async && backlog() < m_maxBacklog / 2)
+            std::this_thread::sleep_until(cycleStart + AsyncCommitInterval);
     }
 }
 
