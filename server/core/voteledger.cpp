@@ -3,8 +3,7 @@
 #include <QDeadlineTimer>
 #include <QSet>
 
-VoteLedger::VoteLedger(int workers, qint64 cacheTtlMs, int cacheCapacity,
-                       ResultCache::Clock clock)
+VoteLedger::VoteLedger(int workers, qint64 cacheTtlMs, int cacheCapacity, ResultCache::Clock clock)
     : m_cache(cacheTtlMs, cacheCapacity, clock), m_clock(std::move(clock))
 {
     if (!m_clock) {
@@ -27,7 +26,8 @@ quint64 VoteLedger::addJournaledVote(int worker, const QString &pollId, int opti
                                      const QByteArray &record, qint64 *bufferedAfter)
 {
     m_pendingVotes.fetchAndAddRelaxed(1);
-    return m_buffers[size_t(worker)]->addJournaled(pollId, option, optionCount, record, bufferedAfter);
+    return m_buffers[size_t(worker)]->addJournaled(pollId, option, optionCount, record,
+                                                   bufferedAfter);
 }
 
 quint64 VoteLedger::addBallot(int worker, const QString &countKey, const QList<int> &countSlots,
@@ -83,10 +83,13 @@ OptionCounts VoteLedger::ownAcceptedLocked(const QString &pollId) const
 }
 
 void VoteLedger::setRemoteAccepted(const QString &source, const QString &pollId,
-                                   const OptionCounts &accepted)
+                                   const OptionCounts &accepted, const QString &replaces)
 {
     QMutexLocker locker(&m_mutex);
-    OptionCounts &known = m_remoteAccepted[pollId][source];
+    QHash<QString, OptionCounts> &sources = m_remoteAccepted[pollId];
+    if (!replaces.isEmpty())
+        sources.remove(replaces);
+    OptionCounts &known = sources[source];
     // Messages may arrive out of order: accepted counts only grow.
     if (known.size() < accepted.size())
         known.resize(accepted.size());

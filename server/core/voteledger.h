@@ -19,8 +19,7 @@
 // that lock, and can neither miss a vote nor count one twice while a flush runs.
 class VoteLedger {
 public:
-    VoteLedger(int workers, qint64 cacheTtlMs, int cacheCapacity,
-               ResultCache::Clock clock = {});
+    VoteLedger(int workers, qint64 cacheTtlMs, int cacheCapacity, ResultCache::Clock clock = {});
 
     int workerCount() const { return int(m_buffers.size()); }
     // Worker `worker`'s thread. Buffers one vote; returns that worker's buffer size.
@@ -71,7 +70,10 @@ public:
     // in their current run (`source`). A read adds what they accepted beyond what the
     // shard showed them to have applied, option by option, so their votes appear at
     // once and are never counted twice, whatever the order of messages and batches.
-    void setRemoteAccepted(const QString &source, const QString &pollId, const OptionCounts &accepted);
+    // `replaces`: a run whose counts of this poll `source` took over (dropped in the
+    // same step, so a read never sees both or neither).
+    void setRemoteAccepted(const QString &source, const QString &pollId,
+                           const OptionCounts &accepted, const QString &replaces = {});
     // Forgets sources not heard from since `cutoffMs` (on the ledger's clock); returns them.
     QStringList expireRemoteSources(qint64 cutoffMs);
     void touchRemoteSource(const QString &source);

@@ -6,9 +6,12 @@
 #include "storage/redisconnection.h"
 #include "storage/storageengine.h"
 
+#include <QDir>
+#include <QFile>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QRandomGenerator>
+#include <QSaveFile>
 #include <QTimer>
 
 namespace {
@@ -18,6 +21,18 @@ constexpr int SourceExpiryMs = Periodic::PubSubSourceExpiryMs;
 constexpr int RepeatWindowMs = SourceExpiryMs;
 // A subscription that heard nothing for this long while its node is up is half-open.
 constexpr int SubscriberSilenceMs = 3 * HeartbeatMs;
+// A new run names its predecessor this long: by then every other instance has forgotten it.
+constexpr int RetireAnnounceMs = SourceExpiryMs + 2 * HeartbeatMs;
+// A retired run's messages are ignored this long (any still in flight are stale).
+constexpr int RetiredMemoryMs = 6 * SourceExpiryMs;
+
+// Sources are "<instance id>@<run>"; only a run of the same instance may retire another.
+bool sameInstance(const QString &source, const QString &other)
+{
+    const qsizetype at = source.lastIndexOf(u'@');
+    return at > 0 && other.size() > at && other[at] == u'@' && other.startsWith(source.left(at)) &&
+           other.lastIndexOf(u'@') == at;
+}
 
 QByteArray compact(const QJsonObject &object)
 {
@@ -35,6 +50,8 @@ PubSubBridge::PubSubBridge(const Config &config, StorageEngine *storage, VoteLed
 void PubSubBridge::start()
 {
     QMetaObject::invokeMethod(this, [this] {
+        m_predecessor = takeOverPreviousRun();
+        m_sinceStart.start();
         for (const Config::RedisNode &redis : m_config.redisNodes()) {
             auto node = std::make_unique<Subscriber>();
             node->name = redis.name;
@@ -51,6 +68,32 @@ void PubSubBridge::start()
         Periodic::every(this, m_config.liveIntervalMs(), [this] { publishAccepted(); });
         Periodic::every(this, HeartbeatMs, [this] { publishHeartbeat(); });
     });
+}
+
+QString PubSubBridge::takeOverPreviousRun()
+{
+    // The run recorded here is over: this one holds the data directory's lock.
+    const QString path = QDir(m_config.dataDir()).filePath(QStringLiteral("pubsub-source"));
+    QString previous;
+    if (QFile file(path); file.open(QIODevice::ReadOnly))
+        previous = QString::fromUtf8(file.readAll()).trimmed();
+    QSaveFile next(path);
+    if (!next.open(QIODevice::WriteOnly) || next.write(m_source.toUtf8() + '\n') < 0 ||
+        !next.commit())
+        qCWarning(lcLive, "Pub/Sub: cannot record this run in %s: %s", qPrintable(path),
+                  qPrintable(next.errorString()));
+    return sameInstance(m_source, previous) && previous != m_source ? previous : QString();
+}
+
+QJsonObject PubSubBridge::envelope() const
+{
+    QJsonObject message{{QStringLiteral("source"), m_source}};
+    // Not before the predecessor's journal is replayed: until then its votes are nowhere
+    // else, and dropping them would take them out of others' results.
+    if (!m_predecessor.isEmpty() && m_sinceStart.elapsed() < RetireAnnounceMs &&
+        !m_storage->journalReplayPending())
+        message.insert(QStringLiteral("retires"), m_predecessor);
+    return message;
 }
 
 void PubSubBridge::connectNode(Subscriber *node)
@@ -82,24 +125,26 @@ void PubSubBridge::connectNode(Subscriber *node)
             },
             [this, node] {
                 if (node->failures > 0)
-                    qCInfo(lcLive, "Pub/Sub: subscribed again on %s:%u", qPrintable(node->host), node->port);
+                    qCInfo(lcLive, "Pub/Sub: subscribed again on %s:%u", qPrintable(node->host),
+                           node->port);
                 node->failures = 0;
                 node->subscribed = true;
                 node->lastHeard.start();
                 m_storage->setSubscribed(node->name, true);
             });
     });
-    connect(node->connection, &RedisConnection::disconnected, this, [this, node](const QString &reason) {
-        if (node->failures == 0)
-            qCWarning(lcLive, "Pub/Sub: lost %s:%u (%s); resubscribing", qPrintable(node->host), node->port,
-                     qPrintable(reason));
-        node->subscribed = false;
-        m_storage->setSubscribed(node->name, false);
-        node->connection->deleteLater();
-        node->connection = nullptr;
-        const int base = std::min(5000, 100 << std::min(node->failures++, 6));
-        node->retry->start(base + int(QRandomGenerator::global()->bounded(base / 4 + 1)));
-    });
+    connect(node->connection, &RedisConnection::disconnected, this,
+            [this, node](const QString &reason) {
+                if (node->failures == 0)
+                    qCWarning(lcLive, "Pub/Sub: lost %s:%u (%s); resubscribing",
+                              qPrintable(node->host), node->port, qPrintable(reason));
+                node->subscribed = false;
+                m_storage->setSubscribed(node->name, false);
+                node->connection->deleteLater();
+                node->connection = nullptr;
+                const int base = std::min(5000, 100 << std::min(node->failures++, 6));
+                node->retry->start(base + int(QRandomGenerator::global()->bounded(base / 4 + 1)));
+            });
     node->connection->open();
 }
 
@@ -162,20 +207,26 @@ void PubSubBridge::publishCounts(const PollCounts &changed)
             counts.append(value);
         byShard[m_storage->shardNameOf(it.key())].insert(it.key(), counts);
     }
-    for (auto it = byShard.cbegin(); it != byShard.cend(); ++it)
-        m_storage->publishOn(it.key(), Channel,
-                             compact({{QStringLiteral("source"), m_source}, {QStringLiteral("accepted"), it.value()}}));
+    for (auto it = byShard.cbegin(); it != byShard.cend(); ++it) {
+        QJsonObject message = envelope();
+        message.insert(QStringLiteral("accepted"), it.value());
+        m_storage->publishOn(it.key(), Channel, compact(message));
+    }
 }
 
 void PubSubBridge::publishHeartbeat()
 {
     checkSubscribers();
-    m_storage->publishOn(QString(), Channel, compact({{QStringLiteral("source"), m_source}}));
+    m_storage->publishOn(QString(), Channel, compact(envelope()));
     republishRecent();
+    const qint64 forgetRetired = m_ledger->nowMs() - RetiredMemoryMs;
+    m_retired.removeIf(
+        [forgetRetired](const auto &retired) { return retired.value() < forgetRetired; });
     const QStringList expired = m_ledger->expireRemoteSources(m_ledger->nowMs() - SourceExpiryMs);
     for (const QString &source : expired)
-        qCWarning(lcLive, "Pub/Sub: no word from %s for %d s; its unflushed votes are no longer shown",
-                 qPrintable(source), SourceExpiryMs / 1000);
+        qCWarning(lcLive,
+                  "Pub/Sub: no word from %s for %d s; its unflushed votes are no longer shown",
+                  qPrintable(source), SourceExpiryMs / 1000);
 }
 
 void PubSubBridge::publishPollEvent(const QString &type, const QJsonObject &poll)
@@ -191,15 +242,21 @@ void PubSubBridge::onMessage(const QByteArray &payload)
 {
     const QJsonObject message = QJsonDocument::fromJson(payload).object();
     const QString source = message.value(QStringLiteral("source")).toString();
-    if (source.isEmpty() || source == m_source)
+    if (source.isEmpty() || source == m_source || m_retired.contains(source))
         return;
+    // A new run of an instance takes over what its killed predecessor journaled.
+    QString retires = message.value(QStringLiteral("retires")).toString();
+    if (retires == m_source || retires == source || !sameInstance(source, retires))
+        retires.clear();
+    else
+        m_retired.insert(retires, m_ledger->nowMs());
     m_ledger->touchRemoteSource(source);
     const QJsonObject accepted = message.value(QStringLiteral("accepted")).toObject();
     for (auto it = accepted.constBegin(); it != accepted.constEnd(); ++it) {
         OptionCounts counts;
         for (const QJsonValue &value : it.value().toArray())
             counts.append(value.toInteger());
-        m_ledger->setRemoteAccepted(source, it.key(), counts);
+        m_ledger->setRemoteAccepted(source, it.key(), counts, retires);
     }
     if (const QJsonValue reset = message.value(QStringLiteral("reset")); reset.isObject()) {
         m_storage->onResetMessage(reset.toObject());
@@ -221,7 +278,8 @@ void PubSubBridge::onMessage(const QByteArray &payload)
         if (!poll->shard.isEmpty() && !m_storage->isShardReady(poll->shard))
             return;
         // A reset of this instance in progress publishes the poll itself when it ends.
-        if (const PollCatalog::Snapshot known = m_catalog->snapshot(poll->id); known && known->resetting)
+        if (const PollCatalog::Snapshot known = m_catalog->snapshot(poll->id);
+            known && known->resetting)
             return;
         // Where a known poll lives is learned from the shards (a move's records), not
         // from events: keep this instance's view of it.

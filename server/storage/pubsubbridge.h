@@ -31,6 +31,13 @@ class QTimer;
 // (/ready says so), and one that hears nothing, not even this instance's own
 // heartbeat, for three heartbeats while its node is up is half-open: it is dropped
 // and made again.
+//
+// A run killed with votes only in its journal is followed by the instance's next run,
+// which replays those votes and counts them as its own. The next run names its
+// predecessor (recorded in `<data-dir>/pubsub-source`) in what it publishes for its first
+// seconds, and others drop the predecessor's counts of a poll in the same step that takes
+// the new run's counts of it: the replayed votes are never counted twice, and nothing
+// goes backwards in between.
 class PubSubBridge : public QObject {
     Q_OBJECT
 public:
@@ -66,6 +73,8 @@ private:
     void republishRecent();
     void checkSubscribers();
     void onMessage(const QByteArray &payload);
+    QString takeOverPreviousRun();
+    QJsonObject envelope() const;
 
     Config m_config;
     StorageEngine *m_storage;
@@ -74,4 +83,7 @@ private:
     QString m_source;
     std::vector<std::unique_ptr<Subscriber>> m_nodes;
     QHash<QString, qint64> m_recentlyChanged; // poll id -> when its accepted counts last changed
+    QString m_predecessor;                    // this instance's previous run, named while announced
+    QElapsedTimer m_sinceStart;
+    QHash<QString, qint64> m_retired; // runs others retired -> when heard; their messages are stale
 };

@@ -5,8 +5,8 @@
 #include "core/poll.h"
 #include "core/votecounts.h"
 #include "journal.h"
-#include "shard.h"
 #include "rebalancer.h"
+#include "shard.h"
 #include "shardrequests.h"
 #include "shardrouter.h"
 #include "shardstatus.h"
@@ -41,8 +41,7 @@ class ResetHandshake;
 class StorageEngine : public QObject {
     Q_OBJECT
 public:
-    template <typename T>
-    using Reply = std::function<void(Outcome<T>)>;
+    template <typename T> using Reply = std::function<void(Outcome<T>)>;
 
     using ShardInfo = ShardStatus::Info;
     using ResultRead = ShardRequests::ResultRead;
@@ -96,6 +95,8 @@ public:
     QString instanceId() const { return m_instanceId; }
     // This run of the instance, as other instances know it.
     QString source() const { return m_source; }
+    // Storage thread: journal files of the previous run still wait to be replayed.
+    bool journalReplayPending() const { return m_recoveryPending; }
     // Moves polls whose shard is not the ring's choice (Redis shards only); the reply
     // carries the plan. Progress: rebalanceProgress(), any thread.
     void rebalance(bool dryRun, Reply<Rebalancer::Progress> reply);
