@@ -44,6 +44,10 @@ private:
     static bool resultsBecome(HttpClient &client, const QString &pollId,
                               const QJsonObject &expected, int timeoutMs = 10000);
     static QUrl wsUrl(const TallyProcess &tally);
+    // Creates the poll (options x and y unless `body` says otherwise) through `creator` and
+    // waits until `other` knows it.
+    static bool createPollSeenByBoth(HttpClient &creator, HttpClient &other, const QString &id,
+                                     QJsonObject body = {});
     // Votes as a client that honours 503 poll_resetting does: sends it again until it
     // is answered otherwise (a refused vote counts nowhere).
     static HttpResponse voteUntilAnswered(HttpClient &client, const QString &pollId,
@@ -114,6 +118,25 @@ HttpResponse TestPollCluster::voteUntilAnswered(HttpClient &client, const QStrin
     return response;
 }
 
+bool TestPollCluster::createPollSeenByBoth(HttpClient &creator, HttpClient &other,
+                                           const QString &id, QJsonObject body)
+{
+    if (body.isEmpty())
+        body = pollBody(id, {QStringLiteral("x"), QStringLiteral("y")});
+    const HttpResponse created = creator.postJson(Api + QStringLiteral("/polls"), body, Admin);
+    if (created.status != 201) {
+        qWarning("creating %s: %s", qPrintable(id), qPrintable(created.describe()));
+        return false;
+    }
+    const HttpResponse seen = other.waitFor(Api + QStringLiteral("/polls/") + id,
+                                            [](const HttpResponse &r) { return r.status == 200; });
+    if (seen.status == 200)
+        return true;
+    qWarning("the other instance does not know %s: %s", qPrintable(id),
+             qPrintable(seen.describe()));
+    return false;
+}
+
 QUrl TestPollCluster::wsUrl(const TallyProcess &tally)
 {
     return WsClient::wsUrl(tally.url());
@@ -129,15 +152,7 @@ void TestPollCluster::resetOnEveryInstance()
                                  {QStringLiteral("--batch-interval"), QStringLiteral("60")});
     QVERIFY(a && b);
     HttpClient clientA(a->url()), clientB(b->url());
-    VERIFY_STATUS(clientA.postJson(Api + QStringLiteral("/polls"),
-                                   pollBody(QStringLiteral("shared"),
-                                            {QStringLiteral("x"), QStringLiteral("y")}),
-                                   Admin),
-                  201);
-    QVERIFY(clientB
-                .waitFor(Api + QStringLiteral("/polls/shared"),
-                         [](const HttpResponse &r) { return r.status == 200; })
-                .status == 200);
+    QVERIFY(createPollSeenByBoth(clientA, clientB, QStringLiteral("shared")));
     WsClient watcher;
     QVERIFY(watcher.open(wsUrl(*b)));
     watcher.send({{"type", "subscribe"}, {"poll_id", "shared"}});
@@ -191,15 +206,7 @@ void TestPollCluster::resetWhileOtherInstanceIsKilled()
     const auto b = startInstance(QStringLiteral("kill-b"), dirB.path(), slow);
     QVERIFY(a && b);
     HttpClient clientA(a->url()), clientB(b->url());
-    VERIFY_STATUS(clientA.postJson(Api + QStringLiteral("/polls"),
-                                   pollBody(QStringLiteral("crashy"),
-                                            {QStringLiteral("x"), QStringLiteral("y")}),
-                                   Admin),
-                  201);
-    QVERIFY(clientB
-                .waitFor(Api + QStringLiteral("/polls/crashy"),
-                         [](const HttpResponse &r) { return r.status == 200; })
-                .status == 200);
+    QVERIFY(createPollSeenByBoth(clientA, clientB, QStringLiteral("crashy")));
     // Old votes on B: journaled, never flushed.
     for (int i = 0; i < 5; ++i)
         VERIFY_STATUS(
@@ -236,15 +243,7 @@ void TestPollCluster::killedRunIsTakenOverByItsNextRun()
     auto b = startInstance(QStringLiteral("handover-b"), dirB.path(), slow);
     QVERIFY(a && b);
     HttpClient clientA(a->url()), clientB(b->url());
-    VERIFY_STATUS(clientA.postJson(Api + QStringLiteral("/polls"),
-                                   pollBody(QStringLiteral("handover"),
-                                            {QStringLiteral("x"), QStringLiteral("y")}),
-                                   Admin),
-                  201);
-    QVERIFY(clientB
-                .waitFor(Api + QStringLiteral("/polls/handover"),
-                         [](const HttpResponse &r) { return r.status == 200; })
-                .status == 200);
+    QVERIFY(createPollSeenByBoth(clientA, clientB, QStringLiteral("handover")));
     for (int i = 0; i < 3; ++i)
         VERIFY_STATUS(
             clientB.post(Api + QStringLiteral("/vote/handover"), single(QStringLiteral("A"))), 202);
@@ -281,15 +280,7 @@ void TestPollCluster::resetIsExactOnInstanceCutOffFromPubSub()
                                   QStringLiteral("--batch-max-votes"), QStringLiteral("5")});
     QVERIFY(a && b);
     HttpClient clientA(a->url()), clientB(b->url());
-    VERIFY_STATUS(clientA.postJson(
-                      Api + QStringLiteral("/polls"),
-                      pollBody(QStringLiteral("deaf"), {QStringLiteral("x"), QStringLiteral("y")}),
-                      Admin),
-                  201);
-    QVERIFY(clientB
-                .waitFor(Api + QStringLiteral("/polls/deaf"),
-                         [](const HttpResponse &r) { return r.status == 200; })
-                .status == 200);
+    QVERIFY(createPollSeenByBoth(clientA, clientB, QStringLiteral("deaf")));
     for (int i = 0; i < 3; ++i)
         VERIFY_STATUS(clientB.post(Api + QStringLiteral("/vote/deaf"), single(QStringLiteral("A"))),
                       202);
@@ -333,15 +324,7 @@ void TestPollCluster::resetWaitsForEveryLiveInstance()
     const auto b = startInstance(QStringLiteral("live-b"), dirB.path(), quick);
     QVERIFY(a && b);
     HttpClient clientA(a->url()), clientB(b->url());
-    VERIFY_STATUS(clientA.postJson(
-                      Api + QStringLiteral("/polls"),
-                      pollBody(QStringLiteral("live"), {QStringLiteral("x"), QStringLiteral("y")}),
-                      Admin),
-                  201);
-    QVERIFY(clientB
-                .waitFor(Api + QStringLiteral("/polls/live"),
-                         [](const HttpResponse &r) { return r.status == 200; })
-                .status == 200);
+    QVERIFY(createPollSeenByBoth(clientA, clientB, QStringLiteral("live")));
     VERIFY_STATUS(clientB.post(Api + QStringLiteral("/vote/live"), single(QStringLiteral("A"))),
                   202);
     QVERIFY(resultsBecome(clientA, QStringLiteral("live"), counts(1, 0)));
@@ -415,13 +398,7 @@ void TestPollCluster::instanceCutOffFromShardFencesItself()
     const QString id = idsOn({QStringLiteral("one"), QStringLiteral("two")}, QStringLiteral("one"),
                              QStringLiteral("fence"), 1)
                            .constFirst();
-    VERIFY_STATUS(clientA.postJson(Api + QStringLiteral("/polls"),
-                                   pollBody(id, {QStringLiteral("x"), QStringLiteral("y")}), Admin),
-                  201);
-    QVERIFY(clientB
-                .waitFor(Api + QStringLiteral("/polls/") + id,
-                         [](const HttpResponse &r) { return r.status == 200; })
-                .status == 200);
+    QVERIFY(createPollSeenByBoth(clientA, clientB, id));
     VERIFY_STATUS(clientB.post(Api + QStringLiteral("/vote/") + id, single(QStringLiteral("A"))),
                   202);
 
@@ -477,11 +454,7 @@ void TestPollCluster::timedCloseOnEveryInstance()
         pollBody(QStringLiteral("timed"), {QStringLiteral("x"), QStringLiteral("y")});
     body.insert(QStringLiteral("closes_at"),
                 QDateTime::currentDateTimeUtc().addSecs(2).toString(Qt::ISODate));
-    VERIFY_STATUS(clientA.postJson(Api + QStringLiteral("/polls"), body, Admin), 201);
-    QVERIFY(clientB
-                .waitFor(Api + QStringLiteral("/polls/timed"),
-                         [](const HttpResponse &r) { return r.status == 200; })
-                .status == 200);
+    QVERIFY(createPollSeenByBoth(clientA, clientB, QStringLiteral("timed"), body));
     VERIFY_STATUS(clientB.post(Api + QStringLiteral("/vote/timed"), single(QStringLiteral("A"))),
                   202);
     for (WsClient *watcher : {&watchA, &watchB}) {
