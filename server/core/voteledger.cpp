@@ -276,7 +276,9 @@ void VoteLedger::abandon(const PollCounts &batch)
 OptionCounts VoteLedger::storeRead(const QString &pollId, const OptionCounts &stored,
                                    int optionCount)
 {
-    return storeRead(pollId, StoredCounts{stored, {}}, optionCount);
+    StoredCounts read;
+    read.counts = stored;
+    return storeRead(pollId, read, optionCount);
 }
 
 OptionCounts VoteLedger::storeRead(const QString &pollId, const StoredCounts &stored,

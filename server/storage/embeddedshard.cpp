@@ -226,7 +226,9 @@ void EmbeddedShard::readCounts(const QString &pollId, Reply<StoredCounts> done)
             counts.resize(option + 1);
         counts[option] = query.value(1).toLongLong();
     }
-    done(StoredCounts{counts, {}});
+    StoredCounts read;
+    read.counts = counts;
+    done(read);
 }
 
 void EmbeddedShard::applyBatch(const QString &instance, const QString &, quint64 sequence,

@@ -182,7 +182,7 @@ void SentinelResolver::watchOne(Watcher *watcher)
     });
     connect(
         watcher->connection, &RedisConnection::disconnected, this,
-        [this, watcher](const QString &reason) {
+        [watcher](const QString &reason) {
             if (watcher->failures == 0)
                 qCWarning(
                     lcStorage, "Sentinel %s:%u: %s; listening for +switch-master again shortly",

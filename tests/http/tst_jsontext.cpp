@@ -43,10 +43,16 @@ void TestJsonText::stringsMatchQt()
 
 void TestJsonText::bulkReplyMatchesQt()
 {
+    const auto vote = [](const QString &pollId, const QString &optionId) {
+        VoteRequest request;
+        request.pollId = pollId;
+        request.optionId = optionId;
+        return request;
+    };
     VoteService::BulkResult result;
-    result.items = {VoteRequest{QStringLiteral("7"), QStringLiteral("A"), {}},
+    result.items = {vote(QStringLiteral("7"), QStringLiteral("A")),
                     TallyError::pollNotFound(QStringLiteral("n\"ope")),
-                    VoteRequest{QStringLiteral("Käse"), QStringLiteral("B"), {}}};
+                    vote(QStringLiteral("Käse"), QStringLiteral("B"))};
     result.outcomes = {Outcome<int>(0), TallyError::pollNotFound(QStringLiteral("n\"ope")),
                        Outcome<int>(1)};
     result.accepted = 2;
