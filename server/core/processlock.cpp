@@ -27,8 +27,8 @@ qint64 readPid(int fd)
 // lets the lock go, so a lock taken on the old file in between is worthless.
 bool stillNamed(int fd, const QByteArray &path)
 {
-    struct stat opened {
-    }, named{};
+    struct stat opened = {};
+    struct stat named = {};
     return ::fstat(fd, &opened) == 0 && ::stat(path.constData(), &named) == 0 &&
            opened.st_dev == named.st_dev && opened.st_ino == named.st_ino;
 }
