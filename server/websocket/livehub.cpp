@@ -119,6 +119,10 @@ void LiveHub::deliverStats(const QByteArray &message)
 
 void LiveHub::deliverPollEvent(const QByteArray &message)
 {
+    // Snapshots still waiting were computed before this event (a reset, say): they go
+    // first, so a client never gets pre-reset counts after the reset itself.
+    if (!m_pendingResults.isEmpty())
+        sendPendingResults();
     const QByteArray frame = WebSocketFrame::text(message);
     for (LiveSession *session : std::as_const(m_sessions))
         if (session->wantsPollEvents())
