@@ -195,17 +195,32 @@ QString StartupDialog::explanationText() const
             .arg(m_details.port)
             .arg(m_details.address);
     case Problem::PortTakenByTally:
+        // The holder writes its process id just after taking the lock; a start in that
+        // instant learns no id, and the sentence leaves it out rather than say "process 0".
+        if (m_details.otherPid <= 0)
+            return tr("Another Tally is already listening on port %1. You can watch that server "
+                      "in this window, or start this one on a free port.")
+                .arg(m_details.port);
         return tr("Another Tally (process %1) is already listening on port %2. You can watch "
                   "that server in this window, or start this one on a free port.")
             .arg(m_details.otherPid)
             .arg(m_details.port);
     case Problem::DataDirLocked:
+        if (m_details.runningUrl.isValid() && m_details.otherPid <= 0)
+            return tr("Another Tally keeps its polls in %1 and serves them at %2. Only one Tally "
+                      "can use a data directory at a time: watch that one, or choose another "
+                      "directory for this one.")
+                .arg(dataDir, m_details.runningUrl.toString(QUrl::StripTrailingSlash));
         if (m_details.runningUrl.isValid())
             return tr("Another Tally (process %1) keeps its polls in %2 and serves them at %3. "
                       "Only one Tally can use a data directory at a time: watch that one, or "
                       "choose another directory for this one.")
                 .arg(m_details.otherPid)
                 .arg(dataDir, m_details.runningUrl.toString(QUrl::StripTrailingSlash));
+        if (m_details.otherPid <= 0)
+            return tr("Another Tally keeps its polls in %1. Only one Tally can use a data "
+                      "directory at a time: choose another directory for this one.")
+                .arg(dataDir);
         return tr("Another Tally (process %1) keeps its polls in %2. Only one Tally can use a "
                   "data directory at a time: choose another directory for this one.")
             .arg(m_details.otherPid)

@@ -129,6 +129,7 @@ private Q_SLOTS:
     void busyPortOffersAFreePort();
     void tallyOnThePortCanBeWatched();
     void lockedDataDirectoryOffersAnother();
+    void lockHolderWithoutAPidIsNotNumbered();
     void unwritableDataDirectoryOffersAnotherOrQuit();
     void invalidSettingsOfferDefaultsOrQuit();
     void binaryOpensTheConsoleOnABusyPort();
@@ -182,6 +183,35 @@ void TestDesktopStartup::busyPortOffersAFreePort()
     launcher.shutdown();
     QVERIFY(waitFor([&] { return finished.count() == 1; }));
     QCOMPARE(finished.at(0).at(0).toInt(), 0);
+}
+
+void TestDesktopStartup::lockHolderWithoutAPidIsNotNumbered()
+{
+    // A lock taken an instant ago may not name its holder yet: the sentences then leave
+    // the process out instead of saying "process 0".
+    StartupDialog::Details details;
+    details.problem = StartupDialog::Problem::DataDirLocked;
+    details.dataDir = QStringLiteral("/srv/tally");
+    details.runningUrl = QUrl(QStringLiteral("http://127.0.0.1:8000"));
+    QCOMPARE(StartupDialog(details).explanation(),
+             QStringLiteral("Another Tally keeps its polls in /srv/tally and serves them at "
+                            "http://127.0.0.1:8000. Only one Tally can use a data directory at a "
+                            "time: watch that one, or choose another directory for this one."));
+    details.runningUrl = QUrl();
+    QCOMPARE(StartupDialog(details).explanation(),
+             QStringLiteral("Another Tally keeps its polls in /srv/tally. Only one Tally can use "
+                            "a data directory at a time: choose another directory for this one."));
+    details.otherPid = 4242;
+    QCOMPARE(StartupDialog(details).explanation(),
+             QStringLiteral("Another Tally (process 4242) keeps its polls in /srv/tally. Only one "
+                            "Tally can use a data directory at a time: choose another directory "
+                            "for this one."));
+    details.problem = StartupDialog::Problem::PortTakenByTally;
+    details.port = 8000;
+    details.otherPid = 0;
+    QCOMPARE(StartupDialog(details).explanation(),
+             QStringLiteral("Another Tally is already listening on port 8000. You can watch that "
+                            "server in this window, or start this one on a free port."));
 }
 
 void TestDesktopStartup::tallyOnThePortCanBeWatched()

@@ -1299,6 +1299,18 @@
         <source>Choose a data directory</source>
         <translation>Datenverzeichnis wählen</translation>
     </message>
+    <message>
+        <source>Another Tally is already listening on port %1. You can watch that server in this window, or start this one on a free port.</source>
+        <translation>Ein anderes Tally lauscht bereits auf Port %1. Sie können diesen Server in diesem Fenster beobachten oder dieses Tally auf einem freien Port starten.</translation>
+    </message>
+    <message>
+        <source>Another Tally keeps its polls in %1 and serves them at %2. Only one Tally can use a data directory at a time: watch that one, or choose another directory for this one.</source>
+        <translation>Ein anderes Tally speichert seine Umfragen in %1 und stellt sie unter %2 bereit. Ein Datenverzeichnis kann nur von einem Tally zugleich verwendet werden: Beobachten Sie jenes, oder wählen Sie für dieses ein anderes Verzeichnis.</translation>
+    </message>
+    <message>
+        <source>Another Tally keeps its polls in %1. Only one Tally can use a data directory at a time: choose another directory for this one.</source>
+        <translation>Ein anderes Tally speichert seine Umfragen in %1. Ein Datenverzeichnis kann nur von einem Tally zugleich verwendet werden: Wählen Sie für dieses ein anderes Verzeichnis.</translation>
+    </message>
 </context>
 <context>
     <name>TimeSeriesChart</name>
