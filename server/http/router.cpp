@@ -8,6 +8,7 @@ void Router::add(Method method, const QString &pattern, Handler handler, Access 
     const int series = m_metrics ? m_metrics->seriesFor(methodName(method), pattern) : -1;
     m_routes.append({method, pattern.split(u'/', Qt::SkipEmptyParts), std::move(handler), access,
                      pattern, series});
+    m_routesBySize[m_routes.constLast().segments.size()].append(m_routes.size() - 1);
 }
 
 bool Router::matches(const Route &route, const QStringList &segments, QStringList *params)
@@ -35,14 +36,19 @@ Router::Match Router::match(Method method, const QString &path) const
         segments.removeLast();
     if (segments.size() == 1 && segments.constFirst().isEmpty())
         segments.clear();
-    // Decode each segment on its own: an encoded '/' stays inside its segment.
-    for (QString &segment : segments)
-        segment = QUrl::fromPercentEncoding(segment.toUtf8());
 
     Match found;
+    const auto candidates = m_routesBySize.constFind(segments.size());
+    if (candidates == m_routesBySize.cend())
+        return found;
+    // Decode each segment on its own: an encoded '/' stays inside its segment.
+    for (QString &segment : segments)
+        if (segment.contains(u'%'))
+            segment = QUrl::fromPercentEncoding(segment.toUtf8());
     // HEAD is answered by the GET route; HttpExchange leaves the body out.
     const Method wanted = method == Method::Head ? Method::Get : method;
-    for (const Route &route : m_routes) {
+    for (const qsizetype index : *candidates) {
+        const Route &route = m_routes.at(index);
         if (!matches(route, segments, &found.params))
             continue;
         if (route.method == wanted) {
@@ -94,8 +100,8 @@ void Router::traceUnmatched(const HttpExchange &exchange) const
     const int method = int(exchange.method());
     auto it = m_unmatchedSeries.constFind(method);
     if (it == m_unmatchedSeries.cend())
-        it = m_unmatchedSeries.insert(
-            method, m_metrics->seriesFor(methodName(exchange.method()), QStringLiteral("unmatched")));
+        it = m_unmatchedSeries.insert(method, m_metrics->seriesFor(methodName(exchange.method()),
+                                                                   QStringLiteral("unmatched")));
     trace->setRoute(*it, QStringLiteral("unmatched"));
 }
 

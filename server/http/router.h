@@ -68,6 +68,7 @@ private:
     void traceUnmatched(const HttpExchange &exchange) const;
 
     QList<Route> m_routes;
+    QHash<qsizetype, QList<qsizetype>> m_routesBySize; // segment count -> routes, in order added
     RequestMetrics *m_metrics = nullptr;
     mutable QHash<int, int> m_unmatchedSeries; // method -> series, for paths no route has
 };
