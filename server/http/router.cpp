@@ -11,15 +11,15 @@ void Router::add(Method method, const QString &pattern, Handler handler, Access 
     m_routesBySize[m_routes.constLast().segments.size()].append(m_routes.size() - 1);
 }
 
-bool Router::matches(const Route &route, const QStringList &segments, QStringList *params)
+bool Router::matches(const Route &route, QSpan segments, QStringList *params)
 {
-    if (route.segments.size() != segments.size())
+    if (route.segments.size() != qsizetype(segments.size()))
         return false;
     params->clear();
-    for (qsizetype i = 0; i < segments.size(); ++i) {
-        const QString &expected = route.segments[i];
+    for (size_t i = 0; i < segments.size(); ++i) {
+        const QString &expected = route.segments[qsizetype(i)];
         if (expected.startsWith(u'{'))
-            params->append(segments[i]);
+            params->append(segments[i].toString());
         else if (expected != segments[i])
             return false;
     }
@@ -28,8 +28,10 @@ bool Router::matches(const Route &route, const QStringList &segments, QStringLis
 
 Router::Match Router::match(Method method, const QString &path) const
 {
+    // Views into the path: a request is routed without copying its segments, and only
+    // the `{name}` segments it matches become strings.
     // Empty segments are not collapsed: "/api//v1" is a different (unknown) path.
-    QStringList segments = path.split(u'/');
+    QList<QStringView> segments = QStringView(path).split(u'/');
     if (!segments.isEmpty() && segments.constFirst().isEmpty())
         segments.removeFirst();
     if (!segments.isEmpty() && segments.constLast().isEmpty() && segments.size() > 1)
@@ -41,15 +43,21 @@ Router::Match Router::match(Method method, const QString &path) const
     const auto candidates = m_routesBySize.constFind(segments.size());
     if (candidates == m_routesBySize.cend())
         return found;
-    // Decode each segment on its own: an encoded '/' stays inside its segment.
-    for (QString &segment : segments)
-        if (segment.contains(u'%'))
-            segment = QUrl::fromPercentEncoding(segment.toUtf8());
+    // Decode each segment on its own: an encoded '/' stays inside its segment. Sized
+    // once, before any view points into it.
+    QList<QString> decoded;
+    for (qsizetype i = 0; i < segments.size(); ++i)
+        if (segments[i].contains(u'%')) {
+            if (decoded.isEmpty())
+                decoded.resize(segments.size());
+            decoded[i] = QUrl::fromPercentEncoding(segments[i].toUtf8());
+            segments[i] = decoded[i];
+        }
     // HEAD is answered by the GET route; HttpExchange leaves the body out.
     const Method wanted = method == Method::Head ? Method::Get : method;
     for (const qsizetype index : *candidates) {
         const Route &route = m_routes.at(index);
-        if (!matches(route, segments, &found.params))
+        if (!matches(route, QSpan(segments.constData(), size_t(segments.size())), &found.params))
             continue;
         if (route.method == wanted) {
             found.route = &route;

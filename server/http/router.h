@@ -7,6 +7,7 @@
 #include <QList>
 #include <QStringList>
 #include <functional>
+#include <span>
 
 class RequestMetrics;
 
@@ -64,7 +65,8 @@ public:
     static QString methodName(Method method);
 
 private:
-    static bool matches(const Route &route, const QStringList &segments, QStringList *params);
+    using QSpan = std::span<const QStringView>;
+    static bool matches(const Route &route, QSpan segments, QStringList *params);
     void traceUnmatched(const HttpExchange &exchange) const;
 
     QList<Route> m_routes;
