@@ -9,7 +9,7 @@ packages=(
     qt6-tools-dev qt6-l10n-tools qt6-translations-l10n
     redis-server redis-sentinel nginx wrk curl
     xvfb xauth imagemagick zbar-tools chromium
-    clang libclang-rt-14-dev
+    clang clang-format libclang-rt-14-dev
     prometheus help2man lintian
 )
 

@@ -39,8 +39,8 @@ HealthCharts::HealthCharts(QWidget *parent)
     : QWidget(parent), m_buffer(new TimeSeriesChart(tr("Buffer depth"), votesText, this)),
       m_flush(new TimeSeriesChart(tr("Last flush"), votesText, this)),
       m_cache(new TimeSeriesChart(
-          tr("Cache hits"),
-          [](double v) { return tr("%1%").arg(QLocale().toString(v, 'f', 1)); }, this)),
+          tr("Cache hits"), [](double v) { return tr("%1%").arg(QLocale().toString(v, 'f', 1)); },
+          this)),
       m_requests(new TimeSeriesChart(tr("Requests"), rateText, this)),
       m_clients(new TimeSeriesChart(
           tr("WS clients"), [](double v) { return QLocale().toString(qint64(v)); }, this)),
@@ -221,10 +221,8 @@ int HealthCharts::minChartWidth() const
     bold.setBold(true);
     const QFontMetrics metrics(bold);
     int widest = 0;
-    for (const QString &sample :
-         {tr("%1: %2").arg(m_buffer->name(),
-                           votesText(123456)),
-          tr("%1: %2").arg(m_requests->name(), rateText(12345.6))})
+    for (const QString &sample : {tr("%1: %2").arg(m_buffer->name(), votesText(123456)),
+                                  tr("%1: %2").arg(m_requests->name(), rateText(12345.6))})
         widest = qMax(widest, metrics.horizontalAdvance(sample));
     return widest + metrics.averageCharWidth() * 3;
 }

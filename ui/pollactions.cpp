@@ -217,31 +217,31 @@ void PollActions::remove(const QString &pollId)
 
 void PollActions::reset(const QString &pollId)
 {
-    m_client->adminPost(
-        ServerClient::apiPath(m_client->api(Protocol::PollsPath) + u'/', pollId, QStringLiteral("/reset")),
-        {}, this, [this](const ApiReply &reply) {
-            if (reply.ok()) {
-                Q_EMIT pollReset(reply.body);
-                Q_EMIT pollUpdated(reply.body);
-                Q_EMIT message(tr("Poll reset: every count is zero."));
-            } else {
-                fail(tr("The poll was not reset."), reply);
-            }
-        });
+    m_client->adminPost(ServerClient::apiPath(m_client->api(Protocol::PollsPath) + u'/', pollId,
+                                              QStringLiteral("/reset")),
+                        {}, this, [this](const ApiReply &reply) {
+                            if (reply.ok()) {
+                                Q_EMIT pollReset(reply.body);
+                                Q_EMIT pollUpdated(reply.body);
+                                Q_EMIT message(tr("Poll reset: every count is zero."));
+                            } else {
+                                fail(tr("The poll was not reset."), reply);
+                            }
+                        });
 }
 
 void PollActions::reveal(const QString &pollId)
 {
-    m_client->adminPost(
-        ServerClient::apiPath(m_client->api(Protocol::PollsPath) + u'/', pollId, QStringLiteral("/reveal")),
-        {}, this, [this](const ApiReply &reply) {
-            if (reply.ok()) {
-                Q_EMIT pollUpdated(reply.body);
-                Q_EMIT message(tr("Results revealed to the audience."));
-            } else {
-                fail(tr("The results were not revealed."), reply);
-            }
-        });
+    m_client->adminPost(ServerClient::apiPath(m_client->api(Protocol::PollsPath) + u'/', pollId,
+                                              QStringLiteral("/reveal")),
+                        {}, this, [this](const ApiReply &reply) {
+                            if (reply.ok()) {
+                                Q_EMIT pollUpdated(reply.body);
+                                Q_EMIT message(tr("Results revealed to the audience."));
+                            } else {
+                                fail(tr("The results were not revealed."), reply);
+                            }
+                        });
 }
 
 QFileDialog *PollActions::exportDialog() const

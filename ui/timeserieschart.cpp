@@ -11,8 +11,7 @@
 #include <QLocale>
 #include <QValueAxis>
 
-TimeSeriesChart::TimeSeriesChart(const QString &name, Format format,
-                                 QWidget *parent)
+TimeSeriesChart::TimeSeriesChart(const QString &name, Format format, QWidget *parent)
     : QChartView(parent), m_name(name), m_format(std::move(format)), m_chart(new QChart),
       m_timeAxis(new QDateTimeAxis(m_chart)), m_valueAxis(new QValueAxis(m_chart))
 {

@@ -57,11 +57,23 @@ public:
     int batchIntervalMs() const;
     qint64 batchMaxVotes() const { return value(QStringLiteral("batch-max-votes")).toLongLong(); }
     int cacheTtlMs() const;
-    qint64 maxPendingVotes() const { return value(QStringLiteral("max-pending-votes")).toLongLong(); }
-    int redisConnectTimeoutMs() const { return value(QStringLiteral("redis-connect-timeout")).toInt(); }
-    int redisCommandTimeoutMs() const { return value(QStringLiteral("redis-command-timeout")).toInt(); }
+    qint64 maxPendingVotes() const
+    {
+        return value(QStringLiteral("max-pending-votes")).toLongLong();
+    }
+    int redisConnectTimeoutMs() const
+    {
+        return value(QStringLiteral("redis-connect-timeout")).toInt();
+    }
+    int redisCommandTimeoutMs() const
+    {
+        return value(QStringLiteral("redis-command-timeout")).toInt();
+    }
     int redisMinReplicas() const { return value(QStringLiteral("redis-min-replicas")).toInt(); }
-    int redisReplicaTimeoutMs() const { return value(QStringLiteral("redis-replica-timeout")).toInt(); }
+    int redisReplicaTimeoutMs() const
+    {
+        return value(QStringLiteral("redis-replica-timeout")).toInt();
+    }
     int breakerFailures() const { return value(QStringLiteral("breaker-failures")).toInt(); }
     int breakerResetMs() const { return secondsToMs(QStringLiteral("breaker-reset")); }
     int idleTimeoutMs() const { return secondsToMs(QStringLiteral("idle-timeout")); }
@@ -72,7 +84,10 @@ public:
     int resetTimeoutMs() const { return secondsToMs(QStringLiteral("reset-timeout")); }
     int cacheEntries() const { return value(QStringLiteral("cache-entries")).toInt(); }
     int liveIntervalMs() const { return value(QStringLiteral("live-interval")).toInt(); }
-    bool syncDurability() const { return value(QStringLiteral("durability")).toString() == u"sync"; }
+    bool syncDurability() const
+    {
+        return value(QStringLiteral("durability")).toString() == u"sync";
+    }
     qint64 journalMaxBacklog() const
     {
         return value(QStringLiteral("journal-max-backlog")).toLongLong();

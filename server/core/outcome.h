@@ -6,8 +6,7 @@
 #include <variant>
 
 // Either a value or a TallyError (a small stand-in for C++23 std::expected).
-template <typename T>
-class Outcome {
+template <typename T> class Outcome {
 public:
     Outcome(T value) : m_state(std::move(value)) {}
     Outcome(TallyError error) : m_state(std::move(error)) {}

@@ -90,8 +90,8 @@ QJsonObject Poll::toJson() const
 {
     QJsonArray optionArray;
     for (int i = 0; i < options.size(); ++i)
-        optionArray.append(QJsonObject{{QStringLiteral("id"), optionId(i)},
-                                       {QStringLiteral("text"), options[i]}});
+        optionArray.append(
+            QJsonObject{{QStringLiteral("id"), optionId(i)}, {QStringLiteral("text"), options[i]}});
     return {{QStringLiteral("id"), id},
             {QStringLiteral("question"), question},
             {QStringLiteral("theme"), theme},

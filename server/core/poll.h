@@ -1,7 +1,7 @@
 #pragma once
 
-#include "protocol/protocol.h"
 #include "pollplacement.h"
+#include "protocol/protocol.h"
 
 #include <QDateTime>
 #include <QJsonObject>

@@ -23,7 +23,8 @@ bool PollCatalog::contains(const QString &id) const
     return m_polls.contains(id);
 }
 
-Outcome<int> PollCatalog::validateVote(const Snapshot &poll, const QString &pollId, QStringView optionId)
+Outcome<int> PollCatalog::validateVote(const Snapshot &poll, const QString &pollId,
+                                       QStringView optionId)
 {
     if (!poll)
         return TallyError::pollNotFound(pollId.left(Poll::MaxIdLength));

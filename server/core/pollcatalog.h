@@ -29,7 +29,8 @@ public:
     Snapshot snapshot(const QString &id) const;
     bool contains(const QString &id) const;
     // Checks that a vote for `optionId` may be cast in `poll`; returns the option index.
-    static Outcome<int> validateVote(const Snapshot &poll, const QString &pollId, QStringView optionId);
+    static Outcome<int> validateVote(const Snapshot &poll, const QString &pollId,
+                                     QStringView optionId);
     // The same against the poll as it is now. A caller that goes on to count the vote
     // must use the snapshot it was judged against instead.
     Outcome<int> validateVote(const QString &pollId, QStringView optionId) const
@@ -46,8 +47,7 @@ public:
     // the catalog can land. Whatever `use` records for the poll (a buffered vote) is
     // therefore recorded before a later delete, which drops the poll's pending votes
     // after removing it here. `use` must not call back into the catalog.
-    template <typename Use>
-    decltype(auto) whileCurrent(const QString &id, Use &&use) const
+    template <typename Use> decltype(auto) whileCurrent(const QString &id, Use &&use) const
     {
         QReadLocker locker(&m_lock);
         return use(m_polls.value(id));

@@ -58,9 +58,9 @@ Outcome<Poll> RequestParser::parseNewPoll(const QJsonObject &json)
         return wrongType(QStringLiteral("question"), QStringLiteral("a string"));
     poll.question = question.toString().trimmed();
     if (poll.question.isEmpty() || poll.question.size() > Poll::MaxQuestionLength)
-        return TallyError::invalid(
-            QStringLiteral("invalid_question"),
-            QStringLiteral("The question must have 1 to %1 characters.").arg(Poll::MaxQuestionLength));
+        return TallyError::invalid(QStringLiteral("invalid_question"),
+                                   QStringLiteral("The question must have 1 to %1 characters.")
+                                       .arg(Poll::MaxQuestionLength));
 
     const Outcome<QString> theme = optionalString(json, QStringLiteral("theme"));
     if (!theme)
@@ -91,9 +91,9 @@ Outcome<Poll> RequestParser::parseNewPoll(const QJsonObject &json)
             return wrongType(QStringLiteral("options"), QStringLiteral("an array of strings"));
         const QString text = option.toString().trimmed();
         if (text.isEmpty() || text.size() > Poll::MaxOptionLength)
-            return TallyError::invalid(
-                QStringLiteral("invalid_options"),
-                QStringLiteral("Each option must have 1 to %1 characters.").arg(Poll::MaxOptionLength));
+            return TallyError::invalid(QStringLiteral("invalid_options"),
+                                       QStringLiteral("Each option must have 1 to %1 characters.")
+                                           .arg(Poll::MaxOptionLength));
         if (seen.contains(text.toCaseFolded()))
             return TallyError::invalid(QStringLiteral("invalid_options"),
                                        QStringLiteral("Option '%1' is given twice.").arg(text));

@@ -20,7 +20,8 @@ QVariant SettingSpec::parse(const QString &text, QString *error) const
     switch (type) {
     case Type::Flag: {
         const QString lower = value.toLower();
-        if (lower.isEmpty() || lower == u"1" || lower == u"true" || lower == u"yes" || lower == u"on")
+        if (lower.isEmpty() || lower == u"1" || lower == u"true" || lower == u"yes" ||
+            lower == u"on")
             return true;
         if (lower == u"0" || lower == u"false" || lower == u"no" || lower == u"off")
             return false;
@@ -69,6 +70,8 @@ QVariant SettingSpec::parse(const QString &text, QString *error) const
 const QList<SettingSpec> &SettingSpec::table()
 {
     using T = Type;
+    // One setting per entry, laid out by hand: clang-format would give every field a line.
+    // clang-format off
     static const QList<SettingSpec> settings = {
         {QStringLiteral("headless"), T::Flag, QStringLiteral("Run the server without the console."),
          false},
@@ -214,6 +217,7 @@ const QList<SettingSpec> &SettingSpec::table()
                         "closed."),
          75.0, {}, 0.05, 86400, {}, QStringLiteral("seconds")},
     };
+    // clang-format on
     return settings;
 }
 

@@ -8,17 +8,17 @@
 // code and a sentence for humans.
 struct TallyError {
     enum class Kind {
-        Malformed,      // the request cannot be parsed
-        Invalid,        // parsed, but a field is wrong
-        NotFound,       // unknown poll or route
-        Conflict,       // poll closed, duplicate id
-        Unavailable,    // storage cannot serve right now
-        OutcomeUnknown, // a write was sent but never answered: it may or may not have taken effect
-        Unauthorized,   // credentials missing
-        Forbidden,      // credentials wrong
-        TooLarge,       // the request body exceeds the limit
+        Malformed,       // the request cannot be parsed
+        Invalid,         // parsed, but a field is wrong
+        NotFound,        // unknown poll or route
+        Conflict,        // poll closed, duplicate id
+        Unavailable,     // storage cannot serve right now
+        OutcomeUnknown,  // a write was sent but never answered: it may or may not have taken effect
+        Unauthorized,    // credentials missing
+        Forbidden,       // credentials wrong
+        TooLarge,        // the request body exceeds the limit
         UnsupportedType, // the body is not JSON
-        RateLimited     // the client's budget is spent; see retryAfterSeconds
+        RateLimited      // the client's budget is spent; see retryAfterSeconds
     };
     Kind kind = Kind::Invalid;
     QString code;
@@ -54,9 +54,10 @@ struct TallyError {
     static TallyError rateLimited(const QString &client, qint64 waitMs)
     {
         const int seconds = int(std::max<qint64>(1, (waitMs + 999) / 1000));
-        return {Kind::RateLimited, QStringLiteral("rate_limited"),
-                QStringLiteral("Too many requests from %1; retry in %2 s.").arg(client).arg(seconds),
-                seconds};
+        return {
+            Kind::RateLimited, QStringLiteral("rate_limited"),
+            QStringLiteral("Too many requests from %1; retry in %2 s.").arg(client).arg(seconds),
+            seconds};
     }
     static TallyError pollNotFound(const QString &pollId)
     {

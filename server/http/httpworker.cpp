@@ -6,12 +6,12 @@
 #include "core/serverstats.h"
 #include "guard/requestguard.h"
 #include "guardedtcpserver.h"
+#include "leanpath.h"
 #include "listensocket.h"
 #include "protocol/protocol.h"
 #include "storage/journal.h"
 #include "vote/durablegate.h"
 #include "websocket/livehub.h"
-#include "leanpath.h"
 
 #include <QHttpServer>
 #include <QTcpServer>
@@ -22,20 +22,21 @@ HttpWorker::HttpWorker(const Services &services, int index, int socketDescriptor
       m_durable(new DurableGate(services.journal && services.journal->mode() == Journal::Mode::Sync,
                                 this)),
       m_scope{this},
-      m_voteService(services.config, services.catalog, services.ledger, services.storage, services.stats,
-                    services.journal, &services.guard, index, this, m_durable),
+      m_voteService(services.config, services.catalog, services.ledger, services.storage,
+                    services.stats, services.journal, &services.guard, index, this, m_durable),
       m_policy(&services.guard, services.config), m_admit(m_policy.step()),
       m_polls(m_scope, services.config, services.catalog, services.storage),
       m_votes(services.config, services.catalog, &services.guard, &m_voteService),
-      m_results(services.results, services.config, this),
-      m_exports(services.results, this),
-      m_ops(services.config, services.statsModel, services.catalog, services.storage, services.journal),
+      m_results(services.results, services.config, this), m_exports(services.results, this),
+      m_ops(services.config, services.statsModel, services.catalog, services.storage,
+            services.journal),
       m_shards(m_scope, services.config, services.storage),
       m_pages(services.config, services.catalog)
 {
     const QString prefix = services.config.apiPrefix();
     if (services.journal)
-        services.journal->registerWorker(index, m_durable, [gate = m_durable](quint64 sequence) { gate->reached(sequence); });
+        services.journal->registerWorker(
+            index, m_durable, [gate = m_durable](quint64 sequence) { gate->reached(sequence); });
     m_router.setMetrics(&services.stats.http);
     m_polls.registerRoutes(m_router, prefix);
     m_votes.registerRoutes(m_router, prefix);
@@ -65,8 +66,9 @@ void HttpWorker::start()
     // The bulk route takes up to VoteService::MaxBulkVotes votes in one body.
     limits.bulkPath = (m_services.config.apiPrefix() + Protocol::BulkVotesPath.toString()).toUtf8();
     limits.maxBulkBodyBytes = VoteService::bulkBodyBytes(m_services.config);
-    m_lean = std::make_unique<LeanPath>(m_services.config.apiPrefix().toUtf8(),
-                                        [this](const HttpExchange &exchange) { dispatch(exchange); });
+    m_lean =
+        std::make_unique<LeanPath>(m_services.config.apiPrefix().toUtf8(),
+                                   [this](const HttpExchange &exchange) { dispatch(exchange); });
     limits.lean = [lean = m_lean.get()](ConnectionGuard *guard, qint64 bytes) {
         return lean->take(guard, bytes);
     };
@@ -78,14 +80,16 @@ void HttpWorker::start()
     }
     m_http = new QHttpServer(this);
     // Every request goes through our own router (see Router for why).
-    m_http->setMissingHandler([this](const QHttpServerRequest &request, QHttpServerResponder &&responder) {
-        handle(request, std::move(responder));
-    });
+    m_http->setMissingHandler(
+        [this](const QHttpServerRequest &request, QHttpServerResponder &&responder) {
+            handle(request, std::move(responder));
+        });
     // The WebSocket endpoint is a real route: QHttpServer only upgrades requests a
     // route claims. It must not answer an upgrade request itself; anything else (an
     // Upgrade header without "Connection: upgrade" included) gets 426.
     const QString wsPath = m_services.config.apiPrefix() + Protocol::WebSocketPath.toString();
-    m_http->route(wsPath, [wsPath](const QHttpServerRequest &request, QHttpServerResponder &&responder) {
+    m_http->route(wsPath, [wsPath](const QHttpServerRequest &request,
+                                   QHttpServerResponder &&responder) {
         if (request.value("Upgrade").compare("websocket", Qt::CaseInsensitive) == 0 &&
             request.value("Connection").toLower().contains("upgrade"))
             return;
@@ -131,7 +135,7 @@ void HttpWorker::dispatch(HttpExchange exchange)
     if (Logger::accessLogEnabled())
         client = m_services.guard.clientOf(exchange.peer(), exchange.header("X-Forwarded-For"),
                                            exchange.header("X-Real-IP"));
-    exchange.setTrace(std::make_shared<RequestTrace>(&m_services.stats.http, Router::methodName(exchange.method()),
-                                                     exchange.path(), client));
+    exchange.setTrace(std::make_shared<RequestTrace>(
+        &m_services.stats.http, Router::methodName(exchange.method()), exchange.path(), client));
     m_router.dispatch(exchange, m_admit);
 }

@@ -1,11 +1,11 @@
 #pragma once
 
 #include "apidoccontroller.h"
+#include "exportcontroller.h"
 #include "leanpath.h"
 #include "opscontroller.h"
 #include "pagecontroller.h"
 #include "pollcontroller.h"
-#include "exportcontroller.h"
 #include "resultcontroller.h"
 #include "routepolicy.h"
 #include "router.h"

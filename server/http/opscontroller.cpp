@@ -13,43 +13,48 @@ void OpsController::registerRoutes(Router &router, const QString &prefix)
 {
     using M = Router::Method;
     router.add(M::Get, QStringLiteral("/health"), [](const HttpExchange &e, const QStringList &) {
-        e.replyJson(HttpExchange::Status::Ok, {{QStringLiteral("status"), QStringLiteral("healthy")}});
+        e.replyJson(HttpExchange::Status::Ok,
+                    {{QStringLiteral("status"), QStringLiteral("healthy")}});
     });
-    router.add(M::Get, QStringLiteral("/ready"), [this](const HttpExchange &e, const QStringList &) {
-        QJsonArray shards;
-        QStringList down;
-        for (const StorageEngine::ShardInfo &shard : m_storage.shardInfo()) {
-            QJsonObject item{{QStringLiteral("name"), shard.name},
-                             {QStringLiteral("kind"), shard.kind},
-                             {QStringLiteral("state"), Shard::stateName(shard.state)}};
-            if (shard.kind == u"redis")
-                item.insert(QStringLiteral("subscribed"), shard.subscribed);
-            if (!shard.monitor.isEmpty()) {
-                // Addresses stay out of this public answer; /api/v1/stats shows them to admins.
-                item.insert(QStringLiteral("replicas"), int(shard.replicas.size()));
-                item.insert(QStringLiteral("failovers"), shard.failovers);
+    router.add(
+        M::Get, QStringLiteral("/ready"), [this](const HttpExchange &e, const QStringList &) {
+            QJsonArray shards;
+            QStringList down;
+            for (const StorageEngine::ShardInfo &shard : m_storage.shardInfo()) {
+                QJsonObject item{{QStringLiteral("name"), shard.name},
+                                 {QStringLiteral("kind"), shard.kind},
+                                 {QStringLiteral("state"), Shard::stateName(shard.state)}};
+                if (shard.kind == u"redis")
+                    item.insert(QStringLiteral("subscribed"), shard.subscribed);
+                if (!shard.monitor.isEmpty()) {
+                    // Addresses stay out of this public answer; /api/v1/stats shows them to admins.
+                    item.insert(QStringLiteral("replicas"), int(shard.replicas.size()));
+                    item.insert(QStringLiteral("failovers"), shard.failovers);
+                }
+                shards.append(item);
+                if (shard.state != Shard::State::Up || !shard.subscribed)
+                    down.append(shard.name);
             }
-            shards.append(item);
-            if (shard.state != Shard::State::Up || !shard.subscribed)
-                down.append(shard.name);
-        }
-        const Journal *journal = m_journal;
-        const bool journalFailing = journal && journal->failing();
-        const bool ready = down.isEmpty() && !shards.isEmpty() && !journalFailing;
-        QJsonObject body{{QStringLiteral("status"), ready ? QStringLiteral("ready") : QStringLiteral("unavailable")},
-                         {QStringLiteral("shards"), shards}};
-        if (journal) {
-            QJsonObject state{{QStringLiteral("state"),
-                               journalFailing ? QStringLiteral("failing") : QStringLiteral("ok")},
-                              {QStringLiteral("backlog"), journal->backlog()}};
-            if (journalFailing)
-                state.insert(QStringLiteral("error"), journal->lastError());
-            body.insert(QStringLiteral("journal"), state);
-        }
-        if (!down.isEmpty() || shards.isEmpty())
-            body.insert(QStringLiteral("unavailable_shards"), QJsonArray::fromStringList(down));
-        e.replyJson(ready ? HttpExchange::Status::Ok : HttpExchange::Status::ServiceUnavailable, body);
-    });
+            const Journal *journal = m_journal;
+            const bool journalFailing = journal && journal->failing();
+            const bool ready = down.isEmpty() && !shards.isEmpty() && !journalFailing;
+            QJsonObject body{{QStringLiteral("status"),
+                              ready ? QStringLiteral("ready") : QStringLiteral("unavailable")},
+                             {QStringLiteral("shards"), shards}};
+            if (journal) {
+                QJsonObject state{{QStringLiteral("state"), journalFailing
+                                                                ? QStringLiteral("failing")
+                                                                : QStringLiteral("ok")},
+                                  {QStringLiteral("backlog"), journal->backlog()}};
+                if (journalFailing)
+                    state.insert(QStringLiteral("error"), journal->lastError());
+                body.insert(QStringLiteral("journal"), state);
+            }
+            if (!down.isEmpty() || shards.isEmpty())
+                body.insert(QStringLiteral("unavailable_shards"), QJsonArray::fromStringList(down));
+            e.replyJson(ready ? HttpExchange::Status::Ok : HttpExchange::Status::ServiceUnavailable,
+                        body);
+        });
     router.add(
         M::Get, QStringLiteral("/metrics"), [this](const HttpExchange &e, const QStringList &) {
             e.replyRaw(HttpExchange::Status::Ok, QByteArrayLiteral("text/plain; version=0.0.4"),

@@ -70,8 +70,9 @@ void PollController::list(const HttpExchange &exchange) const
 {
     const QString status = exchange.queryValue(QStringLiteral("status"));
     if (!status.isEmpty() && status != u"open" && status != u"closed") {
-        exchange.replyError(TallyError::invalid(QStringLiteral("invalid_filter"),
-                                                QStringLiteral("status must be 'open' or 'closed'.")));
+        exchange.replyError(
+            TallyError::invalid(QStringLiteral("invalid_filter"),
+                                QStringLiteral("status must be 'open' or 'closed'.")));
         return;
     }
     QJsonArray polls;
@@ -102,44 +103,44 @@ void PollController::setOpen(const HttpExchange &exchange, const QString &id, bo
 
 void PollController::reveal(const HttpExchange &exchange, const QString &id) const
 {
-    m_storage.revealPoll(
-        id, m_scope.onWorker<Outcome<Poll>>([exchange](Outcome<Poll> updated) {
-            if (updated)
-                exchange.replyJson(HttpExchange::Status::Ok, updated.value().toJson());
-            else
-                exchange.replyError(updated.error());
-        }));
+    m_storage.revealPoll(id, m_scope.onWorker<Outcome<Poll>>([exchange](Outcome<Poll> updated) {
+        if (updated)
+            exchange.replyJson(HttpExchange::Status::Ok, updated.value().toJson());
+        else
+            exchange.replyError(updated.error());
+    }));
 }
 
 void PollController::reset(const HttpExchange &exchange, const QString &id) const
 {
     StorageEngine *storage = &m_storage;
-    storage->resetPoll(id, m_scope.onWorker<Outcome<Poll>>([exchange, storage](Outcome<Poll> reset) {
-        if (!reset) {
-            exchange.replyError(reset.error());
-            return;
-        }
-        exchange.replyJson(HttpExchange::Status::Ok, reset.value().toJson());
-        // Answered: votes acknowledged from now on count in the new generation.
-        storage->endReset(reset.value().id, reset.value().resetting);
-    }));
+    storage->resetPoll(id,
+                       m_scope.onWorker<Outcome<Poll>>([exchange, storage](Outcome<Poll> reset) {
+                           if (!reset) {
+                               exchange.replyError(reset.error());
+                               return;
+                           }
+                           exchange.replyJson(HttpExchange::Status::Ok, reset.value().toJson());
+                           // Answered: votes acknowledged from now on count in the new generation.
+                           storage->endReset(reset.value().id, reset.value().resetting);
+                       }));
 }
 
 void PollController::remove(const HttpExchange &exchange, const QString &id) const
 {
-    m_storage.deletePoll(
-        id, m_scope.onWorker<Outcome<bool>>([exchange](Outcome<bool> deleted) {
-            if (deleted)
-                exchange.replyEmpty(HttpExchange::Status::NoContent);
-            else
-                exchange.replyError(deleted.error());
-        }));
+    m_storage.deletePoll(id, m_scope.onWorker<Outcome<bool>>([exchange](Outcome<bool> deleted) {
+        if (deleted)
+            exchange.replyEmpty(HttpExchange::Status::NoContent);
+        else
+            exchange.replyError(deleted.error());
+    }));
 }
 
 void PollController::themes(const HttpExchange &exchange) const
 {
     QJsonArray themes;
     for (const PollCatalog::Theme &theme : m_catalog.themes())
-        themes.append(QJsonObject{{QStringLiteral("theme"), theme.name}, {QStringLiteral("polls"), theme.polls}});
+        themes.append(QJsonObject{{QStringLiteral("theme"), theme.name},
+                                  {QStringLiteral("polls"), theme.polls}});
     exchange.replyJson(HttpExchange::Status::Ok, {{QStringLiteral("themes"), themes}});
 }

@@ -12,22 +12,24 @@ void ResultController::registerRoutes(Router &router, const QString &prefix)
         Router::Access::Reads);
 }
 
-std::optional<TallyError> ResultController::hiddenFrom(const HttpExchange &exchange, const Poll &poll,
-                                                       const QString &adminToken)
+std::optional<TallyError> ResultController::hiddenFrom(const HttpExchange &exchange,
+                                                       const Poll &poll, const QString &adminToken)
 {
     if (poll.resultsVisible() || !RoutePolicy::checkAdmin(exchange, adminToken))
         return std::nullopt;
-    return TallyError{TallyError::Kind::Forbidden, QStringLiteral("results_hidden"),
-                      poll.visibility == Poll::Visibility::AfterClose
-                          ? QStringLiteral("The results of poll '%1' are shown once it closes.").arg(poll.id)
-                          : QStringLiteral("The results of poll '%1' are hidden until they are revealed.")
-                                .arg(poll.id)};
+    return TallyError{
+        TallyError::Kind::Forbidden, QStringLiteral("results_hidden"),
+        poll.visibility == Poll::Visibility::AfterClose
+            ? QStringLiteral("The results of poll '%1' are shown once it closes.").arg(poll.id)
+            : QStringLiteral("The results of poll '%1' are hidden until they are revealed.")
+                  .arg(poll.id)};
 }
 
 void ResultController::results(const HttpExchange &exchange, const QString &pollId) const
 {
     if (const PollCatalog::Snapshot poll = m_results.poll(pollId)) {
-        if (const std::optional<TallyError> hidden = hiddenFrom(exchange, *poll, m_config.adminToken())) {
+        if (const std::optional<TallyError> hidden =
+                hiddenFrom(exchange, *poll, m_config.adminToken())) {
             exchange.replyError(*hidden);
             return;
         }

@@ -1,7 +1,7 @@
 #include "routepolicy.h"
 #include "core/config.h"
-#include "httpexchange.h"
 #include "guard/requestguard.h"
+#include "httpexchange.h"
 
 bool RoutePolicy::admit(const HttpExchange &exchange, Router::Access access) const
 {

@@ -35,8 +35,7 @@ void VoteController::vote(const HttpExchange &exchange, const QString &pollId) c
     auto chosen = std::make_shared<QStringList>();
     // cast() runs `read` before it returns: the exchange need not be copied into it.
     const auto read = [this, &exchange, &pollId, &chosen]() -> Outcome<VoteRequest> {
-        const Outcome<QJsonObject> body =
-            JsonBody::parse(exchange, m_config.maxBodyBytes());
+        const Outcome<QJsonObject> body = JsonBody::parse(exchange, m_config.maxBodyBytes());
         if (!body)
             return body.error();
         Outcome<VoteRequest> request = RequestParser::parseVote(pollId, body.value());
@@ -59,7 +58,8 @@ void VoteController::vote(const HttpExchange &exchange, const QString &pollId) c
             exchange.replyError(cast.error());
             return;
         }
-        // {"message":"Vote accepted","option_id":..,["option_ids":[..],]"poll_id":..,"status":"accepted"}
+        // {"message":"Vote
+        // accepted","option_id":..,["option_ids":[..],]"poll_id":..,"status":"accepted"}
         QByteArray body("{\"message\":\"Vote accepted\",\"option_id\":");
         JsonText::appendString(body, Poll::optionId(cast.value()));
         if (!chosen->isEmpty())

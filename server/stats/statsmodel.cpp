@@ -5,8 +5,8 @@
 #include "core/voteledger.h"
 #include "guard/connectiontracker.h"
 #include "guard/requestguard.h"
-#include "storage/shard.h"
 #include "storage/rebalancer.h"
+#include "storage/shard.h"
 #include "storage/storageengine.h"
 #include "vote/voteservice.h"
 
@@ -195,7 +195,8 @@ QList<StatsFigure> StatsModel::figures() const
     // Moving polls between shards: the current or last rebalance.
     const Rebalancer::Progress rebalance = m_storage.rebalanceProgress();
     figures << shown(QStringLiteral("rebalance"), rebalance.toJson())
-            << metric("tally_rebalance_running", "gauge", "Whether a rebalance is moving polls now.",
+            << metric("tally_rebalance_running", "gauge",
+                      "Whether a rebalance is moving polls now.",
                       rebalance.state == u"running" ? 1 : 0)
             << metric("tally_rebalance_polls_to_move", "gauge",
                       "Polls the current or last rebalance set out to move.", rebalance.toMove)
@@ -204,9 +205,10 @@ QList<StatsFigure> StatsModel::figures() const
             << metric("tally_rebalance_polls_failed", "gauge",
                       "Polls the current or last rebalance could not move.", rebalance.failed);
 
-    figures << metric("tally_batches_replayed_total", "counter",
-                      "Batches sent again because a failover lost them before they were replicated.",
-                      double(load(stats.batchesReplayed)));
+    figures << metric(
+        "tally_batches_replayed_total", "counter",
+        "Batches sent again because a failover lost them before they were replicated.",
+        double(load(stats.batchesReplayed)));
 
     // Shards: an element of "shards" each, and a series per shard.
     static constexpr Shard::State States[] = {Shard::State::Connecting, Shard::State::Up,
@@ -239,10 +241,11 @@ QList<StatsFigure> StatsModel::figures() const
            << metric("tally_shard_ring_share", "gauge",
                      "Share of the hash ring a shard owns (0..1).", shard.ringShare, labels);
         if (shard.kind == u"redis")
-            of << integer(QStringLiteral("shards.awaiting_replicas"), shard.awaitingReplicas,
-                          "tally_shard_awaiting_replicas_batches", "gauge",
-                          "Applied batches waiting for --redis-min-replicas replicas to confirm them.",
-                          labels);
+            of << integer(
+                QStringLiteral("shards.awaiting_replicas"), shard.awaitingReplicas,
+                "tally_shard_awaiting_replicas_batches", "gauge",
+                "Applied batches waiting for --redis-min-replicas replicas to confirm them.",
+                labels);
         StatsFigure address = shown(QStringLiteral("shards.address"), shard.address);
         address.sensitive = true;
         of << address;
@@ -253,7 +256,8 @@ QList<StatsFigure> StatsModel::figures() const
                           "Master changes of a Sentinel-monitored shard seen by this run.", labels)
                << integer(QStringLiteral("shards.replica_count"), shard.replicas.size(),
                           "tally_shard_replicas", "gauge",
-                          "Replicas the master of a Sentinel-monitored shard lists (ROLE).", labels);
+                          "Replicas the master of a Sentinel-monitored shard lists (ROLE).",
+                          labels);
             const std::pair<QString, QJsonValue> places[] = {
                 {QStringLiteral("shards.monitor"), shard.monitor},
                 {QStringLiteral("shards.master"), shard.address},

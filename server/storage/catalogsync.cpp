@@ -140,8 +140,7 @@ void CatalogSync::refresh(const std::vector<std::unique_ptr<ShardLane>> &lanes)
                     continue; // this instance's reset publishes the poll when it ends
                 if (!known || known->open != poll.open || known->resets != poll.resets ||
                     known->visibility != poll.visibility || known->closesAt != poll.closesAt ||
-                    known->shard != poll.shard ||
-                    known->placement.state != poll.placement.state) {
+                    known->shard != poll.shard || known->placement.state != poll.placement.state) {
                     m_catalog.upsert(poll);
                     Q_EMIT pollEvent(known ? QStringLiteral("poll_updated")
                                            : QStringLiteral("poll_created"),

@@ -58,17 +58,18 @@ void EmbeddedShard::open(Reply<bool> done)
 {
     m_db = QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), m_connectionName);
     m_db.setDatabaseName(m_filePath);
-    const bool ok = m_db.open() && exec(QStringLiteral("PRAGMA journal_mode=WAL")) &&
-                    exec(QStringLiteral("PRAGMA synchronous=FULL")) &&
-                    exec(QStringLiteral("CREATE TABLE IF NOT EXISTS polls ("
-                                        "id TEXT PRIMARY KEY, meta TEXT NOT NULL)")) &&
-                    exec(QStringLiteral("CREATE TABLE IF NOT EXISTS counts (poll_id TEXT NOT NULL, "
-                                        "option INTEGER NOT NULL, votes INTEGER NOT NULL, "
-                                        "PRIMARY KEY (poll_id, option)) WITHOUT ROWID")) &&
-                    exec(QStringLiteral("CREATE TABLE IF NOT EXISTS flushed ("
-                                        "instance TEXT PRIMARY KEY, sequence INTEGER NOT NULL)")) &&
-                    exec(QStringLiteral("CREATE TABLE IF NOT EXISTS voters (poll_id TEXT NOT NULL, "
-                                        "voter TEXT NOT NULL, PRIMARY KEY (poll_id, voter)) WITHOUT ROWID"));
+    const bool ok =
+        m_db.open() && exec(QStringLiteral("PRAGMA journal_mode=WAL")) &&
+        exec(QStringLiteral("PRAGMA synchronous=FULL")) &&
+        exec(QStringLiteral("CREATE TABLE IF NOT EXISTS polls ("
+                            "id TEXT PRIMARY KEY, meta TEXT NOT NULL)")) &&
+        exec(QStringLiteral("CREATE TABLE IF NOT EXISTS counts (poll_id TEXT NOT NULL, "
+                            "option INTEGER NOT NULL, votes INTEGER NOT NULL, "
+                            "PRIMARY KEY (poll_id, option)) WITHOUT ROWID")) &&
+        exec(QStringLiteral("CREATE TABLE IF NOT EXISTS flushed ("
+                            "instance TEXT PRIMARY KEY, sequence INTEGER NOT NULL)")) &&
+        exec(QStringLiteral("CREATE TABLE IF NOT EXISTS voters (poll_id TEXT NOT NULL, "
+                            "voter TEXT NOT NULL, PRIMARY KEY (poll_id, voter)) WITHOUT ROWID"));
     if (!ok) {
         m_state = State::Down;
         Q_EMIT stateChanged(m_state);
@@ -116,8 +117,9 @@ void EmbeddedShard::savePoll(const Poll &poll, bool create, Reply<bool> done)
     }
     recordWrite(true);
     if (create && query.numRowsAffected() == 0) {
-        done(TallyError::conflict(QStringLiteral("poll_exists"),
-                                  QStringLiteral("A poll with id '%1' already exists.").arg(poll.id)));
+        done(TallyError::conflict(
+            QStringLiteral("poll_exists"),
+            QStringLiteral("A poll with id '%1' already exists.").arg(poll.id)));
         return;
     }
     m_generations.insert(poll.id, poll.resets);
@@ -265,8 +267,9 @@ void EmbeddedShard::applyBatch(const QString &instance, const QString &, quint64
         }
     }
     QSqlQuery mark(m_db);
-    mark.prepare(QStringLiteral("INSERT INTO flushed (instance, sequence) VALUES (?, ?) "
-                                "ON CONFLICT (instance) DO UPDATE SET sequence = excluded.sequence"));
+    mark.prepare(
+        QStringLiteral("INSERT INTO flushed (instance, sequence) VALUES (?, ?) "
+                       "ON CONFLICT (instance) DO UPDATE SET sequence = excluded.sequence"));
     mark.addBindValue(instance);
     mark.addBindValue(qint64(sequence));
     if (!ok || !mark.exec() || !m_db.commit()) {

@@ -78,7 +78,8 @@ void RedisConnection::open()
     // redisAsyncConnect resolves names synchronously: callers pass an IP address.
     m_context = redisAsyncConnect(m_host.toLatin1().constData(), m_port);
     if (!m_context || m_context->err) {
-        const QString reason = m_context ? QString::fromLatin1(m_context->errstr) : QStringLiteral("out of memory");
+        const QString reason =
+            m_context ? QString::fromLatin1(m_context->errstr) : QStringLiteral("out of memory");
         if (m_context)
             redisAsyncFree(m_context);
         m_context = nullptr;
@@ -132,7 +133,8 @@ void RedisConnection::subscribe(const QByteArray &channel,
     m_subscriptions.insert(id, Subscription{std::move(onMessage), std::move(onSubscribed)});
     const char *argv[] = {"SUBSCRIBE", channel.constData()};
     const size_t lengths[] = {9, size_t(channel.size())};
-    redisAsyncCommandArgv(m_context, &RedisConnection::onReply, reinterpret_cast<void *>(id), 2, argv, lengths);
+    redisAsyncCommandArgv(m_context, &RedisConnection::onReply, reinterpret_cast<void *>(id), 2,
+                          argv, lengths);
 }
 
 void RedisConnection::abort(const QString &reason)
@@ -227,7 +229,8 @@ void RedisConnection::onDisconnect(const redisAsyncContext *context, int status)
     self->m_context = nullptr;
     QString reason = self->m_failure;
     if (reason.isEmpty())
-        reason = status == REDIS_OK ? QStringLiteral("closed") : QString::fromLatin1(context->errstr);
+        reason =
+            status == REDIS_OK ? QStringLiteral("closed") : QString::fromLatin1(context->errstr);
     // Defer: we are inside hiredis, which is about to free the context.
     QTimer::singleShot(0, self, [self, reason] { self->finish(reason); });
 }
@@ -270,7 +273,8 @@ void RedisConnection::addRead(void *data)
 {
     auto *self = static_cast<RedisConnection *>(data);
     if (!self->m_readNotifier && self->m_context) {
-        self->m_readNotifier = new QSocketNotifier(self->m_context->c.fd, QSocketNotifier::Read, self);
+        self->m_readNotifier =
+            new QSocketNotifier(self->m_context->c.fd, QSocketNotifier::Read, self);
         connect(self->m_readNotifier, &QSocketNotifier::activated, self, [self] {
             if (self->m_context)
                 redisAsyncHandleRead(self->m_context);
@@ -291,7 +295,8 @@ void RedisConnection::addWrite(void *data)
 {
     auto *self = static_cast<RedisConnection *>(data);
     if (!self->m_writeNotifier && self->m_context) {
-        self->m_writeNotifier = new QSocketNotifier(self->m_context->c.fd, QSocketNotifier::Write, self);
+        self->m_writeNotifier =
+            new QSocketNotifier(self->m_context->c.fd, QSocketNotifier::Write, self);
         connect(self->m_writeNotifier, &QSocketNotifier::activated, self, [self] {
             if (self->m_context)
                 redisAsyncHandleWrite(self->m_context);

@@ -55,8 +55,9 @@ const QByteArray FenceScript =
 
 RedisShard::RedisShard(const QString &name, const QString &host, quint16 port,
                        const Options &options, QObject *parent)
-    : Shard(parent), m_name(name), m_host(RedisConnection::resolveHost(host)), m_port(port), m_options(options),
-      m_breaker(options.breakerFailures, options.breakerResetMs), m_reconnectTimer(new QTimer(this))
+    : Shard(parent), m_name(name), m_host(RedisConnection::resolveHost(host)), m_port(port),
+      m_options(options), m_breaker(options.breakerFailures, options.breakerResetMs),
+      m_reconnectTimer(new QTimer(this))
 {
     m_reconnectTimer->setSingleShot(true);
     connect(m_reconnectTimer, &QTimer::timeout, this, &RedisShard::connectNow);
@@ -167,7 +168,7 @@ void RedisShard::onConnected()
     m_breaker.recordSuccess();
     if (m_reconnectAttempts > 0)
         qCInfo(lcStorage, "Shard %s: connected to redis %s after %d attempts", qPrintable(m_name),
-              qPrintable(address()), m_reconnectAttempts + 1);
+               qPrintable(address()), m_reconnectAttempts + 1);
     m_reconnectAttempts = 0;
     m_lastError.clear();
     setState(State::Up);
@@ -183,8 +184,8 @@ void RedisShard::onDisconnected(const QString &reason)
         m_connection = nullptr;
     }
     if (m_reconnectAttempts == 0)
-        qCWarning(lcStorage, "Shard %s: redis %s unreachable (%s); reconnecting", qPrintable(m_name),
-                 qPrintable(address()), qPrintable(reason));
+        qCWarning(lcStorage, "Shard %s: redis %s unreachable (%s); reconnecting",
+                  qPrintable(m_name), qPrintable(address()), qPrintable(reason));
     m_lastError = reason;
     m_breaker.recordFailure();
     ++m_reconnectAttempts;
@@ -349,8 +350,9 @@ void RedisShard::savePoll(const Poll &poll, bool create, Reply<bool> done)
             return;
         }
         if (create && reply->integer == 0) {
-            done(TallyError::conflict(QStringLiteral("poll_exists"),
-                                      QStringLiteral("A poll with id '%1' already exists.").arg(id)));
+            done(TallyError::conflict(
+                QStringLiteral("poll_exists"),
+                QStringLiteral("A poll with id '%1' already exists.").arg(id)));
             return;
         }
         done(true);

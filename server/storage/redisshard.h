@@ -7,14 +7,13 @@
 class QTimer;
 class SentinelResolver;
 
-// A shard on a Redis node (keys: docs/architecture.md, "Storage"), spoken to through one asynchronous
-// connection on the storage thread. Reconnects with exponential backoff and jitter
-// (a new hiredis context each time) behind a circuit breaker; while the node is
-// unreachable every call fails fast with "shard_unavailable".
-// With a SentinelResolver the node is a Sentinel-monitored group: every (re)connect
-// asks the sentinels for the current master first, a +switch-master notification or a
-// ROLE check that finds the node demoted drops the connection, and the replicas the
-// master lists are reported.
+// A shard on a Redis node (keys: docs/architecture.md, "Storage"), spoken to through one
+// asynchronous connection on the storage thread. Reconnects with exponential backoff and jitter (a
+// new hiredis context each time) behind a circuit breaker; while the node is unreachable every call
+// fails fast with "shard_unavailable". With a SentinelResolver the node is a Sentinel-monitored
+// group: every (re)connect asks the sentinels for the current master first, a +switch-master
+// notification or a ROLE check that finds the node demoted drops the connection, and the replicas
+// the master lists are reported.
 class RedisShard : public Shard {
     Q_OBJECT
 public:
@@ -61,7 +60,10 @@ public:
 
     static QByteArray countsKey(const QString &pollId) { return "poll:" + pollId.toUtf8(); }
     static QByteArray metaKey(const QString &pollId) { return "poll:" + pollId.toUtf8() + ":meta"; }
-    static QByteArray appliedKey(const QString &pollId) { return "poll:" + pollId.toUtf8() + ":applied"; }
+    static QByteArray appliedKey(const QString &pollId)
+    {
+        return "poll:" + pollId.toUtf8() + ":applied";
+    }
     static QByteArray votersKey(const QString &pollId)
     {
         return "poll:" + pollId.toUtf8() + ":voters";
@@ -71,7 +73,10 @@ public:
     {
         return "poll:" + pollId.toUtf8() + ":deleted";
     }
-    static QByteArray flushedKey(const QString &instance) { return "tally:flushed:" + instance.toUtf8(); }
+    static QByteArray flushedKey(const QString &instance)
+    {
+        return "tally:flushed:" + instance.toUtf8();
+    }
 
 private:
     void connectNow();

@@ -275,8 +275,9 @@ void ResetHandshake::run(const Poll &marked, const Poll &reset,
 {
     auto *shard = qobject_cast<RedisShard *>(m_hooks.shardOf(marked.id));
     if (!shard) {
-        done(TallyError::unavailable(QStringLiteral("shard_unavailable"),
-                                     QStringLiteral("Poll '%1' has no Redis shard here.").arg(marked.id)));
+        done(TallyError::unavailable(
+            QStringLiteral("shard_unavailable"),
+            QStringLiteral("Poll '%1' has no Redis shard here.").arg(marked.id)));
         return;
     }
     Run run;

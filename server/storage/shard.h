@@ -19,8 +19,7 @@ public:
     enum class State { Connecting, Up, Down, Open, HalfOpen };
     Q_ENUM(State)
 
-    template <typename T>
-    using Reply = std::function<void(Outcome<T>)>;
+    template <typename T> using Reply = std::function<void(Outcome<T>)>;
 
     using QObject::QObject;
 

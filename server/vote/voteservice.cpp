@@ -16,8 +16,8 @@ VoteService::VoteService(const Config &config, const PollCatalog &catalog, VoteL
                          VoteBudget *budget, int workerIndex, QObject *thread, DurableGate *durable)
     : m_config(config), m_catalog(catalog), m_ledger(ledger), m_storage(storage), m_stats(stats),
       m_journal(journal), m_budget(budget), m_workerIndex(workerIndex), m_thread(thread),
-      m_durable(durable),
-      m_maxPendingVotes(config.maxPendingVotes()), m_batchMaxVotes(config.batchMaxVotes())
+      m_durable(durable), m_maxPendingVotes(config.maxPendingVotes()),
+      m_batchMaxVotes(config.batchMaxVotes())
 {
 }
 
@@ -193,46 +193,44 @@ TallyError VoteService::resetting(const QString &pollId)
 VoteService::Recorded VoteService::record(const VoteRequest &vote, VoterClaim claim) const
 {
     qint64 buffered = 0;
-    Recorded recorded =
-        m_catalog.whileCurrent(vote.pollId, [&](const PollCatalog::Snapshot &poll) {
-            if (poll && poll->oneVotePerVoter && claim == VoterClaim::Refused)
-                return Recorded{
-                    TallyError::invalid(QStringLiteral("voter_check_required"),
-                                        QStringLiteral("Poll '%1' allows one vote per voter; vote "
-                                                       "through POST /vote/%1 with a voter_id.")
-                                            .arg(poll->id))};
-            Outcome<int> option = judge(poll, vote);
-            if (!option)
-                return Recorded{option};
-            if (poll->oneVotePerVoter && claim == VoterClaim::Needed)
-                return Recorded{option, true, 0, poll->resets};
-            // Its voter was claimed before a reset, which forgot it: claim it again.
-            if (poll->oneVotePerVoter && vote.claimedGeneration != poll->resets)
-                return Recorded{resetting(vote.pollId)};
-            // Counted under the reset generation and with the option count of the
-            // snapshot it was judged against.
-            const QString countKey = poll->countKey();
-            const int optionCount = int(poll->options.size());
-            quint64 sequence = 0;
-            if (poll->multipleChoice()) {
-                QList<int> countSlots;
-                for (const QString &optionId : vote.chosen())
-                    countSlots.append(poll->optionIndex(optionId));
-                countSlots.append(Poll::VotersSlot);
-                const QByteArray record =
-                    m_journal ? JournalRecord::ballot(countKey, countSlots) : QByteArray();
-                sequence = m_ledger.addBallot(m_workerIndex, countKey, countSlots,
-                                                      Poll::VotersSlot + 1, record, &buffered);
-            } else if (m_journal) {
-                sequence = m_ledger.addJournaledVote(
-                    m_workerIndex, countKey, option.value(), optionCount,
-                    JournalRecord::vote(countKey, option.value()), &buffered);
-            } else {
-                buffered =
-                    m_ledger.addVote(m_workerIndex, countKey, option.value(), optionCount);
-            }
-            return Recorded{option, false, sequence};
-        });
+    Recorded recorded = m_catalog.whileCurrent(vote.pollId, [&](const PollCatalog::Snapshot &poll) {
+        if (poll && poll->oneVotePerVoter && claim == VoterClaim::Refused)
+            return Recorded{
+                TallyError::invalid(QStringLiteral("voter_check_required"),
+                                    QStringLiteral("Poll '%1' allows one vote per voter; vote "
+                                                   "through POST /vote/%1 with a voter_id.")
+                                        .arg(poll->id))};
+        Outcome<int> option = judge(poll, vote);
+        if (!option)
+            return Recorded{option};
+        if (poll->oneVotePerVoter && claim == VoterClaim::Needed)
+            return Recorded{option, true, 0, poll->resets};
+        // Its voter was claimed before a reset, which forgot it: claim it again.
+        if (poll->oneVotePerVoter && vote.claimedGeneration != poll->resets)
+            return Recorded{resetting(vote.pollId)};
+        // Counted under the reset generation and with the option count of the
+        // snapshot it was judged against.
+        const QString countKey = poll->countKey();
+        const int optionCount = int(poll->options.size());
+        quint64 sequence = 0;
+        if (poll->multipleChoice()) {
+            QList<int> countSlots;
+            for (const QString &optionId : vote.chosen())
+                countSlots.append(poll->optionIndex(optionId));
+            countSlots.append(Poll::VotersSlot);
+            const QByteArray record =
+                m_journal ? JournalRecord::ballot(countKey, countSlots) : QByteArray();
+            sequence = m_ledger.addBallot(m_workerIndex, countKey, countSlots, Poll::VotersSlot + 1,
+                                          record, &buffered);
+        } else if (m_journal) {
+            sequence =
+                m_ledger.addJournaledVote(m_workerIndex, countKey, option.value(), optionCount,
+                                          JournalRecord::vote(countKey, option.value()), &buffered);
+        } else {
+            buffered = m_ledger.addVote(m_workerIndex, countKey, option.value(), optionCount);
+        }
+        return Recorded{option, false, sequence};
+    });
     if (!recorded.outcome || recorded.needsClaim)
         return recorded;
     if (m_journal)

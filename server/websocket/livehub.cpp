@@ -2,9 +2,9 @@
 #include "core/pollcatalog.h"
 #include "core/requestparser.h"
 #include "guard/requestguard.h"
-#include "vote/voteservice.h"
 #include "live/livefeed.h"
 #include "livesession.h"
+#include "vote/voteservice.h"
 #include "websocketframe.h"
 
 #include <QHttpServer>
@@ -52,10 +52,11 @@ void LiveHub::acceptFrom(QHttpServer *server)
                 continue;
             const quint64 id = m_nextId++;
             const QNetworkRequest &handshake = socket->request();
-            const QString client =
-                m_guard ? m_guard->clientOf(socket->peerAddress(), handshake.rawHeader("X-Forwarded-For"),
-                                            handshake.rawHeader("X-Real-IP"))
-                        : RequestGuard::normalise(socket->peerAddress());
+            const QString client = m_guard
+                                       ? m_guard->clientOf(socket->peerAddress(),
+                                                           handshake.rawHeader("X-Forwarded-For"),
+                                                           handshake.rawHeader("X-Real-IP"))
+                                       : RequestGuard::normalise(socket->peerAddress());
             auto *session = new LiveSession(id, client, std::move(socket), m_idleTimeoutMs, this);
             connect(session, &LiveSession::finished, this, &LiveHub::remove);
             m_sessions.insert(id, session);

@@ -101,9 +101,9 @@ void TestE2ePolls::createReturnsThePoll()
 
     const QJsonObject &poll = created.json;
     QCOMPARE(sortedKeys(poll),
-             QStringList({"closes_at", "created_at", "id", "max_choices", "one_vote_per_voter", "options",
-                          "question", "reset_at", "resets", "results_visibility", "results_visible", "shard",
-                          "status", "theme"}));
+             QStringList({"closes_at", "created_at", "id", "max_choices", "one_vote_per_voter",
+                          "options", "question", "reset_at", "resets", "results_visibility",
+                          "results_visible", "shard", "status", "theme"}));
     QCOMPARE(poll.value("id").toString(), QStringLiteral("lunch"));
     QCOMPARE(poll.value("question").toString(), QStringLiteral("What's for lunch?"));
     QCOMPARE(poll.value("theme").toString(), QStringLiteral("general"));

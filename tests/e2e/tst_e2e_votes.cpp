@@ -40,7 +40,6 @@ QList<HttpRequest> voteRequests(const QString &pollId, const QList<int> &counts)
 
 } // namespace
 
-
 class TestE2eVotes : public QObject {
     Q_OBJECT
 

@@ -102,8 +102,7 @@ QStringList unitArguments(const QString &stateDir, QString *error)
     QStringList arguments = exec.captured(2).split(u' ', Qt::SkipEmptyParts);
     const bool headless = arguments.removeOne(QStringLiteral("--headless"));
     const qsizetype dataDir = arguments.indexOf(QStringLiteral("--data-dir"));
-    if (!headless || dataDir < 0 ||
-        arguments.value(dataDir + 1) != StateDirectory) {
+    if (!headless || dataDir < 0 || arguments.value(dataDir + 1) != StateDirectory) {
         *error = QStringLiteral("the unit must run --headless --data-dir %1").arg(StateDirectory);
         return {};
     }

@@ -91,10 +91,10 @@ void TestNginxCluster::initTestCase()
     for (int i = 0; i < 2; ++i) {
         // A long cache TTL: an instance learns the other's votes from Pub/Sub only,
         // never by re-reading Redis, so these tests see the Pub/Sub path.
-        m_instances[i] = std::make_unique<TallyProcess>(
-            QStringList{str("--redis-nodes"), redis, str("--instance-id"), str(names[i]),
-                        str("--live-interval"), str("100"), str("--cache-ttl"), str("120"),
-                        str("--catalog-refresh"), str("0.5"), str("--admin-token"), str(AdminToken)});
+        m_instances[i] = std::make_unique<TallyProcess>(QStringList{
+            str("--redis-nodes"), redis, str("--instance-id"), str(names[i]),
+            str("--live-interval"), str("100"), str("--cache-ttl"), str("120"),
+            str("--catalog-refresh"), str("0.5"), str("--admin-token"), str(AdminToken)});
         QVERIFY2(m_instances[i]->start(), qPrintable(m_instances[i]->diagnostics()));
     }
     m_nginx = std::make_unique<NginxProcess>();

@@ -30,7 +30,8 @@ void TestRedisShards::pollsAreSpreadAsTheRingSays()
     RedisNode a, b;
     CHECKED(startNodes({&a, &b}));
     // Node addresses are shown to admin callers only.
-    TallyProcess tally(redisArgs({&a, &b}) + QStringList{QStringLiteral("--admin-token"), QStringLiteral("ring-token")});
+    TallyProcess tally(redisArgs({&a, &b}) +
+                       QStringList{QStringLiteral("--admin-token"), QStringLiteral("ring-token")});
     QVERIFY2(tally.start(), qPrintable(tally.diagnostics()));
     HttpClient http(tally.url());
     http.setDefaultHeader("Authorization", "Bearer ring-token");

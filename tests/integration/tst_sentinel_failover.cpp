@@ -340,11 +340,13 @@ void TestSentinelFailover::runFailover(const QList<SentinelGroup *> &groups)
     // role and sequence, and Tally's log (QVERIFY2 cuts its message short).
     const auto report = [&] {
         qWarning().noquote() << "shards:"
-                             << QJsonDocument(statsOf(http).value(QStringLiteral("shards")).toArray())
+                             << QJsonDocument(
+                                    statsOf(http).value(QStringLiteral("shards")).toArray())
                                     .toJson(QJsonDocument::Compact);
         for (SentinelGroup *group : groups)
             qWarning().noquote() << group->name() << "replica ROLE" << roleOf(group->replica())
-                                 << "flushed" << flushedSequence(group->replica(), tally.instanceId())
+                                 << "flushed"
+                                 << flushedSequence(group->replica(), tally.instanceId())
                                  << "old master had" << lastOnOldMaster.value(group->name());
         qWarning().noquote() << tally.stderrText();
     };
@@ -353,20 +355,19 @@ void TestSentinelFailover::runFailover(const QList<SentinelGroup *> &groups)
             report();
     });
     const bool recovered = waitFor(
-                 [&] {
-                     const QJsonObject stats = statsOf(http);
-                     mostPending =
-                         std::max(mostPending, statValue(stats, QStringLiteral("buffer"),
-                                                         QStringLiteral("depth")) +
-                                                   statValue(stats, QStringLiteral("buffer"),
-                                                             QStringLiteral("in_flight")));
-                     for (SentinelGroup *group : groups)
-                         if (flushedSequence(group->replica(), tally.instanceId()) <=
-                             lastOnOldMaster.value(group->name()))
-                             return false;
-                     return true;
-                 },
-                 30000);
+        [&] {
+            const QJsonObject stats = statsOf(http);
+            mostPending = std::max(
+                mostPending,
+                statValue(stats, QStringLiteral("buffer"), QStringLiteral("depth")) +
+                    statValue(stats, QStringLiteral("buffer"), QStringLiteral("in_flight")));
+            for (SentinelGroup *group : groups)
+                if (flushedSequence(group->replica(), tally.instanceId()) <=
+                    lastOnOldMaster.value(group->name()))
+                    return false;
+            return true;
+        },
+        30000);
     QVERIFY2(recovered, "writes did not recover on every new master");
     qInfo("FAILOVER %d group(s): writes recovered %lld ms after SIGKILL of the master(s); %lld "
           "vote(s) acknowledged meanwhile, at most %lld waiting in memory at once",

@@ -7,8 +7,8 @@
 #include "protkit.h"
 
 #include <QDir>
-#include <QFileInfo>
 #include <QFile>
+#include <QFileInfo>
 #include <QRegularExpression>
 #include <QTemporaryDir>
 
@@ -250,7 +250,8 @@ void TestAdmin::forwardedRequestsAreNotLocal_data()
     QTest::addColumn<QByteArray>("header");
     QTest::addColumn<QByteArray>("value");
     QTest::newRow("X-Forwarded-For") << QByteArray("X-Forwarded-For") << QByteArray("203.0.113.7");
-    QTest::newRow("X-Forwarded-For loopback") << QByteArray("X-Forwarded-For") << QByteArray("127.0.0.1");
+    QTest::newRow("X-Forwarded-For loopback")
+        << QByteArray("X-Forwarded-For") << QByteArray("127.0.0.1");
     QTest::newRow("X-Real-IP") << QByteArray("X-Real-IP") << QByteArray("203.0.113.7");
     QTest::newRow("Forwarded") << QByteArray("Forwarded") << QByteArray("for=203.0.113.7");
     QTest::newRow("empty X-Forwarded-For") << QByteArray("X-Forwarded-For") << QByteArray();
@@ -267,14 +268,15 @@ void TestAdmin::forwardedRequestsAreNotLocal()
     HttpClient client(tally.url());
     PROT_STATUS(client.postJson(Polls, pollBody("p")), 201);
 
-    const QByteArray request = "DELETE /api/v1/polls/p HTTP/1.1\r\nHost: x\r\n" + header + ": " + value +
-                               "\r\nContent-Length: 0\r\n\r\n";
+    const QByteArray request = "DELETE /api/v1/polls/p HTTP/1.1\r\nHost: x\r\n" + header + ": " +
+                               value + "\r\nContent-Length: 0\r\n\r\n";
     const HttpResponse refused = client.raw(request);
     PROT_STATUS(refused, 401);
     QCOMPARE(refused.header("WWW-Authenticate"), QByteArray("Bearer"));
     QCOMPARE(refused.errorCode(), QStringLiteral("admin_token_not_set"));
     const QString message = refused.json.value("error").toObject().value("message").toString();
-    QVERIFY2(message.contains(QStringLiteral("--admin-token")) && message.contains(QStringLiteral("TALLY_ADMIN_TOKEN")) &&
+    QVERIFY2(message.contains(QStringLiteral("--admin-token")) &&
+                 message.contains(QStringLiteral("TALLY_ADMIN_TOKEN")) &&
                  message.contains(QStringLiteral("--admin-token-file")),
              qPrintable(message));
     PROT_STATUS(client.get(QStringLiteral("/api/v1/polls/p")), 200);

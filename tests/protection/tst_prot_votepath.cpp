@@ -65,7 +65,8 @@ void TestVotePath::webSocketVotesSpendTheVoteBudget()
     for (int answer = 0; answer < Votes; ++answer) {
         const std::optional<QJsonObject> message = ws.next(
             [](const QJsonObject &m) {
-                return m.value("type").toString() == u"ack" || m.value("type").toString() == u"error";
+                return m.value("type").toString() == u"ack" ||
+                       m.value("type").toString() == u"error";
             },
             10000);
         QVERIFY2(message, qPrintable(QStringLiteral("%1 answers of %2").arg(answer).arg(Votes)));
@@ -118,9 +119,12 @@ void TestVotePath::webSocketClientBehindProxyHasItsOwnBudget()
     const std::optional<QJsonObject> refused = ws.nextOfType(QStringLiteral("error"));
     QVERIFY(refused);
     QCOMPARE(refused->value("ref").toInt(), 3);
-    QCOMPARE(refused->value("message").toString(), QStringLiteral("Too many requests from 198.51.100.1; retry in 1 s."));
+    QCOMPARE(refused->value("message").toString(),
+             QStringLiteral("Too many requests from 198.51.100.1; retry in 1 s."));
     // Its REST votes share that budget; the proxy's own address is still exempt.
-    PROT_STATUS(http.post(Vote + QStringLiteral("fwd"), voteBody("A"), {{"X-Forwarded-For", "198.51.100.1"}}), 429);
+    PROT_STATUS(http.post(Vote + QStringLiteral("fwd"), voteBody("A"),
+                          {{"X-Forwarded-For", "198.51.100.1"}}),
+                429);
     PROT_STATUS(http.post(Vote + QStringLiteral("fwd"), voteBody("A")), 202);
     QCOMPARE(total(http.get(Results + QStringLiteral("fwd")).json), 3);
     QCOMPARE(tally.stop(), 0);

@@ -158,7 +158,7 @@ void startNodes(const QList<RedisNode *> &nodes)
 }
 
 void createPoll(HttpClient &http, const QString &id, const QStringList &options,
-                                 const QString &expectedShard)
+                const QString &expectedShard)
 {
     const HttpResponse created =
         http.postJson(Api + QStringLiteral("/polls"), pollBody(id, options));
@@ -192,8 +192,7 @@ void waitFlushed(HttpClient &http, QJsonObject *stats, int timeoutMs)
     QVERIFY2(fullyFlushed(last.json), qPrintable(last.describe()));
 }
 
-void verifyStored(RedisNode &owner, RedisNode &other, const QString &pollId,
-                                   const Counts &expected)
+void verifyStored(RedisNode &owner, RedisNode &other, const QString &pollId, const Counts &expected)
 {
     const QByteArray key = "poll:" + pollId.toUtf8();
     const QMap<QByteArray, QByteArray> stored = owner.hgetall(key);
@@ -207,8 +206,7 @@ void verifyStored(RedisNode &owner, RedisNode &other, const QString &pollId,
             QStringLiteral("%1 also exists on %2").arg(QString::fromUtf8(key), other.shardName())));
 }
 
-void verifyResults(const HttpResponse &response, const Counts &expected,
-                                    int optionCount)
+void verifyResults(const HttpResponse &response, const Counts &expected, int optionCount)
 {
     VERIFY_STATUS(response, 200);
     QCOMPARE(compact(response.json.value(QStringLiteral("results")).toObject()),

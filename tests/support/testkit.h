@@ -26,7 +26,7 @@
         const HttpResponse &r_ = (response);                                                       \
         VERIFY_STATUS(r_, 200);                                                                    \
         QCOMPARE(r_.json.value("poll_id").toString(), QString(pollId));                            \
-        QCOMPARE(r_.json.value("results").toObject(), TestKit::countsJson(counts));                         \
+        QCOMPARE(r_.json.value("results").toObject(), TestKit::countsJson(counts));                \
         qint64 total_ = 0;                                                                         \
         for (int c_ : counts)                                                                      \
             total_ += c_;                                                                          \

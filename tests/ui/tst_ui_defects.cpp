@@ -4,13 +4,13 @@
 #include "elidedlabel.h"
 #include "healthcharts.h"
 #include "pollactions.h"
+#include "pollsview.h"
 #include "resultschart.h"
 #include "resultspanel.h"
 #include "serverclient.h"
-#include "pollsview.h"
 #include "shardview.h"
-#include "timeserieschart.h"
 #include "tallyprocess.h"
+#include "timeserieschart.h"
 #include "uitestsupport.h"
 #include "votecaster.h"
 
@@ -284,9 +284,9 @@ void TestUiDefects::edgesAndHealthSpanAt1280x800()
         QVERIFY(label);
         QVERIFY(label->isVisible());
         const int textLeft = label->mapTo(window.get(), label->contentsRect().topLeft()).x();
-        QVERIFY2(textLeft >= 3, qPrintable(QStringLiteral("“%1” starts at x = %2")
-                                               .arg(label->text())
-                                               .arg(textLeft)));
+        QVERIFY2(
+            textLeft >= 3,
+            qPrintable(QStringLiteral("“%1” starts at x = %2").arg(label->text()).arg(textLeft)));
     }
 
     // The health dock states no span of its own; its axes show the span of the data
@@ -297,7 +297,8 @@ void TestUiDefects::edgesAndHealthSpanAt1280x800()
     HealthCharts *health = window->healthCharts();
     health->clear();
     TimeSeriesChart *depth = health->charts().constFirst();
-    QVERIFY(depth->toolTip().contains(QStringLiteral("From one minute up to the last five minutes")));
+    QVERIFY(
+        depth->toolTip().contains(QStringLiteral("From one minute up to the last five minutes")));
     const qint64 start = QDateTime::currentMSecsSinceEpoch();
     const QJsonObject stats{{QStringLiteral("buffer"), QJsonObject{{QStringLiteral("depth"), 1}}}};
     const auto span = [depth] {

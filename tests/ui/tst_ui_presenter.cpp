@@ -259,9 +259,8 @@ void TestUiPresenter::pollTextIsPlain()
     // projector-sized view they have room to show whole.
     view->resize(1920, 1080);
     QTRY_COMPARE(view->size(), QSize(1920, 1080));
-    QTRY_COMPARE(view->chart()->categories(),
-                 (QStringList{QStringLiteral("&lt;u&gt;yes&lt;/u&gt;"),
-                              QStringLiteral("no &amp;amp; maybe")}));
+    QTRY_COMPARE(view->chart()->categories(), (QStringList{QStringLiteral("&lt;u&gt;yes&lt;/u&gt;"),
+                                                           QStringLiteral("no &amp;amp; maybe")}));
     view->close();
     QTRY_VERIFY(m_window->presenter() == nullptr);
 }

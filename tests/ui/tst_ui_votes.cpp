@@ -410,13 +410,15 @@ void TestUiVotes::fullBulkChunksFitTheServer()
     // rate high enough that every REST bulk request carries a full chunk, against a
     // server with the default body limits.
     const QString pollId = QStringLiteral("keynote-2026");
-    UiTest::createPoll(*m_http, pollId, QStringLiteral("Best talk?"),
-                       {QStringLiteral("Opening"), QStringLiteral("Closing"), QStringLiteral("Panel")},
-                       QStringLiteral("conf"));
+    UiTest::createPoll(
+        *m_http, pollId, QStringLiteral("Best talk?"),
+        {QStringLiteral("Opening"), QStringLiteral("Closing"), QStringLiteral("Panel")},
+        QStringLiteral("conf"));
     QVERIFY(UiTest::selectPoll(*m_window, pollId));
     VoteCaster *caster = m_window->voteCaster();
     caster->countBox()->setValue(1000); // the default; earlier tests changed it
-    QCOMPARE(VoteBurst::Transport(caster->transportBox()->itemData(0).toInt()), VoteBurst::Transport::RestBulk);
+    QCOMPARE(VoteBurst::Transport(caster->transportBox()->itemData(0).toInt()),
+             VoteBurst::Transport::RestBulk);
     caster->transportBox()->setCurrentIndex(0);
     caster->rateBox()->setValue(caster->rateBox()->maximum());
     QTest::mouseClick(caster->startButton(), Qt::LeftButton);
@@ -437,9 +439,12 @@ void TestUiVotes::fullBulkChunksFitTheServer()
     QVERIFY(fitting < VoteBurst::MaxBulkChunk);
     QJsonArray items;
     for (int i = 0; i < fitting + 1; ++i)
-        items.append(QJsonObject{{QStringLiteral("poll_id"), pollId}, {QStringLiteral("option_id"), QStringLiteral("A")}});
+        items.append(QJsonObject{{QStringLiteral("poll_id"), pollId},
+                                 {QStringLiteral("option_id"), QStringLiteral("A")}});
     const auto size = [&items] {
-        return QJsonDocument(QJsonObject{{QStringLiteral("votes"), items}}).toJson(QJsonDocument::Compact).size();
+        return QJsonDocument(QJsonObject{{QStringLiteral("votes"), items}})
+            .toJson(QJsonDocument::Compact)
+            .size();
     };
     QVERIFY(size() > 16384);
     items.removeLast();

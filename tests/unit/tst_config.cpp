@@ -26,7 +26,7 @@ private:
     static Outcome<LaunchConfig> resolve(const QStringList &flags, const Env &variables = {})
     {
         return CommandLine::resolve(QStringList{QStringLiteral("tally")} + flags,
-                               environment(variables));
+                                    environment(variables));
     }
 
     QString writeFile(const QString &name, const QByteArray &content)
@@ -156,7 +156,8 @@ private slots:
     {
         QFETCH(QString, text);
         QFETCH(bool, expected);
-        const Outcome<LaunchConfig> resolved = resolve({}, {{QStringLiteral("TALLY_HEADLESS"), text}});
+        const Outcome<LaunchConfig> resolved =
+            resolve({}, {{QStringLiteral("TALLY_HEADLESS"), text}});
         QVERIFY(resolved.ok());
         QCOMPARE(resolved.value().headless(), expected);
         QCOMPARE(resolved.value().source(QStringLiteral("headless")),

@@ -103,9 +103,11 @@ private slots:
         VoteBuffer buffer;
         buffer.add(QStringLiteral("r"), 0, 2);
         buffer.add(QStringLiteral("r"), 9, 2);
-        QCOMPARE(pendingOf(buffer, QStringLiteral("r")), OptionCounts({1, 0, 0, 0, 0, 0, 0, 0, 0, 1}));
+        QCOMPARE(pendingOf(buffer, QStringLiteral("r")),
+                 OptionCounts({1, 0, 0, 0, 0, 0, 0, 0, 0, 1}));
         buffer.add(QStringLiteral("gone"), 9, -1);
-        QCOMPARE(pendingOf(buffer, QStringLiteral("gone")), OptionCounts({0, 0, 0, 0, 0, 0, 0, 0, 0, 1}));
+        QCOMPARE(pendingOf(buffer, QStringLiteral("gone")),
+                 OptionCounts({0, 0, 0, 0, 0, 0, 0, 0, 0, 1}));
         QCOMPARE(buffer.size(), qint64(3));
     }
 
