@@ -6,6 +6,8 @@
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QTimer>
+#include <cerrno>
+#include <sys/socket.h>
 
 ConnectionGuard::ConnectionGuard(const GuardedTcpServer::Limits &limits, QObject *parent)
     : QTcpSocket(parent), m_limits(limits),
@@ -191,9 +193,33 @@ void ConnectionGuard::release()
     m_framer.reset();
     // A hot route may be answered without QHttpServer; whatever follows the request then
     // waits (held) until its answer is out, as it would behind QHttpServer.
-    if (m_limits.lean && m_limits.lean(this, requestBytes) && m_mode == Mode::Http &&
-        bytesAvailable() > 0)
+    m_reading = true;
+    const bool taken = m_limits.lean && m_limits.lean(this, requestBytes);
+    m_reading = false;
+    if (taken && m_mode == Mode::Http && bytesAvailable() > 0)
         hold();
+}
+
+void ConnectionGuard::writeAnswer(const QByteArray &answer)
+{
+    qsizetype sent = 0;
+    if (!m_reading && bytesToWrite() == 0 && state() == ConnectedState) {
+        const auto fd = int(socketDescriptor());
+        while (sent < answer.size()) {
+            const ssize_t n = ::send(fd, answer.constData() + sent, size_t(answer.size() - sent),
+                                     MSG_NOSIGNAL | MSG_DONTWAIT);
+            if (n > 0)
+                sent += n;
+            else if (n < 0 && errno == EINTR)
+                continue;
+            else
+                break; // full or failed: QTcpSocket queues the rest and reports any error
+        }
+        if (sent > 0)
+            m_lastActivity = now();
+    }
+    if (sent < answer.size())
+        write(answer.constData() + sent, answer.size() - sent);
 }
 
 void ConnectionGuard::responseSent()

@@ -43,6 +43,13 @@ public:
     // the answer has been written.
     const QByteArray &connectionHeader() const { return m_connectionHeader; }
     void responseSent();
+    // Writes a whole answer. An answer given while its request is being read is queued
+    // (QTcpSocket::write), so the answers to everything one wake-up read leave together
+    // on the next turn of the event loop. A later answer (a vote acknowledged once the
+    // journal has synced it) goes to the kernel at once when nothing is queued: it spares
+    // that extra turn and its write-notifier round; what the kernel does not take is
+    // queued behind it.
+    void writeAnswer(const QByteArray &answer);
 
     // Answers with a JSON error and closes (also for connections refused before a guard
     // counts them).
@@ -82,4 +89,5 @@ private:
     bool m_closeAfterResponse = false;
     bool m_bodyDeadlineSet = false;
     bool m_continueSent = false;
+    bool m_reading = false;
 };

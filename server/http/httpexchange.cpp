@@ -182,7 +182,10 @@ void HttpExchange::sendDirect(Status status, std::span<const Header> headers,
     out.append("\r\n");
     if (!withoutBody)
         out.append(body);
-    m_socket->write(out);
+    if (guard)
+        guard->writeAnswer(out);
+    else
+        m_socket->write(out);
 }
 
 void HttpExchange::replyRaw(Status status, const QByteArray &mimeType, const QByteArray &body) const

@@ -114,6 +114,8 @@ bool RawSocket::connectTo(quint16 port, const char *source, int timeoutMs)
     m_fd = newSocket(source, &m_error);
     if (m_fd < 0)
         return false;
+    if (m_receiveBuffer > 0) // before the handshake, which announces the window scale
+        ::setsockopt(m_fd, SOL_SOCKET, SO_RCVBUF, &m_receiveBuffer, sizeof(m_receiveBuffer));
     if (!startConnect(m_fd, port, &m_error)) {
         close();
         return false;

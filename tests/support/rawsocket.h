@@ -29,6 +29,9 @@ public:
     // Connects to 127.0.0.1:`port`, from `source` (a loopback address such as
     // "127.0.0.2") when given. Waits for the handshake.
     bool connectTo(quint16 port, const char *source = nullptr, int timeoutMs = 5000);
+    // A receive buffer of about `bytes` for the next connectTo() (a small one keeps the
+    // TCP window small, so the server's writes soon find the kernel full); 0: the default.
+    void setReceiveBuffer(int bytes) { m_receiveBuffer = bytes; }
     // `count` connections at once (non-blocking connects, then one wait for all).
     static std::vector<RawSocket> connectMany(int count, quint16 port, const char *source,
                                               int timeoutMs, QString *error);
@@ -56,6 +59,7 @@ private:
     bool waitFor(short events, int timeoutMs);
 
     int m_fd = -1;
+    int m_receiveBuffer = 0;
     QByteArray m_pending; // read but not yet consumed
     QString m_error;
 };
