@@ -37,11 +37,24 @@ bool RequestGuard::trusted(const QHostAddress &address) const
     return false;
 }
 
+bool RequestGuard::isLoopback(const QString &client)
+{
+    // normalise() writes 127.0.0.0/8 as a dotted quad (mapped IPv6 included) and the
+    // IPv6 loopback as "::1", so the name tells without parsing it again.
+    return client.startsWith(u"127.") || client == u"::1";
+}
+
 QString RequestGuard::clientOf(const QHostAddress &peer, const QByteArray &forwardedFor,
                                const QByteArray &realIp) const
 {
-    if (!trusted(peer))
-        return normalise(peer);
+    return clientOf(peer, normalise(peer), forwardedFor, realIp);
+}
+
+QString RequestGuard::clientOf(const QHostAddress &peer, const QString &peerName,
+                               const QByteArray &forwardedFor, const QByteArray &realIp) const
+{
+    if ((forwardedFor.isEmpty() && realIp.isEmpty()) || !trusted(peer))
+        return peerName;
     // The right-most address not added by a trusted proxy is the client.
     const QList<QByteArray> hops = forwardedFor.split(',');
     for (auto it = hops.crbegin(); it != hops.crend(); ++it) {
@@ -54,7 +67,7 @@ QString RequestGuard::clientOf(const QHostAddress &peer, const QByteArray &forwa
     const QHostAddress real(QString::fromLatin1(realIp.trimmed()));
     if (!real.isNull())
         return normalise(real);
-    return normalise(peer);
+    return peerName;
 }
 
 RateLimiter *RequestGuard::limiter(Budget budget)
@@ -77,7 +90,7 @@ qint64 RequestGuard::check(Budget budget, const QString &client)
     RateLimiter *bucket = limiter(budget);
     if (!bucket || !bucket->enabled())
         return 0;
-    if (!m_limitLoopback && QHostAddress(client).isLoopback())
+    if (!m_limitLoopback && isLoopback(client))
         return 0;
     const qint64 wait = bucket->acquire(client);
     if (wait > 0)
@@ -88,7 +101,7 @@ qint64 RequestGuard::check(Budget budget, const QString &client)
 int RequestGuard::takeVotes(const QString &client, int votes, qint64 *retryMs)
 {
     *retryMs = 0;
-    if (!m_votes.enabled() || (!m_limitLoopback && QHostAddress(client).isLoopback()))
+    if (!m_votes.enabled() || (!m_limitLoopback && isLoopback(client)))
         return votes;
     const int taken = m_votes.acquireUpTo(client, votes, retryMs);
     if (taken < votes)

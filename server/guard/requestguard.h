@@ -22,8 +22,14 @@ public:
     explicit RequestGuard(const Config &config);
 
     static QString normalise(const QHostAddress &address);
+    // Whether a client (as clientOf() names it) is a loopback address.
+    static bool isLoopback(const QString &client);
     QString clientOf(const QHostAddress &peer, const QByteArray &forwardedFor,
                      const QByteArray &realIp) const;
+    // The same, with the peer's name (normalise(peer)) already known: a request without
+    // forwarding headers is from its peer, whoever that is.
+    QString clientOf(const QHostAddress &peer, const QString &peerName,
+                     const QByteArray &forwardedFor, const QByteArray &realIp) const;
     // 0 when allowed; otherwise milliseconds to wait (for Retry-After).
     qint64 check(Budget budget, const QString &client);
     int takeVotes(const QString &client, int votes, qint64 *retryMs) override;

@@ -37,6 +37,8 @@ public:
 
     // Counts the connection against the tracker's limits; false when refused.
     bool admit(ConnectionTracker *tracker);
+    // The peer's address as RequestGuard::normalise() writes it (set by admit()).
+    const QString &peerName() const { return m_client; }
 
     // For the answer to the request QHttpServer is handling: the value of the
     // Connection header to send ("close", "keep-alive" or none), and the notice that

@@ -1,5 +1,6 @@
 #include "httpexchange.h"
 #include "connectionguard.h"
+#include "guard/requestguard.h"
 
 #include <QJsonDocument>
 #include <array>
@@ -18,6 +19,8 @@ HttpExchange::HttpExchange(const QHttpServerRequest &request, QHttpServerRespond
       m_responder(std::make_shared<QHttpServerResponder>(std::move(responder))),
       m_socket(m_responder->socket()), m_answered(std::make_shared<bool>(false))
 {
+    if (const auto *guard = qobject_cast<const ConnectionGuard *>(m_socket.data()))
+        m_peerName = guard->peerName();
 }
 
 HttpExchange::HttpExchange(const LeanRequest &request, QTcpSocket *socket)
@@ -25,6 +28,21 @@ HttpExchange::HttpExchange(const LeanRequest &request, QTcpSocket *socket)
       m_body(request.body()), m_headers(request.headers()), m_peer(socket->peerAddress()),
       m_socket(socket), m_answered(std::make_shared<bool>(false))
 {
+    if (const auto *guard = qobject_cast<const ConnectionGuard *>(socket))
+        m_peerName = guard->peerName();
+}
+
+const QString &HttpExchange::client(const RequestGuard *guard) const
+{
+    if (!m_clientKnown) {
+        if (m_peerName.isEmpty())
+            m_peerName = RequestGuard::normalise(m_peer);
+        m_client = guard ? guard->clientOf(m_peer, m_peerName, header("X-Forwarded-For"),
+                                           header("X-Real-IP"))
+                         : m_peerName;
+        m_clientKnown = true;
+    }
+    return m_client;
 }
 
 QByteArray HttpExchange::header(const QByteArray &name) const

@@ -12,6 +12,8 @@
 #include <memory>
 #include <span>
 
+class RequestGuard;
+
 // One request and the means to answer it, now or later. Copies share the same
 // responder, so an exchange can be captured by a callback that answers after an
 // asynchronous storage call; the answer is dropped if the client has gone.
@@ -28,6 +30,9 @@ public:
     const QString &path() const { return m_path; }
     const QByteArray &body() const { return m_body; }
     QHostAddress peer() const { return m_peer; }
+    // Who sent the request (RequestGuard::clientOf; the peer without a guard), worked
+    // out on the first call.
+    const QString &client(const RequestGuard *guard) const;
     QByteArray header(const QByteArray &name) const;
     bool hasHeader(const QByteArray &name) const;
     QString queryValue(const QString &key) const;
@@ -69,6 +74,9 @@ private:
     QList<QPair<QByteArray, QByteArray>> m_headers;
     QUrlQuery m_query;
     QHostAddress m_peer;
+    mutable QString m_peerName;
+    mutable QString m_client;
+    mutable bool m_clientKnown = false;
     std::shared_ptr<QHttpServerResponder> m_responder;
     QPointer<QTcpSocket> m_socket;
     std::shared_ptr<bool> m_answered;

@@ -133,8 +133,7 @@ void HttpWorker::dispatch(HttpExchange exchange)
     ServerStats::bump(m_services.stats.requests);
     QString client;
     if (Logger::accessLogEnabled())
-        client = m_services.guard.clientOf(exchange.peer(), exchange.header("X-Forwarded-For"),
-                                           exchange.header("X-Real-IP"));
+        client = exchange.client(&m_services.guard);
     exchange.setTrace(std::make_shared<RequestTrace>(
         &m_services.stats.http, Router::methodName(exchange.method()), exchange.path(), client));
     m_router.dispatch(exchange, m_admit);

@@ -11,8 +11,7 @@ bool RoutePolicy::admit(const HttpExchange &exchange, Router::Access access) con
         const RequestGuard::Budget budget = access == Router::Access::Admin
                                                 ? RequestGuard::Budget::Admin
                                                 : RequestGuard::Budget::Reads;
-        const QString client = m_guard->clientOf(
-            exchange.peer(), exchange.header("X-Forwarded-For"), exchange.header("X-Real-IP"));
+        const QString &client = exchange.client(m_guard);
         if (const qint64 waitMs = m_guard->check(budget, client)) {
             exchange.replyError(TallyError::rateLimited(client, waitMs));
             return false;
@@ -43,7 +42,7 @@ bool RoutePolicy::isLocal(const HttpExchange &exchange)
           QByteArrayLiteral("Forwarded")})
         if (exchange.hasHeader(header))
             return false;
-    return QHostAddress(RequestGuard::normalise(exchange.peer())).isLoopback();
+    return RequestGuard::isLoopback(RequestGuard::normalise(exchange.peer()));
 }
 
 std::optional<TallyError> RoutePolicy::checkAdmin(const HttpExchange &exchange,

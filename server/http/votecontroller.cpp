@@ -21,14 +21,6 @@ void VoteController::registerRoutes(Router &router, const QString &prefix)
                [this](const HttpExchange &e, const QStringList &) { bulk(e); });
 }
 
-QString VoteController::clientOf(const HttpExchange &exchange) const
-{
-    if (!m_guard)
-        return RequestGuard::normalise(exchange.peer());
-    return m_guard->clientOf(exchange.peer(), exchange.header("X-Forwarded-For"),
-                             exchange.header("X-Real-IP"));
-}
-
 void VoteController::vote(const HttpExchange &exchange, const QString &pollId) const
 {
     // The options as sent in `option_ids`, echoed in the answer (empty for `option_id`).
@@ -53,7 +45,7 @@ void VoteController::vote(const HttpExchange &exchange, const QString &pollId) c
         request.value().voterId = headerVoter;
         return request;
     };
-    m_votes->cast(clientOf(exchange), read, [exchange, pollId, chosen](Outcome<int> cast) {
+    m_votes->cast(exchange.client(m_guard), read, [exchange, pollId, chosen](Outcome<int> cast) {
         if (!cast) {
             exchange.replyError(cast.error());
             return;
@@ -102,7 +94,7 @@ void VoteController::bulk(const HttpExchange &exchange) const
         return items;
     };
     m_votes->castBulk(
-        clientOf(exchange), read(), [exchange](Outcome<VoteService::BulkResult> cast) {
+        exchange.client(m_guard), read(), [exchange](Outcome<VoteService::BulkResult> cast) {
             if (!cast) {
                 exchange.replyError(cast.error());
                 return;

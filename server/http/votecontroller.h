@@ -22,7 +22,6 @@ public:
 private:
     void vote(const HttpExchange &exchange, const QString &pollId) const;
     void bulk(const HttpExchange &exchange) const;
-    QString clientOf(const HttpExchange &exchange) const;
 
     const Config &m_config;
     const PollCatalog &m_catalog;

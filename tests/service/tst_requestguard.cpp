@@ -134,6 +134,36 @@ private slots:
         QFETCH(QString, client);
         const RequestGuard guard(configWith(trusted));
         QCOMPARE(guard.clientOf(QHostAddress(peer), forwardedFor, realIp), client);
+        // With the peer's name known already (a connection's requests), the same answer.
+        const QString peerName = RequestGuard::normalise(QHostAddress(peer));
+        QCOMPARE(guard.clientOf(QHostAddress(peer), peerName, forwardedFor, realIp), client);
+    }
+
+    void isLoopback_data()
+    {
+        QTest::addColumn<QString>("address");
+        QTest::addColumn<bool>("loopback");
+        QTest::newRow("v4") << "127.0.0.1" << true;
+        QTest::newRow("v4, rest of 127/8") << "127.255.3.9" << true;
+        QTest::newRow("mapped v4") << "::ffff:127.0.0.5" << true;
+        QTest::newRow("v6") << "::1" << true;
+        QTest::newRow("v6 long form") << "0:0:0:0:0:0:0:1" << true;
+        QTest::newRow("v4 next to it") << "128.0.0.1" << false;
+        QTest::newRow("v4 ending in 127") << "10.0.0.127" << false;
+        QTest::newRow("v6 starting with 127") << "127::1" << false;
+        QTest::newRow("v6 next to it") << "::2" << false;
+        QTest::newRow("mapped other") << "::ffff:203.0.113.1" << false;
+        QTest::newRow("v6 other") << "2001:db8::1" << false;
+    }
+
+    void isLoopback()
+    {
+        // On a client's name as clientOf() gives it, the same verdict as QHostAddress's.
+        QFETCH(QString, address);
+        QFETCH(bool, loopback);
+        const QString client = RequestGuard::normalise(QHostAddress(address));
+        QCOMPARE(QHostAddress(client).isLoopback(), loopback);
+        QCOMPARE(RequestGuard::isLoopback(client), loopback);
     }
 
     void loopbackIsExemptByDefault()
