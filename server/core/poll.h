@@ -49,7 +49,9 @@ struct Poll {
     // Separates a poll id from its reset generation in count keys; never part of an id.
     static constexpr char16_t GenerationSeparator = u'~';
 
-    static QString optionId(int index) { return QString(QChar(u'A' + index)); }
+    static QString optionId(int index) { return QString(QChar(optionLetter(index))); }
+    // The one character of an option's id.
+    static char16_t optionLetter(int index) { return char16_t(u'A' + index); }
     // Index of an option id ("A" -> 0), or -1 when it names no option of this poll.
     int optionIndex(QStringView optionId) const;
     bool multipleChoice() const { return maxChoices > 1; }

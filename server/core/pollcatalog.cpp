@@ -66,6 +66,12 @@ QList<Poll> PollCatalog::list(const QString &theme, const QString &status) const
     return result;
 }
 
+QList<PollCatalog::Snapshot> PollCatalog::snapshots() const
+{
+    QReadLocker locker(&m_lock);
+    return m_polls.values();
+}
+
 QList<PollCatalog::Theme> PollCatalog::themes() const
 {
     QMap<QString, int> counts;

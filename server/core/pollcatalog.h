@@ -57,6 +57,8 @@ public:
 
     // Polls sorted by creation time (oldest first); empty filters match everything.
     QList<Poll> list(const QString &theme = {}, const QString &status = {}) const;
+    // Every poll as it is now, in no particular order, without copying any.
+    QList<Snapshot> snapshots() const;
     QList<Theme> themes() const;
     int size() const;
     QHash<QString, int> pollsPerShard() const;

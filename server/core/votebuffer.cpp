@@ -1,5 +1,7 @@
 #include "votebuffer.h"
 
+#include <algorithm>
+
 qint64 VoteBuffer::addLocked(const QString &pollId, int option, int optionCount, qint64 votes)
 {
     OptionCounts &counts = m_counts[pollId];
@@ -60,8 +62,10 @@ QStringList VoteBuffer::polls() const
 
 quint64 VoteBuffer::appendRecordLocked(const QByteArray &record)
 {
-    if (m_journal.isEmpty() || m_journal.constLast().epoch != m_epoch)
+    if (m_journal.isEmpty() || m_journal.constLast().epoch != m_epoch) {
         m_journal.append({m_epoch, {}, 0});
+        m_journal.last().bytes.reserve(std::max(m_chunkCapacity, record.size()));
+    }
     JournalChunk &chunk = m_journal.last();
     chunk.bytes.append(record);
     chunk.lastSequence = ++m_journalSequence;
@@ -94,7 +98,11 @@ quint64 VoteBuffer::addBallot(const QString &pollId, const QList<int> &countSlot
 
 QList<VoteBuffer::JournalChunk> VoteBuffer::takeJournal()
 {
+    // Up to 1 MiB: a burst of bulk votes should not leave every later chunk that large.
+    constexpr qsizetype MaxChunkCapacity = 1024 * 1024;
     QMutexLocker locker(&m_mutex);
+    if (!m_journal.isEmpty())
+        m_chunkCapacity = std::min(m_journal.constLast().bytes.size(), MaxChunkCapacity);
     return std::exchange(m_journal, {});
 }
 

@@ -52,4 +52,7 @@ private:
     quint64 m_epoch = 0;
     quint64 m_journalSequence = 0;
     QList<JournalChunk> m_journal;
+    // The bytes the last taken chunk held: a new chunk starts with room for as many, so
+    // records are not copied again and again while it grows.
+    qsizetype m_chunkCapacity = 0;
 };

@@ -5,9 +5,10 @@ QByteArray BulkReply::encode(const VoteService::BulkResult &result)
 {
     QByteArray out;
     out.reserve(64 + result.outcomes.size() * 56);
-    out.append("{\"accepted\":").append(QByteArray::number(result.accepted));
-    out.append(",\"rejected\":")
-        .append(QByteArray::number(result.outcomes.size() - result.accepted));
+    out.append("{\"accepted\":");
+    JsonText::appendInteger(out, result.accepted);
+    out.append(",\"rejected\":");
+    JsonText::appendInteger(out, result.outcomes.size() - result.accepted);
     out.append(",\"results\":[");
     for (qsizetype i = 0; i < result.outcomes.size(); ++i) {
         if (i > 0)

@@ -1,6 +1,7 @@
 #include "httpexchange.h"
 #include "connectionguard.h"
 #include "guard/requestguard.h"
+#include "jsontext.h"
 
 #include <QJsonDocument>
 #include <array>
@@ -186,17 +187,18 @@ void HttpExchange::sendDirect(Status status, std::span<const Header> headers,
     const QByteArrayView reason = reasonPhrase(status);
     QByteArray out;
     out.reserve(128 + (withoutBody ? 0 : body.size()));
-    out.append("HTTP/1.1 ")
-        .append(QByteArray::number(int(status)))
-        .append(' ')
-        .append(reason)
-        .append("\r\n");
+    out.append("HTTP/1.1 ");
+    JsonText::appendInteger(out, int(status));
+    out.append(' ').append(reason).append("\r\n");
     for (const auto &[name, value] : headers)
         out.append(name).append(": ").append(value).append("\r\n");
     if (guard && !guard->connectionHeader().isEmpty())
         out.append("Connection: ").append(guard->connectionHeader()).append("\r\n");
-    if (status != Status::NoContent) // RFC 9110: a 204 carries no Content-Length
-        out.append("Content-Length: ").append(QByteArray::number(body.size())).append("\r\n");
+    if (status != Status::NoContent) { // RFC 9110: a 204 carries no Content-Length
+        out.append("Content-Length: ");
+        JsonText::appendInteger(out, body.size());
+        out.append("\r\n");
+    }
     out.append("\r\n");
     if (!withoutBody)
         out.append(body);

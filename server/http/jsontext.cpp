@@ -2,6 +2,14 @@
 
 #include <QJsonArray>
 #include <QJsonDocument>
+#include <charconv>
+
+void JsonText::appendInteger(QByteArray &out, qint64 value)
+{
+    char digits[24];
+    const std::to_chars_result written = std::to_chars(std::begin(digits), std::end(digits), value);
+    out.append(digits, written.ptr - digits);
+}
 
 void JsonText::appendString(QByteArray &out, QStringView text)
 {

@@ -14,6 +14,9 @@ public:
     static void appendString(QByteArray &out, QStringView text);
     // Appends `prefix` (such as `,"key":`) and `items` as a JSON array of strings.
     static void appendStringArray(QByteArray &out, QByteArrayView prefix, const QStringList &items);
+    // Appends `value` in decimal, as QByteArray::number() writes it, without a
+    // temporary array.
+    static void appendInteger(QByteArray &out, qint64 value);
     // Appends `"key":` (the key is plain ASCII chosen by the caller).
     static void appendKey(QByteArray &out, QByteArrayView key)
     {

@@ -16,15 +16,18 @@ QByteArray ResultReply::encode(const QString &pollId, const ResultService::Resul
         const qint64 votes = i < results.counts.size() ? results.counts[i] : 0;
         if (i > 0)
             out.append(',');
-        JsonText::appendString(out, Poll::optionId(i));
-        out.append(':').append(QByteArray::number(votes));
+        const char16_t optionId = Poll::optionLetter(i);
+        JsonText::appendString(out, QStringView(&optionId, 1));
+        out.append(':');
+        JsonText::appendInteger(out, votes);
         total += votes;
     }
     out.append("},\"served_via\":");
     JsonText::appendString(out, results.servedVia);
-    out.append(",\"total\":").append(QByteArray::number(total));
-    out.append(",\"voters\":")
-        .append(QByteArray::number(results.voters < 0 ? total : results.voters))
-        .append('}');
+    out.append(",\"total\":");
+    JsonText::appendInteger(out, total);
+    out.append(",\"voters\":");
+    JsonText::appendInteger(out, results.voters < 0 ? total : results.voters);
+    out.append('}');
     return out;
 }

@@ -7,6 +7,7 @@
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QTest>
+#include <limits>
 
 class TestJsonText : public QObject {
     Q_OBJECT
@@ -14,8 +15,34 @@ class TestJsonText : public QObject {
 private slots:
     void stringsMatchQt_data();
     void stringsMatchQt();
+    void integersMatchQt_data();
+    void integersMatchQt();
     void bulkReplyMatchesQt();
 };
+
+void TestJsonText::integersMatchQt_data()
+{
+    QTest::addColumn<qint64>("value");
+    QTest::addColumn<QByteArray>("text");
+    QTest::newRow("zero") << qint64(0) << QByteArray("0");
+    QTest::newRow("one digit") << qint64(7) << QByteArray("7");
+    QTest::newRow("negative") << qint64(-42) << QByteArray("-42");
+    QTest::newRow("votes") << qint64(1234567890123) << QByteArray("1234567890123");
+    QTest::newRow("largest") << std::numeric_limits<qint64>::max()
+                             << QByteArray("9223372036854775807");
+    QTest::newRow("smallest") << std::numeric_limits<qint64>::min()
+                              << QByteArray("-9223372036854775808");
+}
+
+void TestJsonText::integersMatchQt()
+{
+    QFETCH(qint64, value);
+    QFETCH(QByteArray, text);
+    QByteArray out("x:");
+    JsonText::appendInteger(out, value);
+    QCOMPARE(out, "x:" + text);
+    QCOMPARE(out.sliced(2), QByteArray::number(value));
+}
 
 void TestJsonText::stringsMatchQt_data()
 {

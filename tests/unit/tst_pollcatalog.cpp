@@ -173,6 +173,28 @@ private slots:
         QCOMPARE(ids(catalog.list()), QStringList({"y", "b", "k", "m", "z"}));
     }
 
+    void snapshotsAreEveryPollAsItIsNow()
+    {
+        PollCatalog catalog;
+        QVERIFY(catalog.snapshots().isEmpty());
+        fill(catalog);
+        const QList<PollCatalog::Snapshot> before = catalog.snapshots();
+        Poll closed = *catalog.snapshot(QStringLiteral("c"));
+        closed.open = false;
+        catalog.upsert(closed);
+        catalog.remove(QStringLiteral("a"));
+
+        QMap<QString, bool> now;
+        for (const PollCatalog::Snapshot &poll : catalog.snapshots())
+            now.insert(poll->id, poll->open);
+        QCOMPARE(now, (QMap<QString, bool>{{"b", false}, {"c", false}, {"d", false}}));
+        // Snapshots taken earlier keep what they saw.
+        QMap<QString, bool> then;
+        for (const PollCatalog::Snapshot &poll : before)
+            then.insert(poll->id, poll->open);
+        QCOMPARE(then, (QMap<QString, bool>{{"a", true}, {"b", false}, {"c", true}, {"d", false}}));
+    }
+
     void themes()
     {
         PollCatalog catalog;
