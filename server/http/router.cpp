@@ -2,6 +2,7 @@
 #include "core/requestmetrics.h"
 
 #include <QUrl>
+#include <QVarLengthArray>
 
 void Router::add(Method method, const QString &pattern, Handler handler, Access access)
 {
@@ -31,12 +32,19 @@ Router::Match Router::match(Method method, const QString &path) const
     // Views into the path: a request is routed without copying its segments, and only
     // the `{name}` segments it matches become strings.
     // Empty segments are not collapsed: "/api//v1" is a different (unknown) path.
-    QList<QStringView> segments = QStringView(path).split(u'/');
-    if (!segments.isEmpty() && segments.constFirst().isEmpty())
-        segments.removeFirst();
-    if (!segments.isEmpty() && segments.constLast().isEmpty() && segments.size() > 1)
+    // Split by hand: QStringView::split() builds a QList on the heap for every request.
+    QVarLengthArray<QStringView, 8> segments;
+    const QStringView whole(path);
+    for (qsizetype start = whole.startsWith(u'/') ? 1 : 0;;) {
+        const qsizetype slash = whole.indexOf(u'/', start);
+        segments.append(whole.sliced(start, (slash < 0 ? whole.size() : slash) - start));
+        if (slash < 0)
+            break;
+        start = slash + 1;
+    }
+    if (segments.last().isEmpty() && segments.size() > 1)
         segments.removeLast();
-    if (segments.size() == 1 && segments.constFirst().isEmpty())
+    if (segments.size() == 1 && segments.first().isEmpty())
         segments.clear();
 
     Match found;

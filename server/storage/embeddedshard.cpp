@@ -36,6 +36,7 @@ void EmbeddedShard::recordWrite(bool ok)
 
 EmbeddedShard::~EmbeddedShard()
 {
+    m_statements = {}; // before the connection they belong to
     m_db.close();
     m_db = QSqlDatabase();
     QSqlDatabase::removeDatabase(m_connectionName);
@@ -46,6 +47,28 @@ TallyError EmbeddedShard::storageError(const QString &what) const
     return TallyError::unavailable(
         QStringLiteral("shard_unavailable"),
         QStringLiteral("Shard %1 failed to %2: %3").arg(m_name, what, m_db.lastError().text()));
+}
+
+QSqlQuery &EmbeddedShard::statement(Statement which)
+{
+    static const std::array<QString, StatementCount> sql = {
+        QStringLiteral("SELECT option, votes FROM counts WHERE poll_id = ?"),
+        QStringLiteral(
+            "INSERT INTO counts (poll_id, option, votes) VALUES (?, ?, ?) "
+            "ON CONFLICT (poll_id, option) DO UPDATE SET votes = votes + excluded.votes"),
+        QStringLiteral("INSERT INTO flushed (instance, sequence) VALUES (?, ?) "
+                       "ON CONFLICT (instance) DO UPDATE SET sequence = excluded.sequence"),
+        QStringLiteral("SELECT sequence FROM flushed WHERE instance = ?"),
+        QStringLiteral("INSERT OR IGNORE INTO voters (poll_id, voter) VALUES (?, ?)"),
+        QStringLiteral("DELETE FROM voters WHERE poll_id = ? AND voter = ?")};
+    Prepared &prepared = m_statements[size_t(which)];
+    if (!prepared.ready) {
+        // A statement that failed to prepare (the disk went away) is prepared again next
+        // time; meanwhile its exec() fails and the caller reports the error.
+        prepared.query.emplace(m_db);
+        prepared.ready = prepared.query->prepare(sql[size_t(which)]);
+    }
+    return *prepared.query;
 }
 
 bool EmbeddedShard::exec(const QString &sql)
@@ -212,9 +235,8 @@ void EmbeddedShard::resetPoll(const Poll &poll, Reply<bool> done)
 
 void EmbeddedShard::readCounts(const QString &pollId, Reply<StoredCounts> done)
 {
-    QSqlQuery query(m_db);
-    query.prepare(QStringLiteral("SELECT option, votes FROM counts WHERE poll_id = ?"));
-    query.addBindValue(pollId);
+    QSqlQuery &query = statement(Statement::ReadCounts);
+    query.bindValue(0, pollId);
     if (!query.exec()) {
         done(storageError(QStringLiteral("read poll %1").arg(pollId)));
         return;
@@ -228,6 +250,7 @@ void EmbeddedShard::readCounts(const QString &pollId, Reply<StoredCounts> done)
             counts.resize(option + 1);
         counts[option] = query.value(1).toLongLong();
     }
+    query.finish();
     StoredCounts read;
     read.counts = counts;
     done(read);
@@ -241,10 +264,7 @@ void EmbeddedShard::applyBatch(const QString &instance, const QString &, quint64
         done(storageError(QStringLiteral("begin a batch")));
         return;
     }
-    QSqlQuery upsert(m_db);
-    upsert.prepare(QStringLiteral("INSERT INTO counts (poll_id, option, votes) VALUES (?, ?, ?) "
-                                  "ON CONFLICT (poll_id, option) DO UPDATE SET votes = votes + "
-                                  "excluded.votes"));
+    QSqlQuery &upsert = statement(Statement::AddCount);
     qint64 added = 0;
     qint64 stale = 0;
     bool ok = true;
@@ -266,12 +286,9 @@ void EmbeddedShard::applyBatch(const QString &instance, const QString &, quint64
             added += votes;
         }
     }
-    QSqlQuery mark(m_db);
-    mark.prepare(
-        QStringLiteral("INSERT INTO flushed (instance, sequence) VALUES (?, ?) "
-                       "ON CONFLICT (instance) DO UPDATE SET sequence = excluded.sequence"));
-    mark.addBindValue(instance);
-    mark.addBindValue(qint64(sequence));
+    QSqlQuery &mark = statement(Statement::MarkFlushed);
+    mark.bindValue(0, instance);
+    mark.bindValue(1, qint64(sequence));
     if (!ok || !mark.exec() || !m_db.commit()) {
         const TallyError error = storageError(QStringLiteral("apply batch %1").arg(sequence));
         m_db.rollback();
@@ -286,22 +303,22 @@ void EmbeddedShard::applyBatch(const QString &instance, const QString &, quint64
 
 void EmbeddedShard::appliedSequence(const QString &instance, Reply<quint64> done)
 {
-    QSqlQuery query(m_db);
-    query.prepare(QStringLiteral("SELECT sequence FROM flushed WHERE instance = ?"));
-    query.addBindValue(instance);
+    QSqlQuery &query = statement(Statement::ReadFlushed);
+    query.bindValue(0, instance);
     if (!query.exec()) {
         done(storageError(QStringLiteral("read the flush sequence")));
         return;
     }
-    done(query.next() ? quint64(query.value(0).toLongLong()) : quint64(0));
+    const quint64 sequence = query.next() ? quint64(query.value(0).toLongLong()) : quint64(0);
+    query.finish();
+    done(sequence);
 }
 
 void EmbeddedShard::claimVoter(const QString &pollId, const QString &voterId, Reply<bool> done)
 {
-    QSqlQuery query(m_db);
-    query.prepare(QStringLiteral("INSERT OR IGNORE INTO voters (poll_id, voter) VALUES (?, ?)"));
-    query.addBindValue(pollId);
-    query.addBindValue(voterId);
+    QSqlQuery &query = statement(Statement::ClaimVoter);
+    query.bindValue(0, pollId);
+    query.bindValue(1, voterId);
     if (!query.exec()) {
         recordWrite(false);
         done(storageError(QStringLiteral("record a voter")));
@@ -313,10 +330,9 @@ void EmbeddedShard::claimVoter(const QString &pollId, const QString &voterId, Re
 
 void EmbeddedShard::releaseVoter(const QString &pollId, const QString &voterId, Reply<bool> done)
 {
-    QSqlQuery query(m_db);
-    query.prepare(QStringLiteral("DELETE FROM voters WHERE poll_id = ? AND voter = ?"));
-    query.addBindValue(pollId);
-    query.addBindValue(voterId);
+    QSqlQuery &query = statement(Statement::ReleaseVoter);
+    query.bindValue(0, pollId);
+    query.bindValue(1, voterId);
     if (!query.exec()) {
         done(storageError(QStringLiteral("release a voter")));
         return;

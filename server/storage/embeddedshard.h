@@ -5,6 +5,9 @@
 #include "shard.h"
 
 #include <QSqlDatabase>
+#include <QSqlQuery>
+#include <array>
+#include <optional>
 
 // A shard inside the process: one SQLite database per shard in the data directory
 // (WAL journal, synchronous=FULL), so polls and counts survive restarts with
@@ -43,6 +46,24 @@ private:
     bool exec(const QString &sql);
     // Every write reports here whether it succeeded; the shard's state follows.
     void recordWrite(bool ok);
+
+    // The statements every vote, flush or cache miss runs, each prepared once (SQLite
+    // parses and plans the SQL on every prepare).
+    enum class Statement {
+        ReadCounts,
+        AddCount,
+        MarkFlushed,
+        ReadFlushed,
+        ClaimVoter,
+        ReleaseVoter
+    };
+    static constexpr size_t StatementCount = 6;
+    QSqlQuery &statement(Statement which);
+    struct Prepared {
+        std::optional<QSqlQuery> query;
+        bool ready = false;
+    };
+    std::array<Prepared, StatementCount> m_statements;
 
     QString m_name;
     QString m_filePath;
