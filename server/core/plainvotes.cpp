@@ -22,11 +22,19 @@ bool isKey(View text, const FlatJson::Member &member, QLatin1StringView name)
         return QLatin1StringView(text.sliced(member.keyFrom, member.keyLength)) == name;
 }
 
-// The vote members of `object` (poll_id, option_id, voter_id, and with `frame` also
-// type and ref); nullopt when one is missing, repeated, of another kind or unknown.
+// Where a vote object comes from, which decides its members.
+enum class Shape {
+    BulkItem, // poll_id, option_id[, voter_id]
+    Frame,    // type "vote", poll_id, option_id[, voter_id][, ref]
+    Body,     // option_id[, voter_id]: the poll is in the path
+};
+
+// The vote members of `object` in `shape`; nullopt when one is missing, repeated, of
+// another kind or unknown.
 template <typename View>
-std::optional<PlainVotes::Frame> readVote(View text, const FlatJson::Object &object, bool frame)
+std::optional<PlainVotes::Frame> readVote(View text, const FlatJson::Object &object, Shape shape)
 {
+    const bool frame = shape == Shape::Frame;
     enum Seen { PollId = 1, OptionId = 2, VoterId = 4, Type = 8, Ref = 16 };
     int seen = 0;
     PlainVotes::Frame result;
@@ -37,7 +45,7 @@ std::optional<PlainVotes::Frame> readVote(View text, const FlatJson::Object &obj
         };
         const bool isString = member.kind == FlatJson::Kind::String;
         int field = 0;
-        if (key("poll_id") && isString)
+        if (shape != Shape::Body && key("poll_id") && isString)
             field = PollId;
         else if (key("option_id") && isString)
             field = OptionId;
@@ -78,7 +86,7 @@ std::optional<PlainVotes::Frame> readVote(View text, const FlatJson::Object &obj
             break;
         }
     }
-    const int needed = PollId | OptionId | (frame ? Type : 0);
+    const int needed = OptionId | (shape == Shape::Body ? 0 : PollId) | (frame ? Type : 0);
     if ((seen & needed) != needed)
         return std::nullopt;
     return result;
@@ -115,7 +123,7 @@ std::optional<QList<Outcome<VoteRequest>>> PlainVotes::bulk(QByteArrayView body,
             const std::optional<FlatJson::Object> item = FlatJson::read(body, i);
             if (!item)
                 return std::nullopt;
-            std::optional<Frame> vote = readVote(body, *item, false);
+            std::optional<Frame> vote = readVote(body, *item, Shape::BulkItem);
             if (!vote)
                 return std::nullopt;
             votes.append(std::move(vote->vote));
@@ -145,7 +153,19 @@ std::optional<PlainVotes::Frame> PlainVotes::voteFrame(QStringView text)
     const std::optional<FlatJson::Object> object = FlatJson::read(text, 0);
     if (!object || FlatJson::skipSpace(text, object->end) != text.size())
         return std::nullopt;
-    return readVote(text, *object, true);
+    return readVote(text, *object, Shape::Frame);
+}
+
+std::optional<VoteRequest> PlainVotes::vote(QByteArrayView body, const QString &pollId)
+{
+    const std::optional<FlatJson::Object> object = FlatJson::read(body, 0);
+    if (!object || FlatJson::skipSpace(body, object->end) != body.size())
+        return std::nullopt;
+    std::optional<Frame> read = readVote(body, *object, Shape::Body);
+    if (!read)
+        return std::nullopt;
+    read->vote.pollId = pollId;
+    return std::move(read->vote);
 }
 
 QByteArray PlainVotes::ack(const Frame &frame)

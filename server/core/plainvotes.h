@@ -28,6 +28,9 @@ public:
         QByteArray refJson; // the ref as JSON text, as QJsonDocument writes it; empty when absent
     };
     static std::optional<Frame> voteFrame(QStringView text);
+    // The body of a single vote, {"option_id":..[,"voter_id":..]}, for poll `pollId`
+    // (named in the path).
+    static std::optional<VoteRequest> vote(QByteArrayView body, const QString &pollId);
     // The acknowledgement of `frame`: {"ref":..,"type":"ack"} (no ref when it had none),
     // the bytes QJsonDocument writes for it.
     static QByteArray ack(const Frame &frame);

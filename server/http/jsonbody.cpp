@@ -3,6 +3,8 @@
 
 bool JsonBody::isJsonMediaType(const QByteArray &contentType)
 {
+    if (contentType == "application/json") // what nearly every client sends
+        return true;
     const QByteArray type = contentType.split(';').constFirst().trimmed().toLower();
     return type == "application/json" ||
            (type.startsWith("application/") && type.endsWith("+json"));

@@ -21,16 +21,31 @@ void VoteController::registerRoutes(Router &router, const QString &prefix)
                [this](const HttpExchange &e, const QStringList &) { bulk(e); });
 }
 
+namespace {
+
+// A single vote's body: the common plain one without QJsonDocument, anything else the
+// ordinary way.
+Outcome<VoteRequest> readBody(const QByteArray &body, const QString &pollId)
+{
+    if (std::optional<VoteRequest> plain = PlainVotes::vote(body, pollId))
+        return std::move(*plain);
+    const Outcome<QJsonObject> json = RequestParser::parseObject(body);
+    if (!json)
+        return json.error();
+    return RequestParser::parseVote(pollId, json.value());
+}
+
+} // namespace
+
 void VoteController::vote(const HttpExchange &exchange, const QString &pollId) const
 {
     // The options as sent in `option_ids`, echoed in the answer (empty for `option_id`).
     auto chosen = std::make_shared<QStringList>();
     // cast() runs `read` before it returns: the exchange need not be copied into it.
     const auto read = [this, &exchange, &pollId, &chosen]() -> Outcome<VoteRequest> {
-        const Outcome<QJsonObject> body = JsonBody::parse(exchange, m_config.maxBodyBytes());
-        if (!body)
-            return body.error();
-        Outcome<VoteRequest> request = RequestParser::parseVote(pollId, body.value());
+        if (std::optional<TallyError> refused = JsonBody::check(exchange, m_config.maxBodyBytes()))
+            return *refused;
+        Outcome<VoteRequest> request = readBody(exchange.body(), pollId);
         if (request)
             *chosen = request.value().optionIds;
         // An unknown poll is reported before field errors, as a client would expect.

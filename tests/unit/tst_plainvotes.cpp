@@ -20,6 +20,10 @@ private slots:
     void bulkVotes();
     void bulkLeftToQt_data();
     void bulkLeftToQt();
+    void voteBodiesMatchQt_data();
+    void voteBodiesMatchQt();
+    void voteBodiesLeftToQt_data();
+    void voteBodiesLeftToQt();
     void voteFrames();
     void frameAcksMatchQt_data();
     void frameAcksMatchQt();
@@ -159,6 +163,75 @@ void TestPlainVotes::bulkLeftToQt()
 {
     QFETCH(QByteArray, body);
     QVERIFY(!PlainVotes::bulk(body, 2));
+}
+
+void TestPlainVotes::voteBodiesMatchQt_data()
+{
+    QTest::addColumn<QByteArray>("body");
+    QTest::addColumn<QString>("option");
+    QTest::addColumn<QString>("voter");
+    QTest::newRow("option") << QByteArray(R"({"option_id":"A"})") << "A"
+                            << "";
+    QTest::newRow("spaces") << QByteArray(" {\n \"option_id\" : \"B\" } \r\n") << "B"
+                            << "";
+    QTest::newRow("voter") << QByteArray(R"({"voter_id":"v-1","option_id":"C"})") << "C"
+                           << "v-1";
+    QTest::newRow("empty voter") << QByteArray(R"({"option_id":"A","voter_id":""})") << "A"
+                                 << "";
+    QTest::newRow("unknown option") << QByteArray(R"({"option_id":"zz"})") << "zz"
+                                    << "";
+    QTest::newRow("longest voter")
+        << QByteArray(R"({"option_id":"A","voter_id":")" + QByteArray(128, 'v') + R"("})") << "A"
+        << QString(128, u'v');
+}
+
+void TestPlainVotes::voteBodiesMatchQt()
+{
+    QFETCH(QByteArray, body);
+    QFETCH(QString, option);
+    QFETCH(QString, voter);
+    const std::optional<VoteRequest> plain = PlainVotes::vote(body, QStringLiteral("p-7"));
+    QVERIFY(plain);
+    QCOMPARE(plain->pollId, QStringLiteral("p-7"));
+    QCOMPARE(plain->optionId, option);
+    QCOMPARE(plain->voterId, voter);
+    QVERIFY(plain->optionIds.isEmpty());
+    const VoteRequest ordinary =
+        RequestParser::parseVote(QStringLiteral("p-7"), RequestParser::parseObject(body).value())
+            .value();
+    QCOMPARE(plain->pollId, ordinary.pollId);
+    QCOMPARE(plain->optionId, ordinary.optionId);
+    QCOMPARE(plain->voterId, ordinary.voterId);
+    QCOMPARE(plain->optionIds, ordinary.optionIds);
+}
+
+void TestPlainVotes::voteBodiesLeftToQt_data()
+{
+    QTest::addColumn<QByteArray>("body");
+    QTest::newRow("no option") << QByteArray(R"({})");
+    QTest::newRow("only a voter") << QByteArray(R"({"voter_id":"v"})");
+    QTest::newRow("option ids") << QByteArray(R"({"option_ids":["A","B"]})");
+    QTest::newRow("both") << QByteArray(R"({"option_id":"A","option_ids":["B"]})");
+    QTest::newRow("numeric option") << QByteArray(R"({"option_id":1})");
+    QTest::newRow("null option") << QByteArray(R"({"option_id":null})");
+    QTest::newRow("repeated option") << QByteArray(R"({"option_id":"A","option_id":"B"})");
+    QTest::newRow("poll in the body") << QByteArray(R"({"poll_id":"9","option_id":"A"})");
+    QTest::newRow("unknown member") << QByteArray(R"({"option_id":"A","extra":"x"})");
+    QTest::newRow("numeric voter") << QByteArray(R"({"option_id":"A","voter_id":7})");
+    QTest::newRow("voter id too long")
+        << QByteArray(R"({"option_id":"A","voter_id":")" + QByteArray(129, 'v') + R"("})");
+    QTest::newRow("escaped option") << QByteArray(R"({"option_id":"\u0041"})");
+    QTest::newRow("trailing garbage") << QByteArray(R"({"option_id":"A"}x)");
+    QTest::newRow("two objects") << QByteArray(R"({"option_id":"A"}{"option_id":"B"})");
+    QTest::newRow("not an object") << QByteArray(R"(["A"])");
+    QTest::newRow("empty") << QByteArray();
+    QTest::newRow("byte order mark") << QByteArray("\xef\xbb\xbf{\"option_id\":\"A\"}");
+}
+
+void TestPlainVotes::voteBodiesLeftToQt()
+{
+    QFETCH(QByteArray, body);
+    QVERIFY(!PlainVotes::vote(body, QStringLiteral("p-7")));
 }
 
 void TestPlainVotes::voteFrames()
