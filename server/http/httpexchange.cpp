@@ -49,7 +49,7 @@ const QString &HttpExchange::client(const RequestGuard *guard) const
 QByteArray HttpExchange::header(const QByteArray &name) const
 {
     for (const auto &[key, value] : m_headers)
-        if (key.compare(name, Qt::CaseInsensitive) == 0)
+        if (key.size() == name.size() && key.compare(name, Qt::CaseInsensitive) == 0)
             return value;
     return {};
 }
@@ -57,7 +57,7 @@ QByteArray HttpExchange::header(const QByteArray &name) const
 bool HttpExchange::hasHeader(const QByteArray &name) const
 {
     for (const auto &[key, value] : m_headers)
-        if (key.compare(name, Qt::CaseInsensitive) == 0)
+        if (key.size() == name.size() && key.compare(name, Qt::CaseInsensitive) == 0)
             return true;
     return false;
 }

@@ -110,9 +110,10 @@ std::optional<LeanRequest> LeanRequest::parse(const QByteArray &request, QByteAr
         const QByteArrayView name = line.first(colon);
         const QByteArrayView value = trimmed(line.sliced(colon + 1));
         for (const auto &[known, knownValue] : std::as_const(result.m_headers))
-            if (QByteArrayView(known).compare(name, Qt::CaseInsensitive) == 0)
+            if (known.size() == name.size() &&
+                QByteArrayView(known).compare(name, Qt::CaseInsensitive) == 0)
                 return std::nullopt; // Qt may join repeated headers; let it
-        if (name.compare("Content-Length", Qt::CaseInsensitive) == 0) {
+        if (name.size() == 14 && name.compare("Content-Length", Qt::CaseInsensitive) == 0) {
             bool ok = false;
             contentLength = value.toLongLong(&ok);
             if (!ok || contentLength < 0)

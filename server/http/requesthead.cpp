@@ -40,7 +40,8 @@ bool isToken(QByteArrayView text)
 
 bool is(QByteArrayView text, QByteArrayView lowerCase)
 {
-    return text.compare(lowerCase, Qt::CaseInsensitive) == 0;
+    // Lengths first: most names differ in length, and qstrnicmp costs far more.
+    return text.size() == lowerCase.size() && text.compare(lowerCase, Qt::CaseInsensitive) == 0;
 }
 
 // A comma-separated header value (Connection, Upgrade) names `token`.
