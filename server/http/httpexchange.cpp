@@ -15,40 +15,49 @@ QString HttpExchange::rawPath(const QHttpServerRequest &request)
 }
 
 HttpExchange::HttpExchange(const QHttpServerRequest &request, QHttpServerResponder &&responder)
-    : m_method(request.method()), m_path(rawPath(request)), m_body(request.body()),
-      m_headers(request.headers()), m_query(request.query()), m_peer(request.remoteAddress()),
-      m_responder(std::make_shared<QHttpServerResponder>(std::move(responder))),
-      m_socket(m_responder->socket()), m_answered(std::make_shared<bool>(false))
+    : m_state(std::make_shared<State>())
 {
-    if (const auto *guard = qobject_cast<const ConnectionGuard *>(m_socket.data()))
-        m_peerName = guard->peerName();
+    m_state->method = request.method();
+    m_state->path = rawPath(request);
+    m_state->body = request.body();
+    m_state->headers = request.headers();
+    m_state->query = request.query();
+    m_state->peer = request.remoteAddress();
+    m_state->responder = std::make_unique<QHttpServerResponder>(std::move(responder));
+    m_state->socket = m_state->responder->socket();
+    if (const auto *guard = qobject_cast<const ConnectionGuard *>(m_state->socket.data()))
+        m_state->peerName = guard->peerName();
 }
 
 HttpExchange::HttpExchange(const LeanRequest &request, QTcpSocket *socket)
-    : m_method(request.method()), m_path(QString::fromLatin1(request.path())),
-      m_body(request.body()), m_headers(request.headers()), m_peer(socket->peerAddress()),
-      m_socket(socket), m_answered(std::make_shared<bool>(false))
+    : m_state(std::make_shared<State>())
 {
+    m_state->method = request.method();
+    m_state->path = QString::fromLatin1(request.path());
+    m_state->body = request.body();
+    m_state->headers = request.headers();
+    m_state->peer = socket->peerAddress();
+    m_state->socket = socket;
     if (const auto *guard = qobject_cast<const ConnectionGuard *>(socket))
-        m_peerName = guard->peerName();
+        m_state->peerName = guard->peerName();
 }
 
 const QString &HttpExchange::client(const RequestGuard *guard) const
 {
-    if (!m_clientKnown) {
-        if (m_peerName.isEmpty())
-            m_peerName = RequestGuard::normalise(m_peer);
-        m_client = guard ? guard->clientOf(m_peer, m_peerName, header("X-Forwarded-For"),
-                                           header("X-Real-IP"))
-                         : m_peerName;
-        m_clientKnown = true;
+    if (!m_state->clientKnown) {
+        if (m_state->peerName.isEmpty())
+            m_state->peerName = RequestGuard::normalise(m_state->peer);
+        m_state->client = guard ? guard->clientOf(m_state->peer, m_state->peerName,
+                                                  header("X-Forwarded-For"), header("X-Real-IP"))
+                                : m_state->peerName;
+        m_state->clientKnown = true;
     }
-    return m_client;
+    return m_state->client;
 }
 
 QByteArray HttpExchange::header(const QByteArray &name) const
 {
-    for (const auto &[key, value] : m_headers)
+    for (const auto &[key, value] : m_state->headers)
         if (key.size() == name.size() && key.compare(name, Qt::CaseInsensitive) == 0)
             return value;
     return {};
@@ -56,7 +65,7 @@ QByteArray HttpExchange::header(const QByteArray &name) const
 
 bool HttpExchange::hasHeader(const QByteArray &name) const
 {
-    for (const auto &[key, value] : m_headers)
+    for (const auto &[key, value] : m_state->headers)
         if (key.size() == name.size() && key.compare(name, Qt::CaseInsensitive) == 0)
             return true;
     return false;
@@ -64,17 +73,17 @@ bool HttpExchange::hasHeader(const QByteArray &name) const
 
 QString HttpExchange::queryValue(const QString &key) const
 {
-    return m_query.queryItemValue(key, QUrl::FullyDecoded);
+    return m_state->query.queryItemValue(key, QUrl::FullyDecoded);
 }
 
 bool HttpExchange::claim(Status status) const
 {
-    if (*m_answered)
+    if (m_state->answered)
         return false;
-    *m_answered = true;
-    if (m_trace)
-        m_trace->finish(int(status));
-    return !m_socket.isNull();
+    m_state->answered = true;
+    if (m_state->trace)
+        m_state->trace->finish(int(status));
+    return !m_state->socket.isNull();
 }
 
 HttpExchange::Status HttpExchange::statusFor(TallyError::Kind kind)
@@ -110,24 +119,24 @@ void HttpExchange::send(Status status, std::span<const Header> headers, const QB
 {
     static const QByteArray contentLength = QByteArrayLiteral("Content-Length");
     static const QByteArray connection = QByteArrayLiteral("Connection");
-    auto *guard = qobject_cast<ConnectionGuard *>(m_socket.data());
+    auto *guard = qobject_cast<ConnectionGuard *>(m_state->socket.data());
     const bool noContent = status == Status::NoContent;
     const bool withoutBody = headersOnly || noContent || status == Status::NotModified ||
-                             m_method == QHttpServerRequest::Method::Head;
-    if (!m_responder) {
+                             m_state->method == QHttpServerRequest::Method::Head;
+    if (!m_state->responder) {
         sendDirect(status, headers, body, withoutBody);
         if (guard)
             guard->responseSent();
         return;
     }
-    m_responder->writeStatusLine(status);
+    m_state->responder->writeStatusLine(status);
     for (const auto &[name, value] : headers)
-        m_responder->writeHeader(name, value);
+        m_state->responder->writeHeader(name, value);
     if (guard && !guard->connectionHeader().isEmpty())
-        m_responder->writeHeader(connection, guard->connectionHeader());
+        m_state->responder->writeHeader(connection, guard->connectionHeader());
     if (!noContent) // RFC 9110: a 204 carries no Content-Length
-        m_responder->writeHeader(contentLength, QByteArray::number(body.size()));
-    m_responder->writeBody(withoutBody ? QByteArray() : body);
+        m_state->responder->writeHeader(contentLength, QByteArray::number(body.size()));
+    m_state->responder->writeBody(withoutBody ? QByteArray() : body);
     if (guard)
         guard->responseSent();
 }
@@ -183,7 +192,7 @@ QByteArrayView reasonPhrase(HttpExchange::Status status)
 void HttpExchange::sendDirect(Status status, std::span<const Header> headers,
                               const QByteArray &body, bool withoutBody) const
 {
-    auto *guard = qobject_cast<ConnectionGuard *>(m_socket.data());
+    auto *guard = qobject_cast<ConnectionGuard *>(m_state->socket.data());
     const QByteArrayView reason = reasonPhrase(status);
     QByteArray out;
     out.reserve(128 + (withoutBody ? 0 : body.size()));
@@ -205,7 +214,7 @@ void HttpExchange::sendDirect(Status status, std::span<const Header> headers,
     if (guard)
         guard->writeAnswer(out);
     else
-        m_socket->write(out);
+        m_state->socket->write(out);
 }
 
 void HttpExchange::replyRaw(Status status, const QByteArray &mimeType, const QByteArray &body) const

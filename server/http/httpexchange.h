@@ -26,10 +26,10 @@ public:
     // A request read by the lean path (see LeanRequest): answered straight on `socket`.
     HttpExchange(const LeanRequest &request, QTcpSocket *socket);
 
-    QHttpServerRequest::Method method() const { return m_method; }
-    const QString &path() const { return m_path; }
-    const QByteArray &body() const { return m_body; }
-    QHostAddress peer() const { return m_peer; }
+    QHttpServerRequest::Method method() const { return m_state->method; }
+    const QString &path() const { return m_state->path; }
+    const QByteArray &body() const { return m_state->body; }
+    QHostAddress peer() const { return m_state->peer; }
     // Who sent the request (RequestGuard::clientOf; the peer without a guard), worked
     // out on the first call.
     const QString &client(const RequestGuard *guard) const;
@@ -37,10 +37,10 @@ public:
     bool hasHeader(const QByteArray &name) const;
     QString queryValue(const QString &key) const;
 
-    bool answered() const { return *m_answered; }
+    bool answered() const { return m_state->answered; }
     // Measures the request and reports it once answered (metrics, access log).
-    void setTrace(std::shared_ptr<RequestTrace> trace) { m_trace = std::move(trace); }
-    RequestTrace *trace() const { return m_trace.get(); }
+    void setTrace(std::shared_ptr<RequestTrace> trace) { m_state->trace = std::move(trace); }
+    RequestTrace *trace() const { return m_state->trace.get(); }
     void replyJson(Status status, const QJsonObject &body, const QByteArray &headerName = {},
                    const QByteArray &headerValue = {}) const;
     void replyError(const TallyError &error) const;
@@ -68,17 +68,22 @@ private:
     void send(Status status, std::span<const Header> headers, const QByteArray &body,
               bool headersOnly = false) const;
 
-    QHttpServerRequest::Method m_method;
-    QString m_path;
-    QByteArray m_body;
-    QList<QPair<QByteArray, QByteArray>> m_headers;
-    QUrlQuery m_query;
-    QHostAddress m_peer;
-    mutable QString m_peerName;
-    mutable QString m_client;
-    mutable bool m_clientKnown = false;
-    std::shared_ptr<QHttpServerResponder> m_responder;
-    QPointer<QTcpSocket> m_socket;
-    std::shared_ptr<bool> m_answered;
-    std::shared_ptr<RequestTrace> m_trace;
+    // Everything about the request and its answer, shared by the copies: capturing an
+    // exchange in a callback costs one reference count.
+    struct State {
+        QHttpServerRequest::Method method = QHttpServerRequest::Method::Unknown;
+        QString path;
+        QByteArray body;
+        QList<QPair<QByteArray, QByteArray>> headers;
+        QUrlQuery query;
+        QHostAddress peer;
+        QString peerName;
+        QString client;
+        bool clientKnown = false;
+        bool answered = false;
+        std::unique_ptr<QHttpServerResponder> responder;
+        QPointer<QTcpSocket> socket;
+        std::shared_ptr<RequestTrace> trace;
+    };
+    std::shared_ptr<State> m_state;
 };

@@ -37,7 +37,8 @@ VoteService::Done VoteService::counted(Done done) const
 
 void VoteService::cast(const QString &client, const Reader &read, Done finish) const
 {
-    const Done done = counted(std::move(finish));
+    // Moved along to the acknowledgement: every copy would copy what the caller captured.
+    Done done = counted(std::move(finish));
     qint64 retryMs = 0;
     if (m_budget && m_budget->takeVotes(client, 1, &retryMs) < 1) {
         done(TallyError::rateLimited(client, retryMs));
@@ -54,9 +55,9 @@ void VoteService::cast(const QString &client, const Reader &read, Done finish) c
     else if (recorded.needsClaim) {
         VoteRequest claiming = vote.value();
         claiming.claimedGeneration = recorded.generation;
-        claimThenRecord(claiming, done);
+        claimThenRecord(claiming, std::move(done));
     } else
-        acknowledge(recorded.journalSequence, recorded.outcome, done);
+        acknowledge(recorded.journalSequence, recorded.outcome, std::move(done));
 }
 
 void VoteService::castEach(const QString &client, const QList<VoteRequest> &votes,
@@ -243,7 +244,7 @@ VoteService::Recorded VoteService::record(const VoteRequest &vote, VoterClaim cl
 
 void VoteService::acknowledge(quint64 journalSequence, const Outcome<int> &outcome, Done done) const
 {
-    m_durable->after(journalSequence, [done, outcome] { done(outcome); });
+    m_durable->after(journalSequence, [done = std::move(done), outcome] { done(outcome); });
 }
 
 void VoteService::castBulk(const QString &client, const Outcome<QList<Outcome<VoteRequest>>> &items,
