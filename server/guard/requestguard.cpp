@@ -51,12 +51,12 @@ QString RequestGuard::clientOf(const QHostAddress &peer, const QByteArray &forwa
 }
 
 QString RequestGuard::clientOf(const QHostAddress &peer, const QString &peerName,
-                               const QByteArray &forwardedFor, const QByteArray &realIp) const
+                               QByteArrayView forwardedFor, QByteArrayView realIp) const
 {
     if ((forwardedFor.isEmpty() && realIp.isEmpty()) || !trusted(peer))
         return peerName;
     // The right-most address not added by a trusted proxy is the client.
-    const QList<QByteArray> hops = forwardedFor.split(',');
+    const QList<QByteArray> hops = forwardedFor.toByteArray().split(',');
     for (auto it = hops.crbegin(); it != hops.crend(); ++it) {
         const QHostAddress hop(QString::fromLatin1(it->trimmed()));
         if (hop.isNull())

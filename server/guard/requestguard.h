@@ -28,8 +28,8 @@ public:
                      const QByteArray &realIp) const;
     // The same, with the peer's name (normalise(peer)) already known: a request without
     // forwarding headers is from its peer, whoever that is.
-    QString clientOf(const QHostAddress &peer, const QString &peerName,
-                     const QByteArray &forwardedFor, const QByteArray &realIp) const;
+    QString clientOf(const QHostAddress &peer, const QString &peerName, QByteArrayView forwardedFor,
+                     QByteArrayView realIp) const;
     // 0 when allowed; otherwise milliseconds to wait (for Retry-After).
     qint64 check(Budget budget, const QString &client);
     int takeVotes(const QString &client, int votes, qint64 *retryMs) override;

@@ -35,6 +35,7 @@ HttpExchange::HttpExchange(const LeanRequest &request, QTcpSocket *socket)
     m_state->method = request.method();
     m_state->path = QString::fromLatin1(request.path());
     m_state->body = request.body();
+    m_state->raw = request.raw();
     m_state->headers = request.headers();
     m_state->peer = socket->peerAddress();
     m_state->socket = socket;
@@ -55,15 +56,15 @@ const QString &HttpExchange::client(const RequestGuard *guard) const
     return m_state->client;
 }
 
-QByteArray HttpExchange::header(const QByteArray &name) const
+QByteArrayView HttpExchange::header(QByteArrayView name) const
 {
     for (const auto &[key, value] : m_state->headers)
         if (key.size() == name.size() && key.compare(name, Qt::CaseInsensitive) == 0)
             return value;
-    return {};
+    return QByteArrayView();
 }
 
-bool HttpExchange::hasHeader(const QByteArray &name) const
+bool HttpExchange::hasHeader(QByteArrayView name) const
 {
     for (const auto &[key, value] : m_state->headers)
         if (key.size() == name.size() && key.compare(name, Qt::CaseInsensitive) == 0)

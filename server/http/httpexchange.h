@@ -33,8 +33,9 @@ public:
     // Who sent the request (RequestGuard::clientOf; the peer without a guard), worked
     // out on the first call.
     const QString &client(const RequestGuard *guard) const;
-    QByteArray header(const QByteArray &name) const;
-    bool hasHeader(const QByteArray &name) const;
+    // A header's value (empty when absent), valid as long as the exchange or a copy of it.
+    QByteArrayView header(QByteArrayView name) const;
+    bool hasHeader(QByteArrayView name) const;
     QString queryValue(const QString &key) const;
 
     bool answered() const { return m_state->answered; }
@@ -74,6 +75,7 @@ private:
         QHttpServerRequest::Method method = QHttpServerRequest::Method::Unknown;
         QString path;
         QByteArray body;
+        QByteArray raw; // the lean path's request, which its headers point into
         QList<QPair<QByteArray, QByteArray>> headers;
         QUrlQuery query;
         QHostAddress peer;

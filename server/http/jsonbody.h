@@ -12,5 +12,5 @@ public:
     static Outcome<QJsonObject> parse(const HttpExchange &exchange, int maxBytes);
     // The size and media type checks of parse(), for readers that read the body themselves.
     static std::optional<TallyError> check(const HttpExchange &exchange, int maxBytes);
-    static bool isJsonMediaType(const QByteArray &contentType);
+    static bool isJsonMediaType(QByteArrayView contentType);
 };

@@ -96,7 +96,13 @@ std::optional<LeanRequest> LeanRequest::parse(const QByteArray &request, QByteAr
             return std::nullopt;
     if (!isHotRoute(result.m_method, target, apiPrefix))
         return std::nullopt;
-    result.m_path = target.toByteArray();
+    // Views into the request's own bytes, kept alive by m_raw: no copy per header.
+    result.m_raw = request;
+    const auto view = [](QByteArrayView text) {
+        return QByteArray::fromRawData(text.data(), text.size());
+    };
+    result.m_path = view(target);
+    result.m_headers.reserve(8);
 
     qint64 contentLength = 0;
     for (;;) {
@@ -119,7 +125,7 @@ std::optional<LeanRequest> LeanRequest::parse(const QByteArray &request, QByteAr
             if (!ok || contentLength < 0)
                 return std::nullopt;
         }
-        result.m_headers.append({name.toByteArray(), value.toByteArray()});
+        result.m_headers.append({view(name), view(value)});
     }
     if (request.size() - position != contentLength)
         return std::nullopt;

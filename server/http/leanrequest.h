@@ -25,13 +25,17 @@ public:
     Method method() const { return m_method; }
     // The path as sent (nothing to decode: only unreserved characters are taken).
     const QByteArray &path() const { return m_path; }
+    // The path and the headers do not own their bytes: they are in raw(), the request as
+    // framed, which whoever keeps them must keep too.
     const Headers &headers() const { return m_headers; }
+    const QByteArray &raw() const { return m_raw; }
     const QByteArray &body() const { return m_body; }
 
 private:
     static bool isHotRoute(Method method, QByteArrayView path, QByteArrayView apiPrefix);
 
     Method m_method = Method::Unknown;
+    QByteArray m_raw;
     QByteArray m_path;
     Headers m_headers;
     QByteArray m_body;

@@ -67,7 +67,7 @@ void PageController::serve(const HttpExchange &exchange, const WebAssets::File &
                            const QByteArray &cacheControl, HttpExchange::Status status) const
 {
     const bool notModified = status == HttpExchange::Status::Ok &&
-                             matchesEtag(exchange.header("If-None-Match"), file.etag);
+                             matchesEtag(exchange.header("If-None-Match").toByteArray(), file.etag);
     QList<QPair<QByteArray, QByteArray>> headers{
         {QByteArrayLiteral("ETag"), file.etag},
         {QByteArrayLiteral("Cache-Control"), cacheControl},

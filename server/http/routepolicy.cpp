@@ -58,13 +58,13 @@ std::optional<TallyError> RoutePolicy::checkAdmin(const HttpExchange &exchange,
                            "(or TALLY_ADMIN_TOKEN), or --admin-token-file FILE to have one "
                            "generated in FILE.")};
     }
-    const QByteArray header = exchange.header(QByteArrayLiteral("Authorization"));
+    const QByteArrayView header = exchange.header("Authorization");
     // The scheme name is case-insensitive (RFC 7235); the token is not.
     if (header.size() < 7 || qstrnicmp(header.constData(), "Bearer ", 7) != 0)
         return TallyError{
             TallyError::Kind::Unauthorized, QStringLiteral("unauthorized"),
             QStringLiteral("This operation needs 'Authorization: Bearer <admin token>'.")};
-    const QByteArray given = header.mid(7).trimmed();
+    const QByteArrayView given = header.sliced(7).trimmed();
     const QByteArray expected = token.toUtf8();
     // Constant time in the token's length: every byte is compared whatever differs.
     unsigned char difference = given.size() == expected.size() ? 0 : 1;

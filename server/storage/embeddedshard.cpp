@@ -275,11 +275,12 @@ void EmbeddedShard::applyBatch(const QString &instance, const QString &, quint64
             stale += VoteCounts::total(it.value());
             continue;
         }
+        // A bound value stays for the next exec(): the poll is bound once for its options.
+        upsert.bindValue(0, pollId);
         for (qsizetype option = 0; ok && option < it->size(); ++option) {
             const qint64 votes = it->at(option);
             if (votes == 0)
                 continue;
-            upsert.bindValue(0, pollId);
             upsert.bindValue(1, int(option));
             upsert.bindValue(2, votes);
             ok = upsert.exec();
