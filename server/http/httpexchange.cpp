@@ -1,10 +1,11 @@
 #include "httpexchange.h"
 #include "connectionguard.h"
 #include "guard/requestguard.h"
-#include "jsontext.h"
 
 #include <QJsonDocument>
 #include <array>
+#include <charconv>
+#include <cstring>
 
 QString HttpExchange::rawPath(const QHttpServerRequest &request)
 {
@@ -194,24 +195,58 @@ void HttpExchange::sendDirect(Status status, std::span<const Header> headers,
                               const QByteArray &body, bool withoutBody) const
 {
     auto *guard = qobject_cast<ConnectionGuard *>(m_state->socket.data());
+    // Measured first, then copied into place: one allocation, no appends.
+    char code[8];
+    const QByteArrayView statusCode(code, std::to_chars(code, code + sizeof code, int(status)).ptr -
+                                              code);
+    char digits[24];
+    const QByteArrayView length(
+        digits, std::to_chars(digits, digits + sizeof digits, body.size()).ptr - digits);
     const QByteArrayView reason = reasonPhrase(status);
-    QByteArray out;
-    out.reserve(128 + (withoutBody ? 0 : body.size()));
-    out.append("HTTP/1.1 ");
-    JsonText::appendInteger(out, int(status));
-    out.append(' ').append(reason).append("\r\n");
+    const QByteArrayView connection =
+        guard ? QByteArrayView(guard->connectionHeader()) : QByteArrayView();
+    const bool withLength =
+        status != Status::NoContent; // RFC 9110: a 204 carries no Content-Length
+    qsizetype size = 9 + statusCode.size() + 1 + reason.size() + 2 + 2;
     for (const auto &[name, value] : headers)
-        out.append(name).append(": ").append(value).append("\r\n");
-    if (guard && !guard->connectionHeader().isEmpty())
-        out.append("Connection: ").append(guard->connectionHeader()).append("\r\n");
-    if (status != Status::NoContent) { // RFC 9110: a 204 carries no Content-Length
-        out.append("Content-Length: ");
-        JsonText::appendInteger(out, body.size());
-        out.append("\r\n");
-    }
-    out.append("\r\n");
+        size += name.size() + 2 + value.size() + 2;
+    if (!connection.isEmpty())
+        size += 12 + connection.size() + 2;
+    if (withLength)
+        size += 16 + length.size() + 2;
     if (!withoutBody)
-        out.append(body);
+        size += body.size();
+    QByteArray out(size, Qt::Uninitialized);
+    char *to = out.data();
+    const auto put = [&to](QByteArrayView piece) {
+        std::memcpy(to, piece.data(), size_t(piece.size()));
+        to += piece.size();
+    };
+    put("HTTP/1.1 ");
+    put(statusCode);
+    put(" ");
+    put(reason);
+    put("\r\n");
+    for (const auto &[name, value] : headers) {
+        put(name);
+        put(": ");
+        put(value);
+        put("\r\n");
+    }
+    if (!connection.isEmpty()) {
+        put("Connection: ");
+        put(connection);
+        put("\r\n");
+    }
+    if (withLength) {
+        put("Content-Length: ");
+        put(length);
+        put("\r\n");
+    }
+    put("\r\n");
+    if (!withoutBody)
+        put(body);
+    Q_ASSERT(to == out.constData() + out.size());
     if (guard)
         guard->writeAnswer(out);
     else

@@ -32,15 +32,20 @@ Router::Match Router::match(Method method, const QString &path) const
     // Views into the path: a request is routed without copying its segments, and only
     // the `{name}` segments it matches become strings.
     // Empty segments are not collapsed: "/api//v1" is a different (unknown) path.
-    // Split by hand: QStringView::split() builds a QList on the heap for every request.
+    // Split by hand, in one pass that also notes any '%': QStringView::split() builds a
+    // QList on the heap for every request.
     QVarLengthArray<QStringView, 8> segments;
     const QStringView whole(path);
-    for (qsizetype start = whole.startsWith(u'/') ? 1 : 0;;) {
-        const qsizetype slash = whole.indexOf(u'/', start);
-        segments.append(whole.sliced(start, (slash < 0 ? whole.size() : slash) - start));
-        if (slash < 0)
-            break;
-        start = slash + 1;
+    bool anyEncoded = false;
+    for (qsizetype i = whole.startsWith(u'/') ? 1 : 0, start = i;; ++i) {
+        if (i == whole.size() || whole[i] == u'/') {
+            segments.append(whole.sliced(start, i - start));
+            if (i == whole.size())
+                break;
+            start = i + 1;
+        } else if (whole[i] == u'%') {
+            anyEncoded = true;
+        }
     }
     if (segments.last().isEmpty() && segments.size() > 1)
         segments.removeLast();
@@ -54,7 +59,7 @@ Router::Match Router::match(Method method, const QString &path) const
     // Decode each segment on its own: an encoded '/' stays inside its segment. Sized
     // once, before any view points into it.
     QList<QString> decoded;
-    for (qsizetype i = 0; i < segments.size(); ++i)
+    for (qsizetype i = 0; anyEncoded && i < segments.size(); ++i)
         if (segments[i].contains(u'%')) {
             if (decoded.isEmpty())
                 decoded.resize(segments.size());
