@@ -11,19 +11,21 @@ void JsonText::appendInteger(QByteArray &out, qint64 value)
     out.append(digits, written.ptr - digits);
 }
 
+bool JsonText::isPlain(QStringView text)
+{
+    for (QChar c : text) {
+        const char16_t u = c.unicode();
+        if (u < 0x20 || u > 0x7e || u == '"' || u == '\\')
+            return false;
+    }
+    return true;
+}
+
 void JsonText::appendString(QByteArray &out, QStringView text)
 {
     // Printable ASCII other than '"' and '\\' is written as is, as Qt does; anything
     // else takes Qt's own encoder, so escapes and UTF-8 stay exactly Qt's.
-    bool plain = true;
-    for (QChar c : text) {
-        const char16_t u = c.unicode();
-        if (u < 0x20 || u > 0x7e || u == '"' || u == '\\') {
-            plain = false;
-            break;
-        }
-    }
-    if (plain) {
+    if (isPlain(text)) {
         out.append('"');
         const qsizetype from = out.size();
         out.resize(from + text.size());

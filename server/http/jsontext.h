@@ -10,6 +10,9 @@
 // QJsonObject first. For the hot answers (votes, bulk results).
 class JsonText {
 public:
+    // Whether `text` is written as it is between the quotes (printable ASCII other than
+    // '"' and '\\'), one byte per character.
+    static bool isPlain(QStringView text);
     // Appends `text` as a JSON string, quotes included.
     static void appendString(QByteArray &out, QStringView text);
     // Appends `prefix` (such as `,"key":`) and `items` as a JSON array of strings.

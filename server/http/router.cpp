@@ -7,8 +7,14 @@
 void Router::add(Method method, const QString &pattern, Handler handler, Access access)
 {
     const int series = m_metrics ? m_metrics->seriesFor(methodName(method), pattern) : -1;
-    m_routes.append({method, pattern.split(u'/', Qt::SkipEmptyParts), std::move(handler), access,
-                     pattern, series});
+    Route route{
+        method, pattern.split(u'/', Qt::SkipEmptyParts), std::move(handler), access, pattern,
+        series};
+    Q_ASSERT(route.segments.size() <= 64); // one bit per segment
+    for (qsizetype i = 0; i < route.segments.size(); ++i)
+        if (route.segments[i].startsWith(u'{'))
+            route.paramSegments |= quint64(1) << i;
+    m_routes.append(std::move(route));
     m_routesBySize[m_routes.constLast().segments.size()].append(m_routes.size() - 1);
 }
 
@@ -16,14 +22,14 @@ bool Router::matches(const Route &route, QSpan segments, QStringList *params)
 {
     if (route.segments.size() != qsizetype(segments.size()))
         return false;
-    params->clear();
-    for (size_t i = 0; i < segments.size(); ++i) {
-        const QString &expected = route.segments[qsizetype(i)];
-        if (expected.startsWith(u'{'))
-            params->append(segments[i].toString());
-        else if (expected != segments[i])
+    // The fixed segments first: most candidates fail there, before any string is made.
+    for (size_t i = 0; i < segments.size(); ++i)
+        if (!(route.paramSegments >> i & 1) && route.segments[qsizetype(i)] != segments[i])
             return false;
-    }
+    params->clear();
+    for (size_t i = 0; i < segments.size(); ++i)
+        if (route.paramSegments >> i & 1)
+            params->append(segments[i].toString());
     return true;
 }
 

@@ -36,6 +36,7 @@ public:
         Access access;
         QString pattern;
         int series = -1;
+        quint64 paramSegments = 0; // bit i: segment i is a `{name}`
     };
 
     // Where a request goes.
