@@ -332,8 +332,8 @@ void TestPlainVotes::resultReplyMatchesQt()
                  .toJson(QJsonDocument::Compact));
     // Plain ids and sources take the measured path: the same bytes for every shape.
     const QList<QPair<QString, ResultService::Results>> plain = {
-        {QStringLiteral("poll-12"), {{3000000000LL, 1, 2, 3, 4, 5, 6, 7, 8, 9}, 10,
-                                     QStringLiteral("pending_merge"), 42}},
+        {QStringLiteral("poll-12"),
+         {{3000000000LL, 1, 2, 3, 4, 5, 6, 7, 8, 9}, 10, QStringLiteral("pending_merge"), 42}},
         {QStringLiteral("x"), {{}, 2, QStringLiteral("storage"), -1}},
         {QStringLiteral("empty"), {{}, 0, QStringLiteral("app_cache"), 0}},
         {QStringLiteral("~a.b_c-9"), {{7}, 3, QStringLiteral("redis:shard-1"), 5}},
