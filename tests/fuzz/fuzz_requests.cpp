@@ -3,8 +3,8 @@
 // messages (the same steps LiveSession::onText takes before it needs a hub), Redis node
 // lists and ring lookups, and the bytes of a connection as ConnectionGuard frames them
 // (whole stream vs. arbitrary segmentation) with each framed request as the lean path
-// reads it, and single request heads. Plain bulk bodies and vote messages read by
-// PlainVotes must read as the ordinary QJsonDocument path reads them. The first input
+// reads it, and single request heads. Plain vote bodies, bulk bodies and vote messages
+// read by PlainVotes must read as the ordinary QJsonDocument path reads them. The first input
 // byte picks the target; the rest is the input.
 //
 // Besides crashes and sanitizer reports, each target checks the promises its callers
@@ -69,19 +69,34 @@ void newPoll(const QByteArray &input)
     check(back->id == p.id && back->options == p.options && back->question == p.question);
 }
 
+bool sameVote(const VoteRequest &a, const VoteRequest &b)
+{
+    return a.pollId == b.pollId && a.optionId == b.optionId && a.voterId == b.voterId &&
+           a.optionIds == b.optionIds;
+}
+
+// PlainVotes reads a single vote's body only when the ordinary reading
+// (VoteController::vote) takes it as the same vote.
+void plainVote(const QByteArray &input)
+{
+    const std::optional<VoteRequest> plain = PlainVotes::vote(input, QStringLiteral("p"));
+    if (!plain)
+        return;
+    const Outcome<QJsonObject> body = RequestParser::parseObject(input);
+    check(bool(body));
+    const Outcome<VoteRequest> ordinary =
+        RequestParser::parseVote(QStringLiteral("p"), body.value());
+    check(bool(ordinary) && sameVote(ordinary.value(), *plain));
+}
+
 void vote(const QByteArray &input)
 {
+    plainVote(input);
     const Outcome<QJsonObject> body = RequestParser::parseObject(input);
     if (!body)
         return;
     const QString pollId = body.value().value(QStringLiteral("poll_id")).toString();
     checkVote(RequestParser::parseVote(pollId, body.value()));
-}
-
-bool sameVote(const VoteRequest &a, const VoteRequest &b)
-{
-    return a.pollId == b.pollId && a.optionId == b.optionId && a.voterId == b.voterId &&
-           a.optionIds == b.optionIds;
 }
 
 // PlainVotes reads a bulk body only when the ordinary reading (VoteController::bulk)
