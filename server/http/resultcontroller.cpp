@@ -27,7 +27,9 @@ std::optional<TallyError> ResultController::hiddenFrom(const HttpExchange &excha
 
 void ResultController::results(const HttpExchange &exchange, const QString &pollId) const
 {
-    if (const PollCatalog::Snapshot poll = m_results.poll(pollId)) {
+    // The admin token is looked up only for a poll whose results are not visible to all.
+    if (const PollCatalog::Snapshot poll = m_results.poll(pollId);
+        poll && !poll->resultsVisible()) {
         if (const std::optional<TallyError> hidden =
                 hiddenFrom(exchange, *poll, m_config.adminToken())) {
             exchange.replyError(*hidden);

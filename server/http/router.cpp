@@ -22,8 +22,9 @@ bool Router::matches(const Route &route, QSpan segments, QStringList *params)
 {
     if (route.segments.size() != qsizetype(segments.size()))
         return false;
-    // The fixed segments first: most candidates fail there, before any string is made.
-    for (size_t i = 0; i < segments.size(); ++i)
+    // The fixed segments first, from the last: most candidates share the leading "api/v1"
+    // and differ after it, and fail there before any string is made.
+    for (size_t i = segments.size(); i-- > 0;)
         if (!(route.paramSegments >> i & 1) && route.segments[qsizetype(i)] != segments[i])
             return false;
     params->clear();
