@@ -58,13 +58,13 @@ measure() {
         printf 'data = "{\\"id\\":\\"%d\\",\\"question\\":\\"Bench %d?\\",\\"options\\":[\\"A\\",\\"B\\",\\"C\\",\\"D\\"]}"\n' "$i" "$i"
         printf 'output = "/dev/null"\n'
     done >"$tmp/polls.curl"
-    curl -s -Z --parallel-max 8 -K "$tmp/polls.curl"
+    curl -s -Z --parallel-max 8 -K "$tmp/polls.curl" >/dev/null 2>&1
     wrk -t1 -c"$CONNECTIONS" -d2s -s "$here/$script" "$url" >/dev/null
-    callgrind_control -i on "$server" >/dev/null
+    callgrind_control -i on "$server" >/dev/null 2>&1
     requests=$(wrk -t1 -c"$CONNECTIONS" -d"$DURATION" -s "$here/$script" "$url" |
         awk '/requests in/ {print $1}')
-    callgrind_control -i off "$server" >/dev/null
-    callgrind_control -d "$server" >/dev/null
+    callgrind_control -i off "$server" >/dev/null 2>&1
+    callgrind_control -d "$server" >/dev/null 2>&1
     kill "$server"
     wait "$server" 2>/dev/null || true
     server=

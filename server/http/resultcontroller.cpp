@@ -27,20 +27,22 @@ std::optional<TallyError> ResultController::hiddenFrom(const HttpExchange &excha
 
 void ResultController::results(const HttpExchange &exchange, const QString &pollId) const
 {
-    // The admin token is looked up only for a poll whose results are not visible to all.
-    if (const PollCatalog::Snapshot poll = m_results.poll(pollId);
-        poll && !poll->resultsVisible()) {
+    // One lookup for the visibility check and the read; the admin token is looked up only
+    // for a poll whose results are not visible to all.
+    const PollCatalog::Snapshot poll = m_results.poll(pollId);
+    if (poll && !poll->resultsVisible()) {
         if (const std::optional<TallyError> hidden =
                 hiddenFrom(exchange, *poll, m_config.adminToken())) {
             exchange.replyError(*hidden);
             return;
         }
     }
-    m_results.read(pollId, m_thread, [exchange, pollId](Outcome<ResultService::Results> read) {
+    const auto answer = [exchange, pollId](Outcome<ResultService::Results> read) {
         if (read)
             exchange.replyRaw(HttpExchange::Status::Ok, QByteArrayLiteral("application/json"),
                               ResultReply::encode(pollId, read.value()));
         else
             exchange.replyError(read.error());
-    });
+    };
+    m_results.read(pollId, poll, m_thread, answer);
 }

@@ -40,8 +40,13 @@ std::optional<OptionCounts> ResultService::cached(const Poll &poll, bool countSt
 
 void ResultService::read(const QString &pollId, QObject *context, Done done) const
 {
+    read(pollId, m_catalog.snapshot(pollId), context, std::move(done));
+}
+
+void ResultService::read(const QString &pollId, const PollCatalog::Snapshot &poll, QObject *context,
+                         Done done) const
+{
     // One snapshot: the option count of the answer is the one of the poll looked up.
-    const PollCatalog::Snapshot poll = m_catalog.snapshot(pollId);
     if (!poll) {
         done(TallyError::pollNotFound(pollId.left(Poll::MaxIdLength)));
         return;

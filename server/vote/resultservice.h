@@ -35,6 +35,9 @@ public:
     // returns; from a shard it runs on the thread of `context` (the storage thread
     // when null), unless `context` is gone by then.
     void read(const QString &pollId, QObject *context, Done done) const;
+    // The same for a poll already looked up (`poll` may be null: poll_not_found).
+    void read(const QString &pollId, const PollCatalog::Snapshot &poll, QObject *context,
+              Done done) const;
 
     // The parts of read(), for readers that judge the poll first or share shard reads
     // themselves (visibility checks, export, the live feed). The poll as it is now.
