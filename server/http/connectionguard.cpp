@@ -3,8 +3,10 @@
 #include "guard/requestguard.h"
 #include "websocket/upgradedsockets.h"
 
+#include <QAbstractEventDispatcher>
 #include <QJsonDocument>
 #include <QJsonObject>
+#include <QPointer>
 #include <QTimer>
 #include <cerrno>
 #include <sys/socket.h>
@@ -37,7 +39,7 @@ bool ConnectionGuard::admit(ConnectionTracker *tracker)
     connect(this, &QTcpSocket::readyRead, this, &ConnectionGuard::inspect);
     connect(this, &QTcpSocket::bytesWritten, this, [this] {
         m_lastActivity = now();
-        if (m_holding && !m_awaitingResponse && bytesToWrite() <= MaxUnsentBytes)
+        if (m_holding && !m_awaitingResponse && pendingBytes() <= MaxUnsentBytes)
             QMetaObject::invokeMethod(this, &ConnectionGuard::resumeRequests, Qt::QueuedConnection);
     });
     return true;
@@ -61,6 +63,7 @@ void ConnectionGuard::refuse(QTcpSocket *socket, const RequestHead::Refusal &ref
 
 void ConnectionGuard::reject(const RequestHead::Refusal &refusal)
 {
+    sendUnsent(); // answers to earlier requests go first
     const bool withBody =
         !(m_framer.state() == RequestFramer::State::Refused && m_framer.head().isHeadMethod());
     m_mode = Mode::Closing;
@@ -88,7 +91,7 @@ void ConnectionGuard::inspect()
     case Mode::Http:
         break;
     }
-    if (m_awaitingResponse || m_holding || bytesToWrite() > MaxUnsentBytes)
+    if (m_awaitingResponse || m_holding || pendingBytes() > MaxUnsentBytes)
         hold();
     else
         frame();
@@ -200,10 +203,47 @@ void ConnectionGuard::release()
         hold();
 }
 
+namespace {
+
+// This thread's guards with answers waiting for the end of its reading; one posted call
+// sends them all, after the socket notifiers of this wake-up have run.
+thread_local QList<QPointer<ConnectionGuard>> t_unsent;
+
+} // namespace
+
 void ConnectionGuard::writeAnswer(const QByteArray &answer)
 {
+    if (m_reading) {
+        if (m_unsent.isEmpty()) {
+            if (t_unsent.isEmpty())
+                // The dispatcher lives as long as the thread, unlike any one connection.
+                QMetaObject::invokeMethod(
+                    QAbstractEventDispatcher::instance(),
+                    [] {
+                        for (const QPointer<ConnectionGuard> &guard : std::exchange(t_unsent, {}))
+                            if (guard)
+                                guard->sendUnsent();
+                    },
+                    Qt::QueuedConnection);
+            t_unsent.append(this);
+        }
+        m_unsent.append(answer);
+        return;
+    }
+    sendUnsent();
+    send(answer);
+}
+
+void ConnectionGuard::sendUnsent()
+{
+    if (!m_unsent.isEmpty())
+        send(std::exchange(m_unsent, {}));
+}
+
+void ConnectionGuard::send(const QByteArray &answer)
+{
     qsizetype sent = 0;
-    if (!m_reading && bytesToWrite() == 0 && state() == ConnectedState) {
+    if (bytesToWrite() == 0 && state() == ConnectedState) {
         const auto fd = int(socketDescriptor());
         while (sent < answer.size()) {
             const ssize_t n = ::send(fd, answer.constData() + sent, size_t(answer.size() - sent),
@@ -228,6 +268,7 @@ void ConnectionGuard::responseSent()
         return;
     m_awaitingResponse = false;
     if (m_closeAfterResponse) {
+        sendUnsent(); // before the socket closes
         m_mode = Mode::Closing;
         m_timer->stop();
         discardInput();
@@ -241,7 +282,7 @@ void ConnectionGuard::responseSent()
 
 void ConnectionGuard::resumeRequests()
 {
-    if (m_mode != Mode::Http || m_awaitingResponse || bytesToWrite() > MaxUnsentBytes)
+    if (m_mode != Mode::Http || m_awaitingResponse || pendingBytes() > MaxUnsentBytes)
         return;
     if (m_holding) {
         rollbackTransaction();

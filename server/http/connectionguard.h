@@ -45,12 +45,11 @@ public:
     // the answer has been written.
     const QByteArray &connectionHeader() const { return m_connectionHeader; }
     void responseSent();
-    // Writes a whole answer. An answer given while its request is being read is queued
-    // (QTcpSocket::write), so the answers to everything one wake-up read leave together
-    // on the next turn of the event loop. A later answer (a vote acknowledged once the
-    // journal has synced it) goes to the kernel at once when nothing is queued: it spares
-    // that extra turn and its write-notifier round; what the kernel does not take is
-    // queued behind it.
+    // Writes a whole answer. An answer given while its request is being read waits until
+    // the thread has read everything this wake-up brought, so the answers to all of it
+    // leave together, sent straight to the kernel without QTcpSocket's write notifier. A
+    // later answer (a vote acknowledged once the journal has synced it) goes to the kernel
+    // at once. Whatever the kernel does not take is queued in QTcpSocket behind it.
     void writeAnswer(const QByteArray &answer);
 
     // Answers with a JSON error and closes (also for connections refused before a guard
@@ -70,6 +69,11 @@ private:
     void reject(const RequestHead::Refusal &refusal);
     void discardInput();
     void onTimer();
+    // Sends the answers waiting for the end of the thread's reading (see writeAnswer()).
+    void sendUnsent();
+    void send(const QByteArray &bytes);
+    // Answer bytes not yet with the kernel: QTcpSocket's queue and the unsent answers.
+    qint64 pendingBytes() const { return bytesToWrite() + m_unsent.size(); }
     void armTimer(qint64 dueMs);
     qint64 now() const { return m_clock.elapsed(); }
 
@@ -81,6 +85,7 @@ private:
     QElapsedTimer m_clock;
     QByteArray m_scratch;
     QByteArray m_connectionHeader;
+    QByteArray m_unsent;
     qint64 m_lastActivity = 0;
     qint64 m_requestDeadline = -1;
     qint64 m_timerDue = -1;

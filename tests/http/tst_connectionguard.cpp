@@ -1,6 +1,8 @@
 // ConnectionGuard's writes of whole answers, on a real loopback connection: an answer the
 // kernel cannot take at once is partly sent and partly queued, and what follows it is
-// queued behind it, so the client reads every byte in order.
+// queued behind it, so the client reads every byte in order; answers given while requests
+// are read leave at the end of the thread's reading, in request order, and the last one
+// before a close is sent before the connection closes.
 #include "guard/connectiontracker.h"
 #include "http/connectionguard.h"
 #include "http/guardedtcpserver.h"
@@ -17,6 +19,7 @@ class TestConnectionGuard : public QObject {
 
 private slots:
     void answersTheKernelCannotTakeAreQueuedInOrder();
+    void answersGivenWhileReadingLeaveInOrder();
 };
 
 namespace {
@@ -72,6 +75,57 @@ void TestConnectionGuard::answersTheKernelCannotTakeAreQueuedInOrder()
     QCOMPARE(received.size(), expected.size());
     QVERIFY(received == expected);
     QCOMPARE(guard->bytesToWrite(), 0);
+}
+
+void TestConnectionGuard::answersGivenWhileReadingLeaveInOrder()
+{
+    // A lean hook that answers every request at once, as the hot routes do: the answers
+    // are given while the guard is reading.
+    int answered = 0;
+    GuardedTcpServer::Limits limits;
+    limits.lean = [&answered](ConnectionGuard *guard, qint64 bytes) {
+        guard->skip(bytes);
+        const QByteArray body = QByteArray::number(++answered);
+        guard->writeAnswer("HTTP/1.1 200 OK\r\nContent-Length: " + QByteArray::number(body.size()) +
+                           "\r\n\r\n" + body);
+        guard->responseSent();
+        return true;
+    };
+    ConnectionTracker tracker(10, 10);
+    GuardedTcpServer server(&tracker, limits);
+    QVERIFY(server.listen(QHostAddress::LocalHost));
+    RawSocket client;
+    QVERIFY(client.connectTo(server.serverPort()));
+    QVERIFY(server.waitForNewConnection(5000));
+
+    // Pipelined in one write; the last asks to close after its answer.
+    constexpr int Requests = 40;
+    QByteArray batch;
+    for (int i = 1; i <= Requests; ++i)
+        batch += RawSocket::httpRequest("GET", "/r/" + QByteArray::number(i), {},
+                                        i == Requests ? "Connection: close\r\n" : "");
+    QVERIFY(client.send(batch));
+    QByteArray received;
+    QDeadlineTimer deadline(10000);
+    char buffer[16384];
+    bool closed = false;
+    while (!closed && !deadline.hasExpired()) {
+        QCoreApplication::processEvents(QEventLoop::AllEvents, 10);
+        const ssize_t n = ::recv(client.descriptor(), buffer, sizeof(buffer), MSG_DONTWAIT);
+        if (n > 0)
+            received.append(buffer, n);
+        else if (n == 0)
+            closed = true;
+    }
+    QVERIFY2(closed, "the connection was not closed after the last answer");
+    QCOMPARE(answered, Requests);
+    QByteArray expected;
+    for (int i = 1; i <= Requests; ++i) {
+        const QByteArray body = QByteArray::number(i);
+        expected += "HTTP/1.1 200 OK\r\nContent-Length: " + QByteArray::number(body.size()) +
+                    "\r\n\r\n" + body;
+    }
+    QCOMPARE(received, expected);
 }
 
 QTEST_GUILESS_MAIN(TestConnectionGuard)
