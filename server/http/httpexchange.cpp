@@ -1,10 +1,10 @@
 #include "httpexchange.h"
 #include "connectionguard.h"
 #include "guard/requestguard.h"
+#include "jsontext.h"
 
 #include <QJsonDocument>
 #include <array>
-#include <charconv>
 #include <cstring>
 
 QString HttpExchange::rawPath(const QHttpServerRequest &request)
@@ -196,24 +196,20 @@ void HttpExchange::sendDirect(Status status, std::span<const Header> headers,
 {
     auto *guard = qobject_cast<ConnectionGuard *>(m_state->socket.data());
     // Measured first, then copied into place: one allocation, no appends.
-    char code[8];
-    const QByteArrayView statusCode(code, std::to_chars(code, code + sizeof code, int(status)).ptr -
-                                              code);
-    char digits[24];
-    const QByteArrayView length(
-        digits, std::to_chars(digits, digits + sizeof digits, body.size()).ptr - digits);
+    const JsonText::Decimal statusCode{int(status)};
+    const JsonText::Decimal length(body.size());
     const QByteArrayView reason = reasonPhrase(status);
     const QByteArrayView connection =
         guard ? QByteArrayView(guard->connectionHeader()) : QByteArrayView();
-    const bool withLength =
-        status != Status::NoContent; // RFC 9110: a 204 carries no Content-Length
-    qsizetype size = 9 + statusCode.size() + 1 + reason.size() + 2 + 2;
+    // RFC 9110: a 204 carries no Content-Length.
+    const bool withLength = status != Status::NoContent;
+    qsizetype size = 9 + statusCode.view().size() + 1 + reason.size() + 2 + 2;
     for (const auto &[name, value] : headers)
         size += name.size() + 2 + value.size() + 2;
     if (!connection.isEmpty())
         size += 12 + connection.size() + 2;
     if (withLength)
-        size += 16 + length.size() + 2;
+        size += 16 + length.view().size() + 2;
     if (!withoutBody)
         size += body.size();
     QByteArray out(size, Qt::Uninitialized);
@@ -223,7 +219,7 @@ void HttpExchange::sendDirect(Status status, std::span<const Header> headers,
         to += piece.size();
     };
     put("HTTP/1.1 ");
-    put(statusCode);
+    put(statusCode.view());
     put(" ");
     put(reason);
     put("\r\n");
@@ -240,7 +236,7 @@ void HttpExchange::sendDirect(Status status, std::span<const Header> headers,
     }
     if (withLength) {
         put("Content-Length: ");
-        put(length);
+        put(length.view());
         put("\r\n");
     }
     put("\r\n");

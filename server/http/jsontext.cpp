@@ -4,11 +4,9 @@
 #include <QJsonDocument>
 #include <charconv>
 
-void JsonText::appendInteger(QByteArray &out, qint64 value)
+JsonText::Decimal::Decimal(qint64 value)
+    : m_size(std::to_chars(std::begin(m_digits), std::end(m_digits), value).ptr - m_digits)
 {
-    char digits[24];
-    const std::to_chars_result written = std::to_chars(std::begin(digits), std::end(digits), value);
-    out.append(digits, written.ptr - digits);
 }
 
 bool JsonText::isPlain(QStringView text)

@@ -17,9 +17,18 @@ public:
     static void appendString(QByteArray &out, QStringView text);
     // Appends `prefix` (such as `,"key":`) and `items` as a JSON array of strings.
     static void appendStringArray(QByteArray &out, QByteArrayView prefix, const QStringList &items);
-    // Appends `value` in decimal, as QByteArray::number() writes it, without a
-    // temporary array.
-    static void appendInteger(QByteArray &out, qint64 value);
+    // `value` in decimal, as QByteArray::number() writes it, held on the stack.
+    class Decimal {
+    public:
+        explicit Decimal(qint64 value = 0);
+        QByteArrayView view() const { return {m_digits, m_size}; }
+
+    private:
+        char m_digits[20]; // "-9223372036854775808"
+        qsizetype m_size = 0;
+    };
+    // Appends `value` in decimal, without a temporary array.
+    static void appendInteger(QByteArray &out, qint64 value) { out.append(Decimal(value).view()); }
     // Appends `"key":` (the key is plain ASCII chosen by the caller).
     static void appendKey(QByteArray &out, QByteArrayView key)
     {

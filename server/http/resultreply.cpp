@@ -2,112 +2,91 @@
 #include "core/poll.h"
 #include "jsontext.h"
 
+#include <QVarLengthArray>
 #include <algorithm>
-#include <array>
-#include <charconv>
 #include <cstring>
 
 namespace {
 
-// The common case, where the poll id and the source need no escapes: every piece is
-// measured, then copied into an array of exactly that size.
-QByteArray encodePlain(const QString &pollId, const ResultService::Results &results)
-{
-    struct Number {
-        char digits[24];
-        qsizetype size = 0;
-        void set(qint64 value)
-        {
-            size = std::to_chars(std::begin(digits), std::end(digits), value).ptr - digits;
-        }
-        QByteArrayView view() const { return {digits, size}; }
-    };
-    const int options = std::clamp(results.optionCount, 0, Poll::MaxOptions);
-    std::array<Number, Poll::MaxOptions> counts;
-    qint64 total = 0;
-    qsizetype size = 0;
-    for (int i = 0; i < options; ++i) {
-        const qint64 votes = i < results.counts.size() ? results.counts[i] : 0;
-        counts[size_t(i)].set(votes);
-        total += votes;
-        size += 4 + counts[size_t(i)].size + (i > 0 ? 1 : 0); // ,"A":n
+// A JSON string ready to be measured and copied: plain text goes in as it is, anything
+// else is escaped by JsonText first (so escapes and UTF-8 stay exactly Qt's).
+class QuotedText {
+public:
+    explicit QuotedText(QStringView text) : m_text(text)
+    {
+        if (!JsonText::isPlain(text))
+            JsonText::appendString(m_escaped, text);
     }
-    Number totalText;
-    totalText.set(total);
-    Number votersText;
-    votersText.set(results.voters < 0 ? total : results.voters);
-    static constexpr QByteArrayView open = "{\"poll_id\":\"";
-    static constexpr QByteArrayView toResults = "\",\"results\":{";
-    static constexpr QByteArrayView toSource = "},\"served_via\":\"";
-    static constexpr QByteArrayView toTotal = "\",\"total\":";
-    static constexpr QByteArrayView toVoters = ",\"voters\":";
-    size += open.size() + pollId.size() + toResults.size() + toSource.size() +
-            results.servedVia.size() + toTotal.size() + totalText.size + toVoters.size() +
-            votersText.size + 1;
-    QByteArray out(size, Qt::Uninitialized);
-    char *to = out.data();
-    const auto put = [&to](QByteArrayView piece) {
-        std::memcpy(to, piece.data(), size_t(piece.size()));
-        to += piece.size();
-    };
-    const auto putLatin1 = [&to](QStringView text) { // plain: one byte per character
-        for (QChar c : text)
+    qsizetype size() const { return m_escaped.isEmpty() ? m_text.size() + 2 : m_escaped.size(); }
+    char *copyTo(char *to) const
+    {
+        if (!m_escaped.isEmpty())
+            return std::copy(m_escaped.cbegin(), m_escaped.cend(), to);
+        *to++ = '"';
+        for (QChar c : m_text) // plain: one byte per character
             *to++ = char(c.unicode());
-    };
-    put(open);
-    putLatin1(pollId);
-    put(toResults);
-    for (int i = 0; i < options; ++i) {
-        if (i > 0)
-            *to++ = ',';
         *to++ = '"';
-        *to++ = char(Poll::optionLetter(i));
-        *to++ = '"';
-        *to++ = ':';
-        put(counts[size_t(i)].view());
+        return to;
     }
-    put(toSource);
-    putLatin1(results.servedVia);
-    put(toTotal);
-    put(totalText.view());
-    put(toVoters);
-    put(votersText.view());
-    *to++ = '}';
-    Q_ASSERT(to == out.constData() + out.size());
-    return out;
-}
+
+private:
+    QStringView m_text;
+    QByteArray m_escaped;
+};
 
 } // namespace
 
 QByteArray ResultReply::encode(const QString &pollId, const ResultService::Results &results)
 {
     // Keys in QJsonObject's sorted order: poll_id, results, served_via, total, voters;
-    // option ids A..J sort as their indices do.
-    if (results.optionCount <= Poll::MaxOptions && JsonText::isPlain(pollId) &&
-        JsonText::isPlain(results.servedVia))
-        return encodePlain(pollId, results);
-    QByteArray out;
-    out.reserve(96 + pollId.size() + 24 * results.optionCount);
-    out.append("{\"poll_id\":");
-    JsonText::appendString(out, pollId);
-    out.append(",\"results\":{");
+    // option ids A..J sort as their indices do. Every piece is measured first, then copied
+    // into an array of exactly that size: one allocation, no appends.
+    const QuotedText id(pollId);
+    const QuotedText source(results.servedVia);
+    QVarLengthArray<JsonText::Decimal, Poll::MaxOptions> counts;
     qint64 total = 0;
+    qsizetype size = 0;
     for (int i = 0; i < results.optionCount; ++i) {
         const qint64 votes = i < results.counts.size() ? results.counts[i] : 0;
-        if (i > 0)
-            out.append(',');
-        const char16_t optionId = Poll::optionLetter(i);
-        JsonText::appendString(out, QStringView(&optionId, 1));
-        out.append(':');
-        JsonText::appendInteger(out, votes);
+        counts.append(JsonText::Decimal(votes));
         total += votes;
+        size += (i > 0 ? 1 : 0) + 4 + counts.last().view().size(); // ,"A":n
     }
-    out.append("},\"served_via\":");
-    JsonText::appendString(out, results.servedVia);
-    out.append(",\"total\":");
-    JsonText::appendInteger(out, total);
-    out.append(",\"voters\":");
-    JsonText::appendInteger(out, results.voters < 0 ? total : results.voters);
-    out.append('}');
+    const JsonText::Decimal totalText(total);
+    const JsonText::Decimal votersText(results.voters < 0 ? total : results.voters);
+    static constexpr QByteArrayView open = "{\"poll_id\":";
+    static constexpr QByteArrayView toResults = ",\"results\":{";
+    static constexpr QByteArrayView toSource = "},\"served_via\":";
+    static constexpr QByteArrayView toTotal = ",\"total\":";
+    static constexpr QByteArrayView toVoters = ",\"voters\":";
+    size += open.size() + id.size() + toResults.size() + toSource.size() + source.size() +
+            toTotal.size() + totalText.view().size() + toVoters.size() + votersText.view().size() +
+            1;
+    QByteArray out(size, Qt::Uninitialized);
+    char *to = out.data();
+    const auto put = [&to](QByteArrayView piece) {
+        std::memcpy(to, piece.data(), size_t(piece.size()));
+        to += piece.size();
+    };
+    put(open);
+    to = id.copyTo(to);
+    put(toResults);
+    for (int i = 0; i < results.optionCount; ++i) {
+        if (i > 0)
+            *to++ = ',';
+        *to++ = '"';
+        *to++ = char(Poll::optionLetter(i));
+        *to++ = '"';
+        *to++ = ':';
+        put(counts[i].view());
+    }
+    put(toSource);
+    to = source.copyTo(to);
+    put(toTotal);
+    put(totalText.view());
+    put(toVoters);
+    put(votersText.view());
+    *to++ = '}';
+    Q_ASSERT(to == out.constData() + out.size());
     return out;
 }

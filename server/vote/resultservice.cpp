@@ -38,11 +38,6 @@ std::optional<OptionCounts> ResultService::cached(const Poll &poll, bool countSt
     return m_ledger.readCached(poll.countKey(), int(poll.options.size()), countStats);
 }
 
-void ResultService::read(const QString &pollId, QObject *context, Done done) const
-{
-    read(pollId, m_catalog.snapshot(pollId), context, std::move(done));
-}
-
 void ResultService::read(const QString &pollId, const PollCatalog::Snapshot &poll, QObject *context,
                          Done done) const
 {

@@ -31,11 +31,10 @@ public:
 
     ResultService(const PollCatalog &catalog, VoteLedger &ledger, StorageEngine &storage);
 
-    // Results of `pollId`, or poll_not_found. From the cache `done` runs before read()
-    // returns; from a shard it runs on the thread of `context` (the storage thread
-    // when null), unless `context` is gone by then.
-    void read(const QString &pollId, QObject *context, Done done) const;
-    // The same for a poll already looked up (`poll` may be null: poll_not_found).
+    // Results of `pollId`, as `poll` (looked up by the caller with poll(); null:
+    // poll_not_found). From the cache `done` runs before read() returns; from a shard it
+    // runs on the thread of `context` (the storage thread when null), unless `context` is
+    // gone by then.
     void read(const QString &pollId, const PollCatalog::Snapshot &poll, QObject *context,
               Done done) const;
 
